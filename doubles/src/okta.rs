@@ -1,0 +1,395 @@
+//! The Okta double: the org authorization server's token endpoint (client_secret_basic and private_key_jwt)
+//! and the Management API reads the product uses (`/api/v1/groups`, `/api/v1/groups/{id}/users`,
+//! `/api/v1/users/{id}`), with `Link` paging, `X-Rate-Limit-*` headers and Okta's error shapes, following
+//! `../shared/okta/spec/management.yaml` and `oauth.yaml`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use base64::Engine;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A registered API service app.
+#[derive(Debug, Clone)]
+pub struct DoubleClient {
+    pub client_id: String,
+    /// For client_secret_basic.
+    pub secret: Option<String>,
+    /// For private_key_jwt: `(kid, public key PEM)`; RS256 and ES256 are accepted.
+    pub public_keys: Vec<(String, String)>,
+    /// Scopes the app is granted.
+    pub granted: Vec<String>,
+}
+
+/// One request the double received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub method: String,
+    /// Path and query as sent.
+    pub path_and_query: String,
+    /// Seconds since the epoch when it arrived.
+    pub at: i64,
+}
+
+/// The double's data, knobs and record.
+#[derive(Debug, Default)]
+pub struct OktaState {
+    /// The org host the double plays, e.g. `acme.okta.com` (used in `Link` URLs and `aud` checks).
+    pub domain: String,
+    pub clients: Vec<DoubleClient>,
+    /// Groups in creation order (id → Okta group JSON).
+    pub groups: Vec<Value>,
+    /// Group id → member user ids, in order.
+    pub members: HashMap<String, Vec<String>>,
+    /// User id → Okta user JSON.
+    pub users: BTreeMap<String, Value>,
+    /// Issued access tokens → granted scopes.
+    pub tokens: HashMap<String, Vec<String>>,
+    /// The largest page served (Okta recommends 200).
+    pub max_page: usize,
+    /// Knob: the next API requests each answer 429 E0000047 with this `X-Rate-Limit-Reset` (epoch seconds).
+    pub rate_limited: VecDeque<i64>,
+    /// Knob: the next API requests each answer this status (e.g. 500, 503).
+    pub failures: VecDeque<u16>,
+    /// Knob: a delay before every answer.
+    pub latency: Duration,
+    /// Every request, in arrival order.
+    pub requests: Vec<Recorded>,
+}
+
+/// A handle to a running double.
+#[derive(Debug, Clone)]
+pub struct OktaDouble {
+    pub state: Arc<Mutex<OktaState>>,
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn okta_error(status: StatusCode, code: &str, summary: &str) -> Response {
+    let body = json!({
+        "errorCode": code, "errorSummary": summary, "errorLink": code,
+        "errorId": format!("oae{}", uuid::Uuid::new_v4().simple()), "errorCauses": [],
+    });
+    (status, Json(body)).into_response()
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (status, Json(json!({"error": error, "error_description": description}))).into_response()
+}
+
+impl OktaDouble {
+    /// A double for `domain` with no data.
+    pub fn new(domain: &str) -> Self {
+        let state = OktaState { domain: domain.to_string(), max_page: 200, ..Default::default() };
+        OktaDouble { state: Arc::new(Mutex::new(state)) }
+    }
+
+    /// The axum router.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/oauth2/v1/token", post(token))
+            .route("/api/v1/groups", get(list_groups))
+            .route("/api/v1/groups/{id}/users", get(list_members))
+            .route("/api/v1/users/{id}", get(get_user))
+            .with_state(self.state.clone())
+    }
+
+    /// Locks the state (for seeding and knobs).
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, OktaState> {
+        self.state.lock().expect("double state lock")
+    }
+
+    /// Registers an app with a client secret and the given scopes.
+    pub fn add_secret_client(&self, client_id: &str, secret: &str, granted: &[&str]) {
+        self.lock().clients.push(DoubleClient {
+            client_id: client_id.into(),
+            secret: Some(secret.into()),
+            public_keys: vec![],
+            granted: granted.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+
+    /// Registers an app with public keys `(kid, PEM)` and the given scopes.
+    pub fn add_key_client(&self, client_id: &str, keys: &[(&str, &str)], granted: &[&str]) {
+        self.lock().clients.push(DoubleClient {
+            client_id: client_id.into(),
+            secret: None,
+            public_keys: keys.iter().map(|(k, p)| (k.to_string(), p.to_string())).collect(),
+            granted: granted.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+
+    /// Adds a group (Okta group JSON shape) and returns its id.
+    pub fn add_group(&self, id: &str, name: &str) -> String {
+        let g = json!({
+            "id": id, "created": "2024-01-01T00:00:00.000Z", "lastUpdated": "2024-01-01T00:00:00.000Z",
+            "lastMembershipUpdated": "2024-01-01T00:00:00.000Z", "objectClass": ["okta:user_group"],
+            "type": "OKTA_GROUP", "profile": {"name": name, "description": format!("{name} (double)")},
+            "_links": {"users": {"href": format!("https://{}/api/v1/groups/{id}/users", self.lock().domain)}},
+        });
+        let mut s = self.lock();
+        s.members.entry(id.to_string()).or_default();
+        s.groups.push(g);
+        id.to_string()
+    }
+
+    /// Renames a group (its id stays).
+    pub fn rename_group(&self, id: &str, name: &str) {
+        let mut s = self.lock();
+        if let Some(g) = s.groups.iter_mut().find(|g| g["id"] == id) {
+            g["profile"]["name"] = json!(name);
+        }
+    }
+
+    /// Adds a user (Okta user JSON shape) with `status` (ACTIVE, SUSPENDED, …).
+    pub fn add_user(&self, id: &str, login: &str, email: &str, status: &str) {
+        let (first, last) = login.split_once('@').map(|(a, _)| (a, "User")).unwrap_or((login, "User"));
+        let u = json!({
+            "id": id, "status": status, "created": "2024-01-01T00:00:00.000Z", "activated": null,
+            "statusChanged": "2024-01-01T00:00:00.000Z", "lastLogin": null,
+            "lastUpdated": "2024-01-01T00:00:00.000Z", "passwordChanged": null, "type": {"id": "oty1"},
+            "profile": {"firstName": first, "lastName": last, "email": email, "login": login, "mobilePhone": null},
+            "_links": {"self": {"href": format!("https://{}/api/v1/users/{id}", self.lock().domain)}},
+        });
+        self.lock().users.insert(id.to_string(), u);
+    }
+
+    /// Puts user `user_id` into group `group_id`.
+    pub fn add_member(&self, group_id: &str, user_id: &str) {
+        let mut s = self.lock();
+        let m = s.members.entry(group_id.to_string()).or_default();
+        if !m.iter().any(|u| u == user_id) {
+            m.push(user_id.to_string());
+        }
+    }
+
+    /// The recorded requests whose path starts with `prefix`.
+    pub fn requests_to(&self, prefix: &str) -> Vec<Recorded> {
+        self.lock().requests.iter().filter(|r| r.path_and_query.starts_with(prefix)).cloned().collect()
+    }
+}
+
+type Shared = Arc<Mutex<OktaState>>;
+
+async fn record_and_delay(state: &Shared, method: &str, path_and_query: String) {
+    let latency = {
+        let mut s = state.lock().expect("double state lock");
+        s.requests.push(Recorded { method: method.into(), path_and_query, at: now() });
+        s.latency
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+}
+
+async fn token(State(state): State<Shared>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+    let mut pq = "/oauth2/v1/token".to_string();
+    if let Some(scope) = form.get("scope") {
+        pq.push_str(&format!("?scope={}", url::form_urlencoded::byte_serialize(scope.as_bytes()).collect::<String>()));
+    }
+    record_and_delay(&state, "POST", pq).await;
+    let mut s = state.lock().expect("double state lock");
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server.");
+    }
+    let client = match authenticate(&s, &headers, &form) {
+        Ok(c) => c,
+        Err(msg) => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", &msg),
+    };
+    let requested: Vec<String> =
+        form.get("scope").map(|s| s.split_ascii_whitespace().map(str::to_string).collect()).unwrap_or_default();
+    if requested.is_empty() {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "The authorization server resource does not have any configured default scopes, 'scope' must be provided.");
+    }
+    let denied: Vec<&String> = requested.iter().filter(|r| !client.granted.contains(r)).collect();
+    if !denied.is_empty() {
+        let names: Vec<&str> = denied.iter().map(|s| s.as_str()).collect();
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &format!("The following scopes are not allowed: {}", names.join(", ")));
+    }
+    let access = format!("dbl.{}", uuid::Uuid::new_v4().simple());
+    s.tokens.insert(access.clone(), requested.clone());
+    Json(json!({"token_type": "Bearer", "expires_in": 3600, "access_token": access, "scope": requested.join(" ")})).into_response()
+}
+
+fn authenticate(s: &OktaState, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<DoubleClient, String> {
+    if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
+        let b64 = auth.strip_prefix("Basic ").ok_or("unsupported authorization scheme")?;
+        let raw = base64::engine::general_purpose::STANDARD.decode(b64).map_err(|_| "malformed basic credentials")?;
+        let raw = String::from_utf8(raw).map_err(|_| "malformed basic credentials")?;
+        let (id, secret) = raw.split_once(':').ok_or("malformed basic credentials")?;
+        let c = s.clients.iter().find(|c| c.client_id == id).ok_or("The client_id provided is invalid.")?;
+        return match &c.secret {
+            Some(sec) if sec == secret => Ok(c.clone()),
+            _ => Err("The client secret supplied for a confidential client is invalid.".into()),
+        };
+    }
+    if form.get("client_assertion_type").map(String::as_str) != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+        return Err("Client authentication failed. Either the client or the client credentials are invalid.".into());
+    }
+    let jwt = form.get("client_assertion").ok_or("client_assertion is required")?;
+    let header = jsonwebtoken::decode_header(jwt).map_err(|_| "The client_assertion is malformed.")?;
+    let payload = jwt.split('.').nth(1).ok_or("The client_assertion is malformed.")?;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).map_err(|_| "The client_assertion is malformed.")?,
+    )
+    .map_err(|_| "The client_assertion is malformed.")?;
+    let iss = claims["iss"].as_str().ok_or("The client_assertion has no iss.")?;
+    let c = s.clients.iter().find(|c| c.client_id == iss).ok_or("The client_id provided is invalid.")?;
+    let key = match (&header.kid, c.public_keys.len()) {
+        (Some(kid), _) => c.public_keys.iter().find(|(k, _)| k == kid).ok_or("The client_assertion kid does not match a registered key.")?,
+        (None, 1) => &c.public_keys[0],
+        (None, _) => return Err("The client_assertion has no kid and the client has several keys.".into()),
+    };
+    let dk = match header.alg {
+        jsonwebtoken::Algorithm::RS256 => jsonwebtoken::DecodingKey::from_rsa_pem(key.1.as_bytes()),
+        jsonwebtoken::Algorithm::ES256 => jsonwebtoken::DecodingKey::from_ec_pem(key.1.as_bytes()),
+        _ => return Err("The client_assertion algorithm is not supported.".into()),
+    }
+    .map_err(|_| "The registered key is unusable.")?;
+    let mut v = jsonwebtoken::Validation::new(header.alg);
+    v.set_audience(&[format!("https://{}/oauth2/v1/token", s.domain)]);
+    v.set_issuer(&[c.client_id.as_str()]);
+    v.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+    let data = jsonwebtoken::decode::<Value>(jwt, &dk, &v).map_err(|e| format!("The client_assertion is invalid: {e}"))?;
+    if data.claims["sub"] != c.client_id.as_str() || data.claims["jti"].as_str().is_none() {
+        return Err("The client_assertion sub must equal the client id and carry a jti.".into());
+    }
+    if data.claims["exp"].as_i64().unwrap_or(0) > now() + 3600 {
+        return Err("The client_assertion expires more than an hour ahead.".into());
+    }
+    Ok(c.clone())
+}
+
+/// Checks the bearer token and applies the 429/failure knobs; `Err` is the answer to send instead.
+fn gate(s: &mut OktaState, headers: &HeaderMap, scope: &str) -> Result<(), Response> {
+    if let Some(reset) = s.rate_limited.pop_front() {
+        let mut r = okta_error(StatusCode::TOO_MANY_REQUESTS, "E0000047", "API call exceeded rate limit due to too many requests.");
+        let h = r.headers_mut();
+        h.insert("x-rate-limit-limit", HeaderValue::from(600));
+        h.insert("x-rate-limit-remaining", HeaderValue::from(0));
+        h.insert("x-rate-limit-reset", HeaderValue::from(reset));
+        return Err(r);
+    }
+    if let Some(status) = s.failures.pop_front() {
+        let st = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return Err(okta_error(st, "E0000009", "Internal Server Error"));
+    }
+    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    match token.and_then(|t| s.tokens.get(t)) {
+        None => Err(okta_error(StatusCode::UNAUTHORIZED, "E0000011", "Invalid token provided")),
+        Some(scopes) if !scopes.iter().any(|x| x == scope) => {
+            Err(okta_error(StatusCode::FORBIDDEN, "E0000006", "You do not have permission to perform the requested action"))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+fn with_rate_headers(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert("x-rate-limit-limit", HeaderValue::from(600));
+    h.insert("x-rate-limit-remaining", HeaderValue::from(599));
+    h.insert("x-rate-limit-reset", HeaderValue::from(now() + 60));
+    r
+}
+
+/// One page of `items` after cursor `after` with `Link` headers for `path`, keeping the other query params.
+fn page(domain: &str, path: &str, items: Vec<Value>, q: &HashMap<String, String>, max: usize) -> Response {
+    let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(max).clamp(1, max);
+    let start = match q.get("after") {
+        Some(a) => items.iter().position(|i| i["id"] == a.as_str()).map(|p| p + 1).unwrap_or(items.len()),
+        None => 0,
+    };
+    let end = (start + limit).min(items.len());
+    let slice: Vec<Value> = items[start..end].to_vec();
+    let mut params: Vec<(String, String)> = q.iter().filter(|(k, _)| *k != "after").map(|(k, v)| (k.clone(), v.clone())).collect();
+    params.sort();
+    let enc = |ps: &[(String, String)]| {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in ps {
+            s.append_pair(k, v);
+        }
+        s.finish()
+    };
+    let mut links = vec![format!("<https://{domain}{path}?{}>; rel=\"self\"", enc(&params))];
+    if end < items.len() {
+        let mut next = params.clone();
+        next.insert(0, ("after".into(), slice.last().map(|v| v["id"].as_str().unwrap_or("").to_string()).unwrap_or_default()));
+        links.push(format!("<https://{domain}{path}?{}>; rel=\"next\"", enc(&next)));
+    }
+    let mut r = Json(Value::Array(slice)).into_response();
+    for l in links {
+        r.headers_mut().append("link", HeaderValue::from_str(&l).expect("link header is ASCII"));
+    }
+    with_rate_headers(r)
+}
+
+fn path_and_query(path: &str, q: &HashMap<String, String>) -> String {
+    let mut ps: Vec<_> = q.iter().collect();
+    ps.sort();
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in ps {
+        s.append_pair(k, v);
+    }
+    let qs = s.finish();
+    if qs.is_empty() { path.to_string() } else { format!("{path}?{qs}") }
+}
+
+async fn list_groups(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    record_and_delay(&state, "GET", path_and_query("/api/v1/groups", &q)).await;
+    let mut s = state.lock().expect("double state lock");
+    if let Err(r) = gate(&mut s, &headers, "okta.groups.read") {
+        return r;
+    }
+    let prefix = q.get("search").and_then(|sq| {
+        sq.strip_prefix("profile.name sw \"").and_then(|r| r.strip_suffix('"')).map(|p| p.replace("\\\"", "\"").replace("\\\\", "\\").to_lowercase())
+    });
+    if q.contains_key("search") && prefix.is_none() {
+        return okta_error(StatusCode::BAD_REQUEST, "E0000031", "Invalid search.");
+    }
+    let items: Vec<Value> = s
+        .groups
+        .iter()
+        .filter(|g| prefix.as_ref().is_none_or(|p| g["profile"]["name"].as_str().unwrap_or("").to_lowercase().starts_with(p)))
+        .cloned()
+        .collect();
+    page(&s.domain, "/api/v1/groups", items, &q, s.max_page)
+}
+
+async fn list_members(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let path = format!("/api/v1/groups/{id}/users");
+    record_and_delay(&state, "GET", path_and_query(&path, &q)).await;
+    let mut s = state.lock().expect("double state lock");
+    if let Err(r) = gate(&mut s, &headers, "okta.groups.read") {
+        return r;
+    }
+    let Some(ids) = s.members.get(&id) else {
+        return okta_error(StatusCode::NOT_FOUND, "E0000007", &format!("Not found: Resource not found: {id} (UserGroup)"));
+    };
+    let items: Vec<Value> = ids.iter().filter_map(|u| s.users.get(u).cloned()).collect();
+    page(&s.domain, &path, items, &q, s.max_page)
+}
+
+async fn get_user(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    record_and_delay(&state, "GET", format!("/api/v1/users/{id}")).await;
+    let mut s = state.lock().expect("double state lock");
+    if let Err(r) = gate(&mut s, &headers, "okta.users.read") {
+        return r;
+    }
+    let found = s.users.get(&id).cloned().or_else(|| s.users.values().find(|u| u["profile"]["login"] == id.as_str()).cloned());
+    match found {
+        Some(u) => with_rate_headers(Json(u).into_response()),
+        None => okta_error(StatusCode::NOT_FOUND, "E0000007", &format!("Not found: Resource not found: {id} (User)")),
+    }
+}

@@ -1,0 +1,108 @@
+//! Device trust for the tenant: which connected org it uses, the overview, and deleting it.
+
+use crate::input::ChooseOrg;
+use crate::{orgs, store_failure};
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use odt_shared::api::{json_response, ApiRequest};
+use odt_shared::clock::rfc3339;
+use odt_shared::deps::Deps;
+use odt_shared::store::{DeviceTrustRecord, DeviceTrustState, StoreError};
+use odt_shared::ApiError;
+use serde_json::{json, Value};
+
+async fn view(deps: &Deps, tenant: &str, rec: Option<&DeviceTrustRecord>) -> Result<Value, ApiError> {
+    let Some(r) = rec else {
+        return Ok(json!({"state": "not_configured", "version": 0}));
+    };
+    let org = deps.store.get_org(tenant, &r.okta_org_id).await.map_err(store_failure)?;
+    Ok(json!({
+        "state": r.state,
+        "oktaOrgId": r.okta_org_id,
+        "oktaDomain": org.map(|o| o.domain),
+        "enabledAt": r.enabled_at,
+        "removalRequestedAt": r.removal_requested_at,
+        "updatedAt": r.updated_at,
+        "version": r.version,
+    }))
+}
+
+fn conflict_of(deps_err: StoreError, current: Option<&DeviceTrustRecord>) -> ApiError {
+    match deps_err {
+        StoreError::TransactionCondition { index: 1 } => ApiError::conflict(
+            "org_changed",
+            "the Okta org was changed or disconnected meanwhile; read it again",
+        )
+        .with_field("oktaOrgId"),
+        StoreError::TransactionCondition { .. } => ApiError::version_conflict(current.map(|c| c.version).unwrap_or(0)),
+        e => store_failure(e),
+    }
+}
+
+/// `GET /device-trust`: the overview (state, org, when enabled, removal progress).
+pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let tenant = req.caller.tenant.as_str();
+    let rec = deps.store.get_device_trust(tenant).await.map_err(store_failure)?;
+    Ok(json_response(StatusCode::OK, &view(deps, tenant, rec.as_ref()).await?))
+}
+
+/// `PUT /device-trust` `{oktaOrgId, version?}`: device trust uses this connected org (enabling it when it was
+/// not configured). 409 while a removal is in progress or when the record changed.
+pub async fn choose_org(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.caller.require_admin()?;
+    let tenant = req.caller.tenant.as_str();
+    let input: ChooseOrg = req.json()?;
+    let org = orgs::load(deps, tenant, &input.okta_org_id)
+        .await
+        .map_err(|_| ApiError::invalid("oktaOrgId", "no connected Okta org has this id"))?;
+    let existing = deps.store.get_device_trust(tenant).await.map_err(store_failure)?;
+    let current_version = existing.as_ref().map(|e| e.version).unwrap_or(0);
+    if input.version.is_some_and(|v| v != current_version) {
+        return Err(ApiError::version_conflict(current_version));
+    }
+    let now = rfc3339(deps.clock.now());
+    let rec = match &existing {
+        Some(e) if e.state == DeviceTrustState::Removing => {
+            return Err(ApiError::conflict(
+                "removal_in_progress",
+                "device trust is being removed from the devices; wait until the removal finishes",
+            ))
+        }
+        Some(e) => DeviceTrustRecord { okta_org_id: org.org_id.clone(), updated_at: now, version: e.version + 1, ..e.clone() },
+        None => DeviceTrustRecord::new(tenant, org.org_id.clone(), now),
+    };
+    deps.store
+        .put_device_trust(&rec, existing.as_ref().map(|e| e.version), Some(&org))
+        .await
+        .map_err(|e| conflict_of(e, existing.as_ref()))?;
+    tracing::info!(tenant, org_id = %org.org_id, "device trust uses Okta org");
+    Ok(json_response(StatusCode::OK, &view(deps, tenant, Some(&rec)).await?))
+}
+
+/// `DELETE /device-trust`: records that every deployed item must come off every device (the deploy-trigger
+/// function carries it out); 202 with the overview. Repeating it changes nothing.
+pub async fn delete(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.caller.require_admin()?;
+    let tenant = req.caller.tenant.as_str();
+    let existing = deps.store.get_device_trust(tenant).await.map_err(store_failure)?.ok_or_else(|| ApiError::not_found("device trust configuration"))?;
+    if existing.state == DeviceTrustState::Removing {
+        return Ok(json_response(StatusCode::ACCEPTED, &view(deps, tenant, Some(&existing)).await?));
+    }
+    if let Some(v) = req.query("version") {
+        let v: u64 = v.parse().map_err(|_| ApiError::invalid("version", "version must be a whole number"))?;
+        if v != existing.version {
+            return Err(ApiError::version_conflict(existing.version));
+        }
+    }
+    let now = rfc3339(deps.clock.now());
+    let rec = DeviceTrustRecord {
+        state: DeviceTrustState::Removing,
+        removal_requested_at: Some(now.clone()),
+        updated_at: now,
+        version: existing.version + 1,
+        ..existing.clone()
+    };
+    deps.store.put_device_trust(&rec, Some(existing.version), None).await.map_err(|e| conflict_of(e, Some(&existing)))?;
+    tracing::info!(tenant, "device trust deleted; removal from devices requested");
+    Ok(json_response(StatusCode::ACCEPTED, &view(deps, tenant, Some(&rec)).await?))
+}

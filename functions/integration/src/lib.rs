@@ -1,0 +1,56 @@
+//! The integration function: connect Okta orgs (verify credentials, report granted scopes), list and get them,
+//! rotate their credentials, list an org's Okta user groups for fleet selection, choose the org device trust
+//! uses, show the device trust overview, delete device trust, and disconnect orgs.
+//!
+//! Routes (all behind the JWT authorizer; admins configure, technicians read):
+//! `GET|POST /okta-orgs`, `GET|DELETE /okta-orgs/{orgId}`, `PUT /okta-orgs/{orgId}/credentials`,
+//! `GET /okta-orgs/{orgId}/groups?q=`, `GET|PUT|DELETE /device-trust`.
+
+mod device_trust;
+mod input;
+mod okta_errors;
+mod orgs;
+
+use http::Method;
+use lambda_http::{Body, Response};
+use odt_shared::api::{respond, ApiRequest};
+use odt_shared::ApiError;
+
+pub use odt_shared::deps::Deps;
+
+/// Handles one API Gateway request; never fails (errors become JSON error responses).
+pub async fn handle(deps: &Deps, req: lambda_http::Request) -> Response<Body> {
+    respond(route(deps, req).await)
+}
+
+async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>, ApiError> {
+    let req = ApiRequest::try_from(req)?;
+    let path = req.path();
+    match (path.as_slice(), &req.method) {
+        (["okta-orgs"], &Method::GET) => orgs::list(deps, &req).await,
+        (["okta-orgs"], &Method::POST) => orgs::connect(deps, &req).await,
+        (["okta-orgs", id], &Method::GET) => orgs::get(deps, &req, id).await,
+        (["okta-orgs", id], &Method::DELETE) => orgs::disconnect(deps, &req, id).await,
+        (["okta-orgs", id, "credentials"], &Method::PUT) => orgs::rotate(deps, &req, id).await,
+        (["okta-orgs", id, "groups"], &Method::GET) => orgs::groups(deps, &req, id).await,
+        (["device-trust"], &Method::GET) => device_trust::overview(deps, &req).await,
+        (["device-trust"], &Method::PUT) => device_trust::choose_org(deps, &req).await,
+        (["device-trust"], &Method::DELETE) => device_trust::delete(deps, &req).await,
+        (["okta-orgs"] | ["okta-orgs", _] | ["okta-orgs", _, "credentials" | "groups"] | ["device-trust"], _) => {
+            Err(ApiError::new(http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route"))
+        }
+        _ => Err(ApiError::not_found("route")),
+    }
+}
+
+/// Maps a store failure that no route expects to a 500 (the cause is logged, not returned).
+pub(crate) fn store_failure(e: odt_shared::store::StoreError) -> ApiError {
+    tracing::error!(error = %e, "store failure");
+    ApiError::internal()
+}
+
+/// Maps a Secrets Manager failure to a 500 (logged, not returned).
+pub(crate) fn secrets_failure(e: odt_shared::secrets::SecretsError) -> ApiError {
+    tracing::error!(error = %e, "secrets failure");
+    ApiError::internal()
+}

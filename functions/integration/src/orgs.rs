@@ -1,0 +1,262 @@
+//! Connected Okta orgs: connect, list, get, rotate credentials, list groups, disconnect.
+
+use crate::input::{method_name, ConnectOrg, RotateCredentials};
+use crate::{okta_errors, secrets_failure, store_failure};
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use odt_shared::api::{json_response, no_content, ApiRequest};
+use odt_shared::clock::rfc3339;
+use odt_shared::deps::Deps;
+use odt_shared::ids::{is_safe_id, new_id};
+use odt_shared::okta::{OktaClient, OktaCredentials, OktaError, OPTIONAL_SCOPES, REQUIRED_SCOPES};
+use odt_shared::outbound::{validate_org_host, OrgHost};
+use odt_shared::store::{tenant_pk, OrgRecord, StoreError};
+use odt_shared::ApiError;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The API view of an org: never the secret, only that it is set and when it changed.
+pub fn view(r: &OrgRecord) -> Value {
+    json!({
+        "id": r.org_id,
+        "domain": r.domain,
+        "clientId": r.client_id,
+        "authMethod": method_name(r.auth_method),
+        "keyId": r.key_id,
+        "grantedScopes": r.granted_scopes,
+        "secret": {"set": true, "updatedAt": r.secret_updated_at},
+        "createdAt": r.created_at,
+        "updatedAt": r.updated_at,
+        "version": r.version,
+    })
+}
+
+/// Reads a tenant's org, 404 when the id is malformed, unknown, or another tenant's.
+pub async fn load(deps: &Deps, tenant: &str, org_id: &str) -> Result<OrgRecord, ApiError> {
+    if !is_safe_id(org_id) {
+        return Err(ApiError::not_found("Okta org"));
+    }
+    deps.store.get_org(tenant, org_id).await.map_err(store_failure)?.ok_or_else(|| ApiError::not_found("Okta org"))
+}
+
+/// Verifies credentials against the org: a token with the product's scopes (all it would like, else the
+/// required ones, else the list of those missing) and one read call. Returns the granted scopes.
+async fn verify(deps: &Deps, host: &OrgHost, creds: &OktaCredentials) -> Result<Vec<String>, ApiError> {
+    let client_for = |scopes: &[&str]| {
+        OktaClient::new(
+            deps.outbound.clone(),
+            deps.clock.clone(),
+            host.clone(),
+            creds.clone(),
+            scopes.iter().map(|s| s.to_string()).collect(),
+            deps.retry,
+        )
+    };
+    let wanted: Vec<&str> = REQUIRED_SCOPES.iter().chain(OPTIONAL_SCOPES.iter()).copied().collect();
+    let is_invalid_scope = |e: &OktaError| e.code() == Some("invalid_scope");
+    let mut client = client_for(&wanted);
+    let grant = match client.request_token(&wanted).await {
+        Ok(g) => g,
+        Err(e) if is_invalid_scope(&e) => {
+            client = client_for(&REQUIRED_SCOPES);
+            match client.request_token(&REQUIRED_SCOPES).await {
+                Ok(g) => g,
+                Err(e) if is_invalid_scope(&e) => {
+                    let mut missing = Vec::new();
+                    for s in REQUIRED_SCOPES {
+                        match client.request_token(&[s]).await {
+                            Ok(_) => {}
+                            Err(e) if is_invalid_scope(&e) => missing.push(s.to_string()),
+                            Err(e) => return Err(okta_errors::to_api(e)),
+                        }
+                    }
+                    return Err(okta_errors::to_api(OktaError::MissingScopes(missing)));
+                }
+                Err(e) => return Err(okta_errors::to_api(e)),
+            }
+        }
+        Err(e) => return Err(okta_errors::to_api(e)),
+    };
+    client.probe().await.map_err(okta_errors::to_api)?;
+    Ok(grant.scopes)
+}
+
+/// `POST /okta-orgs`: validate the domain before any request leaves, verify the credentials, then store the
+/// secret in Secrets Manager and the record in DynamoDB. 201 with the org; 4xx with Okta's error and nothing
+/// stored; 409 when this tenant already connected the org.
+pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.caller.require_admin()?;
+    let input: ConnectOrg = req.json()?;
+    let creds = input.credentials.validate()?;
+    let host = validate_org_host(&input.domain, deps.resolver.as_ref())
+        .await
+        .map_err(|e| ApiError::invalid("domain", format!("the Okta domain {e}")))?;
+    let tenant = req.caller.tenant.as_str();
+    if let Some(existing) = deps.store.list_orgs(tenant).await.map_err(store_failure)?.into_iter().find(|o| o.domain == host.as_str()) {
+        return Err(already_connected(&existing.org_id));
+    }
+    let granted = verify(deps, &host, &creds).await?;
+    let org_id = new_id("org");
+    let secret_name = deps.secrets.name(tenant, &["okta", &org_id, "credentials"]);
+    let secret = deps.secrets.put(&secret_name, creds.secret()).await.map_err(secrets_failure)?;
+    let now = rfc3339(deps.clock.now());
+    let rec = OrgRecord {
+        pk: tenant_pk(tenant),
+        sk: OrgRecord::sk_of(&org_id),
+        org_id: org_id.clone(),
+        domain: host.as_str().to_string(),
+        client_id: creds.client_id().to_string(),
+        auth_method: creds.method(),
+        key_id: creds.key_id().map(str::to_string),
+        granted_scopes: granted,
+        secret,
+        secret_updated_at: now.clone(),
+        created_at: now.clone(),
+        updated_at: now,
+        version: 1,
+    };
+    match deps.store.create_org(&rec).await {
+        Ok(()) => {
+            tracing::info!(tenant, org_id = %org_id, domain = %rec.domain, "Okta org connected");
+            Ok(json_response(StatusCode::CREATED, &view(&rec)))
+        }
+        Err(e) => {
+            deps.secrets.delete(&secret_name).await.map_err(secrets_failure)?;
+            match e {
+                StoreError::TransactionCondition { .. } => {
+                    let existing = deps.store.list_orgs(tenant).await.map_err(store_failure)?;
+                    let id = existing.iter().find(|o| o.domain == rec.domain).map(|o| o.org_id.clone()).unwrap_or_default();
+                    Err(already_connected(&id))
+                }
+                other => Err(store_failure(other)),
+            }
+        }
+    }
+}
+
+fn already_connected(org_id: &str) -> ApiError {
+    ApiError::conflict("org_already_connected", "this Okta org is already connected; rotate its credentials instead")
+        .with_field("domain")
+        .with_detail("orgId", json!(org_id))
+}
+
+/// `GET /okta-orgs`.
+pub async fn list(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let orgs = deps.store.list_orgs(req.caller.tenant.as_str()).await.map_err(store_failure)?;
+    let items: Vec<Value> = orgs.iter().map(view).collect();
+    Ok(json_response(StatusCode::OK, &json!({ "items": items, "count": items.len() })))
+}
+
+/// `GET /okta-orgs/{id}`.
+pub async fn get(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Response<Body>, ApiError> {
+    let rec = load(deps, req.caller.tenant.as_str(), org_id).await?;
+    Ok(json_response(StatusCode::OK, &view(&rec)))
+}
+
+/// `PUT /okta-orgs/{id}/credentials`: verify the new credentials first; only then write a new secret version
+/// and the record (conditional on its version). On any failure the old credentials stay in force.
+pub async fn rotate(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Response<Body>, ApiError> {
+    req.caller.require_admin()?;
+    let tenant = req.caller.tenant.as_str();
+    let rec = load(deps, tenant, org_id).await?;
+    let input: RotateCredentials = req.json()?;
+    if input.version.is_some_and(|v| v != rec.version) {
+        return Err(ApiError::version_conflict(rec.version));
+    }
+    let creds = input.credentials.validate()?;
+    let host = OrgHost::revalidate(&rec.domain).map_err(|e| {
+        tracing::error!(error = %e, "stored org domain no longer passes the rules");
+        ApiError::internal()
+    })?;
+    let granted = verify(deps, &host, &creds).await?;
+    let secret = deps.secrets.put(&rec.secret.name, creds.secret()).await.map_err(secrets_failure)?;
+    let now = rfc3339(deps.clock.now());
+    let updated = OrgRecord {
+        client_id: creds.client_id().to_string(),
+        auth_method: creds.method(),
+        key_id: creds.key_id().map(str::to_string),
+        granted_scopes: granted,
+        secret,
+        secret_updated_at: now.clone(),
+        updated_at: now,
+        version: rec.version + 1,
+        ..rec.clone()
+    };
+    match deps.store.update_org(&updated, rec.version).await {
+        Ok(()) => {
+            tracing::info!(tenant, org_id, "Okta credentials rotated");
+            Ok(json_response(StatusCode::OK, &view(&updated)))
+        }
+        Err(StoreError::VersionConflict { current }) => {
+            // Another edit won: the secret version its record points at must stay current.
+            if let Some(cur) = deps.store.get_org(tenant, org_id).await.map_err(store_failure)? {
+                deps.secrets.make_current(&cur.secret).await.map_err(secrets_failure)?;
+            }
+            Err(match current {
+                Some(v) => ApiError::version_conflict(v),
+                None => ApiError::not_found("Okta org"),
+            })
+        }
+        Err(e) => Err(store_failure(e)),
+    }
+}
+
+/// `DELETE /okta-orgs/{id}`: 409 while device trust uses the org; else the record, its host marker and its
+/// secret are removed. `?version=` makes it conditional on what the admin last read.
+pub async fn disconnect(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Response<Body>, ApiError> {
+    req.caller.require_admin()?;
+    let tenant = req.caller.tenant.as_str();
+    let rec = load(deps, tenant, org_id).await?;
+    let expected = match req.query("version") {
+        Some(v) => v.parse::<u64>().map_err(|_| ApiError::invalid("version", "version must be a whole number"))?,
+        None => rec.version,
+    };
+    match deps.store.delete_org(&rec, expected).await {
+        Ok(()) => {
+            deps.secrets.delete(&rec.secret.name).await.map_err(secrets_failure)?;
+            tracing::info!(tenant, org_id, "Okta org disconnected");
+            Ok(no_content())
+        }
+        Err(StoreError::TransactionCondition { index: 2 }) => Err(ApiError::conflict(
+            "org_in_use",
+            "device trust uses this Okta org; choose another org for device trust or delete device trust first",
+        )),
+        Err(StoreError::TransactionCondition { .. }) => {
+            let current = deps.store.get_org(tenant, org_id).await.map_err(store_failure)?;
+            Err(match current {
+                Some(c) => ApiError::version_conflict(c.version),
+                None => ApiError::not_found("Okta org"),
+            })
+        }
+        Err(e) => Err(store_failure(e)),
+    }
+}
+
+/// An Okta client for a stored org, with only `scopes`.
+pub async fn client_for(deps: &Deps, rec: &OrgRecord, scopes: &[&str]) -> Result<Arc<OktaClient>, ApiError> {
+    let secret = deps.secrets.get(&rec.secret).await.map_err(secrets_failure)?;
+    let creds = OktaCredentials::from_parts(rec.auth_method, rec.client_id.clone(), secret, rec.key_id.clone());
+    let host = OrgHost::revalidate(&rec.domain).map_err(|e| {
+        tracing::error!(error = %e, "stored org domain no longer passes the rules");
+        ApiError::internal()
+    })?;
+    let key = format!("{}|{}|{}", rec.pk, rec.org_id, rec.secret.version_id);
+    Ok(deps.okta(&key, host, creds, scopes))
+}
+
+/// `GET /okta-orgs/{id}/groups?q=<name prefix>`: every Okta group (all pages), or those whose name starts with
+/// `q`, for fleet selection. Keys are Okta group ids; names are for display only.
+pub async fn groups(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Response<Body>, ApiError> {
+    let rec = load(deps, req.caller.tenant.as_str(), org_id).await?;
+    let q = req.query("q").map(str::trim).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| q.chars().count() > 100 || q.chars().any(char::is_control)) {
+        return Err(ApiError::invalid("q", "q must be at most 100 printable characters"));
+    }
+    let client = client_for(deps, &rec, &["okta.groups.read"]).await?;
+    let groups = client.list_groups(q).await.map_err(okta_errors::to_api)?;
+    let items: Vec<Value> = groups
+        .iter()
+        .map(|g| json!({"id": g.id, "name": g.profile.name, "description": g.profile.description, "type": g.kind}))
+        .collect();
+    Ok(json_response(StatusCode::OK, &json!({ "items": items, "count": items.len() })))
+}

@@ -1,0 +1,218 @@
+//! The API edge: a Lambda HTTP request parsed into an [`ApiRequest`] (caller, method, path segments, query,
+//! body), JSON bodies parsed strictly into domain input types with errors that name the field, and responses.
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use http::{Method, StatusCode};
+use lambda_http::{Body, RequestExt, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The largest request body accepted, in bytes (1 MiB); larger answers 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// One parsed API request.
+#[derive(Debug)]
+pub struct ApiRequest {
+    pub caller: Caller,
+    pub method: Method,
+    /// Path segments, percent-decoded, without empty ones: `/okta-orgs/abc` → `["okta-orgs", "abc"]`.
+    pub segments: Vec<String>,
+    pub query: HashMap<String, String>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl TryFrom<lambda_http::Request> for ApiRequest {
+    type Error = ApiError;
+
+    fn try_from(req: lambda_http::Request) -> Result<Self, ApiError> {
+        let caller = caller_of(&req)?;
+        let segments = path_segments(req.uri().path())?;
+        let query = req
+            .query_string_parameters_ref()
+            .map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+            .unwrap_or_default();
+        let content_type = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.to_ascii_lowercase());
+        let method = req.method().clone();
+        let body = match req.into_body() {
+            Body::Empty => Vec::new(),
+            Body::Text(t) => t.into_bytes(),
+            Body::Binary(b) => b,
+            _ => Vec::new(),
+        };
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the body is {} bytes; at most {MAX_BODY_BYTES} are accepted", body.len()),
+            ));
+        }
+        Ok(ApiRequest { caller, method, segments, query, content_type, body })
+    }
+}
+
+impl ApiRequest {
+    /// The segments as `&str`, for matching routes.
+    pub fn path(&self) -> Vec<&str> {
+        self.segments.iter().map(String::as_str).collect()
+    }
+
+    /// Parses the JSON body into `T` (which should `deny_unknown_fields`). Errors: 415 unless the content type
+    /// is JSON; 400 naming the field for invalid JSON, invalid UTF-8, wrong types, missing or unknown fields.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        parse_json(self.content_type.as_deref(), &self.body)
+    }
+
+    /// A query parameter, if present.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query.get(name).map(String::as_str)
+    }
+}
+
+/// Reads the caller from the JWT authorizer's claims in the request context.
+fn caller_of(req: &lambda_http::Request) -> Result<Caller, ApiError> {
+    use lambda_http::request::RequestContext;
+    let claims = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| &j.claims),
+        _ => None,
+    };
+    let claims = claims.ok_or_else(|| ApiError::unauthorized("no authorizer claims on the request"))?;
+    Caller::from_claims(|k| claims.get(k).map(String::as_str))
+}
+
+fn path_segments(path: &str) -> Result<Vec<String>, ApiError> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .ok_or_else(|| ApiError::not_found("route"))
+        })
+        .collect()
+}
+
+/// Parses a JSON body strictly; see [`ApiRequest::json`].
+pub fn parse_json<T: DeserializeOwned>(content_type: Option<&str>, body: &[u8]) -> Result<T, ApiError> {
+    let is_json = content_type
+        .map(|c| c.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
+        .unwrap_or(false);
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the body must be JSON with content-type application/json",
+        )
+        .with_field("content-type"));
+    }
+    let text = std::str::from_utf8(body).map_err(|e| {
+        ApiError::bad_request("invalid_json", format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to()))
+            .with_field("body")
+    })?;
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = inner.to_string();
+        let field = field_of(&path, &msg);
+        let code = if inner.is_syntax() || inner.is_eof() { "invalid_json" } else { "invalid_field" };
+        ApiError::bad_request(code, msg).with_field(field)
+    })
+}
+
+/// The dotted field an error concerns: serde names unknown and missing fields in the message, not the path.
+fn field_of(path: &str, msg: &str) -> String {
+    let named = ["unknown field `", "missing field `"]
+        .iter()
+        .find_map(|p| msg.strip_prefix(p).and_then(|r| r.split('`').next()));
+    let base = if path == "." { String::new() } else { path.to_string() };
+    match (named, base.is_empty()) {
+        (Some(n), true) => n.to_string(),
+        (Some(n), false) if !base.ends_with(n) => format!("{base}.{n}"),
+        (_, true) => "body".to_string(),
+        _ => base,
+    }
+}
+
+/// A JSON response with `status`.
+pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
+    let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
+    Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(body))
+        .expect("static response parts are valid")
+}
+
+/// 204 with no body.
+pub fn no_content() -> Response<Body> {
+    Response::builder().status(StatusCode::NO_CONTENT).body(Body::Empty).expect("static response parts are valid")
+}
+
+/// The response for an error.
+pub fn error_response(e: &ApiError) -> Response<Body> {
+    json_response(e.status, &e.body())
+}
+
+/// Runs a handler body and turns its error into the JSON error response; 5xx causes are logged here only.
+pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    match result {
+        Ok(r) => r,
+        Err(e) => {
+            if e.status.is_server_error() {
+                tracing::error!(code = e.code, status = e.status.as_u16(), "request failed");
+            } else {
+                tracing::info!(code = e.code, status = e.status.as_u16(), field = e.field.as_deref(), "request refused");
+            }
+            error_response(&e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct In {
+        domain: String,
+        inner: Option<Inner>,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        n: u32,
+    }
+
+    fn err(body: &str) -> ApiError {
+        parse_json::<In>(Some("application/json"), body.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert_eq!(err(r#"{"domain":"a","extra":1}"#).field.as_deref(), Some("extra"));
+        assert_eq!(err(r#"{}"#).field.as_deref(), Some("domain"));
+        assert_eq!(err(r#"{"domain":5}"#).field.as_deref(), Some("domain"));
+        assert_eq!(err(r#"{"domain":"a","inner":{"n":"x"}}"#).field.as_deref(), Some("inner.n"));
+        assert_eq!(err(r#"{"domain":"a","inner":{"n":1,"m":2}}"#).field.as_deref(), Some("inner.m"));
+        assert_eq!(err(r#"{"domain":"#).code, "invalid_json");
+        let e = parse_json::<In>(Some("text/plain"), b"{}").unwrap_err();
+        assert_eq!(e.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let e = parse_json::<In>(Some("application/json"), b"{\"domain\":\"\xff\"}").unwrap_err();
+        assert_eq!(e.code, "invalid_json");
+    }
+
+    #[test]
+    fn segments_are_decoded() {
+        assert_eq!(path_segments("/okta-orgs/a%2Fb/").unwrap(), vec!["okta-orgs", "a/b"]);
+        assert_eq!(path_segments("/a+b").unwrap(), vec!["a+b"]);
+    }
+}

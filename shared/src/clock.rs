@@ -1,0 +1,67 @@
+//! Time as a dependency: handlers and clients ask a [`Clock`] for the time and to sleep, so tests can use a
+//! manual clock that advances instantly and records every wait (no real sleeps in tests).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Wall-clock time and sleeping.
+#[async_trait::async_trait]
+pub trait Clock: Send + Sync {
+    /// Now, UTC.
+    fn now(&self) -> OffsetDateTime;
+    /// Waits `d`.
+    async fn sleep(&self, d: Duration);
+}
+
+/// The real clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+#[async_trait::async_trait]
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+    async fn sleep(&self, d: Duration) {
+        tokio::time::sleep(d).await
+    }
+}
+
+/// A clock for tests: `sleep` returns at once, advancing the time by the duration and recording it.
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    inner: Arc<Mutex<(OffsetDateTime, Vec<Duration>)>>,
+}
+
+impl ManualClock {
+    /// Starts at `start`.
+    pub fn new(start: OffsetDateTime) -> Self {
+        ManualClock { inner: Arc::new(Mutex::new((start, Vec::new()))) }
+    }
+    /// Every sleep so far, in order.
+    pub fn sleeps(&self) -> Vec<Duration> {
+        self.inner.lock().expect("clock lock").1.clone()
+    }
+    /// Moves the time forward without a sleep.
+    pub fn advance(&self, d: Duration) {
+        self.inner.lock().expect("clock lock").0 += d;
+    }
+}
+
+#[async_trait::async_trait]
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        self.inner.lock().expect("clock lock").0
+    }
+    async fn sleep(&self, d: Duration) {
+        let mut g = self.inner.lock().expect("clock lock");
+        g.0 += d;
+        g.1.push(d);
+    }
+}
+
+/// RFC 3339 text of a time, as stored and returned.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

@@ -1,0 +1,93 @@
+//! What every function's handler depends on, built once per cold start by its `main` (or by a test, or the
+//! local front) and passed in: the store, the secrets adapter, the outbound set-up, name resolution for custom
+//! domains, the clock, and a pool of Okta clients whose cached tokens outlive one invocation.
+
+use crate::clock::{Clock, SystemClock};
+use crate::okta::{OktaClient, OktaCredentials, RetryPolicy};
+use crate::outbound::{HostResolver, OrgHost, Outbound, SystemResolver};
+use crate::secrets::Secrets;
+use crate::store::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The dependencies of a handler.
+#[derive(Clone)]
+pub struct Deps {
+    pub store: Store,
+    pub secrets: Secrets,
+    pub outbound: Outbound,
+    pub resolver: Arc<dyn HostResolver>,
+    pub clock: Arc<dyn Clock>,
+    pub retry: RetryPolicy,
+    pub okta_pool: OktaPool,
+}
+
+impl Deps {
+    /// Production dependencies from the environment: `TABLE_NAME` (the DynamoDB table) and `SECRETS_PREFIX`
+    /// (default `odt`), with the SDK configuration loaded once. Errors: a missing `TABLE_NAME`.
+    pub async fn from_env() -> Result<Self, String> {
+        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".to_string())?;
+        let prefix = std::env::var("SECRETS_PREFIX").unwrap_or_else(|_| "odt".into());
+        let sdk = crate::aws::load_config().await;
+        Ok(Self::new(&sdk, table, prefix, Outbound::new(), Arc::new(SystemResolver), Arc::new(SystemClock)))
+    }
+
+    /// Dependencies over an SDK configuration and explicit parts (tests and the local front use this).
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        table: String,
+        secrets_prefix: String,
+        outbound: Outbound,
+        resolver: Arc<dyn HostResolver>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Deps {
+            store: Store::new(aws_sdk_dynamodb::Client::new(sdk), table),
+            secrets: Secrets::new(aws_sdk_secretsmanager::Client::new(sdk), secrets_prefix),
+            outbound,
+            resolver,
+            clock,
+            retry: RetryPolicy::default(),
+            okta_pool: OktaPool::default(),
+        }
+    }
+
+    /// An Okta client for `host` and `credentials` asking for `scopes`, taken from the pool when one with the
+    /// same `cache_key` (org, credential version, scopes) exists.
+    pub fn okta(&self, cache_key: &str, host: OrgHost, credentials: OktaCredentials, scopes: &[&str]) -> Arc<OktaClient> {
+        self.okta_pool.get_or_insert(format!("{cache_key}|{}", scopes.join(" ")), || {
+            OktaClient::new(
+                self.outbound.clone(),
+                self.clock.clone(),
+                host,
+                credentials,
+                scopes.iter().map(|s| s.to_string()).collect(),
+                self.retry,
+            )
+        })
+    }
+}
+
+/// Okta clients kept across invocations of a warm function, keyed by org, credential version and scopes, so a
+/// token is fetched once an hour rather than once a request. Bounded: emptied when it reaches 256 clients.
+#[derive(Clone, Default)]
+pub struct OktaPool {
+    clients: Arc<Mutex<HashMap<String, Arc<OktaClient>>>>,
+}
+
+impl OktaPool {
+    const MAX: usize = 256;
+
+    fn get_or_insert(&self, key: String, make: impl FnOnce() -> OktaClient) -> Arc<OktaClient> {
+        let mut map = self.clients.lock().expect("okta pool lock");
+        if let Some(c) = map.get(&key) {
+            return c.clone();
+        }
+        if map.len() >= Self::MAX {
+            map.clear();
+        }
+        let c = Arc::new(make());
+        map.insert(key, c.clone());
+        c
+    }
+}

@@ -1,0 +1,18 @@
+//! The common crate of the Okta Device Trust functions: the API edge (requests, callers, errors), the outbound
+//! rules, the Okta client, the DynamoDB store and the Secrets Manager adapter. Functions wire these once per
+//! cold start and pass them to their handlers.
+
+pub mod api;
+pub mod auth;
+pub mod aws;
+pub mod clock;
+pub mod deps;
+pub mod error;
+pub mod ids;
+pub mod okta;
+pub mod outbound;
+pub mod secrets;
+pub mod store;
+pub mod telemetry;
+
+pub use error::ApiError;

@@ -1,0 +1,22 @@
+//! The Okta client: OAuth 2.0 client credentials against the org authorization server (client_secret_basic
+//! and private_key_jwt), `Link: rel="next"` paging followed verbatim, `X-Rate-Limit-*` honoured, errors typed
+//! by Okta's `errorCode`. Sources: Okta developer docs "Implement OAuth for Okta with a service app",
+//! "Rate limits", "Pagination"; the Management API spec in `../shared/okta/spec/management.yaml`.
+
+mod client;
+mod credentials;
+mod error;
+pub mod link;
+mod model;
+
+pub use client::{OktaClient, RetryPolicy, TokenGrant};
+pub use credentials::{ClientAuth, OktaCredentials};
+pub use error::OktaError;
+pub use model::{Group, GroupProfile, User, UserProfile};
+
+/// Scopes the product cannot work without: reading users, groups and devices.
+pub const REQUIRED_SCOPES: [&str; 3] = ["okta.users.read", "okta.groups.read", "okta.devices.read"];
+
+/// Scopes the product uses when granted: certificate-issue evidence from the System Log, and self-registering
+/// the event hook.
+pub const OPTIONAL_SCOPES: [&str; 2] = ["okta.logs.read", "okta.eventHooks.manage"];

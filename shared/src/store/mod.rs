@@ -1,0 +1,140 @@
+//! The DynamoDB store: one table, keys `pk` (`T#<tenant>`) and `sk` (`ORG#<id>`, `ORGHOST#<host>`,
+//! `DEVICETRUST`, …), so every read and write names its tenant. Records are serialized with `serde_dynamo`;
+//! every write that can race is conditional on the record's `version`.
+
+mod device_trust;
+mod orgs;
+
+pub use device_trust::{DeviceTrustRecord, DeviceTrustState};
+pub use orgs::OrgRecord;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason};
+use aws_sdk_dynamodb::Client;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+
+/// A DynamoDB item.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record's version is not the expected one (or it no longer exists: `current` is `None`).
+    #[error("version conflict (current version {current:?})")]
+    VersionConflict { current: Option<u64> },
+    /// A condition of a transaction failed; `index` names the failing item in the order it was given.
+    #[error("condition failed on transaction item {index}")]
+    TransactionCondition { index: usize },
+    /// A stored item could not be read into its record type.
+    #[error("stored item is malformed: {0}")]
+    Malformed(String),
+    /// DynamoDB failed.
+    #[error("DynamoDB {op} failed: {message}")]
+    Aws { op: &'static str, message: String },
+}
+
+pub(crate) fn aws_err<E: ProvideErrorMetadata>(op: &'static str) -> impl Fn(E) -> StoreError {
+    move |e| StoreError::Aws {
+        op,
+        message: format!("{}: {}", e.code().unwrap_or("error"), e.message().unwrap_or("no message")),
+    }
+}
+
+/// The partition key of a tenant.
+pub fn tenant_pk(tenant: &str) -> String {
+    format!("T#{tenant}")
+}
+
+/// The store: a client (built once per cold start) and the table name.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) client: Client,
+    pub(crate) table: String,
+}
+
+impl Store {
+    /// The store over `client` and `table`.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Store { client, table: table.into() }
+    }
+
+    /// The table name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn key(pk: &str, sk: &str) -> Item {
+        HashMap::from([
+            ("pk".to_string(), AttributeValue::S(pk.to_string())),
+            ("sk".to_string(), AttributeValue::S(sk.to_string())),
+        ])
+    }
+
+    /// One record by key (strongly consistent), or `None`.
+    pub async fn get<T: DeserializeOwned>(&self, pk: &str, sk: &str) -> Result<Option<T>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws_err("GetItem"))?;
+        out.item.map(|i| serde_dynamo::from_item(i).map_err(|e| StoreError::Malformed(e.to_string()))).transpose()
+    }
+
+    /// Every record under `pk` whose `sk` starts with `prefix`, following `LastEvaluatedKey` until none is left
+    /// (pages may be empty yet carry a key: case C17).
+    pub async fn query_prefix<T: DeserializeOwned>(&self, pk: &str, prefix: &str) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :p)")
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
+                .expression_attribute_values(":p", AttributeValue::S(prefix.to_string()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(aws_err("Query"))?;
+            for item in page.items.unwrap_or_default() {
+                out.push(serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string()))?);
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Maps a failed transaction to the first item whose condition failed.
+    pub(crate) fn transaction_error(
+        e: aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError>,
+    ) -> StoreError {
+        if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) =
+            e.as_service_error()
+        {
+            let reasons: &[CancellationReason] = c.cancellation_reasons();
+            if let Some(index) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
+                return StoreError::TransactionCondition { index };
+            }
+        }
+        aws_err("TransactWriteItems")(e)
+    }
+}
+
+/// Serializes a record to an item.
+pub(crate) fn to_item<T: serde::Serialize>(rec: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(rec).map_err(|e| StoreError::Malformed(e.to_string()))
+}
+
+/// A request that could not be built (a missing required part: a programming error, reported, not panicked).
+pub(crate) fn build_err(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Aws { op: "build", message: e.to_string() }
+}
