@@ -1,1 +1,183 @@
-fn main(){}
+//! `odt-local`: run the product on this machine.
+//!
+//! - `up`: start the local services, the Okta double and the HTTP front in the background; print the base URL.
+//! - `token --tenant T --role admin|technician`: print a bearer token the front accepts.
+//! - `demo`: run the walkthrough on a fresh local stack and print what happened.
+//! - `down`: stop what `up` started.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use odt_local::authorizer::LocalAuthorizer;
+use odt_local::seed::{seed_demo, DEMO_DOMAIN};
+use odt_local::stack::{Stack, StackConfig};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Parser)]
+#[command(name = "odt-local", about = "Run the Okta Device Trust functions locally")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Start services, the Okta double and the HTTP front in the background.
+    Up,
+    /// Serve in the foreground (what `up` runs in the background).
+    Serve,
+    /// Print a bearer token for the running front.
+    Token {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, value_parser = ["admin", "technician"])]
+        role: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: i64,
+    },
+    /// Run the walkthrough on a fresh local stack.
+    Demo,
+    /// Stop what `up` started.
+    Down,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run_dir(name: &str) -> PathBuf {
+    root().join(".local/run").join(name)
+}
+
+fn services(action: &str, name: &str) -> anyhow::Result<()> {
+    let status = Command::new("bash").arg(root().join("scripts/services.sh")).args([action, name]).status()?;
+    if !status.success() {
+        bail!("scripts/services.sh {action} {name} failed");
+    }
+    Ok(())
+}
+
+/// Loads `KEY=VALUE` lines into this process's environment (before any thread starts).
+fn load_env(file: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    for line in text.lines().filter(|l| l.contains('=')) {
+        let (k, v) = line.split_once('=').expect("line has =");
+        std::env::set_var(k.trim(), v.trim());
+    }
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    const UP: &str = "up";
+    match cli.cmd {
+        Cmd::Up => up(UP),
+        Cmd::Serve => {
+            load_env(&run_dir(UP).join("env"))?;
+            runtime()?.block_on(serve(UP))
+        }
+        Cmd::Token { tenant, role, ttl } => {
+            let auth = LocalAuthorizer::persistent(&run_dir(UP))?;
+            println!("{}", auth.token(&tenant, &role, ttl));
+            Ok(())
+        }
+        Cmd::Demo => demo(),
+        Cmd::Down => {
+            let pid_file = run_dir(UP).join("front.pid");
+            if let Ok(pid) = std::fs::read_to_string(&pid_file) {
+                let _ = Command::new("kill").arg(pid.trim()).status();
+                let _ = std::fs::remove_file(pid_file);
+            }
+            services("stop", UP)?;
+            println!("stopped");
+            Ok(())
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+fn up(name: &str) -> anyhow::Result<()> {
+    services("start", name)?;
+    let dir = run_dir(name);
+    let ready = dir.join("front.json");
+    let _ = std::fs::remove_file(&ready);
+    if let Ok(pid) = std::fs::read_to_string(dir.join("front.pid")) {
+        let _ = Command::new("kill").arg(pid.trim()).status();
+    }
+    let log = std::fs::File::create(dir.join("front.log"))?;
+    let child = {
+        use std::os::unix::process::CommandExt;
+        Command::new(std::env::current_exe()?)
+            .arg("serve")
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .process_group(0)
+            .spawn()?
+    };
+    std::fs::write(dir.join("front.pid"), child.id().to_string())?;
+    for _ in 0..600 {
+        if let Ok(text) = std::fs::read_to_string(&ready) {
+            let info: serde_json::Value = serde_json::from_str(&text)?;
+            println!("{}", info["baseUrl"].as_str().unwrap_or_default());
+            eprintln!("Okta double: {} (client id {}, client secret {} — a local double's, made for this run)",
+                info["oktaDomain"].as_str().unwrap_or_default(), info["clientId"].as_str().unwrap_or_default(),
+                info["clientSecret"].as_str().unwrap_or_default());
+            eprintln!("token: cargo run -q -p odt-local -- token --tenant my-tenant --role admin");
+            eprintln!("logs: {}; stop: cargo run -q -p odt-local -- down", dir.join("front.log").display());
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    bail!("the front did not start within 60 s; see {}", dir.join("front.log").display())
+}
+
+async fn serve(name: &str) -> anyhow::Result<()> {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new("info")).init();
+    let dir = run_dir(name);
+    let auth = LocalAuthorizer::persistent(&dir)?;
+    let mut cfg = StackConfig::new("odt-local", "odt-local", DEMO_DOMAIN, auth);
+    cfg.front_port = 0;
+    let stack = Stack::start(cfg).await?;
+    let org = seed_demo(&stack.okta);
+    let info = serde_json::json!({
+        "baseUrl": stack.base_url, "oktaDomain": org.domain, "clientId": org.client_id, "clientSecret": org.client_secret,
+    });
+    std::fs::write(dir.join("front.json"), info.to_string())?;
+    tracing::info!(base_url = %stack.base_url, "local front ready");
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
+fn demo() -> anyhow::Result<()> {
+    const NAME: &str = "demo";
+    println!("== Okta Device Trust automation: local walkthrough ==");
+    services("start", NAME)?;
+    let result = (|| {
+        load_env(&run_dir(NAME).join("env"))?;
+        runtime()?.block_on(async {
+            let table = format!("odt-demo-{}", time::OffsetDateTime::now_utc().unix_timestamp());
+            let stack = Stack::start(StackConfig::new(&table, "odt-demo", DEMO_DOMAIN, LocalAuthorizer::generate()?)).await?;
+            let org = seed_demo(&stack.okta);
+            println!(
+                "[0] Local stack: DynamoDB Local at {}, Secrets Manager (moto) at {}; table {table} created from template.yaml",
+                std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default(),
+                std::env::var("AWS_ENDPOINT_URL_SECRETS_MANAGER").unwrap_or_default(),
+            );
+            println!(
+                "    Okta double plays {} (groups and users seeded); HTTP front at {} with the template's routes and JWT authorizer",
+                org.domain, stack.base_url
+            );
+            let mut stdout = std::io::stdout();
+            let outcome = odt_local::demo::walkthrough(&stack, &org, &mut stdout).await?;
+            println!("== Done: org {} connected, {} Okta groups listed, device trust {} ==", outcome.org_id, outcome.groups, outcome.device_trust_state);
+            anyhow::Ok(())
+        })
+    })();
+    let stopped = services("stop", NAME);
+    result.and(stopped)
+}

@@ -39,8 +39,9 @@ pub async fn load(deps: &Deps, tenant: &str, org_id: &str) -> Result<OrgRecord, 
     deps.store.get_org(tenant, org_id).await.map_err(store_failure)?.ok_or_else(|| ApiError::not_found("Okta org"))
 }
 
-/// Verifies credentials against the org: a token with the product's scopes (all it would like, else the
-/// required ones, else the list of those missing) and one read call. Returns the granted scopes.
+/// Verifies credentials against the org: a token with the product's scopes and one read call. Asks for every
+/// scope at once; when Okta answers `invalid_scope`, asks for the required ones (naming each missing one if
+/// that fails too) and then adds each optional scope that Okta grants. Returns the granted scopes.
 async fn verify(deps: &Deps, host: &OrgHost, creds: &OktaCredentials) -> Result<Vec<String>, ApiError> {
     let client_for = |scopes: &[&str]| {
         OktaClient::new(
@@ -52,33 +53,42 @@ async fn verify(deps: &Deps, host: &OrgHost, creds: &OktaCredentials) -> Result<
             deps.retry,
         )
     };
-    let wanted: Vec<&str> = REQUIRED_SCOPES.iter().chain(OPTIONAL_SCOPES.iter()).copied().collect();
     let is_invalid_scope = |e: &OktaError| e.code() == Some("invalid_scope");
-    let mut client = client_for(&wanted);
-    let grant = match client.request_token(&wanted).await {
-        Ok(g) => g,
+    let wanted: Vec<&str> = REQUIRED_SCOPES.iter().chain(OPTIONAL_SCOPES.iter()).copied().collect();
+    let probe = client_for(&wanted);
+    let granted = match probe.request_token(&wanted).await {
+        Ok(g) => g.scopes,
         Err(e) if is_invalid_scope(&e) => {
-            client = client_for(&REQUIRED_SCOPES);
-            match client.request_token(&REQUIRED_SCOPES).await {
-                Ok(g) => g,
-                Err(e) if is_invalid_scope(&e) => {
-                    let mut missing = Vec::new();
-                    for s in REQUIRED_SCOPES {
-                        match client.request_token(&[s]).await {
-                            Ok(_) => {}
-                            Err(e) if is_invalid_scope(&e) => missing.push(s.to_string()),
-                            Err(e) => return Err(okta_errors::to_api(e)),
-                        }
-                    }
-                    return Err(okta_errors::to_api(OktaError::MissingScopes(missing)));
+            let mut granted: Vec<&str> = REQUIRED_SCOPES.to_vec();
+            if let Err(e) = probe.request_token(&granted).await {
+                if !is_invalid_scope(&e) {
+                    return Err(okta_errors::to_api(e));
                 }
-                Err(e) => return Err(okta_errors::to_api(e)),
+                let mut missing = Vec::new();
+                for s in REQUIRED_SCOPES {
+                    match probe.request_token(&[s]).await {
+                        Ok(_) => {}
+                        Err(e) if is_invalid_scope(&e) => missing.push(s.to_string()),
+                        Err(e) => return Err(okta_errors::to_api(e)),
+                    }
+                }
+                return Err(okta_errors::to_api(OktaError::MissingScopes(missing)));
             }
+            for optional in OPTIONAL_SCOPES {
+                let mut with = granted.clone();
+                with.push(optional);
+                match probe.request_token(&with).await {
+                    Ok(_) => granted = with,
+                    Err(e) if is_invalid_scope(&e) => {}
+                    Err(e) => return Err(okta_errors::to_api(e)),
+                }
+            }
+            granted.into_iter().map(str::to_string).collect()
         }
         Err(e) => return Err(okta_errors::to_api(e)),
     };
-    client.probe().await.map_err(okta_errors::to_api)?;
-    Ok(grant.scopes)
+    client_for(&REQUIRED_SCOPES).probe().await.map_err(okta_errors::to_api)?;
+    Ok(granted)
 }
 
 /// `POST /okta-orgs`: validate the domain before any request leaves, verify the credentials, then store the

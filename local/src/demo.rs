@@ -1,0 +1,132 @@
+//! The walkthrough: what an admin does in the console, through the public API only, printed as a short
+//! account with the numbers. Each step fails loudly with its name and cause.
+
+use crate::seed::DemoOrg;
+use crate::stack::Stack;
+use anyhow::{anyhow, bail, Context};
+use serde_json::{json, Value};
+use std::io::Write;
+
+/// The tenant the walkthrough acts for.
+pub const DEMO_TENANT: &str = "demo-tenant";
+
+/// What the walkthrough saw, for tests.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub org_id: String,
+    pub granted_scopes: Vec<String>,
+    pub groups: usize,
+    pub okta_group_pages: usize,
+    pub device_trust_state: String,
+}
+
+struct Api<'a> {
+    http: reqwest::Client,
+    base: &'a str,
+    token: String,
+}
+
+impl Api<'_> {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<(u16, Value)> {
+        let mut req = self.http.request(method.clone(), format!("{}{path}", self.base)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.with_context(|| format!("{method} {path}"))?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await?;
+        let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(json!({ "raw": text })) };
+        Ok((status, v))
+    }
+
+    async fn expect(&self, method: reqwest::Method, path: &str, body: Option<Value>, want: u16) -> anyhow::Result<Value> {
+        let (status, v) = self.call(method.clone(), path, body).await?;
+        if status != want {
+            bail!("{method} {path} answered {status} (expected {want}): {v}");
+        }
+        Ok(v)
+    }
+}
+
+macro_rules! step {
+    ($out:expr, $n:expr, $name:expr, $body:expr) => {{
+        let r: anyhow::Result<_> = async { $body }.await;
+        match r {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = writeln!($out, "  ✗ step {} ({}) failed: {e:#}", $n, $name);
+                return Err(anyhow!("step {} ({}) failed: {e:#}", $n, $name));
+            }
+        }
+    }};
+}
+
+/// Runs the walkthrough against a running stack whose Okta double holds `org`.
+pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Send)) -> anyhow::Result<Outcome> {
+    let admin = Api { http: reqwest::Client::new(), base: &stack.base_url, token: stack.token(DEMO_TENANT, "admin") };
+    let tech = Api { http: reqwest::Client::new(), base: &stack.base_url, token: stack.token(DEMO_TENANT, "technician") };
+    let mut outcome = Outcome::default();
+
+    writeln!(out, "[1] Connect the Okta org {} (Okta Integration Network app, client_secret_basic)", org.domain)?;
+    let created = step!(out, 1, "connect Okta org", {
+        admin
+            .expect(
+                reqwest::Method::POST,
+                "/okta-orgs",
+                Some(json!({
+                    "domain": org.domain,
+                    "credentials": {"method": "client_secret_basic", "clientId": org.client_id, "clientSecret": org.client_secret},
+                })),
+                201,
+            )
+            .await
+    });
+    outcome.org_id = created["id"].as_str().unwrap_or_default().to_string();
+    outcome.granted_scopes =
+        created["grantedScopes"].as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default();
+    writeln!(out, "    connected as {}; credentials verified with a token and one read call", outcome.org_id)?;
+    writeln!(out, "    granted scopes: {}", outcome.granted_scopes.join(", "))?;
+    writeln!(out, "    secret shown back: {} (the value itself is never returned)", created["secret"])?;
+
+    writeln!(out, "[2] List the org's Okta user groups for fleet selection")?;
+    let before = stack.okta.requests_to("/api/v1/groups?").len();
+    let groups = step!(out, 2, "list Okta groups", {
+        admin.expect(reqwest::Method::GET, &format!("/okta-orgs/{}/groups", outcome.org_id), None, 200).await
+    });
+    outcome.groups = groups["count"].as_u64().unwrap_or(0) as usize;
+    outcome.okta_group_pages = stack.okta.requests_to("/api/v1/groups?").len() - before;
+    let names: Vec<&str> = groups["items"].as_array().map(|a| a.iter().take(5).filter_map(|g| g["name"].as_str()).collect()).unwrap_or_default();
+    writeln!(out, "    {} groups, read in {} Okta pages (Link: rel=\"next\" followed); first: {}", outcome.groups, outcome.okta_group_pages, names.join(", "))?;
+    if outcome.groups == 0 {
+        writeln!(out, "  ✗ step 2 (list Okta groups) failed: no groups")?;
+        bail!("step 2 (list Okta groups) failed: no groups");
+    }
+
+    writeln!(out, "[3] Search groups by name: \"Device\"")?;
+    let found = step!(out, 3, "search Okta groups", {
+        admin.expect(reqwest::Method::GET, &format!("/okta-orgs/{}/groups?q=Device", outcome.org_id), None, 200).await
+    });
+    let hits: Vec<String> = found["items"].as_array().map(|a| a.iter().map(|g| format!("{} ({})", g["name"].as_str().unwrap_or(""), g["id"].as_str().unwrap_or(""))).collect()).unwrap_or_default();
+    writeln!(out, "    {} match: {}", hits.len(), hits.join(", "))?;
+
+    writeln!(out, "[4] Enable device trust with this org")?;
+    let dt = step!(out, 4, "choose device trust org", {
+        admin.expect(reqwest::Method::PUT, "/device-trust", Some(json!({"oktaOrgId": outcome.org_id})), 200).await
+    });
+    outcome.device_trust_state = dt["state"].as_str().unwrap_or_default().to_string();
+    writeln!(out, "    device trust: {} for {} (version {})", outcome.device_trust_state, dt["oktaDomain"].as_str().unwrap_or(""), dt["version"])?;
+
+    writeln!(out, "[5] Roles: a technician reads the overview but cannot change it")?;
+    step!(out, 5, "technician role", {
+        tech.expect(reqwest::Method::GET, "/device-trust", None, 200).await?;
+        tech.expect(reqwest::Method::DELETE, "/device-trust", None, 403).await
+    });
+    writeln!(out, "    GET /device-trust → 200; DELETE /device-trust → 403")?;
+
+    writeln!(out, "[6] The org cannot be disconnected while device trust uses it")?;
+    let refused = step!(out, 6, "disconnect refused", {
+        admin.expect(reqwest::Method::DELETE, &format!("/okta-orgs/{}", outcome.org_id), None, 409).await
+    });
+    writeln!(out, "    DELETE /okta-orgs/{} → 409 {}", outcome.org_id, refused["error"]["code"].as_str().unwrap_or(""))?;
+    Ok(outcome)
+}

@@ -1,0 +1,95 @@
+//! The local stack in one process: the Okta double, the functions' handlers behind the HTTP front, on the
+//! DynamoDB Local and moto endpoints named by the standard `AWS_ENDPOINT_URL_*` variables.
+
+use crate::authorizer::LocalAuthorizer;
+use crate::front::{handler, Front, Handler};
+use crate::template::Template;
+use odt_doubles::okta::OktaDouble;
+use odt_doubles::Served;
+use odt_shared::clock::Clock;
+use odt_shared::deps::Deps;
+use odt_shared::outbound::{HostResolver, Outbound, SystemResolver};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// How to start a stack.
+pub struct StackConfig {
+    pub table: String,
+    pub secrets_prefix: String,
+    /// The host the Okta double plays (reached through the outbound test routes).
+    pub okta_domain: String,
+    pub authorizer: LocalAuthorizer,
+    pub clock: Arc<dyn Clock>,
+    pub resolver: Arc<dyn HostResolver>,
+    /// `0` for any free port.
+    pub front_port: u16,
+}
+
+impl StackConfig {
+    /// Defaults: the system clock and resolver, any free port.
+    pub fn new(table: &str, secrets_prefix: &str, okta_domain: &str, authorizer: LocalAuthorizer) -> Self {
+        StackConfig {
+            table: table.into(),
+            secrets_prefix: secrets_prefix.into(),
+            okta_domain: okta_domain.into(),
+            authorizer,
+            clock: Arc::new(odt_shared::clock::SystemClock),
+            resolver: Arc::new(SystemResolver),
+            front_port: 0,
+        }
+    }
+}
+
+/// A running stack.
+pub struct Stack {
+    pub okta: OktaDouble,
+    pub deps: Arc<Deps>,
+    pub base_url: String,
+    pub authorizer: LocalAuthorizer,
+    pub test_routes: HashMap<String, SocketAddr>,
+    _okta_served: Served,
+    _front_served: Served,
+}
+
+/// The handler of every function in the template, by logical id.
+pub fn handlers(deps: Arc<Deps>) -> HashMap<String, Handler> {
+    HashMap::from([(
+        "IntegrationFunction".to_string(),
+        handler(deps, |d: Arc<Deps>, req| async move { integration::handle(&d, req).await }),
+    )])
+}
+
+impl Stack {
+    /// Creates the table from the template (if missing), starts the Okta double and the front.
+    pub async fn start(cfg: StackConfig) -> anyhow::Result<Stack> {
+        let template = Template::load(&crate::template::default_path())?;
+        let sdk = odt_shared::aws::load_config().await;
+        crate::table::create_from_template(&aws_sdk_dynamodb::Client::new(&sdk), &template, &cfg.table).await?;
+        let okta = OktaDouble::new(&cfg.okta_domain);
+        let okta_served = Served::start(okta.router(), 0).await?;
+        let test_routes = HashMap::from([(cfg.okta_domain.clone(), okta_served.addr)]);
+        let outbound = Outbound::with_test_routes(test_routes.clone());
+        let deps = Arc::new(Deps::new(&sdk, cfg.table, cfg.secrets_prefix, outbound, cfg.resolver, cfg.clock));
+        let front = Arc::new(Front {
+            routes: template.routes(),
+            handlers: handlers(deps.clone()),
+            authorizer: cfg.authorizer.clone(),
+        });
+        let front_served = Served::start(front.router(), cfg.front_port).await?;
+        Ok(Stack {
+            okta,
+            deps,
+            base_url: format!("http://{}", front_served.addr),
+            authorizer: cfg.authorizer,
+            test_routes,
+            _okta_served: okta_served,
+            _front_served: front_served,
+        })
+    }
+
+    /// A bearer token for `tenant` with `role`, valid for an hour.
+    pub fn token(&self, tenant: &str, role: &str) -> String {
+        self.authorizer.token(tenant, role, 3600)
+    }
+}
