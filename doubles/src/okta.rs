@@ -279,7 +279,11 @@ fn gate(s: &mut OktaState, headers: &HeaderMap, scope: &str) -> Result<(), Respo
     }
     if let Some(status) = s.failures.pop_front() {
         let st = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return Err(okta_error(st, "E0000009", "Internal Server Error"));
+        return Err(match status {
+            403 => okta_error(st, "E0000006", "You do not have permission to perform the requested action"),
+            404 => okta_error(st, "E0000007", "Not found: Resource not found"),
+            _ => okta_error(st, "E0000009", "Internal Server Error"),
+        });
     }
     let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     match token.and_then(|t| s.tokens.get(t)) {

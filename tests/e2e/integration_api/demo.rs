@@ -1,0 +1,26 @@
+//! The README's first command runs this walkthrough; here it runs on a test stack and its numbers are checked.
+
+use odt_local::demo::walkthrough;
+use odt_local::seed::{seed_demo, DEMO_DOMAIN};
+use odt_local::stack::StackConfig;
+use odt_tests::{unique, TestStack};
+
+#[tokio::test]
+async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
+    let t = TestStack::start_with(|c: &mut StackConfig| {
+        c.okta_domain = DEMO_DOMAIN.into();
+        c.table = unique("odt-demo-test-");
+    })
+    .await;
+    let org = seed_demo(&t.stack.okta);
+    let mut out = Vec::new();
+    let outcome = walkthrough(&t.stack, &org, &mut out).await.expect("walkthrough succeeds");
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(outcome.groups, 230, "{text}");
+    assert_eq!(outcome.okta_group_pages, 2);
+    assert_eq!(outcome.device_trust_state, "active");
+    assert!(outcome.granted_scopes.contains(&"okta.logs.read".to_string()));
+    assert!(!outcome.granted_scopes.contains(&"okta.eventHooks.manage".to_string()));
+    assert!(!text.contains(&org.client_secret), "the demo never prints the secret");
+    assert!(text.contains("230 groups"));
+}
