@@ -11,4 +11,4 @@ set -a
 # shellcheck disable=SC1090
 source ".local/run/$name/env"
 set +a
-cargo test --workspace --locked "$@"
+cargo test --workspace --locked --no-fail-fast "$@"

@@ -197,7 +197,11 @@ async fn token(State(state): State<Shared>, headers: HeaderMap, Form(form): Form
     record_and_delay(&state, "POST", pq).await;
     let mut s = state.lock().expect("double state lock");
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server.");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "The authorization grant type is not supported by the authorization server.",
+        );
     }
     let client = match authenticate(&s, &headers, &form) {
         Ok(c) => c,
@@ -206,16 +210,25 @@ async fn token(State(state): State<Shared>, headers: HeaderMap, Form(form): Form
     let requested: Vec<String> =
         form.get("scope").map(|s| s.split_ascii_whitespace().map(str::to_string).collect()).unwrap_or_default();
     if requested.is_empty() {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "The authorization server resource does not have any configured default scopes, 'scope' must be provided.");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
+        );
     }
     let denied: Vec<&String> = requested.iter().filter(|r| !client.granted.contains(r)).collect();
     if !denied.is_empty() {
         let names: Vec<&str> = denied.iter().map(|s| s.as_str()).collect();
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &format!("The following scopes are not allowed: {}", names.join(", ")));
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            &format!("The following scopes are not allowed: {}", names.join(", ")),
+        );
     }
     let access = format!("dbl.{}", uuid::Uuid::new_v4().simple());
     s.tokens.insert(access.clone(), requested.clone());
-    Json(json!({"token_type": "Bearer", "expires_in": 3600, "access_token": access, "scope": requested.join(" ")})).into_response()
+    Json(json!({"token_type": "Bearer", "expires_in": 3600, "access_token": access, "scope": requested.join(" ")}))
+        .into_response()
 }
 
 fn authenticate(s: &OktaState, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<DoubleClient, String> {
@@ -230,20 +243,28 @@ fn authenticate(s: &OktaState, headers: &HeaderMap, form: &HashMap<String, Strin
             _ => Err("The client secret supplied for a confidential client is invalid.".into()),
         };
     }
-    if form.get("client_assertion_type").map(String::as_str) != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+    if form.get("client_assertion_type").map(String::as_str)
+        != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    {
         return Err("Client authentication failed. Either the client or the client credentials are invalid.".into());
     }
     let jwt = form.get("client_assertion").ok_or("client_assertion is required")?;
     let header = jsonwebtoken::decode_header(jwt).map_err(|_| "The client_assertion is malformed.")?;
     let payload = jwt.split('.').nth(1).ok_or("The client_assertion is malformed.")?;
     let claims: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).map_err(|_| "The client_assertion is malformed.")?,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| "The client_assertion is malformed.")?,
     )
     .map_err(|_| "The client_assertion is malformed.")?;
     let iss = claims["iss"].as_str().ok_or("The client_assertion has no iss.")?;
     let c = s.clients.iter().find(|c| c.client_id == iss).ok_or("The client_id provided is invalid.")?;
     let key = match (&header.kid, c.public_keys.len()) {
-        (Some(kid), _) => c.public_keys.iter().find(|(k, _)| k == kid).ok_or("The client_assertion kid does not match a registered key.")?,
+        (Some(kid), _) => c
+            .public_keys
+            .iter()
+            .find(|(k, _)| k == kid)
+            .ok_or("The client_assertion kid does not match a registered key.")?,
         (None, 1) => &c.public_keys[0],
         (None, _) => return Err("The client_assertion has no kid and the client has several keys.".into()),
     };
@@ -257,7 +278,8 @@ fn authenticate(s: &OktaState, headers: &HeaderMap, form: &HashMap<String, Strin
     v.set_audience(&[format!("https://{}/oauth2/v1/token", s.domain)]);
     v.set_issuer(&[c.client_id.as_str()]);
     v.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
-    let data = jsonwebtoken::decode::<Value>(jwt, &dk, &v).map_err(|e| format!("The client_assertion is invalid: {e}"))?;
+    let data =
+        jsonwebtoken::decode::<Value>(jwt, &dk, &v).map_err(|e| format!("The client_assertion is invalid: {e}"))?;
     if data.claims["sub"] != c.client_id.as_str() || data.claims["jti"].as_str().is_none() {
         return Err("The client_assertion sub must equal the client id and carry a jti.".into());
     }
@@ -268,29 +290,35 @@ fn authenticate(s: &OktaState, headers: &HeaderMap, form: &HashMap<String, Strin
 }
 
 /// Checks the bearer token and applies the 429/failure knobs; `Err` is the answer to send instead.
-fn gate(s: &mut OktaState, headers: &HeaderMap, scope: &str) -> Result<(), Response> {
+fn gate(s: &mut OktaState, headers: &HeaderMap, scope: &str) -> Result<(), Box<Response>> {
     if let Some(reset) = s.rate_limited.pop_front() {
-        let mut r = okta_error(StatusCode::TOO_MANY_REQUESTS, "E0000047", "API call exceeded rate limit due to too many requests.");
+        let mut r = okta_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "E0000047",
+            "API call exceeded rate limit due to too many requests.",
+        );
         let h = r.headers_mut();
         h.insert("x-rate-limit-limit", HeaderValue::from(600));
         h.insert("x-rate-limit-remaining", HeaderValue::from(0));
         h.insert("x-rate-limit-reset", HeaderValue::from(reset));
-        return Err(r);
+        return Err(Box::new(r));
     }
     if let Some(status) = s.failures.pop_front() {
         let st = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return Err(match status {
+        return Err(Box::new(match status {
             403 => okta_error(st, "E0000006", "You do not have permission to perform the requested action"),
             404 => okta_error(st, "E0000007", "Not found: Resource not found"),
             _ => okta_error(st, "E0000009", "Internal Server Error"),
-        });
+        }));
     }
     let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     match token.and_then(|t| s.tokens.get(t)) {
-        None => Err(okta_error(StatusCode::UNAUTHORIZED, "E0000011", "Invalid token provided")),
-        Some(scopes) if !scopes.iter().any(|x| x == scope) => {
-            Err(okta_error(StatusCode::FORBIDDEN, "E0000006", "You do not have permission to perform the requested action"))
-        }
+        None => Err(Box::new(okta_error(StatusCode::UNAUTHORIZED, "E0000011", "Invalid token provided"))),
+        Some(scopes) if !scopes.iter().any(|x| x == scope) => Err(Box::new(okta_error(
+            StatusCode::FORBIDDEN,
+            "E0000006",
+            "You do not have permission to perform the requested action",
+        ))),
         Some(_) => Ok(()),
     }
 }
@@ -312,7 +340,8 @@ fn page(domain: &str, path: &str, items: Vec<Value>, q: &HashMap<String, String>
     };
     let end = (start + limit).min(items.len());
     let slice: Vec<Value> = items[start..end].to_vec();
-    let mut params: Vec<(String, String)> = q.iter().filter(|(k, _)| *k != "after").map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut params: Vec<(String, String)> =
+        q.iter().filter(|(k, _)| *k != "after").map(|(k, v)| (k.clone(), v.clone())).collect();
     params.sort();
     let enc = |ps: &[(String, String)]| {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
@@ -324,7 +353,10 @@ fn page(domain: &str, path: &str, items: Vec<Value>, q: &HashMap<String, String>
     let mut links = vec![format!("<https://{domain}{path}?{}>; rel=\"self\"", enc(&params))];
     if end < items.len() {
         let mut next = params.clone();
-        next.insert(0, ("after".into(), slice.last().map(|v| v["id"].as_str().unwrap_or("").to_string()).unwrap_or_default()));
+        next.insert(
+            0,
+            ("after".into(), slice.last().map(|v| v["id"].as_str().unwrap_or("").to_string()).unwrap_or_default()),
+        );
         links.push(format!("<https://{domain}{path}?{}>; rel=\"next\"", enc(&next)));
     }
     let mut r = Json(Value::Array(slice)).into_response();
@@ -342,17 +374,27 @@ fn path_and_query(path: &str, q: &HashMap<String, String>) -> String {
         s.append_pair(k, v);
     }
     let qs = s.finish();
-    if qs.is_empty() { path.to_string() } else { format!("{path}?{qs}") }
+    if qs.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{qs}")
+    }
 }
 
-async fn list_groups(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn list_groups(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     record_and_delay(&state, "GET", path_and_query("/api/v1/groups", &q)).await;
     let mut s = state.lock().expect("double state lock");
     if let Err(r) = gate(&mut s, &headers, "okta.groups.read") {
-        return r;
+        return *r;
     }
     let prefix = q.get("search").and_then(|sq| {
-        sq.strip_prefix("profile.name sw \"").and_then(|r| r.strip_suffix('"')).map(|p| p.replace("\\\"", "\"").replace("\\\\", "\\").to_lowercase())
+        sq.strip_prefix("profile.name sw \"")
+            .and_then(|r| r.strip_suffix('"'))
+            .map(|p| p.replace("\\\"", "\"").replace("\\\\", "\\").to_lowercase())
     });
     if q.contains_key("search") && prefix.is_none() {
         return okta_error(StatusCode::BAD_REQUEST, "E0000031", "Invalid search.");
@@ -360,7 +402,9 @@ async fn list_groups(State(state): State<Shared>, headers: HeaderMap, Query(q): 
     let items: Vec<Value> = s
         .groups
         .iter()
-        .filter(|g| prefix.as_ref().is_none_or(|p| g["profile"]["name"].as_str().unwrap_or("").to_lowercase().starts_with(p)))
+        .filter(|g| {
+            prefix.as_ref().is_none_or(|p| g["profile"]["name"].as_str().unwrap_or("").to_lowercase().starts_with(p))
+        })
         .cloned()
         .collect();
     page(&s.domain, "/api/v1/groups", items, &q, s.max_page)
@@ -376,10 +420,14 @@ async fn list_members(
     record_and_delay(&state, "GET", path_and_query(&path, &q)).await;
     let mut s = state.lock().expect("double state lock");
     if let Err(r) = gate(&mut s, &headers, "okta.groups.read") {
-        return r;
+        return *r;
     }
     let Some(ids) = s.members.get(&id) else {
-        return okta_error(StatusCode::NOT_FOUND, "E0000007", &format!("Not found: Resource not found: {id} (UserGroup)"));
+        return okta_error(
+            StatusCode::NOT_FOUND,
+            "E0000007",
+            &format!("Not found: Resource not found: {id} (UserGroup)"),
+        );
     };
     let items: Vec<Value> = ids.iter().filter_map(|u| s.users.get(u).cloned()).collect();
     page(&s.domain, &path, items, &q, s.max_page)
@@ -389,9 +437,10 @@ async fn get_user(State(state): State<Shared>, headers: HeaderMap, Path(id): Pat
     record_and_delay(&state, "GET", format!("/api/v1/users/{id}")).await;
     let mut s = state.lock().expect("double state lock");
     if let Err(r) = gate(&mut s, &headers, "okta.users.read") {
-        return r;
+        return *r;
     }
-    let found = s.users.get(&id).cloned().or_else(|| s.users.values().find(|u| u["profile"]["login"] == id.as_str()).cloned());
+    let found =
+        s.users.get(&id).cloned().or_else(|| s.users.values().find(|u| u["profile"]["login"] == id.as_str()).cloned());
     match found {
         Some(u) => with_rate_headers(Json(u).into_response()),
         None => okta_error(StatusCode::NOT_FOUND, "E0000007", &format!("Not found: Resource not found: {id} (User)")),

@@ -92,7 +92,10 @@ impl LocalAuthorizer {
                         Value::String(s) => s,
                         Value::Array(a) => format!(
                             "[{}]",
-                            a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>().join(" ")
+                            a.iter()
+                                .map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string()))
+                                .collect::<Vec<_>>()
+                                .join(" ")
                         ),
                         other => other.to_string(),
                     };

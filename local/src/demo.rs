@@ -35,11 +35,18 @@ impl Api<'_> {
         let resp = req.send().await.with_context(|| format!("{method} {path}"))?;
         let status = resp.status().as_u16();
         let text = resp.text().await?;
-        let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(json!({ "raw": text })) };
+        let v =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(json!({ "raw": text })) };
         Ok((status, v))
     }
 
-    async fn expect(&self, method: reqwest::Method, path: &str, body: Option<Value>, want: u16) -> anyhow::Result<Value> {
+    async fn expect(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        want: u16,
+    ) -> anyhow::Result<Value> {
         let (status, v) = self.call(method.clone(), path, body).await?;
         if status != want {
             bail!("{method} {path} answered {status} (expected {want}): {v}");
@@ -64,7 +71,8 @@ macro_rules! step {
 /// Runs the walkthrough against a running stack whose Okta double holds `org`.
 pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Send)) -> anyhow::Result<Outcome> {
     let admin = Api { http: reqwest::Client::new(), base: &stack.base_url, token: stack.token(DEMO_TENANT, "admin") };
-    let tech = Api { http: reqwest::Client::new(), base: &stack.base_url, token: stack.token(DEMO_TENANT, "technician") };
+    let tech =
+        Api { http: reqwest::Client::new(), base: &stack.base_url, token: stack.token(DEMO_TENANT, "technician") };
     let mut outcome = Outcome::default();
 
     writeln!(out, "[1] Connect the Okta org {} (Okta Integration Network app, client_secret_basic)", org.domain)?;
@@ -82,8 +90,10 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
             .await
     });
     outcome.org_id = created["id"].as_str().unwrap_or_default().to_string();
-    outcome.granted_scopes =
-        created["grantedScopes"].as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default();
+    outcome.granted_scopes = created["grantedScopes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
     writeln!(out, "    connected as {}; credentials verified with a token and one read call", outcome.org_id)?;
     writeln!(out, "    granted scopes: {}", outcome.granted_scopes.join(", "))?;
     writeln!(out, "    secret shown back: {} (the value itself is never returned)", created["secret"])?;
@@ -95,8 +105,17 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
     });
     outcome.groups = groups["count"].as_u64().unwrap_or(0) as usize;
     outcome.okta_group_pages = stack.okta.requests_to("/api/v1/groups?").len() - before;
-    let names: Vec<&str> = groups["items"].as_array().map(|a| a.iter().take(5).filter_map(|g| g["name"].as_str()).collect()).unwrap_or_default();
-    writeln!(out, "    {} groups, read in {} Okta pages (Link: rel=\"next\" followed); first: {}", outcome.groups, outcome.okta_group_pages, names.join(", "))?;
+    let names: Vec<&str> = groups["items"]
+        .as_array()
+        .map(|a| a.iter().take(5).filter_map(|g| g["name"].as_str()).collect())
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "    {} groups, read in {} Okta pages (Link: rel=\"next\" followed); first: {}",
+        outcome.groups,
+        outcome.okta_group_pages,
+        names.join(", ")
+    )?;
     if outcome.groups == 0 {
         writeln!(out, "  ✗ step 2 (list Okta groups) failed: no groups")?;
         bail!("step 2 (list Okta groups) failed: no groups");
@@ -106,7 +125,14 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
     let found = step!(out, 3, "search Okta groups", {
         admin.expect(reqwest::Method::GET, &format!("/okta-orgs/{}/groups?q=Device", outcome.org_id), None, 200).await
     });
-    let hits: Vec<String> = found["items"].as_array().map(|a| a.iter().map(|g| format!("{} ({})", g["name"].as_str().unwrap_or(""), g["id"].as_str().unwrap_or(""))).collect()).unwrap_or_default();
+    let hits: Vec<String> = found["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|g| format!("{} ({})", g["name"].as_str().unwrap_or(""), g["id"].as_str().unwrap_or("")))
+                .collect()
+        })
+        .unwrap_or_default();
     writeln!(out, "    {} match: {}", hits.len(), hits.join(", "))?;
 
     writeln!(out, "[4] Enable device trust with this org")?;
@@ -114,7 +140,13 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
         admin.expect(reqwest::Method::PUT, "/device-trust", Some(json!({"oktaOrgId": outcome.org_id})), 200).await
     });
     outcome.device_trust_state = dt["state"].as_str().unwrap_or_default().to_string();
-    writeln!(out, "    device trust: {} for {} (version {})", outcome.device_trust_state, dt["oktaDomain"].as_str().unwrap_or(""), dt["version"])?;
+    writeln!(
+        out,
+        "    device trust: {} for {} (version {})",
+        outcome.device_trust_state,
+        dt["oktaDomain"].as_str().unwrap_or(""),
+        dt["version"]
+    )?;
 
     writeln!(out, "[5] Roles: a technician reads the overview but cannot change it")?;
     step!(out, 5, "technician role", {
@@ -127,6 +159,11 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
     let refused = step!(out, 6, "disconnect refused", {
         admin.expect(reqwest::Method::DELETE, &format!("/okta-orgs/{}", outcome.org_id), None, 409).await
     });
-    writeln!(out, "    DELETE /okta-orgs/{} → 409 {}", outcome.org_id, refused["error"]["code"].as_str().unwrap_or(""))?;
+    writeln!(
+        out,
+        "    DELETE /okta-orgs/{} → 409 {}",
+        outcome.org_id,
+        refused["error"]["code"].as_str().unwrap_or("")
+    )?;
     Ok(outcome)
 }

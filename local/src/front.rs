@@ -78,12 +78,12 @@ fn match_path(pattern: &str, path: &str) -> Option<(HashMap<String, String>, usi
 impl Front {
     /// The axum router that serves every request through [`Front::dispatch`].
     pub fn router(self: Arc<Self>) -> axum::Router {
-        axum::Router::new()
-            .route("/_local/health", axum::routing::get(|| async { "ok" }))
-            .fallback(move |req: axum::extract::Request| {
+        axum::Router::new().route("/_local/health", axum::routing::get(|| async { "ok" })).fallback(
+            move |req: axum::extract::Request| {
                 let front = self.clone();
                 async move { front.dispatch(req).await }
-            })
+            },
+        )
     }
 
     fn select(&self, method: &str, path: &str) -> Option<(&Route, HashMap<String, String>)> {

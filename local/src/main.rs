@@ -124,9 +124,12 @@ fn up(name: &str) -> anyhow::Result<()> {
         if let Ok(text) = std::fs::read_to_string(&ready) {
             let info: serde_json::Value = serde_json::from_str(&text)?;
             println!("{}", info["baseUrl"].as_str().unwrap_or_default());
-            eprintln!("Okta double: {} (client id {}, client secret {} — a local double's, made for this run)",
-                info["oktaDomain"].as_str().unwrap_or_default(), info["clientId"].as_str().unwrap_or_default(),
-                info["clientSecret"].as_str().unwrap_or_default());
+            eprintln!(
+                "Okta double: {} (client id {}, client secret {} — a local double's, made for this run)",
+                info["oktaDomain"].as_str().unwrap_or_default(),
+                info["clientId"].as_str().unwrap_or_default(),
+                info["clientSecret"].as_str().unwrap_or_default()
+            );
             eprintln!("token: cargo run -q -p odt-local -- token --tenant my-tenant --role admin");
             eprintln!("logs: {}; stop: cargo run -q -p odt-local -- down", dir.join("front.log").display());
             return Ok(());

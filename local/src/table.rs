@@ -28,7 +28,11 @@ fn key_schema(v: &Value) -> anyhow::Result<Vec<KeySchemaElement>> {
 
 /// Creates `name` from the template's table definition and waits until it is active (an existing table is
 /// left as it is).
-pub async fn create_from_template(client: &aws_sdk_dynamodb::Client, template: &Template, name: &str) -> anyhow::Result<()> {
+pub async fn create_from_template(
+    client: &aws_sdk_dynamodb::Client,
+    template: &Template,
+    name: &str,
+) -> anyhow::Result<()> {
     let props = template.table_properties().ok_or_else(|| anyhow!("template has no AWS::DynamoDB::Table"))?;
     let mut req = client.create_table().table_name(name).billing_mode(BillingMode::PayPerRequest);
     for a in props["AttributeDefinitions"].as_sequence().ok_or_else(|| anyhow!("AttributeDefinitions missing"))? {

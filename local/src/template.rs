@@ -72,7 +72,8 @@ impl Template {
                     continue;
                 }
                 let p = &ev["Properties"];
-                let authorized = p.get("Auth").and_then(|a| a.get("Authorizer")).and_then(Value::as_str) != Some("NONE");
+                let authorized =
+                    p.get("Auth").and_then(|a| a.get("Authorizer")).and_then(Value::as_str) != Some("NONE");
                 out.push(Route {
                     method: p.get("Method").and_then(Value::as_str).unwrap_or("ANY").to_ascii_uppercase(),
                     path: p.get("Path").and_then(Value::as_str).unwrap_or("/").to_string(),

@@ -34,11 +34,8 @@ impl TryFrom<lambda_http::Request> for ApiRequest {
             .query_string_parameters_ref()
             .map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
             .unwrap_or_default();
-        let content_type = req
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.to_ascii_lowercase());
+        let content_type =
+            req.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(|s| s.to_ascii_lowercase());
         let method = req.method().clone();
         let body = match req.into_body() {
             Body::Empty => Vec::new(),
@@ -79,7 +76,9 @@ impl ApiRequest {
 fn caller_of(req: &lambda_http::Request) -> Result<Caller, ApiError> {
     use lambda_http::request::RequestContext;
     let claims = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| &j.claims),
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| &j.claims)
+        }
         _ => None,
     };
     let claims = claims.ok_or_else(|| ApiError::unauthorized("no authorizer claims on the request"))?;
@@ -131,7 +130,7 @@ fn field_of(path: &str, msg: &str) -> String {
     let named = ["unknown field `", "missing field `"]
         .iter()
         .find_map(|p| msg.strip_prefix(p).and_then(|r| r.split('`').next()));
-    let base = if path == "." { String::new() } else { path.to_string() };
+    let base = if path == "." || path == "?" { String::new() } else { path.to_string() };
     match (named, base.is_empty()) {
         (Some(n), true) => n.to_string(),
         (Some(n), false) if !base.ends_with(n) => format!("{base}.{n}"),
@@ -168,7 +167,12 @@ pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
             if e.status.is_server_error() {
                 tracing::error!(code = e.code, status = e.status.as_u16(), "request failed");
             } else {
-                tracing::info!(code = e.code, status = e.status.as_u16(), field = e.field.as_deref(), "request refused");
+                tracing::info!(
+                    code = e.code,
+                    status = e.status.as_u16(),
+                    field = e.field.as_deref(),
+                    "request refused"
+                );
             }
             error_response(&e)
         }

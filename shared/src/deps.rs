@@ -54,7 +54,13 @@ impl Deps {
 
     /// An Okta client for `host` and `credentials` asking for `scopes`, taken from the pool when one with the
     /// same `cache_key` (org, credential version, scopes) exists.
-    pub fn okta(&self, cache_key: &str, host: OrgHost, credentials: OktaCredentials, scopes: &[&str]) -> Arc<OktaClient> {
+    pub fn okta(
+        &self,
+        cache_key: &str,
+        host: OrgHost,
+        credentials: OktaCredentials,
+        scopes: &[&str],
+    ) -> Arc<OktaClient> {
         self.okta_pool.get_or_insert(format!("{cache_key}|{}", scopes.join(" ")), || {
             OktaClient::new(
                 self.outbound.clone(),

@@ -365,7 +365,8 @@ mod tests {
         assert_eq!(check("127.0.0.1").await, Err(HostError::IpLiteral));
         assert_eq!(check("169.254.169.254").await, Err(HostError::IpLiteral));
         assert_eq!(check("http://acme.okta.com").await, Err(HostError::NotHttps));
-        assert_eq!(check("acme.okta.com.evil.example").await, Err(HostError::LookAlike));
+        assert_eq!(check("acme.okta.com.evil.example").await, Err(HostError::Reserved));
+        assert_eq!(check("acme.okta.com.evil.example.com").await, Err(HostError::LookAlike));
         assert_eq!(check("[::1]").await, Err(HostError::IpLiteral));
         assert_eq!(check("localhost").await, Err(HostError::Invalid));
     }
@@ -408,8 +409,22 @@ mod tests {
 
     #[test]
     fn public_address_table() {
-        for ip in ["10.1.1.1", "172.16.0.1", "192.168.1.1", "127.0.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
-            "224.0.0.1", "255.255.255.255", "::1", "fd00:ec2::254", "fe80::1", "::ffff:10.0.0.1", "64:ff9b::a00:1"] {
+        for ip in [
+            "10.1.1.1",
+            "172.16.0.1",
+            "192.168.1.1",
+            "127.0.0.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "fd00:ec2::254",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+        ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["52.1.2.3", "8.8.8.8", "2600:1f18::1", "::ffff:52.1.2.3"] {

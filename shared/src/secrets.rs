@@ -90,18 +90,19 @@ impl Secrets {
             .send()
             .await
             .map_err(err("GetSecretValue"))?;
-        out.secret_string.map(SecretString::from).ok_or(SecretsError {
-            op: "GetSecretValue",
-            message: "the secret has no string value".into(),
-        })
+        out.secret_string
+            .map(SecretString::from)
+            .ok_or(SecretsError { op: "GetSecretValue", message: "the secret has no string value".into() })
     }
 
     /// Moves the `AWSCURRENT` label to version `r` (no-op when it is already there).
     pub async fn make_current(&self, r: &SecretRef) -> Result<(), SecretsError> {
         let d = self.client.describe_secret().secret_id(&r.name).send().await.map_err(err("DescribeSecret"))?;
-        let current = d.version_ids_to_stages.unwrap_or_default().into_iter().find_map(|(id, stages)| {
-            stages.iter().any(|s| s == "AWSCURRENT").then_some(id)
-        });
+        let current = d
+            .version_ids_to_stages
+            .unwrap_or_default()
+            .into_iter()
+            .find_map(|(id, stages)| stages.iter().any(|s| s == "AWSCURRENT").then_some(id));
         if current.as_deref() == Some(r.version_id.as_str()) {
             return Ok(());
         }

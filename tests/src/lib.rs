@@ -46,7 +46,8 @@ pub fn captured_logs() -> String {
 
 /// Panics with the way to run the tests when the local services are not there.
 pub fn require_services() {
-    if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() || std::env::var("AWS_ENDPOINT_URL_SECRETS_MANAGER").is_err() {
+    if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() || std::env::var("AWS_ENDPOINT_URL_SECRETS_MANAGER").is_err()
+    {
         panic!("the local services are not running: run the tests with scripts/test.sh (it starts DynamoDB Local and moto)");
     }
 }
@@ -83,7 +84,12 @@ impl TestStack {
         require_services();
         init_logs();
         let domain = format!("{}.okta.com", unique("t"));
-        let mut cfg = StackConfig::new(&unique("odt-test-"), &unique("odt-test-"), &domain, LocalAuthorizer::generate().expect("key"));
+        let mut cfg = StackConfig::new(
+            &unique("odt-test-"),
+            &unique("odt-test-"),
+            &domain,
+            LocalAuthorizer::generate().expect("key"),
+        );
         f(&mut cfg);
         let stack = Stack::start(cfg).await.expect("stack starts");
         TestStack { stack, tenant: unique("tenant-"), domain, http: reqwest::Client::new() }
@@ -140,9 +146,8 @@ impl TestStack {
     /// Connects an org with a client that has every scope; returns the org JSON and the secret.
     pub async fn connect(&self) -> (Value, String) {
         let (id, secret) = self.oin_client(&ALL_SCOPES);
-        let a = self
-            .call("POST", "/okta-orgs", Some(&self.admin()), Some(connect_body(&self.domain, &id, &secret)))
-            .await;
+        let a =
+            self.call("POST", "/okta-orgs", Some(&self.admin()), Some(connect_body(&self.domain, &id, &secret))).await;
         assert_eq!(a.status, 201, "connect: {}", a.text);
         (a.body, secret)
     }
@@ -180,7 +185,10 @@ impl TestStack {
             .query()
             .table_name(self.stack.deps.store.table())
             .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("T#{}", self.tenant)))
+            .expression_attribute_values(
+                ":pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("T#{}", self.tenant)),
+            )
             .send()
             .await
             .expect("Query");

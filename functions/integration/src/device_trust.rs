@@ -27,14 +27,17 @@ async fn view(deps: &Deps, tenant: &str, rec: Option<&DeviceTrustRecord>) -> Res
     }))
 }
 
-fn conflict_of(deps_err: StoreError, current: Option<&DeviceTrustRecord>) -> ApiError {
-    match deps_err {
-        StoreError::TransactionCondition { index: 1 } => ApiError::conflict(
-            "org_changed",
-            "the Okta org was changed or disconnected meanwhile; read it again",
-        )
-        .with_field("oktaOrgId"),
-        StoreError::TransactionCondition { .. } => ApiError::version_conflict(current.map(|c| c.version).unwrap_or(0)),
+/// Explains a failed conditional write, re-reading the record for its current version.
+async fn conflict_of(deps: &Deps, tenant: &str, err: StoreError) -> ApiError {
+    match err {
+        StoreError::TransactionCondition { index: 1 } => {
+            ApiError::conflict("org_changed", "the Okta org was changed or disconnected meanwhile; read it again")
+                .with_field("oktaOrgId")
+        }
+        StoreError::TransactionCondition { .. } => match deps.store.get_device_trust(tenant).await {
+            Ok(current) => ApiError::version_conflict(current.map(|c| c.version).unwrap_or(0)),
+            Err(e) => store_failure(e),
+        },
         e => store_failure(e),
     }
 }
@@ -68,13 +71,14 @@ pub async fn choose_org(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
                 "device trust is being removed from the devices; wait until the removal finishes",
             ))
         }
-        Some(e) => DeviceTrustRecord { okta_org_id: org.org_id.clone(), updated_at: now, version: e.version + 1, ..e.clone() },
+        Some(e) => {
+            DeviceTrustRecord { okta_org_id: org.org_id.clone(), updated_at: now, version: e.version + 1, ..e.clone() }
+        }
         None => DeviceTrustRecord::new(tenant, org.org_id.clone(), now),
     };
-    deps.store
-        .put_device_trust(&rec, existing.as_ref().map(|e| e.version), Some(&org))
-        .await
-        .map_err(|e| conflict_of(e, existing.as_ref()))?;
+    if let Err(e) = deps.store.put_device_trust(&rec, existing.as_ref().map(|e| e.version), Some(&org)).await {
+        return Err(conflict_of(deps, tenant, e).await);
+    }
     tracing::info!(tenant, org_id = %org.org_id, "device trust uses Okta org");
     Ok(json_response(StatusCode::OK, &view(deps, tenant, Some(&rec)).await?))
 }
@@ -84,7 +88,12 @@ pub async fn choose_org(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
 pub async fn delete(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let tenant = req.caller.tenant.as_str();
-    let existing = deps.store.get_device_trust(tenant).await.map_err(store_failure)?.ok_or_else(|| ApiError::not_found("device trust configuration"))?;
+    let existing = deps
+        .store
+        .get_device_trust(tenant)
+        .await
+        .map_err(store_failure)?
+        .ok_or_else(|| ApiError::not_found("device trust configuration"))?;
     if existing.state == DeviceTrustState::Removing {
         return Ok(json_response(StatusCode::ACCEPTED, &view(deps, tenant, Some(&existing)).await?));
     }
@@ -102,7 +111,9 @@ pub async fn delete(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Api
         version: existing.version + 1,
         ..existing.clone()
     };
-    deps.store.put_device_trust(&rec, Some(existing.version), None).await.map_err(|e| conflict_of(e, Some(&existing)))?;
+    if let Err(e) = deps.store.put_device_trust(&rec, Some(existing.version), None).await {
+        return Err(conflict_of(deps, tenant, e).await);
+    }
     tracing::info!(tenant, "device trust deleted; removal from devices requested");
     Ok(json_response(StatusCode::ACCEPTED, &view(deps, tenant, Some(&rec)).await?))
 }

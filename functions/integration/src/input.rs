@@ -1,7 +1,7 @@
 //! Request bodies of the integration routes, parsed strictly (unknown fields refused) and then validated into
 //! domain types at the edge.
 
-use odt_shared::okta::{OktaCredentials, ClientAuth};
+use odt_shared::okta::{ClientAuth, OktaCredentials};
 use odt_shared::ApiError;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;

@@ -37,7 +37,11 @@ async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>,
         (["device-trust"], &Method::PUT) => device_trust::choose_org(deps, &req).await,
         (["device-trust"], &Method::DELETE) => device_trust::delete(deps, &req).await,
         (["okta-orgs"] | ["okta-orgs", _] | ["okta-orgs", _, "credentials" | "groups"] | ["device-trust"], _) => {
-            Err(ApiError::new(http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route"))
+            Err(ApiError::new(
+                http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed on this route",
+            ))
         }
         _ => Err(ApiError::not_found("route")),
     }

@@ -8,12 +8,11 @@ use serde_json::json;
 /// Maps an [`OktaError`] met while verifying or using an org's credentials.
 pub fn to_api(e: OktaError) -> ApiError {
     match e {
-        OktaError::OAuth { error, description, .. } if error == "invalid_client" => ApiError::bad_request(
-            "okta_invalid_client",
-            format!("Okta refused the client credentials: {description}"),
-        )
-        .with_field("credentials")
-        .with_detail("oktaError", json!(error)),
+        OktaError::OAuth { error, description, .. } if error == "invalid_client" => {
+            ApiError::bad_request("okta_invalid_client", format!("Okta refused the client credentials: {description}"))
+                .with_field("credentials")
+                .with_detail("oktaError", json!(error))
+        }
         OktaError::OAuth { error, description, .. } => {
             ApiError::bad_request("okta_oauth_error", format!("Okta refused the token request: {error}: {description}"))
                 .with_field("credentials")
@@ -31,14 +30,18 @@ pub fn to_api(e: OktaError) -> ApiError {
         .with_detail("missingScopes", json!(missing)),
         OktaError::Api { status, code, summary } if status == 403 || code == "E0000006" => ApiError::bad_request(
             "okta_forbidden",
-            format!("Okta answered {code}: {summary}; give the app an admin role that can read users, groups and devices"),
+            format!(
+                "Okta answered {code}: {summary}; give the app an admin role that can read users, groups and devices"
+            ),
         )
         .with_field("credentials")
         .with_detail("oktaErrorCode", json!(code)),
-        OktaError::Api { status, code, summary } if status >= 500 => {
-            ApiError::upstream(StatusCode::BAD_GATEWAY, "okta_unavailable", format!("Okta answered {status} {code}: {summary}"))
-                .with_detail("oktaErrorCode", json!(code))
-        }
+        OktaError::Api { status, code, summary } if status >= 500 => ApiError::upstream(
+            StatusCode::BAD_GATEWAY,
+            "okta_unavailable",
+            format!("Okta answered {status} {code}: {summary}"),
+        )
+        .with_detail("oktaErrorCode", json!(code)),
         OktaError::Api { status, code, summary } => {
             ApiError::bad_request("okta_error", format!("Okta answered {status} {code}: {summary}"))
                 .with_detail("oktaErrorCode", json!(code))
@@ -49,10 +52,12 @@ pub fn to_api(e: OktaError) -> ApiError {
             "Okta's rate limit is exhausted; try again after the reset time",
         )
         .with_detail("retryAt", json!(odt_shared::clock::rfc3339(retry_at))),
-        OktaError::Unreachable(why) => {
-            ApiError::upstream(StatusCode::BAD_GATEWAY, "okta_unreachable", format!("the Okta org could not be reached: {why}"))
-                .with_field("domain")
-        }
+        OktaError::Unreachable(why) => ApiError::upstream(
+            StatusCode::BAD_GATEWAY,
+            "okta_unreachable",
+            format!("the Okta org could not be reached: {why}"),
+        )
+        .with_field("domain"),
         OktaError::Protocol(why) => {
             ApiError::upstream(StatusCode::BAD_GATEWAY, "okta_protocol", format!("unexpected answer from Okta: {why}"))
         }

@@ -56,8 +56,12 @@ async fn verify(deps: &Deps, host: &OrgHost, creds: &OktaCredentials) -> Result<
     let is_invalid_scope = |e: &OktaError| e.code() == Some("invalid_scope");
     let wanted: Vec<&str> = REQUIRED_SCOPES.iter().chain(OPTIONAL_SCOPES.iter()).copied().collect();
     let probe = client_for(&wanted);
+    let mut verifier = None;
     let granted = match probe.request_token(&wanted).await {
-        Ok(g) => g.scopes,
+        Ok(g) => {
+            verifier = Some(probe);
+            g.scopes
+        }
         Err(e) if is_invalid_scope(&e) => {
             let mut granted: Vec<&str> = REQUIRED_SCOPES.to_vec();
             if let Err(e) = probe.request_token(&granted).await {
@@ -87,7 +91,9 @@ async fn verify(deps: &Deps, host: &OrgHost, creds: &OktaCredentials) -> Result<
         }
         Err(e) => return Err(okta_errors::to_api(e)),
     };
-    client_for(&REQUIRED_SCOPES).probe().await.map_err(okta_errors::to_api)?;
+    // The probe reuses the token just granted when every scope was; otherwise one more token is needed.
+    let verifier = verifier.unwrap_or_else(|| client_for(&REQUIRED_SCOPES));
+    verifier.probe().await.map_err(okta_errors::to_api)?;
     Ok(granted)
 }
 
@@ -102,7 +108,9 @@ pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
         .await
         .map_err(|e| ApiError::invalid("domain", format!("the Okta domain {e}")))?;
     let tenant = req.caller.tenant.as_str();
-    if let Some(existing) = deps.store.list_orgs(tenant).await.map_err(store_failure)?.into_iter().find(|o| o.domain == host.as_str()) {
+    if let Some(existing) =
+        deps.store.list_orgs(tenant).await.map_err(store_failure)?.into_iter().find(|o| o.domain == host.as_str())
+    {
         return Err(already_connected(&existing.org_id));
     }
     let granted = verify(deps, &host, &creds).await?;
@@ -135,7 +143,8 @@ pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
             match e {
                 StoreError::TransactionCondition { .. } => {
                     let existing = deps.store.list_orgs(tenant).await.map_err(store_failure)?;
-                    let id = existing.iter().find(|o| o.domain == rec.domain).map(|o| o.org_id.clone()).unwrap_or_default();
+                    let id =
+                        existing.iter().find(|o| o.domain == rec.domain).map(|o| o.org_id.clone()).unwrap_or_default();
                     Err(already_connected(&id))
                 }
                 other => Err(store_failure(other)),

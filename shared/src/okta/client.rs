@@ -63,7 +63,10 @@ pub struct OktaClient {
 
 impl std::fmt::Debug for OktaClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OktaClient").field("host", &self.host).field("client_id", &self.credentials.client_id()).finish()
+        f.debug_struct("OktaClient")
+            .field("host", &self.host)
+            .field("client_id", &self.credentials.client_id())
+            .finish()
     }
 }
 
@@ -161,8 +164,8 @@ impl OktaClient {
         let status = resp.status().as_u16();
         let text = resp.text().await.map_err(|e| OktaError::Unreachable(e.without_url().to_string()))?;
         if (200..300).contains(&status) {
-            let t: TokenAnswer = serde_json::from_str(&text)
-                .map_err(|e| OktaError::Protocol(format!("token answer: {e}")))?;
+            let t: TokenAnswer =
+                serde_json::from_str(&text).map_err(|e| OktaError::Protocol(format!("token answer: {e}")))?;
             let grant = TokenGrant {
                 scopes: t.scope.split_ascii_whitespace().map(str::to_string).collect(),
                 expires_in: Duration::from_secs(t.expires_in.max(60)),

@@ -24,7 +24,9 @@ impl OktaCredentials {
     /// The app's client id.
     pub fn client_id(&self) -> &str {
         match self {
-            OktaCredentials::ClientSecret { client_id, .. } | OktaCredentials::PrivateKey { client_id, .. } => client_id,
+            OktaCredentials::ClientSecret { client_id, .. } | OktaCredentials::PrivateKey { client_id, .. } => {
+                client_id
+            }
         }
     }
 

@@ -6,7 +6,9 @@ pub fn next_link<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<String
     values.into_iter().flat_map(split_links).find_map(|(target, params)| {
         params
             .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("rel") && v.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("next")))
+            .any(|(k, v)| {
+                k.eq_ignore_ascii_case("rel") && v.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("next"))
+            })
             .then(|| target.to_string())
     })
 }
@@ -26,7 +28,7 @@ fn split_links(value: &str) -> Vec<(&str, Vec<(String, String)>)> {
             rest = rest.trim_start();
             let Some(p) = rest.strip_prefix(';') else { break };
             rest = p.trim_start();
-            let key_end = rest.find(|c: char| c == '=' || c == ';' || c == ',').unwrap_or(rest.len());
+            let key_end = rest.find(['=', ';', ',']).unwrap_or(rest.len());
             let key = rest[..key_end].trim().to_string();
             rest = &rest[key_end..];
             let mut val = String::new();
@@ -51,7 +53,7 @@ fn split_links(value: &str) -> Vec<(&str, Vec<(String, String)>)> {
                     }
                     rest = &q[close.min(q.len())..];
                 } else {
-                    let e = v.find(|c: char| c == ';' || c == ',').unwrap_or(v.len());
+                    let e = v.find([';', ',']).unwrap_or(v.len());
                     val = v[..e].trim().to_string();
                     rest = &v[e..];
                 }
@@ -76,7 +78,10 @@ mod tests {
             Some("https://acme.okta.com/api/v1/groups?after=00g%2Fx%3D&limit=200")
         );
         let combined = format!("{self_link}, {next}");
-        assert_eq!(next_link([combined.as_str()]).as_deref(), Some("https://acme.okta.com/api/v1/groups?after=00g%2Fx%3D&limit=200"));
+        assert_eq!(
+            next_link([combined.as_str()]).as_deref(),
+            Some("https://acme.okta.com/api/v1/groups?after=00g%2Fx%3D&limit=200")
+        );
         assert_eq!(next_link([self_link]), None);
         assert_eq!(next_link(Vec::<&str>::new()), None);
     }

@@ -1,8 +1,8 @@
 //! The tenant's device trust record (`DEVICETRUST`): which connected Okta org device trust uses, and whether it
 //! is active or being removed from the devices.
 
-use super::{build_err, tenant_pk, to_item, Store, StoreError};
 use super::orgs::OrgRecord;
+use super::{build_err, tenant_pk, to_item, Store, StoreError};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 

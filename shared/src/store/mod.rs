@@ -115,10 +115,13 @@ impl Store {
 
     /// Maps a failed transaction to the first item whose condition failed.
     pub(crate) fn transaction_error(
-        e: aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError>,
+        e: aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        >,
     ) -> StoreError {
-        if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) =
-            e.as_service_error()
+        if let Some(
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c),
+        ) = e.as_service_error()
         {
             let reasons: &[CancellationReason] = c.cancellation_reasons();
             if let Some(index) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {

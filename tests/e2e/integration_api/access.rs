@@ -11,7 +11,8 @@ async fn tokens_missing_expired_wrongly_signed_or_for_another_audience_answer_40
     let claims = |exp: i64, aud: &str| json!({"iss": auth.issuer, "aud": aud, "exp": exp, "iat": now - 10, "tenant_id": t.tenant, "role": "admin"});
     let other = odt_local::authorizer::LocalAuthorizer::generate().unwrap();
     let no_tenant = auth.sign(&json!({"iss": auth.issuer, "aud": auth.audience, "exp": now + 60, "role": "admin"}));
-    let bad_role = auth.sign(&json!({"iss": auth.issuer, "aud": auth.audience, "exp": now + 60, "tenant_id": "x", "role": "root"}));
+    let bad_role = auth
+        .sign(&json!({"iss": auth.issuer, "aud": auth.audience, "exp": now + 60, "tenant_id": "x", "role": "root"}));
     for (name, token) in [
         ("expired", Some(auth.sign(&claims(now - 1, &auth.audience)))),
         ("wrong audience", Some(auth.sign(&claims(now + 60, "api://other")))),
@@ -21,7 +22,9 @@ async fn tokens_missing_expired_wrongly_signed_or_for_another_audience_answer_40
         ("no tenant claim", Some(no_tenant)),
         ("unknown role", Some(bad_role)),
     ] {
-        for (method, path) in [("GET", "/okta-orgs"), ("POST", "/okta-orgs"), ("GET", "/device-trust"), ("DELETE", "/device-trust")] {
+        for (method, path) in
+            [("GET", "/okta-orgs"), ("POST", "/okta-orgs"), ("GET", "/device-trust"), ("DELETE", "/device-trust")]
+        {
             let a = t.call(method, path, token.as_deref(), Some(json!({}))).await;
             assert_eq!(a.status, 401, "{name} {method} {path}: {}", a.text);
         }
@@ -36,7 +39,12 @@ async fn technicians_read_but_never_change() {
     let (org, _) = t.connect().await;
     let org_id = org["id"].as_str().unwrap();
     let tech = t.technician();
-    for (method, path) in [("GET", "/okta-orgs".to_string()), ("GET", format!("/okta-orgs/{org_id}")), ("GET", format!("/okta-orgs/{org_id}/groups")), ("GET", "/device-trust".to_string())] {
+    for (method, path) in [
+        ("GET", "/okta-orgs".to_string()),
+        ("GET", format!("/okta-orgs/{org_id}")),
+        ("GET", format!("/okta-orgs/{org_id}/groups")),
+        ("GET", "/device-trust".to_string()),
+    ] {
         assert_eq!(t.call(method, &path, Some(&tech), None).await.status, 200, "{method} {path}");
     }
     let body = json!({"domain": t.domain, "credentials": {"method": "client_secret_basic", "clientId": "x", "clientSecret": "y"}});
@@ -92,8 +100,20 @@ async fn no_secret_value_in_any_response_or_log_line() {
         ("GET", "/okta-orgs".to_string(), None),
         ("GET", format!("/okta-orgs/{org_id}"), None),
         ("GET", format!("/okta-orgs/{org_id}/groups"), None),
-        ("PUT", format!("/okta-orgs/{org_id}/credentials"), Some(json!({"credentials": {"method": "client_secret_basic", "clientId": client_id, "clientSecret": wrong}}))),
-        ("PUT", format!("/okta-orgs/{org_id}/credentials"), Some(json!({"credentials": {"method": "client_secret_basic", "clientId": client_id, "clientSecret": secret}}))),
+        (
+            "PUT",
+            format!("/okta-orgs/{org_id}/credentials"),
+            Some(
+                json!({"credentials": {"method": "client_secret_basic", "clientId": client_id, "clientSecret": wrong}}),
+            ),
+        ),
+        (
+            "PUT",
+            format!("/okta-orgs/{org_id}/credentials"),
+            Some(
+                json!({"credentials": {"method": "client_secret_basic", "clientId": client_id, "clientSecret": secret}}),
+            ),
+        ),
     ] {
         bodies.push_str(&t.call(m, &p, Some(&t.admin()), b).await.text);
     }

@@ -115,7 +115,10 @@ async fn granted_optional_scopes_are_reported() {
     let (id, secret) = t.oin_client(&["okta.users.read", "okta.groups.read", "okta.devices.read", "okta.logs.read"]);
     let a = t.call("POST", "/okta-orgs", Some(&t.admin()), Some(connect_body(&t.domain, &id, &secret))).await;
     assert_eq!(a.status, 201, "{}", a.text);
-    assert_eq!(a.body["grantedScopes"], json!(["okta.users.read", "okta.groups.read", "okta.devices.read", "okta.logs.read"]));
+    assert_eq!(
+        a.body["grantedScopes"],
+        json!(["okta.users.read", "okta.groups.read", "okta.devices.read", "okta.logs.read"])
+    );
 }
 
 #[tokio::test]
@@ -164,7 +167,8 @@ async fn custom_domain_must_resolve_to_public_addresses_only() {
     let a = t.call("POST", "/okta-orgs", Some(&t.admin()), Some(connect_body("login.rebind.com", &id, &secret))).await;
     assert_eq!(a.status, 400);
     assert!(a.body["error"]["message"].as_str().unwrap().contains("10.1.2.3"), "{}", a.text);
-    let a = t.call("POST", "/okta-orgs", Some(&t.admin()), Some(connect_body("unknown.nowhere.com", &id, &secret))).await;
+    let a =
+        t.call("POST", "/okta-orgs", Some(&t.admin()), Some(connect_body("unknown.nowhere.com", &id, &secret))).await;
     assert_eq!(a.status, 400);
 }
 
@@ -173,7 +177,14 @@ async fn same_org_twice_is_a_conflict() {
     let t = TestStack::start().await;
     let (org, _) = t.connect().await;
     let (id, secret) = t.oin_client(&ALL_SCOPES);
-    let a = t.call("POST", "/okta-orgs", Some(&t.admin()), Some(connect_body(&format!("https://{}/", t.domain.to_uppercase()), &id, &secret))).await;
+    let a = t
+        .call(
+            "POST",
+            "/okta-orgs",
+            Some(&t.admin()),
+            Some(connect_body(&format!("https://{}/", t.domain.to_uppercase()), &id, &secret)),
+        )
+        .await;
     assert_eq!(a.status, 409, "{}", a.text);
     assert_eq!(a.body["error"]["code"], "org_already_connected");
     assert_eq!(a.body["error"]["orgId"], org["id"]);
@@ -188,7 +199,7 @@ async fn malformed_bodies_answer_4xx_naming_the_field_and_write_nothing() {
         ("application/json", b"{".to_vec(), 400, "body"),
         ("application/json", br#"{"domain": 5, "credentials": {}}"#.to_vec(), 400, "domain"),
         ("application/json", br#"{"domain": "a.okta.com"}"#.to_vec(), 400, "credentials"),
-        ("application/json", br#"{"domain": "a.okta.com", "credentials": {"method": "magic"}}"#.to_vec(), 400, "credentials"),
+        ("application/json", br#"{"domain": "a.okta.com", "credentials": {"method": "magic"}}"#.to_vec(), 400, "credentials.method"),
         ("application/json", br#"{"domain": "a.okta.com", "credentials": {"method": "client_secret_basic", "clientId": "x", "clientSecret": "y", "extra": 1}}"#.to_vec(), 400, "credentials.extra"),
         ("application/json", br#"{"domain": "a.okta.com", "credentials": {"method": "client_secret_basic", "clientId": "", "clientSecret": "y"}}"#.to_vec(), 400, "credentials.clientId"),
         ("application/json", br#"{"domain": "a.okta.com", "admin": true, "credentials": {"method": "client_secret_basic", "clientId": "x", "clientSecret": "y"}}"#.to_vec(), 400, "admin"),

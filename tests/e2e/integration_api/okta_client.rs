@@ -57,12 +57,15 @@ async fn c08_groups_route_reads_all_1001_groups() {
         t.stack.okta.add_group(&format!("00g{i:017}"), &format!("Group {i}"));
     }
     let before = t.stack.okta.requests_to("/api/v1/groups?").len();
-    let a = t.call("GET", &format!("/okta-orgs/{}/groups", org["id"].as_str().unwrap()), Some(&t.technician()), None).await;
+    let a =
+        t.call("GET", &format!("/okta-orgs/{}/groups", org["id"].as_str().unwrap()), Some(&t.technician()), None).await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(a.body["count"], 1001);
     assert_eq!(t.stack.okta.requests_to("/api/v1/groups?").len() - before, 6);
     // Searching by name goes to Okta's search and keeps paging.
-    let a = t.call("GET", &format!("/okta-orgs/{}/groups?q=Group%2010", org["id"].as_str().unwrap()), Some(&t.admin()), None).await;
+    let a = t
+        .call("GET", &format!("/okta-orgs/{}/groups?q=Group%2010", org["id"].as_str().unwrap()), Some(&t.admin()), None)
+        .await;
     assert_eq!(a.body["count"], 12, "Group 10, Group 100..109, Group 1000: {}", a.text);
 }
 

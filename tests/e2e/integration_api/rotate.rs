@@ -4,7 +4,8 @@ use odt_tests::TestStack;
 use serde_json::json;
 
 fn rotate_body(client_id: &str, secret: &str, version: Option<u64>) -> serde_json::Value {
-    let mut b = json!({"credentials": {"method": "client_secret_basic", "clientId": client_id, "clientSecret": secret}});
+    let mut b =
+        json!({"credentials": {"method": "client_secret_basic", "clientId": client_id, "clientSecret": secret}});
     if let Some(v) = version {
         b["version"] = json!(v);
     }
@@ -26,7 +27,14 @@ async fn rotation_failure_keeps_the_old_secret_and_success_replaces_it() {
     let secret_name = t.secret_names().await.pop().unwrap();
 
     // A wrong new secret: refused with Okta's error, nothing changes.
-    let a = t.call("PUT", &format!("/okta-orgs/{org_id}/credentials"), Some(&t.admin()), Some(rotate_body(&client_id, "not-the-secret", Some(1)))).await;
+    let a = t
+        .call(
+            "PUT",
+            &format!("/okta-orgs/{org_id}/credentials"),
+            Some(&t.admin()),
+            Some(rotate_body(&client_id, "not-the-secret", Some(1))),
+        )
+        .await;
     assert_eq!(a.status, 400, "{}", a.text);
     assert_eq!(a.body["error"]["oktaError"], "invalid_client");
     assert_eq!(t.stored_secret(&secret_name).await.as_deref(), Some(old_secret.as_str()));
@@ -37,7 +45,14 @@ async fn rotation_failure_keeps_the_old_secret_and_success_replaces_it() {
 
     // Okta's secret is rotated; the new one is accepted and replaces the old.
     set_double_secret(&t, &client_id, "new-secret-2");
-    let a = t.call("PUT", &format!("/okta-orgs/{org_id}/credentials"), Some(&t.admin()), Some(rotate_body(&client_id, "new-secret-2", Some(1)))).await;
+    let a = t
+        .call(
+            "PUT",
+            &format!("/okta-orgs/{org_id}/credentials"),
+            Some(&t.admin()),
+            Some(rotate_body(&client_id, "new-secret-2", Some(1))),
+        )
+        .await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(a.body["version"], 2);
     assert_ne!(a.body["secret"]["updatedAt"], org["secret"]["updatedAt"]);
@@ -45,7 +60,14 @@ async fn rotation_failure_keeps_the_old_secret_and_success_replaces_it() {
     assert_eq!(t.stored_secret(&secret_name).await.as_deref(), Some("new-secret-2"));
     assert_eq!(t.call("GET", &format!("/okta-orgs/{org_id}/groups"), Some(&t.admin()), None).await.status, 200);
     // A stale version is refused with the current one.
-    let a = t.call("PUT", &format!("/okta-orgs/{org_id}/credentials"), Some(&t.admin()), Some(rotate_body(&client_id, "new-secret-2", Some(1)))).await;
+    let a = t
+        .call(
+            "PUT",
+            &format!("/okta-orgs/{org_id}/credentials"),
+            Some(&t.admin()),
+            Some(rotate_body(&client_id, "new-secret-2", Some(1))),
+        )
+        .await;
     assert_eq!(a.status, 409);
     assert_eq!(a.body["error"]["currentVersion"], 2);
 }
