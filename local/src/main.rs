@@ -16,6 +16,9 @@ use std::process::Command;
 #[derive(Parser)]
 #[command(name = "odt-local", about = "Run the Okta Device Trust functions locally")]
 struct Cli {
+    /// Which background stack `up`, `serve`, `token` and `down` act on (one per name).
+    #[arg(long, global = true, default_value = "up")]
+    name: String,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -70,26 +73,29 @@ fn load_env(file: &Path) -> anyhow::Result<()> {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    const UP: &str = "up";
+    let name = cli.name.as_str();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        bail!("--name takes letters, digits, '-' and '_'");
+    }
     match cli.cmd {
-        Cmd::Up => up(UP),
+        Cmd::Up => up(name),
         Cmd::Serve => {
-            load_env(&run_dir(UP).join("env"))?;
-            runtime()?.block_on(serve(UP))
+            load_env(&run_dir(name).join("env"))?;
+            runtime()?.block_on(serve(name))
         }
         Cmd::Token { tenant, role, ttl } => {
-            let auth = LocalAuthorizer::persistent(&run_dir(UP))?;
+            let auth = LocalAuthorizer::persistent(&run_dir(name))?;
             println!("{}", auth.token(&tenant, &role, ttl));
             Ok(())
         }
         Cmd::Demo => demo(),
         Cmd::Down => {
-            let pid_file = run_dir(UP).join("front.pid");
+            let pid_file = run_dir(name).join("front.pid");
             if let Ok(pid) = std::fs::read_to_string(&pid_file) {
                 let _ = Command::new("kill").arg(pid.trim()).status();
                 let _ = std::fs::remove_file(pid_file);
             }
-            services("stop", UP)?;
+            services("stop", name)?;
             println!("stopped");
             Ok(())
         }
@@ -112,7 +118,7 @@ fn up(name: &str) -> anyhow::Result<()> {
     let child = {
         use std::os::unix::process::CommandExt;
         Command::new(std::env::current_exe()?)
-            .arg("serve")
+            .args(["--name", name, "serve"])
             .stdin(std::process::Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -130,8 +136,11 @@ fn up(name: &str) -> anyhow::Result<()> {
                 info["clientId"].as_str().unwrap_or_default(),
                 info["clientSecret"].as_str().unwrap_or_default()
             );
-            eprintln!("token: cargo run -q -p odt-local -- token --tenant my-tenant --role admin");
-            eprintln!("logs: {}; stop: cargo run -q -p odt-local -- down", dir.join("front.log").display());
+            eprintln!("token: cargo run -q -p odt-local -- --name {name} token --tenant my-tenant --role admin");
+            eprintln!(
+                "logs: {}; stop: cargo run -q -p odt-local -- --name {name} down",
+                dir.join("front.log").display()
+            );
             return Ok(());
         }
         std::thread::sleep(std::time::Duration::from_millis(100));

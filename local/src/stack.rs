@@ -8,7 +8,7 @@ use odt_doubles::okta::OktaDouble;
 use odt_doubles::Served;
 use odt_shared::clock::Clock;
 use odt_shared::deps::Deps;
-use odt_shared::outbound::{HostResolver, Outbound, SystemResolver};
+use odt_shared::outbound::{HostResolver, Outbound, StaticResolver};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,7 +27,8 @@ pub struct StackConfig {
 }
 
 impl StackConfig {
-    /// Defaults: the system clock and resolver, any free port.
+    /// Defaults: the system clock, a resolver that knows no name (the local stack is a closed world: custom
+    /// domains do not resolve and no DNS query leaves), any free port.
     pub fn new(table: &str, secrets_prefix: &str, okta_domain: &str, authorizer: LocalAuthorizer) -> Self {
         StackConfig {
             table: table.into(),
@@ -35,7 +36,7 @@ impl StackConfig {
             okta_domain: okta_domain.into(),
             authorizer,
             clock: Arc::new(odt_shared::clock::SystemClock),
-            resolver: Arc::new(SystemResolver),
+            resolver: Arc::new(StaticResolver::default()),
             front_port: 0,
         }
     }

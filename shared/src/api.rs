@@ -66,6 +66,13 @@ impl ApiRequest {
         parse_json(self.content_type.as_deref(), &self.body)
     }
 
+    /// A whole-number query parameter, if present. Errors: 400 naming it when it is not a `u64`.
+    pub fn query_u64(&self, name: &str) -> Result<Option<u64>, ApiError> {
+        self.query(name)
+            .map(|v| v.parse::<u64>().map_err(|_| ApiError::invalid(name, format!("{name} must be a whole number"))))
+            .transpose()
+    }
+
     /// A query parameter, if present.
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query.get(name).map(String::as_str)

@@ -89,3 +89,29 @@ impl std::fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// The JSON body of every error the functions answer (for the OpenAPI document).
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable `code`, a human `message`, the request `field` it concerns, and details such as
+/// `currentVersion` (409), `oktaError` / `oktaErrorCode` (Okta's own code), `missingScopes`, `retryAt`.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(flatten)]
+    #[schema(additional_properties)]
+    pub details: Map<String, Value>,
+}
+
+/// API Gateway's own answers: 401 `{"message":"Unauthorized"}` from the JWT authorizer, 404 `{"message":"Not
+/// Found"}` for a path no route serves.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct GatewayMessage {
+    pub message: String,
+}

@@ -8,7 +8,8 @@
 //! private address (DNS rebinding) is refused at connect time.
 //!
 //! Tests and the local demo reach their HTTP doubles through [`Outbound::with_test_routes`]: an explicit map from
-//! an already-validated host to a loopback address, applied after the rules, never by relaxing them.
+//! an already-validated host to a loopback address, applied after the rules, never by relaxing them. Such a set-up
+//! is closed: a host that is not in the map is refused without any request or DNS look-up.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -272,7 +273,7 @@ impl reqwest::dns::Resolve for PublicOnlyResolver {
 #[derive(Clone)]
 pub struct Outbound {
     http: reqwest::Client,
-    test_routes: Arc<HashMap<String, SocketAddr>>,
+    test_routes: Option<Arc<HashMap<String, SocketAddr>>>,
 }
 
 impl std::fmt::Debug for Outbound {
@@ -284,13 +285,13 @@ impl std::fmt::Debug for Outbound {
 impl Outbound {
     /// The production set-up: TLS, public addresses only, a 10 s request timeout and no redirects.
     pub fn new() -> Self {
-        Self::build(HashMap::new())
+        Self::build(None)
     }
 
-    /// A set-up whose listed hosts go to local addresses over plain HTTP. Only tests and the local front call
-    /// this; the domain rules still run first, so a refused host never reaches the map.
+    /// A closed set-up for tests and the local front: the listed hosts go to local addresses over plain HTTP and
+    /// every other host is refused. The domain rules still run first, so a refused host never reaches the map.
     pub fn with_test_routes(routes: HashMap<String, SocketAddr>) -> Self {
-        Self::build(routes)
+        Self::build(Some(routes))
     }
 
     /// Parses `host=127.0.0.1:port,host2=...` (the local front's `ODT_TEST_OUTBOUND_ROUTES`).
@@ -305,7 +306,7 @@ impl Outbound {
             .collect()
     }
 
-    fn build(routes: HashMap<String, SocketAddr>) -> Self {
+    fn build(routes: Option<HashMap<String, SocketAddr>>) -> Self {
         let http = reqwest::Client::builder()
             .dns_resolver(Arc::new(PublicOnlyResolver))
             .redirect(reqwest::redirect::Policy::none())
@@ -314,7 +315,7 @@ impl Outbound {
             .user_agent(concat!("odt-device-trust/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("reqwest client builds");
-        Outbound { http, test_routes: Arc::new(routes) }
+        Outbound { http, test_routes: routes.map(Arc::new) }
     }
 
     /// The client to send with.
@@ -322,18 +323,17 @@ impl Outbound {
         &self.http
     }
 
-    /// Where a request for `url` really goes: the URL itself, or for a test-routed host its local double.
-    pub fn route(&self, url: &Url) -> Url {
-        match url.host_str().and_then(|h| self.test_routes.get(h)) {
-            Some(addr) => {
-                let mut u = url.clone();
-                let _ = u.set_scheme("http");
-                let _ = u.set_ip_host(addr.ip());
-                let _ = u.set_port(Some(addr.port()));
-                u
-            }
-            None => url.clone(),
-        }
+    /// Where a request for `url` really goes: the URL itself, or in a closed set-up the host's local double.
+    /// Errors: in a closed set-up, a host that no double serves.
+    pub fn route(&self, url: &Url) -> Result<Url, String> {
+        let Some(routes) = &self.test_routes else { return Ok(url.clone()) };
+        let host = url.host_str().unwrap_or_default();
+        let addr = routes.get(host).ok_or_else(|| format!("{host} is not served by a local double"))?;
+        let mut u = url.clone();
+        let _ = u.set_scheme("http");
+        let _ = u.set_ip_host(addr.ip());
+        let _ = u.set_port(Some(addr.port()));
+        Ok(u)
     }
 }
 
@@ -443,9 +443,13 @@ mod tests {
     fn test_routes_rewrite_only_listed_hosts() {
         let routes = Outbound::parse_test_routes("acme.okta.com=127.0.0.1:9000").unwrap();
         let o = Outbound::with_test_routes(routes);
-        let u = o.route(&Url::parse("https://acme.okta.com/api/v1/groups?after=x").unwrap());
+        let u = o.route(&Url::parse("https://acme.okta.com/api/v1/groups?after=x").unwrap()).unwrap();
         assert_eq!(u.as_str(), "http://127.0.0.1:9000/api/v1/groups?after=x");
-        let u = o.route(&Url::parse("https://other.okta.com/x").unwrap());
-        assert_eq!(u.as_str(), "https://other.okta.com/x");
+        assert!(o.route(&Url::parse("https://other.okta.com/x").unwrap()).is_err(), "closed: other hosts refused");
+        let open = Outbound::new();
+        assert_eq!(
+            open.route(&Url::parse("https://other.okta.com/x").unwrap()).unwrap().as_str(),
+            "https://other.okta.com/x"
+        );
     }
 }

@@ -1,30 +1,23 @@
 //! Device trust for the tenant: which connected org it uses, the overview, and deleting it.
 
 use crate::input::ChooseOrg;
+use crate::views::DeviceTrustView;
 use crate::{orgs, store_failure};
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, ApiRequest};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
+use odt_shared::error::{ErrorBody, GatewayMessage};
 use odt_shared::store::{DeviceTrustRecord, DeviceTrustState, StoreError};
 use odt_shared::ApiError;
-use serde_json::{json, Value};
 
-async fn view(deps: &Deps, tenant: &str, rec: Option<&DeviceTrustRecord>) -> Result<Value, ApiError> {
-    let Some(r) = rec else {
-        return Ok(json!({"state": "not_configured", "version": 0}));
+async fn view(deps: &Deps, tenant: &str, rec: Option<&DeviceTrustRecord>) -> Result<DeviceTrustView, ApiError> {
+    let domain = match rec {
+        Some(r) => deps.store.get_org(tenant, &r.okta_org_id).await.map_err(store_failure)?.map(|o| o.domain),
+        None => None,
     };
-    let org = deps.store.get_org(tenant, &r.okta_org_id).await.map_err(store_failure)?;
-    Ok(json!({
-        "state": r.state,
-        "oktaOrgId": r.okta_org_id,
-        "oktaDomain": org.map(|o| o.domain),
-        "enabledAt": r.enabled_at,
-        "removalRequestedAt": r.removal_requested_at,
-        "updatedAt": r.updated_at,
-        "version": r.version,
-    }))
+    Ok(DeviceTrustView::of(rec, domain))
 }
 
 /// Explains a failed conditional write, re-reading the record for its current version.
@@ -43,6 +36,9 @@ async fn conflict_of(deps: &Deps, tenant: &str, err: StoreError) -> ApiError {
 }
 
 /// `GET /device-trust`: the overview (state, org, when enabled, removal progress).
+#[utoipa::path(get, path = "/device-trust", tag = "device-trust", operation_id = "deviceTrustOverview",
+    description = "Roles: admin, technician.", security(("bearer" = [])),
+    responses((status = 200, description = "The overview", body = DeviceTrustView), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage)))]
 pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let tenant = req.caller.tenant.as_str();
     let rec = deps.store.get_device_trust(tenant).await.map_err(store_failure)?;
@@ -51,6 +47,12 @@ pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, A
 
 /// `PUT /device-trust` `{oktaOrgId, version?}`: device trust uses this connected org (enabling it when it was
 /// not configured). 409 while a removal is in progress or when the record changed.
+#[utoipa::path(put, path = "/device-trust", tag = "device-trust", operation_id = "chooseDeviceTrustOrg",
+    description = "Role: admin. Device trust uses this connected org (enabling it when not configured).",
+    request_body = ChooseOrg, security(("bearer" = [])),
+    responses((status = 200, description = "Device trust uses the org", body = DeviceTrustView),
+        (status = 400, description = "Invalid input or unknown org", body = ErrorBody), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage), (status = 403, description = "The caller is not an admin", body = ErrorBody),
+        (status = 409, description = "Changed meanwhile, or a removal is in progress", body = ErrorBody), (status = 413, description = "Body over 1 MiB", body = ErrorBody), (status = 415, description = "Body is not application/json", body = ErrorBody)))]
 pub async fn choose_org(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let tenant = req.caller.tenant.as_str();
@@ -85,9 +87,17 @@ pub async fn choose_org(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
 
 /// `DELETE /device-trust`: records that every deployed item must come off every device (the deploy-trigger
 /// function carries it out); 202 with the overview. Repeating it changes nothing.
+#[utoipa::path(delete, path = "/device-trust", tag = "device-trust", operation_id = "deleteDeviceTrust",
+    description = "Role: admin. Records that every deployed item must come off every device; repeating it changes nothing.",
+    params(("version" = Option<u64>, Query, description = "Only if device trust is still at this version")),
+    security(("bearer" = [])),
+    responses((status = 202, description = "Removal requested", body = DeviceTrustView),
+        (status = 400, description = "Invalid version", body = ErrorBody), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage), (status = 403, description = "The caller is not an admin", body = ErrorBody),
+        (status = 404, description = "Device trust is not configured", body = ErrorBody), (status = 409, description = "Changed meanwhile (currentVersion) or in use", body = ErrorBody)))]
 pub async fn delete(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let tenant = req.caller.tenant.as_str();
+    let expected = req.query_u64("version")?;
     let existing = deps
         .store
         .get_device_trust(tenant)
@@ -97,11 +107,8 @@ pub async fn delete(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Api
     if existing.state == DeviceTrustState::Removing {
         return Ok(json_response(StatusCode::ACCEPTED, &view(deps, tenant, Some(&existing)).await?));
     }
-    if let Some(v) = req.query("version") {
-        let v: u64 = v.parse().map_err(|_| ApiError::invalid("version", "version must be a whole number"))?;
-        if v != existing.version {
-            return Err(ApiError::version_conflict(existing.version));
-        }
+    if expected.is_some_and(|v| v != existing.version) {
+        return Err(ApiError::version_conflict(existing.version));
     }
     let now = rfc3339(deps.clock.now());
     let rec = DeviceTrustRecord {

@@ -5,9 +5,12 @@ use odt_shared::okta::{ClientAuth, OktaCredentials};
 use odt_shared::ApiError;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// `POST /okta-orgs`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"domain": "acme.okta.com", "credentials": {"method": "client_secret_basic",
+    "clientId": "0oa1b2c3d4e5f6g7h8i9", "clientSecret": "<client secret shown once in Okta>"}}))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ConnectOrg {
     /// `acme.okta.com` or `https://acme.okta.com`, or a custom domain.
@@ -16,7 +19,9 @@ pub struct ConnectOrg {
 }
 
 /// `PUT /okta-orgs/{id}/credentials`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"credentials": {"method": "private_key_jwt", "clientId": "0oa1b2c3d4e5f6g7h8i9",
+    "privateKey": "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----\n", "keyId": "key-2026"}, "version": 1}))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RotateCredentials {
     pub credentials: CredentialsInput,
@@ -25,7 +30,8 @@ pub struct RotateCredentials {
 }
 
 /// `PUT /device-trust`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"oktaOrgId": "org_5f1c0d2e9a8b4c7d8e9f0a1b2c3d4e5f", "version": 0}))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ChooseOrg {
     pub okta_org_id: String,
@@ -33,21 +39,25 @@ pub struct ChooseOrg {
 }
 
 /// Credentials as an admin sends them, by `method`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CredentialsInput {
     /// An Okta Integration Network API service integration: client ID + client secret.
     ClientSecretBasic {
         #[serde(rename = "clientId")]
+        #[schema(min_length = 1, max_length = 128)]
         client_id: String,
         #[serde(rename = "clientSecret")]
+        #[schema(value_type = String, format = Password, min_length = 1, max_length = 512)]
         client_secret: SecretString,
     },
     /// A customer-made API Services app: client ID + PEM private key (+ key id when the app has several keys).
     PrivateKeyJwt {
         #[serde(rename = "clientId")]
+        #[schema(min_length = 1, max_length = 128)]
         client_id: String,
         #[serde(rename = "privateKey")]
+        #[schema(value_type = String, format = Password, min_length = 1)]
         private_key: SecretString,
         #[serde(rename = "keyId", default)]
         key_id: Option<String>,

@@ -4,12 +4,15 @@
 //!
 //! Routes (all behind the JWT authorizer; admins configure, technicians read):
 //! `GET|POST /okta-orgs`, `GET|DELETE /okta-orgs/{orgId}`, `PUT /okta-orgs/{orgId}/credentials`,
-//! `GET /okta-orgs/{orgId}/groups?q=`, `GET|PUT|DELETE /device-trust`.
+//! `GET /okta-orgs/{orgId}/groups?q=`, `GET|PUT|DELETE /device-trust`; and, without a token, the admin API's
+//! OpenAPI document at `GET /openapi.json`.
 
+pub mod api_doc;
 mod device_trust;
 mod input;
 mod okta_errors;
 mod orgs;
+pub mod views;
 
 use http::Method;
 use lambda_http::{Body, Response};
@@ -23,7 +26,17 @@ pub async fn handle(deps: &Deps, req: lambda_http::Request) -> Response<Body> {
     respond(route(deps, req).await)
 }
 
+/// The committed OpenAPI document (`openapi.json`, checked against the code by a test), served without a token.
+pub const OPENAPI_JSON: &str = include_str!("../../../openapi.json");
+
 async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>, ApiError> {
+    if req.method() == Method::GET && req.uri().path() == "/openapi.json" {
+        return Ok(Response::builder()
+            .status(http::StatusCode::OK)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Body::Text(OPENAPI_JSON.to_string()))
+            .expect("static response parts are valid"));
+    }
     let req = ApiRequest::try_from(req)?;
     let path = req.path();
     match (path.as_slice(), &req.method) {

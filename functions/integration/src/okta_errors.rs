@@ -5,7 +5,18 @@ use odt_shared::okta::OktaError;
 use odt_shared::ApiError;
 use serde_json::json;
 
-/// Maps an [`OktaError`] met while verifying or using an org's credentials.
+/// Maps an [`OktaError`] met while verifying the credentials an admin entered: an org that cannot be reached is
+/// then the admin's input to fix (400 naming `domain`), not an outage.
+pub fn to_api_at_connect(e: OktaError) -> ApiError {
+    match e {
+        OktaError::Unreachable(why) => {
+            ApiError::invalid("domain", format!("the Okta org could not be reached at this domain: {why}"))
+        }
+        e => to_api(e),
+    }
+}
+
+/// Maps an [`OktaError`] met while using an org's stored credentials.
 pub fn to_api(e: OktaError) -> ApiError {
     match e {
         OktaError::OAuth { error, description, .. } if error == "invalid_client" => {

@@ -1,35 +1,21 @@
 //! Connected Okta orgs: connect, list, get, rotate credentials, list groups, disconnect.
 
-use crate::input::{method_name, ConnectOrg, RotateCredentials};
+use crate::input::{ConnectOrg, RotateCredentials};
+use crate::views::{GroupList, GroupView, OrgList, OrgView};
 use crate::{okta_errors, secrets_failure, store_failure};
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, no_content, ApiRequest};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
+use odt_shared::error::{ErrorBody, GatewayMessage};
 use odt_shared::ids::{is_safe_id, new_id};
 use odt_shared::okta::{OktaClient, OktaCredentials, OktaError, OPTIONAL_SCOPES, REQUIRED_SCOPES};
 use odt_shared::outbound::{validate_org_host, OrgHost};
 use odt_shared::store::{tenant_pk, OrgRecord, StoreError};
 use odt_shared::ApiError;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
-
-/// The API view of an org: never the secret, only that it is set and when it changed.
-pub fn view(r: &OrgRecord) -> Value {
-    json!({
-        "id": r.org_id,
-        "domain": r.domain,
-        "clientId": r.client_id,
-        "authMethod": method_name(r.auth_method),
-        "keyId": r.key_id,
-        "grantedScopes": r.granted_scopes,
-        "secret": {"set": true, "updatedAt": r.secret_updated_at},
-        "createdAt": r.created_at,
-        "updatedAt": r.updated_at,
-        "version": r.version,
-    })
-}
 
 /// Reads a tenant's org, 404 when the id is malformed, unknown, or another tenant's.
 pub async fn load(deps: &Deps, tenant: &str, org_id: &str) -> Result<OrgRecord, ApiError> {
@@ -66,17 +52,17 @@ async fn verify(deps: &Deps, host: &OrgHost, creds: &OktaCredentials) -> Result<
             let mut granted: Vec<&str> = REQUIRED_SCOPES.to_vec();
             if let Err(e) = probe.request_token(&granted).await {
                 if !is_invalid_scope(&e) {
-                    return Err(okta_errors::to_api(e));
+                    return Err(okta_errors::to_api_at_connect(e));
                 }
                 let mut missing = Vec::new();
                 for s in REQUIRED_SCOPES {
                     match probe.request_token(&[s]).await {
                         Ok(_) => {}
                         Err(e) if is_invalid_scope(&e) => missing.push(s.to_string()),
-                        Err(e) => return Err(okta_errors::to_api(e)),
+                        Err(e) => return Err(okta_errors::to_api_at_connect(e)),
                     }
                 }
-                return Err(okta_errors::to_api(OktaError::MissingScopes(missing)));
+                return Err(okta_errors::to_api_at_connect(OktaError::MissingScopes(missing)));
             }
             for optional in OPTIONAL_SCOPES {
                 let mut with = granted.clone();
@@ -84,22 +70,28 @@ async fn verify(deps: &Deps, host: &OrgHost, creds: &OktaCredentials) -> Result<
                 match probe.request_token(&with).await {
                     Ok(_) => granted = with,
                     Err(e) if is_invalid_scope(&e) => {}
-                    Err(e) => return Err(okta_errors::to_api(e)),
+                    Err(e) => return Err(okta_errors::to_api_at_connect(e)),
                 }
             }
             granted.into_iter().map(str::to_string).collect()
         }
-        Err(e) => return Err(okta_errors::to_api(e)),
+        Err(e) => return Err(okta_errors::to_api_at_connect(e)),
     };
     // The probe reuses the token just granted when every scope was; otherwise one more token is needed.
     let verifier = verifier.unwrap_or_else(|| client_for(&REQUIRED_SCOPES));
-    verifier.probe().await.map_err(okta_errors::to_api)?;
+    verifier.probe().await.map_err(okta_errors::to_api_at_connect)?;
     Ok(granted)
 }
 
 /// `POST /okta-orgs`: validate the domain before any request leaves, verify the credentials, then store the
 /// secret in Secrets Manager and the record in DynamoDB. 201 with the org; 4xx with Okta's error and nothing
 /// stored; 409 when this tenant already connected the org.
+#[utoipa::path(post, path = "/okta-orgs", tag = "okta-orgs", operation_id = "connectOrg",
+    description = "Role: admin. Validates the domain (outbound rules) before any request, verifies the credentials \
+with a token and one read call, stores the secret in Secrets Manager.",
+    request_body = ConnectOrg, security(("bearer" = [])),
+    responses((status = 201, description = "Connected", body = OrgView), (status = 400, description = "Invalid input, or Okta refused the credentials (oktaError names Okta's code)", body = ErrorBody), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage), (status = 403, description = "The caller is not an admin", body = ErrorBody),
+        (status = 409, description = "This org is already connected (orgId)", body = ErrorBody), (status = 413, description = "Body over 1 MiB", body = ErrorBody), (status = 415, description = "Body is not application/json", body = ErrorBody), (status = 502, description = "Okta failed or answered something unreadable", body = ErrorBody), (status = 503, description = "Okta rate limit exhausted (retryAt)", body = ErrorBody)))]
 pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let input: ConnectOrg = req.json()?;
@@ -136,7 +128,7 @@ pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
     match deps.store.create_org(&rec).await {
         Ok(()) => {
             tracing::info!(tenant, org_id = %org_id, domain = %rec.domain, "Okta org connected");
-            Ok(json_response(StatusCode::CREATED, &view(&rec)))
+            Ok(json_response(StatusCode::CREATED, &OrgView::from(&rec)))
         }
         Err(e) => {
             deps.secrets.delete(&secret_name).await.map_err(secrets_failure)?;
@@ -160,20 +152,30 @@ fn already_connected(org_id: &str) -> ApiError {
 }
 
 /// `GET /okta-orgs`.
+#[utoipa::path(get, path = "/okta-orgs", tag = "okta-orgs", operation_id = "listOrgs",
+    description = "Roles: admin, technician.", security(("bearer" = [])),
+    responses((status = 200, description = "The tenant's orgs", body = OrgList), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage)))]
 pub async fn list(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let orgs = deps.store.list_orgs(req.caller.tenant.as_str()).await.map_err(store_failure)?;
-    let items: Vec<Value> = orgs.iter().map(view).collect();
-    Ok(json_response(StatusCode::OK, &json!({ "items": items, "count": items.len() })))
+    let items: Vec<OrgView> = orgs.iter().map(OrgView::from).collect();
+    Ok(json_response(StatusCode::OK, &OrgList { count: items.len(), items }))
 }
 
 /// `GET /okta-orgs/{id}`.
+#[utoipa::path(get, path = "/okta-orgs/{orgId}", tag = "okta-orgs", operation_id = "getOrg",
+    description = "Roles: admin, technician.", params(("orgId" = String, Path, description = "The org connection id (`org_…`)")), security(("bearer" = [])),
+    responses((status = 200, description = "The org", body = OrgView), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage), (status = 404, description = "No such org for this tenant", body = ErrorBody)))]
 pub async fn get(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Response<Body>, ApiError> {
     let rec = load(deps, req.caller.tenant.as_str(), org_id).await?;
-    Ok(json_response(StatusCode::OK, &view(&rec)))
+    Ok(json_response(StatusCode::OK, &OrgView::from(&rec)))
 }
 
 /// `PUT /okta-orgs/{id}/credentials`: verify the new credentials first; only then write a new secret version
 /// and the record (conditional on its version). On any failure the old credentials stay in force.
+#[utoipa::path(put, path = "/okta-orgs/{orgId}/credentials", tag = "okta-orgs", operation_id = "rotateCredentials",
+    description = "Role: admin. Verifies the new credentials first; on any failure the old ones stay in force.",
+    params(("orgId" = String, Path, description = "The org connection id (`org_…`)")), request_body = RotateCredentials, security(("bearer" = [])),
+    responses((status = 200, description = "Rotated", body = OrgView), (status = 400, description = "Invalid input, or Okta refused the credentials (oktaError names Okta's code)", body = ErrorBody), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage), (status = 403, description = "The caller is not an admin", body = ErrorBody), (status = 404, description = "No such org for this tenant", body = ErrorBody), (status = 409, description = "Changed meanwhile (currentVersion) or in use", body = ErrorBody), (status = 413, description = "Body over 1 MiB", body = ErrorBody), (status = 415, description = "Body is not application/json", body = ErrorBody), (status = 502, description = "Okta failed or answered something unreadable", body = ErrorBody), (status = 503, description = "Okta rate limit exhausted (retryAt)", body = ErrorBody)))]
 pub async fn rotate(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let tenant = req.caller.tenant.as_str();
@@ -204,7 +206,7 @@ pub async fn rotate(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Respo
     match deps.store.update_org(&updated, rec.version).await {
         Ok(()) => {
             tracing::info!(tenant, org_id, "Okta credentials rotated");
-            Ok(json_response(StatusCode::OK, &view(&updated)))
+            Ok(json_response(StatusCode::OK, &OrgView::from(&updated)))
         }
         Err(StoreError::VersionConflict { current }) => {
             // Another edit won: the secret version its record points at must stay current.
@@ -222,14 +224,18 @@ pub async fn rotate(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Respo
 
 /// `DELETE /okta-orgs/{id}`: 409 while device trust uses the org; else the record, its host marker and its
 /// secret are removed. `?version=` makes it conditional on what the admin last read.
+#[utoipa::path(delete, path = "/okta-orgs/{orgId}", tag = "okta-orgs", operation_id = "disconnectOrg",
+    description = "Role: admin. Refused (409 org_in_use) while device trust uses the org.",
+    params(("orgId" = String, Path, description = "The org connection id (`org_…`)"), ("version" = Option<u64>, Query, description = "Only if the org is still at this version")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Disconnected; the secret is scheduled for deletion"),
+        (status = 400, description = "Invalid version", body = ErrorBody), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage), (status = 403, description = "The caller is not an admin", body = ErrorBody), (status = 404, description = "No such org for this tenant", body = ErrorBody), (status = 409, description = "Changed meanwhile (currentVersion) or in use", body = ErrorBody)))]
 pub async fn disconnect(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let tenant = req.caller.tenant.as_str();
+    let asked = req.query_u64("version")?;
     let rec = load(deps, tenant, org_id).await?;
-    let expected = match req.query("version") {
-        Some(v) => v.parse::<u64>().map_err(|_| ApiError::invalid("version", "version must be a whole number"))?,
-        None => rec.version,
-    };
+    let expected = asked.unwrap_or(rec.version);
     match deps.store.delete_org(&rec, expected).await {
         Ok(()) => {
             deps.secrets.delete(&rec.secret.name).await.map_err(secrets_failure)?;
@@ -265,6 +271,12 @@ pub async fn client_for(deps: &Deps, rec: &OrgRecord, scopes: &[&str]) -> Result
 
 /// `GET /okta-orgs/{id}/groups?q=<name prefix>`: every Okta group (all pages), or those whose name starts with
 /// `q`, for fleet selection. Keys are Okta group ids; names are for display only.
+#[utoipa::path(get, path = "/okta-orgs/{orgId}/groups", tag = "okta-orgs", operation_id = "listOktaGroups",
+    description = "Roles: admin, technician. Every Okta user group (all pages), or those whose name starts with q.",
+    params(("orgId" = String, Path, description = "The org connection id (`org_…`)"), ("q" = Option<String>, Query, description = "Name prefix, at most 100 characters")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The groups", body = GroupList),
+        (status = 400, description = "Invalid q, or Okta refused", body = ErrorBody), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage), (status = 404, description = "No such org for this tenant", body = ErrorBody), (status = 502, description = "Okta failed or answered something unreadable", body = ErrorBody), (status = 503, description = "Okta rate limit exhausted (retryAt)", body = ErrorBody)))]
 pub async fn groups(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Response<Body>, ApiError> {
     let rec = load(deps, req.caller.tenant.as_str(), org_id).await?;
     let q = req.query("q").map(str::trim).filter(|q| !q.is_empty());
@@ -273,9 +285,9 @@ pub async fn groups(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Respo
     }
     let client = client_for(deps, &rec, &["okta.groups.read"]).await?;
     let groups = client.list_groups(q).await.map_err(okta_errors::to_api)?;
-    let items: Vec<Value> = groups
-        .iter()
-        .map(|g| json!({"id": g.id, "name": g.profile.name, "description": g.profile.description, "type": g.kind}))
+    let items: Vec<GroupView> = groups
+        .into_iter()
+        .map(|g| GroupView { id: g.id, name: g.profile.name, description: g.profile.description, kind: g.kind })
         .collect();
-    Ok(json_response(StatusCode::OK, &json!({ "items": items, "count": items.len() })))
+    Ok(json_response(StatusCode::OK, &GroupList { count: items.len(), items }))
 }

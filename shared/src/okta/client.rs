@@ -149,7 +149,8 @@ impl OktaClient {
         let token_url = self.token_url();
         let scope = scopes.join(" ");
         let mut form: Vec<(&str, String)> = vec![("grant_type", "client_credentials".into()), ("scope", scope)];
-        let mut req = self.outbound.http().post(self.outbound.route(&token_url)).header("accept", "application/json");
+        let target = self.outbound.route(&token_url).map_err(OktaError::Unreachable)?;
+        let mut req = self.outbound.http().post(target).header("accept", "application/json");
         match &self.credentials {
             OktaCredentials::ClientSecret { client_id, client_secret } => {
                 req = req.basic_auth(client_id, Some(client_secret.expose_secret()));
@@ -251,10 +252,11 @@ impl OktaClient {
             attempt += 1;
             self.respect_reset().await;
             let token = self.access_token().await?;
+            let target = self.outbound.route(url).map_err(OktaError::Unreachable)?;
             let req = self
                 .outbound
                 .http()
-                .get(self.outbound.route(url))
+                .get(target)
                 .header("accept", "application/json")
                 .bearer_auth(token.expose_secret());
             let resp = match self.send_counted(req).await {

@@ -31,6 +31,9 @@ async fn device_trust_lifecycle_and_disconnect_rules() {
     assert_eq!(a.status, 202, "{}", a.text);
     assert_eq!(a.body["state"], "removing");
     assert!(a.body["removalRequestedAt"].is_string());
+    let bad = t.call("DELETE", "/device-trust?version=99999999999999999999999", Some(&admin), None).await;
+    assert_eq!(bad.status, 400, "an invalid version is refused even when nothing would change: {}", bad.text);
+    assert_eq!(bad.body["error"]["field"], "version");
     let again = t.call("DELETE", "/device-trust", Some(&admin), None).await;
     assert_eq!(again.status, 202);
     assert_eq!(again.body["version"], a.body["version"]);

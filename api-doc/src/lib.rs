@@ -1,0 +1,33 @@
+//! The OpenAPI 3.1 document of the admin API: every function's routes and schemas, the bearer (JWT) security
+//! scheme, and API Gateway's own answers. `cargo run -p odt-api-doc` writes it to `openapi.json`; a test fails when
+//! the committed file differs from what the code generates.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::OpenApi;
+
+/// The whole document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = integration::api_doc::IntegrationApi::openapi();
+    doc.info.title = "Okta Device Trust automation: admin API".into();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.description = Some(
+        "Admin API of the Okta Device Trust functions. Every route except /openapi.json needs a bearer JWT whose \
+         claims carry `tenant_id` and `role` (`admin` configures; `technician` reads). Errors answer \
+         `{\"error\": {\"code\", \"message\", \"field\"?}}`; API Gateway itself answers 401 and unknown routes \
+         with `{\"message\"}`."
+            .into(),
+    );
+    doc.info.license = Some(utoipa::openapi::License::new("Apache-2.0"));
+    let components = doc.components.get_or_insert_with(Default::default);
+    let mut bearer = Http::new(HttpAuthScheme::Bearer);
+    bearer.bearer_format = Some("JWT".into());
+    components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+    doc
+}
+
+/// The document as committed: pretty JSON with a final newline.
+pub fn document_json() -> String {
+    let mut s = serde_json::to_string_pretty(&document()).expect("the document serializes");
+    s.push('\n');
+    s
+}
