@@ -14,6 +14,8 @@ pub const DEMO_TENANT: &str = "demo-tenant";
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub org_id: String,
+    /// Platforms switched on, with their payload hashes.
+    pub platforms: Vec<(String, String)>,
     pub granted_scopes: Vec<String>,
     pub groups: usize,
     pub okta_group_pages: usize,
@@ -57,6 +59,7 @@ impl Api<'_> {
 
 macro_rules! step {
     ($out:expr, $n:expr, $name:expr, $body:expr) => {{
+        #[allow(clippy::redundant_async_block)]
         let r: anyhow::Result<_> = async { $body }.await;
         match r {
             Ok(v) => v,
@@ -66,6 +69,16 @@ macro_rules! step {
             }
         }
     }};
+}
+
+/// A self-signed CA standing in for Okta's intermediate CA (Security › Device integrations › Certificate
+/// authority), made fresh for the run.
+fn stand_in_ca() -> anyhow::Result<String> {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.distinguished_name.push(rcgen::DnType::CommonName, "Okta Device Trust Intermediate CA (local stand-in)");
+    let key = rcgen::KeyPair::generate()?;
+    Ok(params.self_signed(&key)?.pem())
 }
 
 /// Runs the walkthrough against a running stack whose Okta double holds `org`.
@@ -164,6 +177,69 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
         "    DELETE /okta-orgs/{} → 409 {}",
         outcome.org_id,
         refused["error"]["code"].as_str().unwrap_or("")
+    )?;
+
+    writeln!(out, "[7] Configure management attestation for iOS, Android, macOS and Windows, then switch each on")?;
+    let ca_pem = step!(out, 7, "make a stand-in Okta CA", stand_in_ca());
+    let secret = |p: &str| format!("okta-{p}-{}", uuid::Uuid::new_v4().simple());
+    let scep_url = format!("https://{}/pki/ca/scep", org.domain);
+    let subject = "CN={{user.email}} managementAttestation {{device.id}}";
+    let bodies = [
+        ("ios", json!({"secretKey": secret("ios")})),
+        ("android", json!({"secretKey": secret("android")})),
+        (
+            "macos",
+            json!({"scepUrl": scep_url, "challenge": {"type": "static", "secretKey": secret("macos")}, "subject": subject}),
+        ),
+        (
+            "windows",
+            json!({"scepUrl": scep_url, "challenge": {"type": "static", "secretKey": secret("windows")},
+            "caCertificate": ca_pem, "subject": subject, "keySize": 2048}),
+        ),
+    ];
+    for (p, body) in bodies {
+        let saved = step!(out, 7, format!("configure {p}"), {
+            admin.expect(reqwest::Method::PUT, &format!("/platforms/{p}"), Some(body), 200).await
+        });
+        step!(out, 7, format!("switch {p} on"), {
+            admin
+                .expect(reqwest::Method::PUT, &format!("/platforms/{p}/enabled"), Some(json!({"enabled": true})), 200)
+                .await
+        });
+        let hash = saved["payloadHash"].as_str().unwrap_or_default().to_string();
+        let ca = &saved["settings"]["caCertificate"];
+        let extra = if ca.is_object() {
+            format!("; CA thumbprint {}", ca["sha1Thumbprint"].as_str().unwrap_or(""))
+        } else {
+            String::new()
+        };
+        writeln!(out, "    {p:<8} enabled; payload {}…{extra}", &hash[..hash.len().min(12)])?;
+        outcome.platforms.push((p.to_string(), hash));
+    }
+    let bad = step!(out, 7, "refuse a bad SCEP challenge", {
+        admin
+            .expect(
+                reqwest::Method::PUT,
+                "/platforms/windows",
+                Some(json!({"scepUrl": scep_url, "challenge": {"type": "static", "secretKey": "Ab_12!xy"}, "subject": subject})),
+                400,
+            )
+            .await
+    });
+    writeln!(
+        out,
+        "    a Windows challenge `Ab_12!xy` is refused at save: {}",
+        bad["error"]["message"].as_str().unwrap_or("")
+    )?;
+    let win = step!(out, 7, "preview the Windows payload", {
+        tech.expect(reqwest::Method::GET, "/platforms/windows/payload", None, 200).await
+    });
+    let doc = win["document"].as_str().unwrap_or_default();
+    let nodes = doc.matches("<LocURI>./User/").count();
+    writeln!(
+        out,
+        "    Windows SyncML: {nodes} nodes, all under ./User/ (none under ./Device/: {}); secrets shown as ********",
+        !doc.contains("./Device/")
     )?;
     Ok(outcome)
 }

@@ -186,7 +186,13 @@ fn demo() -> anyhow::Result<()> {
             );
             let mut stdout = std::io::stdout();
             let outcome = odt_local::demo::walkthrough(&stack, &org, &mut stdout).await?;
-            println!("== Done: org {} connected, {} Okta groups listed, device trust {} ==", outcome.org_id, outcome.groups, outcome.device_trust_state);
+            println!(
+                "== Done: org {} connected, {} Okta groups listed, device trust {}, {} platforms enabled ==",
+                outcome.org_id,
+                outcome.groups,
+                outcome.device_trust_state,
+                outcome.platforms.len()
+            );
             anyhow::Ok(())
         })
     })();

@@ -55,10 +55,16 @@ pub struct Stack {
 
 /// The handler of every function in the template, by logical id.
 pub fn handlers(deps: Arc<Deps>) -> HashMap<String, Handler> {
-    HashMap::from([(
-        "IntegrationFunction".to_string(),
-        handler(deps, |d: Arc<Deps>, req| async move { integration::handle(&d, req).await }),
-    )])
+    HashMap::from([
+        (
+            "IntegrationFunction".to_string(),
+            handler(deps.clone(), |d: Arc<Deps>, req| async move { integration::handle(&d, req).await }),
+        ),
+        (
+            "PlatformConfigFunction".to_string(),
+            handler(deps, |d: Arc<Deps>, req| async move { platform_config::handle(&d, req).await }),
+        ),
+    ])
 }
 
 impl Stack {

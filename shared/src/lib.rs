@@ -3,6 +3,7 @@
 //! cold start and pass them to their handlers.
 
 pub mod api;
+pub mod attestation;
 pub mod auth;
 pub mod aws;
 pub mod clock;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod okta;
 pub mod outbound;
+pub mod platform;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;

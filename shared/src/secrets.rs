@@ -64,7 +64,7 @@ impl Secrets {
         match put {
             Ok(out) => Ok(SecretRef { name: name.to_string(), version_id: out.version_id.unwrap_or(token) }),
             Err(e) if e.code() == Some("ResourceNotFoundException") => {
-                let out = self
+                let created = self
                     .client
                     .create_secret()
                     .name(name)
@@ -72,9 +72,24 @@ impl Secrets {
                     .client_request_token(&token)
                     .description("Okta Device Trust automation; written through the admin API only")
                     .send()
-                    .await
-                    .map_err(err("CreateSecret"))?;
-                Ok(SecretRef { name: name.to_string(), version_id: out.version_id.unwrap_or(token) })
+                    .await;
+                match created {
+                    Ok(out) => Ok(SecretRef { name: name.to_string(), version_id: out.version_id.unwrap_or(token) }),
+                    // A concurrent writer created it first: add this value as a version of that secret.
+                    Err(e) if e.code() == Some("ResourceExistsException") => {
+                        let out = self
+                            .client
+                            .put_secret_value()
+                            .secret_id(name)
+                            .secret_string(value.expose_secret())
+                            .client_request_token(uuid::Uuid::new_v4().to_string())
+                            .send()
+                            .await
+                            .map_err(err("PutSecretValue"))?;
+                        Ok(SecretRef { name: name.to_string(), version_id: out.version_id.unwrap_or_default() })
+                    }
+                    Err(e) => Err(err("CreateSecret")(e)),
+                }
             }
             Err(e) => Err(err("PutSecretValue")(e)),
         }

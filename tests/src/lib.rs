@@ -152,10 +152,11 @@ impl TestStack {
         (a.body, secret)
     }
 
-    /// The secret value stored under `name` (current version), read straight from the emulator.
+    /// The secret value stored under `name` (the `AWSCURRENT` version), read straight from the emulator. The
+    /// stage is named explicitly: moto's default read does not follow a moved `AWSCURRENT` label (AWS does).
     pub async fn stored_secret(&self, name: &str) -> Option<String> {
         let sm = aws_sdk_secretsmanager::Client::new(&odt_shared::aws::load_config().await);
-        sm.get_secret_value().secret_id(name).send().await.ok().and_then(|o| o.secret_string)
+        sm.get_secret_value().secret_id(name).version_stage("AWSCURRENT").send().await.ok().and_then(|o| o.secret_string)
     }
 
     /// How many secrets exist under this stack's prefix for this tenant (deleted ones excluded).
@@ -206,4 +207,28 @@ pub fn connect_body(domain: &str, client_id: &str, secret: &str) -> Value {
         "domain": domain,
         "credentials": {"method": "client_secret_basic", "clientId": client_id, "clientSecret": secret},
     })
+}
+
+/// A real CA certificate (PEM) from the machine's CA bundle, valid now.
+pub fn system_ca_pem() -> String {
+    let bundle = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").expect("the machine's CA bundle");
+    let now = time::OffsetDateTime::now_utc();
+    bundle
+        .split_inclusive("-----END CERTIFICATE-----")
+        .map(|b| b.trim().to_string())
+        .filter(|b| b.starts_with("-----BEGIN CERTIFICATE-----"))
+        .find(|pem| odt_shared::attestation::cert::parse_ca_certificate(pem, now).is_ok())
+        .expect("a valid CA in the bundle")
+}
+
+impl TestStack {
+    /// Connects an org and makes device trust use it; returns the org JSON.
+    pub async fn ready_device_trust(&self) -> Value {
+        let (org, _) = self.connect().await;
+        let a = self
+            .call("PUT", "/device-trust", Some(&self.admin()), Some(serde_json::json!({"oktaOrgId": org["id"]})))
+            .await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        org
+    }
 }

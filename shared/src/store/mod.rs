@@ -4,9 +4,11 @@
 
 mod device_trust;
 mod orgs;
+mod platforms;
 
 pub use device_trust::{DeviceTrustRecord, DeviceTrustState};
 pub use orgs::OrgRecord;
+pub use platforms::{ChallengeKind, PlatformRecord, PlatformSettings};
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason};

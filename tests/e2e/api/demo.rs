@@ -23,4 +23,7 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
     assert!(!outcome.granted_scopes.contains(&"okta.eventHooks.manage".to_string()));
     assert!(!text.contains(&org.client_secret), "the demo never prints the secret");
     assert!(text.contains("230 groups"));
+    let enabled: Vec<&str> = outcome.platforms.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(enabled, vec!["ios", "android", "macos", "windows"]);
+    assert!(outcome.platforms.iter().all(|(_, h)| h.len() == 64));
 }

@@ -1,0 +1,128 @@
+//! The exact document each platform receives, rendered from a platform record, the org domain and a source of
+//! secret values: the real values (for deployment), a mask (for previews), or the secrets' version ids (for the
+//! content hash, which so changes whenever a secret changes without hashing the secret itself).
+
+use odt_shared::attestation::payload::{
+    android_managed_config, content_hash, ios_app_config, macos_profile, windows_scep_syncml, MacosProfile, WindowsScep,
+};
+use odt_shared::attestation::subject::parse_subject;
+use odt_shared::platform::Platform;
+use odt_shared::store::{ChallengeKind, PlatformRecord, PlatformSettings};
+use odt_shared::ApiError;
+
+/// The secret names a platform record may hold.
+pub const SECRET_KEY: &str = "secretKey";
+/// The dynamic SCEP challenge's password.
+pub const CHALLENGE_PASSWORD: &str = "challengePassword";
+
+/// What previews show in place of a secret.
+pub const MASK: &str = "********";
+
+/// The node id of the Windows SCEP enrollment (`./User/Vendor/MSFT/ClientCertificateInstall/SCEP/<id>`).
+pub const WINDOWS_SCEP_ID: &str = "OktaDeviceTrust";
+
+/// The UEM's placeholder for a per-device value. Hexnode's wildcard names (`%email%`, …) as its console shows
+/// them; not in its public API documentation, so unverified. The UEM fills them in on each device.
+pub fn uem_placeholder(variable: &str) -> String {
+    match variable {
+        "user.email" => "%email%",
+        "user.login" => "%username%",
+        "user.id" => "%userid%",
+        "device.id" => "%deviceid%",
+        "device.serial" => "%serialnumber%",
+        "device.udid" => "%udid%",
+        "device.name" => "%devicename%",
+        "scep.challenge" => "%scepchallenge%",
+        _ => "",
+    }
+    .to_string()
+}
+
+/// A rendered document and how to label it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub media_type: &'static str,
+    pub text: String,
+}
+
+impl Document {
+    /// SHA-256 of the text, lower-case hex.
+    pub fn hash(&self) -> String {
+        content_hash(&self.text)
+    }
+}
+
+fn failed(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "payload rendering failed");
+    ApiError::internal()
+}
+
+/// Renders the platform's document. `secret(name)` gives the text to put where secret `name` goes.
+pub fn render(
+    tenant: &str,
+    rec: &PlatformRecord,
+    org_domain: &str,
+    secret: &dyn Fn(&str) -> String,
+) -> Result<Document, ApiError> {
+    match (&rec.settings, rec.platform) {
+        (PlatformSettings::Mobile { .. }, Platform::Ios) => Ok(Document {
+            media_type: "application/x-plist",
+            text: ios_app_config(&format!("https://{org_domain}"), &secret(SECRET_KEY)).map_err(failed)?,
+        }),
+        (PlatformSettings::Mobile { .. }, Platform::Android) => Ok(Document {
+            media_type: "application/json",
+            text: android_managed_config(org_domain, &secret(SECRET_KEY)).map_err(failed)?,
+        }),
+        (PlatformSettings::Desktop { scep_url, challenge, ca, subject, key_size, .. }, p) => {
+            let subject = parse_subject(subject).map_err(failed)?;
+            let challenge_text = match challenge {
+                ChallengeKind::Static => secret(SECRET_KEY),
+                ChallengeKind::Dynamic => uem_placeholder("scep.challenge"),
+            };
+            if p == Platform::Macos {
+                let der = ca.as_ref().map(|c| c.der()).transpose().map_err(failed)?;
+                let profile_id = format!("com.odt.{tenant}.macos");
+                let text = macos_profile(&MacosProfile {
+                    profile_id: &profile_id,
+                    org_domain,
+                    custom_domain: None,
+                    scep_url,
+                    challenge: &challenge_text,
+                    subject: subject.to_apple_subject(uem_placeholder),
+                    key_size: *key_size,
+                    ca_der: der.as_deref(),
+                    ca_name: "Okta Device Trust CA",
+                })
+                .map_err(failed)?;
+                Ok(Document { media_type: "application/x-apple-aspen-config", text })
+            } else {
+                let thumbprint = ca.as_ref().map(|c| c.sha1_thumbprint.clone()).unwrap_or_default();
+                let subject_name = subject.to_windows_subject_name(uem_placeholder);
+                let text = windows_scep_syncml(&WindowsScep {
+                    unique_id: WINDOWS_SCEP_ID,
+                    scep_url,
+                    challenge: &challenge_text,
+                    subject_name: &subject_name,
+                    key_size: *key_size,
+                    ca_thumbprint: &thumbprint,
+                })
+                .map_err(failed)?;
+                Ok(Document { media_type: "application/xml", text })
+            }
+        }
+        (PlatformSettings::Mobile { .. }, _) => Err(failed("mobile settings stored for a desktop platform")),
+    }
+}
+
+/// The content hash devices are compared against: the document with each secret's version id in its place.
+pub fn payload_hash(tenant: &str, rec: &PlatformRecord, org_domain: &str) -> Result<String, ApiError> {
+    let versions = rec.secrets.clone();
+    let by_version =
+        move |name: &str| versions.get(name).map(|r| format!("secret-version:{}", r.version_id)).unwrap_or_default();
+    Ok(render(tenant, rec, org_domain, &by_version)?.hash())
+}
+
+/// The preview: the document with every secret masked.
+pub fn preview(tenant: &str, rec: &PlatformRecord, org_domain: &str) -> Result<Document, ApiError> {
+    render(tenant, rec, org_domain, &|_| MASK.to_string())
+}

@@ -1,0 +1,12 @@
+//! End-to-end tests of the admin API through the local front, on DynamoDB Local, the Secrets Manager emulator
+//! and the Okta double. Run with `scripts/test.sh`.
+
+mod api {
+    pub mod access;
+    pub mod connect;
+    pub mod demo;
+    pub mod device_trust;
+    pub mod okta_client;
+    pub mod platforms;
+    pub mod rotate;
+}
