@@ -2,6 +2,7 @@
 //! port, keeps its data and the requests it received in shared state, and has knobs for paging, 429s, latency
 //! and failures.
 
+pub mod hexnode;
 pub mod okta;
 mod serve;
 

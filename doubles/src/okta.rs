@@ -97,6 +97,7 @@ impl OktaDouble {
             .route("/oauth2/v1/token", post(token))
             .route("/api/v1/groups", get(list_groups))
             .route("/api/v1/groups/{id}/users", get(list_members))
+            .route("/api/v1/users", get(list_users))
             .route("/api/v1/users/{id}", get(get_user))
             .with_state(self.state.clone())
     }
@@ -431,6 +432,21 @@ async fn list_members(
     };
     let items: Vec<Value> = ids.iter().filter_map(|u| s.users.get(u).cloned()).collect();
     page(&s.domain, &path, items, &q, s.max_page)
+}
+
+/// `GET /api/v1/users`: every user but DEPROVISIONED ones, as Okta lists them without a filter.
+async fn list_users(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    record_and_delay(&state, "GET", path_and_query("/api/v1/users", &q)).await;
+    let mut s = state.lock().expect("double state lock");
+    if let Err(r) = gate(&mut s, &headers, "okta.users.read") {
+        return *r;
+    }
+    let items: Vec<Value> = s.users.values().filter(|u| u["status"] != "DEPROVISIONED").cloned().collect();
+    page(&s.domain, "/api/v1/users", items, &q, s.max_page)
 }
 
 async fn get_user(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {

@@ -4,6 +4,7 @@
 use crate::authorizer::LocalAuthorizer;
 use crate::front::{handler, Front, Handler};
 use crate::template::Template;
+use odt_doubles::hexnode::HexnodeDouble;
 use odt_doubles::okta::OktaDouble;
 use odt_doubles::Served;
 use odt_shared::clock::Clock;
@@ -19,6 +20,8 @@ pub struct StackConfig {
     pub secrets_prefix: String,
     /// The host the Okta double plays (reached through the outbound test routes).
     pub okta_domain: String,
+    /// The host the Hexnode double plays (`<portal>.hexnodemdm.com`).
+    pub hexnode_portal: String,
     pub authorizer: LocalAuthorizer,
     pub clock: Arc<dyn Clock>,
     pub resolver: Arc<dyn HostResolver>,
@@ -34,6 +37,7 @@ impl StackConfig {
             table: table.into(),
             secrets_prefix: secrets_prefix.into(),
             okta_domain: okta_domain.into(),
+            hexnode_portal: format!("{}.hexnodemdm.com", okta_domain.split('.').next().unwrap_or("demo")),
             authorizer,
             clock: Arc::new(odt_shared::clock::SystemClock),
             resolver: Arc::new(StaticResolver::default()),
@@ -45,11 +49,16 @@ impl StackConfig {
 /// A running stack.
 pub struct Stack {
     pub okta: OktaDouble,
+    pub hexnode: HexnodeDouble,
+    /// The Hexnode double's portal host and API key (made fresh per stack).
+    pub hexnode_portal: String,
+    pub hexnode_api_key: String,
     pub deps: Arc<Deps>,
     pub base_url: String,
     pub authorizer: LocalAuthorizer,
     pub test_routes: HashMap<String, SocketAddr>,
     _okta_served: Served,
+    _hexnode_served: Served,
     _front_served: Served,
 }
 
@@ -62,7 +71,11 @@ pub fn handlers(deps: Arc<Deps>) -> HashMap<String, Handler> {
         ),
         (
             "PlatformConfigFunction".to_string(),
-            handler(deps, |d: Arc<Deps>, req| async move { platform_config::handle(&d, req).await }),
+            handler(deps.clone(), |d: Arc<Deps>, req| async move { platform_config::handle(&d, req).await }),
+        ),
+        (
+            "FleetSyncFunction".to_string(),
+            handler(deps, |d: Arc<Deps>, req| async move { fleet_sync::handle(&d, req).await }),
         ),
     ])
 }
@@ -75,7 +88,13 @@ impl Stack {
         crate::table::create_from_template(&aws_sdk_dynamodb::Client::new(&sdk), &template, &cfg.table).await?;
         let okta = OktaDouble::new(&cfg.okta_domain);
         let okta_served = Served::start(okta.router(), 0).await?;
-        let test_routes = HashMap::from([(cfg.okta_domain.clone(), okta_served.addr)]);
+        let hexnode_api_key = format!("hx-{}", uuid::Uuid::new_v4().simple());
+        let hexnode = HexnodeDouble::new(&cfg.hexnode_portal, &hexnode_api_key);
+        let hexnode_served = Served::start(hexnode.router(), 0).await?;
+        let test_routes = HashMap::from([
+            (cfg.okta_domain.clone(), okta_served.addr),
+            (cfg.hexnode_portal.clone(), hexnode_served.addr),
+        ]);
         let outbound = Outbound::with_test_routes(test_routes.clone());
         let deps = Arc::new(Deps::new(&sdk, cfg.table, cfg.secrets_prefix, outbound, cfg.resolver, cfg.clock));
         let front = Arc::new(Front {
@@ -86,11 +105,15 @@ impl Stack {
         let front_served = Served::start(front.router(), cfg.front_port).await?;
         Ok(Stack {
             okta,
+            hexnode,
+            hexnode_portal: cfg.hexnode_portal,
+            hexnode_api_key,
             deps,
             base_url: format!("http://{}", front_served.addr),
             authorizer: cfg.authorizer,
             test_routes,
             _okta_served: okta_served,
+            _hexnode_served: hexnode_served,
             _front_served: front_served,
         })
     }

@@ -74,6 +74,19 @@ impl Deps {
     }
 }
 
+impl Deps {
+    /// A Hexnode client for `portal` with `api_key` (validated host; the key never leaves the client).
+    pub fn hexnode(&self, portal: OrgHost, api_key: secrecy::SecretString) -> crate::uem::hexnode::HexnodeClient {
+        crate::uem::hexnode::HexnodeClient::new(
+            self.outbound.clone(),
+            self.clock.clone(),
+            portal,
+            api_key,
+            crate::uem::hexnode::HexnodeRetry::default(),
+        )
+    }
+}
+
 /// Okta clients kept across invocations of a warm function, keyed by org, credential version and scopes, so a
 /// token is fetched once an hour rather than once a request. Bounded: emptied when it reaches 256 clients.
 #[derive(Clone, Default)]

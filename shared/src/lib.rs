@@ -13,8 +13,10 @@ pub mod ids;
 pub mod okta;
 pub mod outbound;
 pub mod platform;
+pub mod scope;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;
+pub mod uem;
 
 pub use error::ApiError;

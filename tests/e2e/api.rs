@@ -6,6 +6,8 @@ mod api {
     pub mod connect;
     pub mod demo;
     pub mod device_trust;
+    pub mod fleet;
+    pub mod hexnode_client;
     pub mod okta_client;
     pub mod platforms;
     pub mod rotate;

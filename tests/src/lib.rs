@@ -156,7 +156,13 @@ impl TestStack {
     /// stage is named explicitly: moto's default read does not follow a moved `AWSCURRENT` label (AWS does).
     pub async fn stored_secret(&self, name: &str) -> Option<String> {
         let sm = aws_sdk_secretsmanager::Client::new(&odt_shared::aws::load_config().await);
-        sm.get_secret_value().secret_id(name).version_stage("AWSCURRENT").send().await.ok().and_then(|o| o.secret_string)
+        sm.get_secret_value()
+            .secret_id(name)
+            .version_stage("AWSCURRENT")
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.secret_string)
     }
 
     /// How many secrets exist under this stack's prefix for this tenant (deleted ones excluded).
@@ -229,6 +235,58 @@ impl TestStack {
             .call("PUT", "/device-trust", Some(&self.admin()), Some(serde_json::json!({"oktaOrgId": org["id"]})))
             .await;
         assert_eq!(a.status, 200, "{}", a.text);
+        org
+    }
+}
+
+impl TestStack {
+    /// Connects the stack's Hexnode double as the tenant's UEM.
+    pub async fn connect_uem(&self) -> Value {
+        let body = serde_json::json!({
+            "portalUrl": format!("https://{}", self.stack.hexnode_portal),
+            "apiKey": self.stack.hexnode_api_key,
+        });
+        let a = self.call("PUT", "/uem", Some(&self.admin()), Some(body)).await;
+        assert_eq!(a.status, 200, "connect UEM: {}", a.text);
+        a.body
+    }
+
+    /// Configures and switches on every platform (Windows with a real CA from the machine's bundle).
+    pub async fn enable_all_platforms(&self, org_domain: &str) {
+        let ca = system_ca_pem();
+        let scep = format!("https://{org_domain}/pki/ca/scep");
+        let subject = "CN={{user.email}} managementAttestation {{device.id}}";
+        for (p, body) in [
+            ("ios", serde_json::json!({"secretKey": unique("ios-")})),
+            ("android", serde_json::json!({"secretKey": unique("android-")})),
+            (
+                "macos",
+                serde_json::json!({"scepUrl": scep, "challenge": {"type": "static", "secretKey": unique("mac-")}, "subject": subject}),
+            ),
+            (
+                "windows",
+                serde_json::json!({"scepUrl": scep, "challenge": {"type": "static", "secretKey": unique("win-")}, "subject": subject, "caCertificate": ca}),
+            ),
+        ] {
+            let a = self.call("PUT", &format!("/platforms/{p}"), Some(&self.admin()), Some(body)).await;
+            assert_eq!(a.status, 200, "{p}: {}", a.text);
+            let a = self
+                .call(
+                    "PUT",
+                    &format!("/platforms/{p}/enabled"),
+                    Some(&self.admin()),
+                    Some(serde_json::json!({"enabled": true})),
+                )
+                .await;
+            assert_eq!(a.status, 200, "{p}: {}", a.text);
+        }
+    }
+
+    /// Device trust with an org, the UEM connected and every platform on; returns the org JSON.
+    pub async fn ready_fleet(&self) -> Value {
+        let org = self.ready_device_trust().await;
+        self.connect_uem().await;
+        self.enable_all_platforms(org["domain"].as_str().expect("domain")).await;
         org
     }
 }

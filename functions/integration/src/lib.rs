@@ -4,7 +4,7 @@
 //!
 //! Routes (all behind the JWT authorizer; admins configure, technicians read):
 //! `GET|POST /okta-orgs`, `GET|DELETE /okta-orgs/{orgId}`, `PUT /okta-orgs/{orgId}/credentials`,
-//! `GET /okta-orgs/{orgId}/groups?q=`, `GET|PUT|DELETE /device-trust`; and, without a token, the admin API's
+//! `GET /okta-orgs/{orgId}/groups?q=`, `GET|PUT|DELETE /device-trust`, `GET|PUT /uem`; and, without a token, the admin API's
 //! OpenAPI document at `GET /openapi.json`.
 
 pub mod api_doc;
@@ -12,6 +12,7 @@ mod device_trust;
 mod input;
 mod okta_errors;
 mod orgs;
+pub mod uem;
 pub mod views;
 
 use http::Method;
@@ -49,13 +50,16 @@ async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>,
         (["device-trust"], &Method::GET) => device_trust::overview(deps, &req).await,
         (["device-trust"], &Method::PUT) => device_trust::choose_org(deps, &req).await,
         (["device-trust"], &Method::DELETE) => device_trust::delete(deps, &req).await,
-        (["okta-orgs"] | ["okta-orgs", _] | ["okta-orgs", _, "credentials" | "groups"] | ["device-trust"], _) => {
-            Err(ApiError::new(
-                http::StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "method not allowed on this route",
-            ))
-        }
+        (["uem"], &Method::GET) => uem::get(deps, &req).await,
+        (["uem"], &Method::PUT) => uem::connect(deps, &req).await,
+        (
+            ["okta-orgs"] | ["okta-orgs", _] | ["okta-orgs", _, "credentials" | "groups"] | ["device-trust"] | ["uem"],
+            _,
+        ) => Err(ApiError::new(
+            http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "method not allowed on this route",
+        )),
         _ => Err(ApiError::not_found("route")),
     }
 }

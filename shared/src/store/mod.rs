@@ -3,12 +3,16 @@
 //! every write that can race is conditional on the record's `version`.
 
 mod device_trust;
+mod fleet;
 mod orgs;
 mod platforms;
+mod uem;
 
 pub use device_trust::{DeviceTrustRecord, DeviceTrustState};
+pub use fleet::{DeviceRecord, FleetRecord};
 pub use orgs::OrgRecord;
 pub use platforms::{ChallengeKind, PlatformRecord, PlatformSettings};
+pub use uem::UemRecord;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason};
@@ -66,7 +70,7 @@ impl Store {
         &self.table
     }
 
-    fn key(pk: &str, sk: &str) -> Item {
+    pub(crate) fn key(pk: &str, sk: &str) -> Item {
         HashMap::from([
             ("pk".to_string(), AttributeValue::S(pk.to_string())),
             ("sk".to_string(), AttributeValue::S(sk.to_string())),
@@ -113,6 +117,30 @@ impl Store {
                 _ => return Ok(out),
             }
         }
+    }
+
+    /// Writes a record unconditionally: only for records with a single writer (a reconciliation checkpoint).
+    pub async fn put_raw<T: serde::Serialize>(&self, rec: &T) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(rec)?))
+            .send()
+            .await
+            .map_err(aws_err("PutItem"))?;
+        Ok(())
+    }
+
+    /// Deletes a record by key (a missing one is not an error).
+    pub async fn delete_raw(&self, pk: &str, sk: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .send()
+            .await
+            .map_err(aws_err("DeleteItem"))?;
+        Ok(())
     }
 
     /// Maps a failed transaction to the first item whose condition failed.

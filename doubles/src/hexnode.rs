@@ -1,0 +1,582 @@
+//! The Hexnode UEM double: the REST API reads fleet-sync uses (`/api/v1/devices/`, `/api/v1/devices/{id}/`,
+//! `/api/v1/users/`, `/api/v1/devicegroups/`, `/api/v1/devicegroups/{id}/`) and the group writes the next step
+//! needs (`POST /api/v1/devicegroups/` to create, `POST /api/v1/devicegroups/{id}/` with `add_devices` /
+//! `remove_devices`), with Hexnode's raw-key `Authorization`, `page`/`per_page` paging with absolute `next` and
+//! `previous` links, and its throttling text (`429 Request was throttled. Expected available in 57.0 seconds.`).
+//!
+//! Shapes follow `../shared/hexnode/FACTS.md` (from Hexnode's API documentation,
+//! <https://www.hexnode.com/mobile-device-management/help/hexnode-mdm-api-documentation/>). Error bodies use the
+//! Django REST framework forms Hexnode's API answers with (`{"detail": …}`, field lists for validation).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// One request the double received (the same record as the Okta double's).
+pub use crate::okta::Recorded;
+
+/// A device to seed. [`HexnodeDeviceSeed::new`] fills plausible defaults for the rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HexnodeDeviceSeed {
+    /// Hexnode's device id.
+    pub id: u64,
+    /// `device_name`.
+    pub name: String,
+    /// `model_name`, e.g. `iPhone 15`.
+    pub model_name: String,
+    /// `os_name` as Hexnode writes it: `iOS`, `iPadOS`, `Android`, `macOS`, `Windows`, `tvOS`, …
+    pub os_name: String,
+    /// `os_version`, e.g. `17.2`.
+    pub os_version: String,
+    /// `serial_number` (empty: none).
+    pub serial: String,
+    /// `udid` (empty: none).
+    pub udid: String,
+    /// `imei` (empty: none).
+    pub imei: String,
+    /// The owner's user id (`user: null` when `None`).
+    pub user_id: Option<u64>,
+    /// Served as `android_enrollment_type` when set (the field name is unverified; see the client).
+    pub android_enrollment_type: Option<String>,
+    /// `enrollment_status`, e.g. `Enrolled`.
+    pub enrollment_status: String,
+    /// `compliant`.
+    pub compliant: bool,
+}
+
+impl HexnodeDeviceSeed {
+    /// A device `id` named `name` running `os_name`, owned by `user_id`, enrolled and compliant, with a model,
+    /// OS version, serial (`SER<id>`) and UDID (`UDID-<id>`) that fit the OS.
+    pub fn new(id: u64, name: &str, os_name: &str, user_id: Option<u64>) -> Self {
+        let (model, version) = match os_name.to_ascii_lowercase().as_str() {
+            "ios" => ("iPhone 15", "17.2"),
+            "ipados" => ("iPad Air", "17.2"),
+            "android" => ("Pixel 8", "14"),
+            "macos" | "mac os x" => ("MacBook Pro", "14.2.1"),
+            "windows" => ("Surface Laptop 5", "10.0.22631"),
+            _ => ("Generic", "1.0"),
+        };
+        HexnodeDeviceSeed {
+            id,
+            name: name.to_string(),
+            model_name: model.to_string(),
+            os_name: os_name.to_string(),
+            os_version: version.to_string(),
+            serial: format!("SER{id}"),
+            udid: format!("UDID-{id}"),
+            imei: String::new(),
+            user_id,
+            android_enrollment_type: None,
+            enrollment_status: "Enrolled".to_string(),
+            compliant: true,
+        }
+    }
+
+    /// The same device with `android_enrollment_type` set (e.g. `work_profile`, `fully_managed`, `device_admin`).
+    pub fn with_android_enrollment(mut self, kind: &str) -> Self {
+        self.android_enrollment_type = Some(kind.to_string());
+        self
+    }
+}
+
+/// A Hexnode user (`id, name, email`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HexnodeUser {
+    /// Hexnode's user id.
+    pub id: u64,
+    /// Display name.
+    pub name: String,
+    /// The email the client joins to devices as the owner's.
+    pub email: String,
+}
+
+/// A device group and its members, in the order they were added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HexnodeGroup {
+    /// Hexnode's device group id.
+    pub id: u64,
+    /// `groupname`.
+    pub name: String,
+    /// `description`.
+    pub description: String,
+    /// Device ids.
+    pub members: Vec<u64>,
+    /// `modified_date`, RFC 3339.
+    pub modified_date: String,
+}
+
+/// The double's data, knobs and record.
+#[derive(Debug, Default)]
+pub struct HexnodeState {
+    /// The portal host the double plays, e.g. `acme.hexnodemdm.com` (used in `next`/`previous` links).
+    pub portal_host: String,
+    /// The one API key accepted in `Authorization` (compared exactly).
+    pub api_key: String,
+    /// Users by id.
+    pub users: BTreeMap<u64, HexnodeUser>,
+    /// Devices by id (lists are served in id order).
+    pub devices: BTreeMap<u64, HexnodeDeviceSeed>,
+    /// Device groups by id.
+    pub groups: BTreeMap<u64, HexnodeGroup>,
+    /// The largest page served; a larger `per_page` is capped to it (default 100).
+    pub max_per_page: usize,
+    /// Knob: the next authenticated requests each answer 429 `Request was throttled. Expected available in
+    /// {s:.1} seconds.` with `Retry-After: ceil(s)`.
+    pub throttled: VecDeque<f64>,
+    /// Knob: send the throttle text as JSON `{"detail": …}` instead of plain text.
+    pub throttle_as_json: bool,
+    /// Knob: the next authenticated requests (after any throttling) each answer this status (e.g. 500, 503).
+    pub failures: VecDeque<u16>,
+    /// Knob: a delay before every answer.
+    pub latency: Duration,
+    /// Every request, in arrival order (recorded before authentication).
+    pub requests: Vec<Recorded>,
+}
+
+/// A handle to the double; clones share the state.
+#[derive(Debug, Clone)]
+pub struct HexnodeDouble {
+    /// The shared data, knobs and record (see also [`HexnodeDouble::lock`]).
+    pub state: Arc<Mutex<HexnodeState>>,
+}
+
+type Shared = Arc<Mutex<HexnodeState>>;
+
+/// Locks the state; a panic in another holder does not make the data unusable here.
+fn lock(state: &Shared) -> MutexGuard<'_, HexnodeState> {
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// `{"detail": message}` with `status`.
+fn detail(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "detail": message }))).into_response()
+}
+
+fn not_found() -> Response {
+    detail(StatusCode::NOT_FOUND, "Not found.")
+}
+
+impl HexnodeDouble {
+    /// A double for `portal_host` (e.g. `acme.hexnodemdm.com`) that accepts `api_key`, with no data.
+    pub fn new(portal_host: &str, api_key: &str) -> Self {
+        let state = HexnodeState {
+            portal_host: portal_host.to_string(),
+            api_key: api_key.to_string(),
+            max_per_page: 100,
+            ..Default::default()
+        };
+        HexnodeDouble { state: Arc::new(Mutex::new(state)) }
+    }
+
+    /// The axum router (every path under `/api/v1/` ends in `/`).
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/api/v1/devices/", get(list_devices))
+            .route("/api/v1/devices/{id}/", get(get_device))
+            .route("/api/v1/users/", get(list_users))
+            .route("/api/v1/devicegroups/", get(list_groups).post(create_group))
+            .route("/api/v1/devicegroups/{id}/", get(get_group).post(update_group_members))
+            .with_state(self.state.clone())
+    }
+
+    /// Locks the state (for seeding, knobs and assertions).
+    pub fn lock(&self) -> MutexGuard<'_, HexnodeState> {
+        lock(&self.state)
+    }
+
+    /// Adds or replaces user `id`.
+    pub fn add_user(&self, id: u64, name: &str, email: &str) {
+        self.lock().users.insert(id, HexnodeUser { id, name: name.to_string(), email: email.to_string() });
+    }
+
+    /// Adds or replaces a device.
+    pub fn add_device(&self, device: HexnodeDeviceSeed) {
+        self.lock().devices.insert(device.id, device);
+    }
+
+    /// Removes device `id` and its group memberships; `false` when there was none.
+    pub fn remove_device(&self, id: u64) -> bool {
+        let mut s = self.lock();
+        for g in s.groups.values_mut() {
+            g.members.retain(|m| *m != id);
+        }
+        s.devices.remove(&id).is_some()
+    }
+
+    /// Adds an empty device group (or renames group `id`, keeping its members) and returns its id.
+    pub fn add_group(&self, id: u64, name: &str) -> u64 {
+        let mut s = self.lock();
+        let modified_date = rfc3339(now());
+        let g = s.groups.entry(id).or_insert_with(|| HexnodeGroup {
+            id,
+            name: String::new(),
+            description: String::new(),
+            members: Vec::new(),
+            modified_date: modified_date.clone(),
+        });
+        g.name = name.to_string();
+        g.modified_date = modified_date;
+        id
+    }
+
+    /// Puts device `device_id` into group `group_id` (once); `false` when the group does not exist.
+    pub fn add_to_group(&self, group_id: u64, device_id: u64) -> bool {
+        let mut s = self.lock();
+        let Some(g) = s.groups.get_mut(&group_id) else { return false };
+        if !g.members.contains(&device_id) {
+            g.members.push(device_id);
+            g.modified_date = rfc3339(now());
+        }
+        true
+    }
+
+    /// Takes device `device_id` out of group `group_id`; `false` when it was not a member.
+    pub fn remove_from_group(&self, group_id: u64, device_id: u64) -> bool {
+        let mut s = self.lock();
+        let Some(g) = s.groups.get_mut(&group_id) else { return false };
+        let before = g.members.len();
+        g.members.retain(|m| *m != device_id);
+        before != g.members.len()
+    }
+
+    /// The members of group `group_id` (`None`: no such group).
+    pub fn group_members(&self, group_id: u64) -> Option<Vec<u64>> {
+        self.lock().groups.get(&group_id).map(|g| g.members.clone())
+    }
+
+    /// The recorded requests whose path starts with `prefix` (e.g. `/api/v1/devices/`).
+    pub fn requests_to(&self, prefix: &str) -> Vec<Recorded> {
+        self.lock().requests.iter().filter(|r| r.path_and_query.starts_with(prefix)).cloned().collect()
+    }
+}
+
+/// Records the request and waits out the latency knob.
+async fn record_and_delay(state: &Shared, method: &str, uri: &Uri) {
+    let path_and_query = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| uri.path().into());
+    let latency = {
+        let mut s = lock(state);
+        s.requests.push(Recorded { method: method.into(), path_and_query, at: now().unix_timestamp() });
+        s.latency
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+}
+
+/// Checks the API key, then applies the throttle and failure knobs; `Err` is the answer to send instead.
+fn gate(s: &mut HexnodeState, headers: &HeaderMap) -> Result<(), Box<Response>> {
+    let key = headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+    if key != Some(s.api_key.as_bytes()) || s.api_key.is_empty() {
+        return Err(Box::new(detail(StatusCode::UNAUTHORIZED, "Invalid token.")));
+    }
+    if let Some(secs) = s.throttled.pop_front() {
+        let text = format!("Request was throttled. Expected available in {secs:.1} seconds.");
+        let mut r = if s.throttle_as_json {
+            detail(StatusCode::TOO_MANY_REQUESTS, &text)
+        } else {
+            (StatusCode::TOO_MANY_REQUESTS, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+        };
+        let retry_after = if secs.is_finite() && secs > 0.0 { secs.ceil() as u64 } else { 0 };
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        return Err(Box::new(r));
+    }
+    if let Some(status) = s.failures.pop_front() {
+        let st = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let message = match status {
+            401 => "Invalid token.",
+            403 => "You do not have permission to perform this action.",
+            404 => "Not found.",
+            _ => "A server error occurred.",
+        };
+        return Err(Box::new(detail(st, message)));
+    }
+    Ok(())
+}
+
+fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect()
+}
+
+/// `https://<portal><path>?<query>` with `page` and `per_page` set (other params kept, in order); `page` is left
+/// out for page 1 of a `previous` link, as Django REST framework does.
+fn page_link(
+    s: &HexnodeState,
+    path: &str,
+    q: &[(String, String)],
+    page: usize,
+    per_page: usize,
+    drop_page: bool,
+) -> String {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    let (mut wrote_page, mut wrote_per_page) = (drop_page, false);
+    for (k, v) in q {
+        match k.as_str() {
+            "page" if !wrote_page => {
+                ser.append_pair("page", &page.to_string());
+                wrote_page = true;
+            }
+            "per_page" if !wrote_per_page => {
+                ser.append_pair("per_page", &per_page.to_string());
+                wrote_per_page = true;
+            }
+            "page" | "per_page" => {}
+            _ => {
+                ser.append_pair(k, v);
+            }
+        }
+    }
+    if !wrote_page {
+        ser.append_pair("page", &page.to_string());
+    }
+    if !wrote_per_page {
+        ser.append_pair("per_page", &per_page.to_string());
+    }
+    format!("https://{}{path}?{}", s.portal_host, ser.finish())
+}
+
+/// One page of `items` as `{"count", "next", "previous", "results"}`; 404 `Invalid page.` past the end.
+fn paged(s: &HexnodeState, uri: &Uri, items: Vec<Value>) -> Response {
+    let q = query_pairs(uri);
+    let param = |name: &str| q.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let max = s.max_per_page.max(1);
+    let per_page = param("per_page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(max).clamp(1, max);
+    let last = items.len().div_ceil(per_page).max(1);
+    let page = match param("page").map(str::parse::<usize>) {
+        None => 1,
+        Some(Ok(p)) if (1..=last).contains(&p) => p,
+        Some(_) => return detail(StatusCode::NOT_FOUND, "Invalid page."),
+    };
+    let path = uri.path();
+    let next = (page < last).then(|| page_link(s, path, &q, page + 1, per_page, false));
+    let previous = (page > 1).then(|| page_link(s, path, &q, page - 1, per_page, page == 2));
+    let count = items.len();
+    let results: Vec<Value> = items.into_iter().skip((page - 1) * per_page).take(per_page).collect();
+    Json(json!({ "count": count, "next": next, "previous": previous, "results": results })).into_response()
+}
+
+fn user_ref(s: &HexnodeState, user_id: Option<u64>) -> Value {
+    match user_id {
+        None => Value::Null,
+        Some(id) => json!({ "id": id, "name": s.users.get(&id).map(|u| u.name.as_str()).unwrap_or("") }),
+    }
+}
+
+fn device_json(s: &HexnodeState, d: &HexnodeDeviceSeed) -> Value {
+    let mut v = json!({
+        "id": d.id, "device_name": d.name, "model_name": d.model_name, "os_name": d.os_name,
+        "os_version": d.os_version, "serial_number": d.serial, "udid": d.udid, "imei": d.imei,
+        "enrollment_status": d.enrollment_status, "enrolled_time": "2024-01-01T00:00:00Z",
+        "last_reported": rfc3339(now()), "compliant": d.compliant, "user": user_ref(s, d.user_id),
+    });
+    if let (Some(kind), Some(o)) = (&d.android_enrollment_type, v.as_object_mut()) {
+        o.insert("android_enrollment_type".into(), json!(kind));
+    }
+    v
+}
+
+fn user_json(s: &HexnodeState, u: &HexnodeUser) -> Value {
+    let total = s.devices.values().filter(|d| d.user_id == Some(u.id)).count();
+    json!({ "id": u.id, "name": u.name, "email": u.email, "phoneno": "", "total_devices": total, "domain": "local" })
+}
+
+fn group_json(g: &HexnodeGroup) -> Value {
+    json!({
+        "id": g.id, "groupname": g.name, "description": g.description, "grouptype": "Custom",
+        "device_count": g.members.len(), "modified_date": g.modified_date,
+    })
+}
+
+fn group_detail_json(s: &HexnodeState, g: &HexnodeGroup) -> Value {
+    let devices: Vec<Value> = g
+        .members
+        .iter()
+        .filter_map(|id| s.devices.get(id))
+        .map(|d| {
+            json!({
+                "id": d.id, "name": d.name, "user_id": d.user_id,
+                "user_name": d.user_id.and_then(|u| s.users.get(&u)).map(|u| u.name.as_str()),
+                "model_name": d.model_name, "platform": d.os_name,
+            })
+        })
+        .collect();
+    let mut v = group_json(g);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("devices".into(), Value::Array(devices));
+    }
+    v
+}
+
+async fn list_devices(State(state): State<Shared>, headers: HeaderMap, uri: Uri) -> Response {
+    record_and_delay(&state, "GET", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers) {
+        return *r;
+    }
+    let items: Vec<Value> = s.devices.values().map(|d| device_json(&s, d)).collect();
+    paged(&s, &uri, items)
+}
+
+async fn get_device(State(state): State<Shared>, headers: HeaderMap, uri: Uri, Path(id): Path<String>) -> Response {
+    record_and_delay(&state, "GET", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers) {
+        return *r;
+    }
+    match id.parse::<u64>().ok().and_then(|id| s.devices.get(&id)) {
+        Some(d) => Json(device_json(&s, d)).into_response(),
+        None => not_found(),
+    }
+}
+
+async fn list_users(State(state): State<Shared>, headers: HeaderMap, uri: Uri) -> Response {
+    record_and_delay(&state, "GET", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers) {
+        return *r;
+    }
+    let items: Vec<Value> = s.users.values().map(|u| user_json(&s, u)).collect();
+    paged(&s, &uri, items)
+}
+
+async fn list_groups(State(state): State<Shared>, headers: HeaderMap, uri: Uri) -> Response {
+    record_and_delay(&state, "GET", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers) {
+        return *r;
+    }
+    let items: Vec<Value> = s.groups.values().map(group_json).collect();
+    paged(&s, &uri, items)
+}
+
+async fn get_group(State(state): State<Shared>, headers: HeaderMap, uri: Uri, Path(id): Path<String>) -> Response {
+    record_and_delay(&state, "GET", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers) {
+        return *r;
+    }
+    match id.parse::<u64>().ok().and_then(|id| s.groups.get(&id)) {
+        Some(g) => Json(group_detail_json(&s, g)).into_response(),
+        None => not_found(),
+    }
+}
+
+/// Reads a JSON object body, or answers 400 as Django REST framework does.
+fn json_object(body: &[u8]) -> Result<Map<String, Value>, Box<Response>> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(o)) => Ok(o),
+        Ok(_) => Err(Box::new(detail(StatusCode::BAD_REQUEST, "Invalid data. Expected a dictionary."))),
+        Err(e) => Err(Box::new(detail(StatusCode::BAD_REQUEST, &format!("JSON parse error - {e}")))),
+    }
+}
+
+async fn create_group(State(state): State<Shared>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+    record_and_delay(&state, "POST", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers) {
+        return *r;
+    }
+    let o = match json_object(&body) {
+        Ok(o) => o,
+        Err(r) => return *r,
+    };
+    let name = o.get("groupname").and_then(Value::as_str).map(str::trim).unwrap_or("");
+    if name.is_empty() {
+        return (StatusCode::BAD_REQUEST, Json(json!({"groupname": ["This field is required."]}))).into_response();
+    }
+    if s.groups.values().any(|g| g.name.eq_ignore_ascii_case(name)) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"groupname": ["device group with this groupname already exists."]})),
+        )
+            .into_response();
+    }
+    let id = s.groups.keys().next_back().map_or(1, |last| last + 1);
+    let g = HexnodeGroup {
+        id,
+        name: name.to_string(),
+        description: o.get("description").and_then(Value::as_str).unwrap_or("").to_string(),
+        members: Vec::new(),
+        modified_date: rfc3339(now()),
+    };
+    let answer = group_json(&g);
+    s.groups.insert(id, g);
+    (StatusCode::CREATED, Json(answer)).into_response()
+}
+
+/// Device ids in `o[key]` (numbers or numeric strings); `Err` names the entries that are not device ids.
+fn device_ids(s: &HexnodeState, o: &Map<String, Value>, key: &str) -> Result<Vec<u64>, Vec<String>> {
+    let items = match o.get(key) {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(a)) => a,
+        Some(other) => return Err(vec![other.to_string()]),
+    };
+    let mut ids = Vec::new();
+    let mut bad = Vec::new();
+    for item in items {
+        let id = match item {
+            Value::Number(n) => n.as_u64(),
+            Value::String(t) => t.trim().parse::<u64>().ok(),
+            _ => None,
+        };
+        match id.filter(|id| s.devices.contains_key(id)) {
+            Some(id) => ids.push(id),
+            None => bad.push(item.to_string()),
+        }
+    }
+    if bad.is_empty() {
+        Ok(ids)
+    } else {
+        Err(bad)
+    }
+}
+
+async fn update_group_members(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    record_and_delay(&state, "POST", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers) {
+        return *r;
+    }
+    let Some(gid) = id.parse::<u64>().ok().filter(|g| s.groups.contains_key(g)) else { return not_found() };
+    let o = match json_object(&body) {
+        Ok(o) => o,
+        Err(r) => return *r,
+    };
+    let (add, remove) = match (device_ids(&s, &o, "add_devices"), device_ids(&s, &o, "remove_devices")) {
+        (Ok(a), Ok(r)) => (a, r),
+        (a, r) => {
+            let bad: Vec<String> = a.err().into_iter().chain(r.err()).flatten().collect();
+            return detail(StatusCode::BAD_REQUEST, &format!("Invalid device id(s): {}", bad.join(", ")));
+        }
+    };
+    let Some(g) = s.groups.get_mut(&gid) else { return not_found() };
+    for d in add {
+        if !g.members.contains(&d) {
+            g.members.push(d);
+        }
+    }
+    g.members.retain(|m| !remove.contains(m));
+    g.modified_date = rfc3339(now());
+    let answer = s.groups.get(&gid).map(|g| group_detail_json(&s, g)).unwrap_or(Value::Null);
+    Json(answer).into_response()
+}

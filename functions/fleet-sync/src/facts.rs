@@ -1,0 +1,148 @@
+//! Gathering what scope is decided from: the device-trust org's users and the members of each selected Okta
+//! group (every page, each group once), the UEM inventory and the members of each selected device group, and
+//! the platforms switched on with their payload hashes.
+
+use crate::store_failure;
+use odt_shared::deps::Deps;
+use odt_shared::okta::{OktaCredentials, OktaError, User};
+use odt_shared::outbound::OrgHost;
+use odt_shared::platform::Platform;
+use odt_shared::scope::ScopeFacts;
+use odt_shared::store::{DeviceTrustState, OrgRecord, UemRecord};
+use odt_shared::uem::{Uem, UemDevice, UemError};
+use odt_shared::ApiError;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The scopes fleet-sync asks Okta for.
+pub const SCOPES: [&str; 2] = ["okta.users.read", "okta.groups.read"];
+
+/// The connected systems of a tenant, ready to read.
+pub struct Sources {
+    pub org: OrgRecord,
+    pub okta: Arc<odt_shared::okta::OktaClient>,
+    pub uem: Box<dyn Uem>,
+}
+
+/// A selection of groups (by id).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub okta_group_ids: Vec<String>,
+    pub uem_group_ids: Vec<String>,
+}
+
+/// Everything gathered for one scope computation.
+pub struct Gathered {
+    pub devices: Vec<UemDevice>,
+    pub facts: ScopeFacts,
+    /// Payload hash per enabled platform.
+    pub payload_hashes: HashMap<Platform, String>,
+}
+
+fn failure(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "dependency failure");
+    ApiError::internal()
+}
+
+/// How an Okta failure during a fleet read is told.
+pub fn okta_error(e: OktaError) -> ApiError {
+    match e {
+        OktaError::Api { status: 404, .. } => ApiError::bad_request("okta_not_found", e.to_string()),
+        OktaError::RateLimited { .. } => {
+            ApiError::upstream(http::StatusCode::SERVICE_UNAVAILABLE, "okta_rate_limited", e.to_string())
+        }
+        e => ApiError::upstream(http::StatusCode::BAD_GATEWAY, "okta_error", e.to_string()),
+    }
+}
+
+/// How a UEM failure during a fleet read is told.
+pub fn uem_error(e: UemError) -> ApiError {
+    match e {
+        UemError::Throttled { .. } => {
+            ApiError::upstream(http::StatusCode::SERVICE_UNAVAILABLE, "uem_throttled", e.to_string())
+        }
+        e => ApiError::upstream(http::StatusCode::BAD_GATEWAY, "uem_error", e.to_string()),
+    }
+}
+
+/// The tenant's connected Okta org (the one device trust uses) and UEM; 409 naming what is missing.
+pub async fn sources(deps: &Deps, tenant: &str) -> Result<Sources, ApiError> {
+    let dt = deps.store.get_device_trust(tenant).await.map_err(store_failure)?;
+    let Some(dt) = dt.filter(|d| d.state == DeviceTrustState::Active) else {
+        return Err(ApiError::conflict("device_trust_not_configured", "choose the Okta org for device trust first"));
+    };
+    let org = deps
+        .store
+        .get_org(tenant, &dt.okta_org_id)
+        .await
+        .map_err(store_failure)?
+        .ok_or_else(|| ApiError::conflict("device_trust_not_configured", "the device-trust org is gone"))?;
+    let uem: UemRecord = deps
+        .store
+        .get_uem(tenant)
+        .await
+        .map_err(store_failure)?
+        .ok_or_else(|| ApiError::conflict("uem_not_connected", "connect the UEM first (PUT /uem)"))?;
+    let secret = deps.secrets.get(&org.secret).await.map_err(failure)?;
+    let creds = OktaCredentials::from_parts(org.auth_method, org.client_id.clone(), secret, org.key_id.clone());
+    let host = OrgHost::revalidate(&org.domain).map_err(failure)?;
+    let key = format!("{}|{}|{}", org.pk, org.org_id, org.secret.version_id);
+    let okta = deps.okta(&key, host, creds, &SCOPES);
+    let portal = OrgHost::revalidate(&uem.portal).map_err(failure)?;
+    let api_key = deps.secrets.get(&uem.secret).await.map_err(failure)?;
+    Ok(Sources { org, okta, uem: Box::new(deps.hexnode(portal, api_key)) })
+}
+
+/// Checks that every selected id exists: 400 naming the unknown ones (`oktaGroupIds` or `uemDeviceGroupIds`).
+pub async fn check_selection(src: &Sources, sel: &Selection) -> Result<(), ApiError> {
+    if !sel.okta_group_ids.is_empty() {
+        let known: std::collections::HashSet<String> =
+            src.okta.list_groups(None).await.map_err(okta_error)?.into_iter().map(|g| g.id).collect();
+        let unknown: Vec<&String> = sel.okta_group_ids.iter().filter(|id| !known.contains(*id)).collect();
+        if !unknown.is_empty() {
+            return Err(ApiError::invalid("oktaGroupIds", "these Okta groups do not exist in the org")
+                .with_detail("unknownIds", serde_json::json!(unknown)));
+        }
+    }
+    if !sel.uem_group_ids.is_empty() {
+        let known: std::collections::HashSet<String> =
+            src.uem.device_groups().await.map_err(uem_error)?.into_iter().map(|g| g.id).collect();
+        let unknown: Vec<&String> = sel.uem_group_ids.iter().filter(|id| !known.contains(*id)).collect();
+        if !unknown.is_empty() {
+            return Err(ApiError::invalid("uemDeviceGroupIds", "these UEM device groups do not exist")
+                .with_detail("unknownIds", serde_json::json!(unknown)));
+        }
+    }
+    Ok(())
+}
+
+fn add_users(facts: &mut ScopeFacts, users: &[User]) {
+    for u in users {
+        facts.add_user(&u.id, &u.status, &u.profile.login, u.profile.email.as_deref());
+    }
+}
+
+/// Reads everything scope needs for `sel`.
+pub async fn gather(deps: &Deps, tenant: &str, src: &Sources, sel: &Selection) -> Result<Gathered, ApiError> {
+    let mut facts = ScopeFacts::default();
+    let users: Vec<User> = src.okta.list_all("api/v1/users?limit=200").await.map_err(okta_error)?;
+    add_users(&mut facts, &users);
+    for g in &sel.okta_group_ids {
+        let members = src.okta.list_group_members(g).await.map_err(okta_error)?;
+        // Members carry status and profile too, including users an unfiltered user list leaves out.
+        add_users(&mut facts, &members);
+        facts.selected_members.extend(members.into_iter().map(|m| m.id));
+    }
+    let devices = src.uem.devices().await.map_err(uem_error)?;
+    for g in &sel.uem_group_ids {
+        facts.selected_devices.extend(src.uem.device_group_members(g).await.map_err(uem_error)?);
+    }
+    let mut payload_hashes = HashMap::new();
+    for p in deps.store.list_platforms(tenant).await.map_err(store_failure)? {
+        if p.enabled {
+            facts.enabled_platforms.insert(p.platform);
+            payload_hashes.insert(p.platform, p.payload_hash.clone());
+        }
+    }
+    Ok(Gathered { devices, facts, payload_hashes })
+}

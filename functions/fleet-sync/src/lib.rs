@@ -1,0 +1,45 @@
+//! The fleet-sync function: which devices device trust covers, kept true against Okta and the UEM.
+//!
+//! Routes (JWT authorizer; admins change, technicians read): `GET|PUT /fleet` (the selected Okta user groups
+//! and UEM device groups, by id), `POST /fleet/preview` (scope counts by reason and a sample for a proposed
+//! selection, nothing written), `POST /fleet/sync` (reconcile now).
+
+pub mod api_doc;
+pub mod facts;
+mod routes;
+pub mod sync;
+
+use http::Method;
+use lambda_http::{Body, Response};
+use odt_shared::api::{respond, ApiRequest};
+use odt_shared::ApiError;
+
+pub use odt_shared::deps::Deps;
+
+/// Handles one API Gateway request; never fails (errors become JSON error responses).
+pub async fn handle(deps: &Deps, req: lambda_http::Request) -> Response<Body> {
+    respond(route(deps, req).await)
+}
+
+async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>, ApiError> {
+    let req = ApiRequest::try_from(req)?;
+    let path = req.path();
+    match (path.as_slice(), &req.method) {
+        (["fleet"], &Method::GET) => routes::get(deps, &req).await,
+        (["fleet"], &Method::PUT) => routes::put(deps, &req).await,
+        (["fleet", "preview"], &Method::POST) => routes::preview(deps, &req).await,
+        (["fleet", "sync"], &Method::POST) => routes::sync_now(deps, &req).await,
+        (["fleet"] | ["fleet", "preview" | "sync"], _) => Err(ApiError::new(
+            http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "method not allowed on this route",
+        )),
+        _ => Err(ApiError::not_found("route")),
+    }
+}
+
+/// Maps a store failure to a 500 (logged, not returned).
+pub(crate) fn store_failure(e: odt_shared::store::StoreError) -> ApiError {
+    tracing::error!(error = %e, "store failure");
+    ApiError::internal()
+}

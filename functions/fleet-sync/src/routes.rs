@@ -1,0 +1,219 @@
+//! The fleet routes: selection, preview, sync now.
+
+use crate::facts::{check_selection, gather, sources, Selection};
+use crate::store_failure;
+use crate::sync::{count, reconcile, Budget, SyncSummary};
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use odt_shared::api::{json_response, ApiRequest};
+use odt_shared::clock::rfc3339;
+use odt_shared::deps::Deps;
+use odt_shared::error::{ErrorBody, GatewayMessage};
+use odt_shared::ids::is_safe_id;
+use odt_shared::platform::Platform;
+use odt_shared::scope::{decide, Exclusion};
+use odt_shared::store::{FleetRecord, StoreError};
+use odt_shared::ApiError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The most groups of each kind a fleet may select.
+pub const MAX_GROUPS: usize = 200;
+/// How many devices a preview shows of each kind (in scope, excluded).
+pub const SAMPLE: usize = 10;
+
+/// `PUT /fleet`: the whole selection (replaces the stored one).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"oktaGroupIds": ["00g1emaKYZTWRYYRRTSK"], "uemDeviceGroupIds": ["42"], "version": 0}))]
+pub struct FleetInput {
+    /// Okta user group ids (`00g…`): their members' devices are in the fleet.
+    pub okta_group_ids: Vec<String>,
+    /// UEM device group ids: their devices are in the fleet when the owner is a user of the Okta org.
+    pub uem_device_group_ids: Vec<String>,
+    pub version: Option<u64>,
+}
+
+/// `POST /fleet/preview`: a proposed selection.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"oktaGroupIds": ["00g1emaKYZTWRYYRRTSK"], "uemDeviceGroupIds": []}))]
+pub struct PreviewInput {
+    pub okta_group_ids: Vec<String>,
+    pub uem_device_group_ids: Vec<String>,
+}
+
+/// The stored selection.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetView {
+    pub okta_group_ids: Vec<String>,
+    pub uem_device_group_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// 0 while nothing is selected.
+    pub version: u64,
+}
+
+/// One device in a preview.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SampleDevice {
+    pub device_id: String,
+    pub name: String,
+    pub platform: Option<Platform>,
+    pub owner_email: Option<String>,
+    pub in_scope: bool,
+    pub exclusion: Option<Exclusion>,
+}
+
+/// What a selection would put in scope.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewView {
+    pub devices: usize,
+    pub in_scope: usize,
+    /// Out-of-scope devices by reason.
+    pub excluded: std::collections::BTreeMap<String, usize>,
+    pub sample: Vec<SampleDevice>,
+}
+
+fn ids(field: &str, v: Vec<String>) -> Result<Vec<String>, ApiError> {
+    if v.len() > MAX_GROUPS {
+        return Err(ApiError::invalid(field, format!("at most {MAX_GROUPS} groups")));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(v.len());
+    for id in v {
+        if !is_safe_id(&id) {
+            return Err(ApiError::invalid(
+                field,
+                format!("`{}` is not a group id", id.chars().take(64).collect::<String>()),
+            ));
+        }
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+fn view(r: Option<&FleetRecord>) -> FleetView {
+    match r {
+        None => FleetView { okta_group_ids: vec![], uem_device_group_ids: vec![], updated_at: None, version: 0 },
+        Some(r) => FleetView {
+            okta_group_ids: r.okta_group_ids.clone(),
+            uem_device_group_ids: r.uem_group_ids.clone(),
+            updated_at: Some(r.updated_at.clone()),
+            version: r.version,
+        },
+    }
+}
+
+/// `GET /fleet`.
+#[utoipa::path(get, path = "/fleet", tag = "fleet", operation_id = "getFleet", description = "Roles: admin, technician.",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The selection", body = FleetView),
+        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage)))]
+pub async fn get(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let rec = deps.store.get_fleet(req.caller.tenant.as_str()).await.map_err(store_failure)?;
+    Ok(json_response(StatusCode::OK, &view(rec.as_ref())))
+}
+
+/// `PUT /fleet`: every id must exist (400 naming the unknown ones); conditional on the version.
+#[utoipa::path(put, path = "/fleet", tag = "fleet", operation_id = "putFleet",
+    description = "Role: admin. Replaces the selection; run POST /fleet/sync (or wait for the schedule) to apply it.",
+    request_body = FleetInput, security(("bearer" = [])),
+    responses((status = 200, description = "Saved", body = FleetView),
+        (status = 400, description = "Invalid or unknown ids (unknownIds)", body = ErrorBody),
+        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
+        (status = 403, description = "The caller is not an admin", body = ErrorBody),
+        (status = 409, description = "Changed meanwhile, or device trust / UEM not set up", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not application/json", body = ErrorBody),
+        (status = 502, description = "Okta or the UEM failed", body = ErrorBody),
+        (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody)))]
+pub async fn put(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.caller.require_admin()?;
+    let tenant = req.caller.tenant.as_str();
+    let input: FleetInput = req.json()?;
+    let sel = Selection {
+        okta_group_ids: ids("oktaGroupIds", input.okta_group_ids)?,
+        uem_group_ids: ids("uemDeviceGroupIds", input.uem_device_group_ids)?,
+    };
+    let existing = deps.store.get_fleet(tenant).await.map_err(store_failure)?;
+    let current = existing.as_ref().map(|e| e.version).unwrap_or(0);
+    if input.version.is_some_and(|v| v != current) {
+        return Err(ApiError::version_conflict(current));
+    }
+    let src = sources(deps, tenant).await?;
+    check_selection(&src, &sel).await?;
+    let rec = FleetRecord::new(tenant, sel.okta_group_ids, sel.uem_group_ids, rfc3339(deps.clock.now()), current + 1);
+    match deps.store.put_fleet(&rec, existing.as_ref().map(|e| e.version)).await {
+        Ok(()) => Ok(json_response(StatusCode::OK, &view(Some(&rec)))),
+        Err(StoreError::VersionConflict { current }) => Err(ApiError::version_conflict(current.unwrap_or(0))),
+        Err(e) => Err(store_failure(e)),
+    }
+}
+
+/// `POST /fleet/preview`: what a selection would put in scope, by reason, with a sample; nothing written.
+#[utoipa::path(post, path = "/fleet/preview", tag = "fleet", operation_id = "previewFleet",
+    description = "Roles: admin, technician.", request_body = PreviewInput, security(("bearer" = [])),
+    responses((status = 200, description = "The preview", body = PreviewView),
+        (status = 400, description = "Invalid or unknown ids", body = ErrorBody),
+        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
+        (status = 409, description = "Device trust or the UEM not set up", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not application/json", body = ErrorBody),
+        (status = 502, description = "Okta or the UEM failed", body = ErrorBody),
+        (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody)))]
+pub async fn preview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let tenant = req.caller.tenant.as_str();
+    let input: PreviewInput = req.json()?;
+    let sel = Selection {
+        okta_group_ids: ids("oktaGroupIds", input.okta_group_ids)?,
+        uem_group_ids: ids("uemDeviceGroupIds", input.uem_device_group_ids)?,
+    };
+    let src = sources(deps, tenant).await?;
+    check_selection(&src, &sel).await?;
+    let g = gather(deps, tenant, &src, &sel).await?;
+    let mut summary = SyncSummary { devices: g.devices.len(), ..Default::default() };
+    let (mut ins, mut outs) = (Vec::new(), Vec::new());
+    for d in &g.devices {
+        let decision = decide(d, &g.facts);
+        count(&mut summary, decision.exclusion);
+        let bucket = if decision.in_scope() { &mut ins } else { &mut outs };
+        if bucket.len() < SAMPLE {
+            bucket.push(SampleDevice {
+                device_id: d.id.clone(),
+                name: d.name.clone(),
+                platform: d.platform,
+                owner_email: d.owner_email.clone(),
+                in_scope: decision.in_scope(),
+                exclusion: decision.exclusion,
+            });
+        }
+    }
+    ins.extend(outs);
+    Ok(json_response(
+        StatusCode::OK,
+        &PreviewView { devices: summary.devices, in_scope: summary.in_scope, excluded: summary.excluded, sample: ins },
+    ))
+}
+
+/// `POST /fleet/sync`: reconcile now (the schedule does the same).
+#[utoipa::path(post, path = "/fleet/sync", tag = "fleet", operation_id = "syncFleet",
+    description = "Role: admin. Recomputes every device's scope and desired state; writes only what changed.",
+    security(("bearer" = [])),
+    responses((status = 200, description = "What the run did", body = SyncSummary),
+        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
+        (status = 403, description = "The caller is not an admin", body = ErrorBody),
+        (status = 409, description = "Device trust or the UEM not set up", body = ErrorBody),
+        (status = 502, description = "Okta or the UEM failed", body = ErrorBody),
+        (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody)))]
+pub async fn sync_now(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.caller.require_admin()?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(25);
+    let summary =
+        reconcile(deps, req.caller.tenant.as_str(), Budget { deadline: Some(deadline), max_devices: None }).await?;
+    Ok(json_response(StatusCode::OK, &summary))
+}

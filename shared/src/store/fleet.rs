@@ -1,0 +1,166 @@
+//! The fleet selection (`FLEET`: Okta user groups and UEM device groups, by id) and the per-device records
+//! that hold each device's desired state (`DEVICE#<uem device id>`), written by fleet-sync, read by
+//! deploy-trigger and status-export.
+
+use super::{aws_err, tenant_pk, to_item, Store, StoreError};
+use crate::platform::Platform;
+use crate::scope::Exclusion;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+const FLEET_SK: &str = "FLEET";
+
+/// Which groups make the fleet. Keys are Okta group ids and UEM device group ids; names are never keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetRecord {
+    pub pk: String,
+    pub sk: String,
+    pub okta_group_ids: Vec<String>,
+    pub uem_group_ids: Vec<String>,
+    pub updated_at: String,
+    pub version: u64,
+}
+
+impl FleetRecord {
+    /// A record for `tenant` at `version`.
+    pub fn new(
+        tenant: &str,
+        okta_group_ids: Vec<String>,
+        uem_group_ids: Vec<String>,
+        now: String,
+        version: u64,
+    ) -> Self {
+        FleetRecord {
+            pk: tenant_pk(tenant),
+            sk: FLEET_SK.into(),
+            okta_group_ids,
+            uem_group_ids,
+            updated_at: now,
+            version,
+        }
+    }
+}
+
+/// One device's record: what the UEM says about it, the scope decision, and the desired state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    pub pk: String,
+    /// `DEVICE#<uem device id>`.
+    pub sk: String,
+    pub device_id: String,
+    pub name: String,
+    pub platform: Option<Platform>,
+    pub os_version: String,
+    pub owner_email: Option<String>,
+    pub okta_user_id: Option<String>,
+    pub in_scope: bool,
+    pub exclusion: Option<Exclusion>,
+    /// When in scope: the content hash of the attestation payload the device should carry.
+    pub desired_payload_hash: Option<String>,
+    pub updated_at: String,
+    pub version: u64,
+}
+
+impl DeviceRecord {
+    /// The sort key of device `id`.
+    pub fn sk_of(id: &str) -> String {
+        format!("DEVICE#{id}")
+    }
+
+    /// Whether two records say the same about the device (ignoring bookkeeping), so an unchanged device is
+    /// not written.
+    pub fn same_state(&self, other: &DeviceRecord) -> bool {
+        (
+            &self.name,
+            self.platform,
+            &self.os_version,
+            &self.owner_email,
+            &self.okta_user_id,
+            self.in_scope,
+            self.exclusion,
+            &self.desired_payload_hash,
+        ) == (
+            &other.name,
+            other.platform,
+            &other.os_version,
+            &other.owner_email,
+            &other.okta_user_id,
+            other.in_scope,
+            other.exclusion,
+            &other.desired_payload_hash,
+        )
+    }
+}
+
+impl Store {
+    /// The fleet selection, if any.
+    pub async fn get_fleet(&self, tenant: &str) -> Result<Option<FleetRecord>, StoreError> {
+        self.get(&tenant_pk(tenant), FLEET_SK).await
+    }
+
+    /// Writes the fleet selection if the stored one is at `expected` (`None`: none stored). Errors:
+    /// [`StoreError::VersionConflict`].
+    pub async fn put_fleet(&self, rec: &FleetRecord, expected: Option<u64>) -> Result<(), StoreError> {
+        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(to_item(rec)?));
+        req = match expected {
+            None => req.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => req
+                .condition_expression("version = :v")
+                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
+        };
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                let current = self.get_fleet(rec.pk.trim_start_matches("T#")).await?.map(|r| r.version);
+                Err(StoreError::VersionConflict { current })
+            }
+            Err(e) => Err(aws_err("PutItem")(e)),
+        }
+    }
+
+    /// Every device record of a tenant (all pages).
+    pub async fn list_devices(&self, tenant: &str) -> Result<Vec<DeviceRecord>, StoreError> {
+        self.query_prefix(&tenant_pk(tenant), "DEVICE#").await
+    }
+
+    /// Writes a device record if the stored one is at `expected` (`None`: none stored). A hook and a
+    /// reconciliation that both start from one version cannot both win (case C12). Errors:
+    /// [`StoreError::VersionConflict`].
+    pub async fn put_device(&self, rec: &DeviceRecord, expected: Option<u64>) -> Result<(), StoreError> {
+        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(to_item(rec)?));
+        req = match expected {
+            None => req.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => req
+                .condition_expression("version = :v")
+                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
+        };
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                let current: Option<DeviceRecord> = self.get(&rec.pk, &rec.sk).await?;
+                Err(StoreError::VersionConflict { current: current.map(|c| c.version) })
+            }
+            Err(e) => Err(aws_err("PutItem")(e)),
+        }
+    }
+
+    /// Deletes a device record at version `expected` (a device the UEM no longer has).
+    pub async fn delete_device(&self, rec: &DeviceRecord) -> Result<(), StoreError> {
+        let res = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Store::key(&rec.pk, &rec.sk)))
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", AttributeValue::N(rec.version.to_string()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Err(StoreError::VersionConflict { current: None })
+            }
+            Err(e) => Err(aws_err("DeleteItem")(e)),
+        }
+    }
+}
