@@ -18,7 +18,8 @@ trap 'odt down >/dev/null 2>&1 || true' EXIT
 base=$(odt up)
 token=$(odt token --tenant fuzz-tenant --role admin)
 curl -sf "$base/openapi.json" > /dev/null
-# A connected org that device trust uses, so the org routes reach their logic rather than answering 404.
+# A connected org that device trust uses and a connected UEM, so the routes reach their logic rather than
+# answering 404 or 409.
 info=".local/run/$name/front.json"
 j() { .local/venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$@"; }
 org=$(curl -sf -X POST "$base/okta-orgs" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
@@ -26,6 +27,8 @@ org=$(curl -sf -X POST "$base/okta-orgs" -H "Authorization: Bearer $token" -H 'c
 org_id=$(echo "$org" | .local/venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['id'])")
 curl -sf -X PUT "$base/device-trust" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
   -d "{\"oktaOrgId\":\"$org_id\"}" > /dev/null
+curl -sf -X PUT "$base/uem" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+  -d "{\"portalUrl\":\"https://$(j "$info" hexnodePortal)\",\"apiKey\":\"$(j "$info" hexnodeApiKey)\"}" > /dev/null
 config=$(mktemp)
 trap 'odt down >/dev/null 2>&1 || true; rm -f "$config"' EXIT
 printf '[parameters]\n"path.orgId" = "%s"\n' "$org_id" > "$config"

@@ -16,6 +16,13 @@ pub struct Outcome {
     pub org_id: String,
     /// Platforms switched on, with their payload hashes.
     pub platforms: Vec<(String, String)>,
+    /// Devices in scope after the first reconciliation, and the records it wrote.
+    pub in_scope: u64,
+    pub first_sync_written: u64,
+    /// Records the second reconciliation (nothing changed) wrote.
+    pub second_sync_written: u64,
+    /// Out-of-scope devices by reason after the first reconciliation.
+    pub excluded: serde_json::Map<String, Value>,
     pub granted_scopes: Vec<String>,
     pub groups: usize,
     pub okta_group_pages: usize,
@@ -241,5 +248,60 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
         "    Windows SyncML: {nodes} nodes, all under ./User/ (none under ./Device/: {}); secrets shown as ********",
         !doc.contains("./Device/")
     )?;
+
+    writeln!(out, "[8] Connect the UEM (Hexnode portal {}) with its API key", stack.hexnode_portal)?;
+    let uem = step!(out, 8, "connect the UEM", {
+        admin
+            .expect(
+                reqwest::Method::PUT,
+                "/uem",
+                Some(
+                    json!({"portalUrl": format!("https://{}", stack.hexnode_portal), "apiKey": stack.hexnode_api_key}),
+                ),
+                200,
+            )
+            .await
+    });
+    writeln!(
+        out,
+        "    {}: key verified with one read call and stored in Secrets Manager ({})",
+        uem["portal"].as_str().unwrap_or(""),
+        uem["apiKey"]
+    )?;
+
+    writeln!(out, "[9] Preview the fleet: Okta group \"Sales\" + UEM device group \"Corporate Laptops\"")?;
+    let selection = json!({"oktaGroupIds": ["00gSALES000000000001"], "uemDeviceGroupIds": [crate::seed::DEMO_LAPTOP_GROUP.to_string()]});
+    let preview = step!(out, 9, "preview the fleet", {
+        admin.expect(reqwest::Method::POST, "/fleet/preview", Some(selection.clone()), 200).await
+    });
+    writeln!(
+        out,
+        "    {} devices in the UEM; {} would be in scope; excluded by reason: {}",
+        preview["devices"], preview["inScope"], preview["excluded"]
+    )?;
+
+    writeln!(out, "[10] Apply the fleet and reconcile")?;
+    step!(out, 10, "apply the fleet", admin.expect(reqwest::Method::PUT, "/fleet", Some(selection), 200).await);
+    let (okta_before, uem_before) = (stack.okta.lock().requests.len(), stack.hexnode.lock().requests.len());
+    let first = step!(out, 10, "reconcile", admin.expect(reqwest::Method::POST, "/fleet/sync", None, 200).await);
+    let (okta_calls, uem_calls) =
+        (stack.okta.lock().requests.len() - okta_before, stack.hexnode.lock().requests.len() - uem_before);
+    outcome.in_scope = first["inScope"].as_u64().unwrap_or(0);
+    outcome.first_sync_written = first["written"].as_u64().unwrap_or(0);
+    outcome.excluded = first["excluded"].as_object().cloned().unwrap_or_default();
+    writeln!(
+        out,
+        "    {} devices in scope; {} records written; {okta_calls} Okta calls, {uem_calls} UEM calls",
+        outcome.in_scope, outcome.first_sync_written
+    )?;
+    for (reason, n) in &outcome.excluded {
+        writeln!(out, "      excluded, {reason}: {n}")?;
+    }
+    let second = step!(out, 10, "reconcile again", admin.expect(reqwest::Method::POST, "/fleet/sync", None, 200).await);
+    outcome.second_sync_written = second["written"].as_u64().unwrap_or(u64::MAX);
+    writeln!(out, "    reconciling again with nothing changed writes {} records", outcome.second_sync_written)?;
+    if outcome.second_sync_written != 0 {
+        bail!("step 10 (reconcile again) failed: {} records written with nothing changed", outcome.second_sync_written);
+    }
     Ok(outcome)
 }

@@ -156,8 +156,10 @@ async fn serve(name: &str) -> anyhow::Result<()> {
     cfg.front_port = 0;
     let stack = Stack::start(cfg).await?;
     let org = seed_demo(&stack.okta);
+    odt_local::seed::seed_demo_fleet(&stack.hexnode);
     let info = serde_json::json!({
         "baseUrl": stack.base_url, "oktaDomain": org.domain, "clientId": org.client_id, "clientSecret": org.client_secret,
+        "hexnodePortal": stack.hexnode_portal, "hexnodeApiKey": stack.hexnode_api_key,
     });
     std::fs::write(dir.join("front.json"), info.to_string())?;
     tracing::info!(base_url = %stack.base_url, "local front ready");
@@ -175,6 +177,7 @@ fn demo() -> anyhow::Result<()> {
             let table = format!("odt-demo-{}", time::OffsetDateTime::now_utc().unix_timestamp());
             let stack = Stack::start(StackConfig::new(&table, "odt-demo", DEMO_DOMAIN, LocalAuthorizer::generate()?)).await?;
             let org = seed_demo(&stack.okta);
+            odt_local::seed::seed_demo_fleet(&stack.hexnode);
             println!(
                 "[0] Local stack: DynamoDB Local at {}, Secrets Manager (moto) at {}; table {table} created from template.yaml",
                 std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default(),
@@ -187,11 +190,12 @@ fn demo() -> anyhow::Result<()> {
             let mut stdout = std::io::stdout();
             let outcome = odt_local::demo::walkthrough(&stack, &org, &mut stdout).await?;
             println!(
-                "== Done: org {} connected, {} Okta groups listed, device trust {}, {} platforms enabled ==",
+                "== Done: org {} connected, {} Okta groups listed, device trust {}, {} platforms enabled, {} devices in scope ==",
                 outcome.org_id,
                 outcome.groups,
                 outcome.device_trust_state,
-                outcome.platforms.len()
+                outcome.platforms.len(),
+                outcome.in_scope
             );
             anyhow::Ok(())
         })

@@ -47,3 +47,65 @@ pub fn seed_demo(okta: &OktaDouble) -> DemoOrg {
     }
     DemoOrg { domain: DEMO_DOMAIN.into(), client_id, client_secret }
 }
+
+/// The UEM device group of company laptops in the demo fleet.
+pub const DEMO_LAPTOP_GROUP: u64 = 501;
+
+/// What the demo UEM holds, for the account the walkthrough prints.
+#[derive(Debug, Clone, Default)]
+pub struct DemoFleet {
+    pub devices: usize,
+    pub device_groups: usize,
+}
+
+/// Fills the Hexnode double with a realistic fleet over all four platforms: owners who are Okta users
+/// (`userNN@acme-demo.example`, some suspended or deprovisioned in Okta), owners Okta does not know, devices with
+/// no owner, OS versions below the minimum, Android without Android Enterprise, owners with several devices,
+/// unsupported platforms, and names with commas, quotes and non-ASCII letters.
+pub fn seed_demo_fleet(hexnode: &odt_doubles::hexnode::HexnodeDouble) -> DemoFleet {
+    use odt_doubles::hexnode::HexnodeDeviceSeed;
+    for i in 1..=60u64 {
+        let email = format!("user{i:02}@acme-demo.example");
+        hexnode.add_user(i, &format!("Demo User {i:02}"), &email);
+    }
+    for i in 61..=80u64 {
+        hexnode.add_user(i, &format!("Contractor {i}"), &format!("contractor{i}@partner.example"));
+    }
+    let names = ["MacBook", "Sales, EMEA \"Loaner\"", "Ærø-iPad", "José's Pixel", "Surface Pro", "Büro-PC"];
+    let kinds: [(&str, &[&str]); 4] = [
+        ("iOS", &["17.4", "16.7", "15.8"]),
+        ("Android", &["14", "12", "10"]),
+        ("macOS", &["14.3", "13.6", "12.7"]),
+        ("Windows", &["10.0.22631", "10.0.19045", "10.0.18363"]),
+    ];
+    hexnode.add_group(DEMO_LAPTOP_GROUP, "Corporate Laptops");
+    hexnode.add_group(502, "Kiosks");
+    let mut devices = 0;
+    for i in 0..360u64 {
+        let (os, versions) = kinds[(i % 4) as usize];
+        let owner = if i % 37 == 0 { None } else { Some(1 + (i * 7) % 80) };
+        let name = format!("{} {i:03}", names[(i % names.len() as u64) as usize]);
+        let mut d = HexnodeDeviceSeed::new(10_000 + i, &name, os, owner);
+        d.os_version = versions[((i / 4) % 7 % 3) as usize].to_string();
+        if os == "Android" {
+            d = d.with_android_enrollment(match i % 3 {
+                0 => "work_profile",
+                1 => "fully_managed",
+                _ => "device_admin",
+            });
+        }
+        hexnode.add_device(d);
+        if os == "macOS" || os == "Windows" {
+            hexnode.add_to_group(DEMO_LAPTOP_GROUP, 10_000 + i);
+        }
+        devices += 1;
+    }
+    // Apple TVs whose owners are active members of "Sales": excluded only because tvOS is not covered.
+    for (i, owner) in [15u64, 20, 25, 30, 45, 50].into_iter().enumerate() {
+        let i = i as u64;
+        hexnode.add_device(HexnodeDeviceSeed::new(20_000 + i, &format!("Lobby TV {i}"), "tvOS", Some(owner)));
+        hexnode.add_to_group(502, 20_000 + i);
+        devices += 1;
+    }
+    DemoFleet { devices, device_groups: 2 }
+}

@@ -13,6 +13,7 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
     })
     .await;
     let org = seed_demo(&t.stack.okta);
+    odt_local::seed::seed_demo_fleet(&t.stack.hexnode);
     let mut out = Vec::new();
     let outcome = walkthrough(&t.stack, &org, &mut out).await.expect("walkthrough succeeds");
     let text = String::from_utf8(out).unwrap();
@@ -26,4 +27,17 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
     let enabled: Vec<&str> = outcome.platforms.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(enabled, vec!["ios", "android", "macos", "windows"]);
     assert!(outcome.platforms.iter().all(|(_, h)| h.len() == 64));
+    assert!(outcome.in_scope > 0, "{text}");
+    assert_eq!(outcome.first_sync_written, 366, "every device recorded once");
+    assert_eq!(outcome.second_sync_written, 0);
+    for reason in [
+        "no_owner",
+        "owner_not_in_okta_org",
+        "owner_not_active",
+        "os_too_old",
+        "not_android_enterprise",
+        "platform_unsupported",
+    ] {
+        assert!(outcome.excluded.contains_key(reason), "{reason} missing: {text}");
+    }
 }
