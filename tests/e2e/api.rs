@@ -8,6 +8,7 @@ mod api {
     pub mod device_trust;
     pub mod fleet;
     pub mod hexnode_client;
+    pub mod hooks;
     pub mod okta_client;
     pub mod platforms;
     pub mod rotate;

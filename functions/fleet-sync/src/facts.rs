@@ -37,6 +37,8 @@ pub struct Gathered {
     pub facts: ScopeFacts,
     /// Payload hash per enabled platform.
     pub payload_hashes: HashMap<Platform, String>,
+    /// Okta user id → the selected Okta groups the user is a member of.
+    pub member_groups: HashMap<String, Vec<String>>,
 }
 
 fn failure(e: impl std::fmt::Display) -> ApiError {
@@ -127,11 +129,15 @@ pub async fn gather(deps: &Deps, tenant: &str, src: &Sources, sel: &Selection) -
     let mut facts = ScopeFacts::default();
     let users: Vec<User> = src.okta.list_all("api/v1/users?limit=200").await.map_err(okta_error)?;
     add_users(&mut facts, &users);
+    let mut member_groups: HashMap<String, Vec<String>> = HashMap::new();
     for g in &sel.okta_group_ids {
         let members = src.okta.list_group_members(g).await.map_err(okta_error)?;
         // Members carry status and profile too, including users an unfiltered user list leaves out.
         add_users(&mut facts, &members);
-        facts.selected_members.extend(members.into_iter().map(|m| m.id));
+        for m in members {
+            member_groups.entry(m.id.clone()).or_default().push(g.clone());
+            facts.selected_members.insert(m.id);
+        }
     }
     let devices = src.uem.devices().await.map_err(uem_error)?;
     for g in &sel.uem_group_ids {
@@ -144,5 +150,5 @@ pub async fn gather(deps: &Deps, tenant: &str, src: &Sources, sel: &Selection) -
             payload_hashes.insert(p.platform, p.payload_hash.clone());
         }
     }
-    Ok(Gathered { devices, facts, payload_hashes })
+    Ok(Gathered { devices, facts, payload_hashes, member_groups })
 }

@@ -65,6 +65,10 @@ const CHECKPOINT_SK: &str = "SYNCCHECKPOINT";
 pub fn desired(tenant: &str, d: &UemDevice, g: &Gathered, stored: Option<&DeviceRecord>, now: &str) -> DeviceRecord {
     let decision = decide(d, &g.facts);
     let hash = if decision.in_scope() { d.platform.and_then(|p| g.payload_hashes.get(&p).cloned()) } else { None };
+    let owner =
+        d.owner_email.as_deref().map(odt_shared::scope::normalize_email).and_then(|e| g.facts.users_by_email.get(&e));
+    let mut owner_selected_groups = owner.and_then(|u| g.member_groups.get(&u.id)).cloned().unwrap_or_default();
+    owner_selected_groups.sort();
     DeviceRecord {
         pk: tenant_pk(tenant),
         sk: DeviceRecord::sk_of(&d.id),
@@ -77,6 +81,12 @@ pub fn desired(tenant: &str, d: &UemDevice, g: &Gathered, stored: Option<&Device
         in_scope: decision.in_scope(),
         exclusion: decision.exclusion,
         desired_payload_hash: hash,
+        enrollment: d.enrollment,
+        owner_status: owner.map(|u| u.status.clone()),
+        owner_selected_groups,
+        in_selected_device_group: g.facts.selected_devices.contains(&d.id),
+        gsi1pk: decision.okta_user_id.as_deref().map(|u| DeviceRecord::user_index(tenant, u)),
+        gsi1sk: decision.okta_user_id.as_ref().map(|_| DeviceRecord::sk_of(&d.id)),
         updated_at: now.to_string(),
         version: stored.map(|s| s.version + 1).unwrap_or(1),
     }

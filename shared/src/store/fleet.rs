@@ -5,6 +5,7 @@
 use super::{aws_err, tenant_pk, to_item, Store, StoreError};
 use crate::platform::Platform;
 use crate::scope::Exclusion;
+use crate::uem::Enrollment;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
@@ -57,6 +58,21 @@ pub struct DeviceRecord {
     pub exclusion: Option<Exclusion>,
     /// When in scope: the content hash of the attestation payload the device should carry.
     pub desired_payload_hash: Option<String>,
+    /// The facts the decision used, kept so an event hook can re-decide without asking Okta or the UEM.
+    #[serde(default)]
+    pub enrollment: Enrollment,
+    #[serde(default)]
+    pub owner_status: Option<String>,
+    /// The selected Okta groups the owner belongs to.
+    #[serde(default)]
+    pub owner_selected_groups: Vec<String>,
+    #[serde(default)]
+    pub in_selected_device_group: bool,
+    /// `T#<tenant>#U#<okta user id>` when the owner is an Okta user: the `gsi1` key that finds a user's devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
     pub updated_at: String,
     pub version: u64,
 }
@@ -79,6 +95,7 @@ impl DeviceRecord {
             self.in_scope,
             self.exclusion,
             &self.desired_payload_hash,
+            (self.enrollment, &self.owner_status, &self.owner_selected_groups, self.in_selected_device_group),
         ) == (
             &other.name,
             other.platform,
@@ -88,7 +105,13 @@ impl DeviceRecord {
             other.in_scope,
             other.exclusion,
             &other.desired_payload_hash,
+            (other.enrollment, &other.owner_status, &other.owner_selected_groups, other.in_selected_device_group),
         )
+    }
+
+    /// The `gsi1` partition key of an Okta user's devices.
+    pub fn user_index(tenant: &str, okta_user_id: &str) -> String {
+        format!("{}#U#{okta_user_id}", tenant_pk(tenant))
     }
 }
 
@@ -141,6 +164,32 @@ impl Store {
                 Err(StoreError::VersionConflict { current: current.map(|c| c.version) })
             }
             Err(e) => Err(aws_err("PutItem")(e)),
+        }
+    }
+
+    /// The devices whose owner is Okta user `okta_user_id` (through `gsi1`, every page; eventually consistent).
+    pub async fn devices_of_user(&self, tenant: &str, okta_user_id: &str) -> Result<Vec<DeviceRecord>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("gsi1")
+                .key_condition_expression("gsi1pk = :u")
+                .expression_attribute_values(":u", AttributeValue::S(DeviceRecord::user_index(tenant, okta_user_id)))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(aws_err("Query"))?;
+            for item in page.items.unwrap_or_default() {
+                out.push(serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string()))?);
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
         }
     }
 

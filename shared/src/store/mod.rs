@@ -171,3 +171,97 @@ pub(crate) fn to_item<T: serde::Serialize>(rec: &T) -> Result<Item, StoreError> 
 pub(crate) fn build_err(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
     StoreError::Aws { op: "build", message: e.to_string() }
 }
+
+impl Store {
+    /// Whether a record exists (strongly consistent).
+    pub async fn exists(&self, pk: &str, sk: &str) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .consistent_read(true)
+            .projection_expression("pk")
+            .send()
+            .await
+            .map_err(aws_err("GetItem"))?;
+        Ok(out.item.is_some())
+    }
+
+    /// Writes a marker that expires at `expires_at` (epoch seconds, the table's TTL attribute `expiresAt`),
+    /// once: an existing marker is left as it is.
+    pub async fn put_marker(&self, pk: &str, sk: &str, expires_at: i64) -> Result<(), StoreError> {
+        let mut item = Self::key(pk, sk);
+        item.insert("expiresAt".into(), AttributeValue::N(expires_at.to_string()));
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e) => Err(aws_err("PutItem")(e)),
+        }
+    }
+
+    /// Writes `value` under a key unless a write with a later `published` (a sortable text) is already there.
+    /// Returns whether it wrote: an older event never overwrites a newer one.
+    pub async fn put_if_newer(&self, pk: &str, sk: &str, published: &str, value: String) -> Result<bool, StoreError> {
+        let mut item = Self::key(pk, sk);
+        item.insert("published".into(), AttributeValue::N(published.to_string()));
+        item.insert("value".into(), AttributeValue::S(value));
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR published < :p")
+            .expression_attribute_values(":p", AttributeValue::N(published.to_string()))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(aws_err("PutItem")(e)),
+        }
+    }
+
+    /// Writes a record that carries `version` if the stored one is at `expected` (`None`: none stored).
+    /// Errors: [`StoreError::VersionConflict`] with the current version.
+    pub async fn put_versioned<T: serde::Serialize + DeserializeOwned + Versioned>(
+        &self,
+        rec: &T,
+        expected: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let item = to_item(rec)?;
+        let (pk, sk) = match (item.get("pk"), item.get("sk")) {
+            (Some(AttributeValue::S(p)), Some(AttributeValue::S(s))) => (p.clone(), s.clone()),
+            _ => return Err(StoreError::Malformed("record without pk/sk".into())),
+        };
+        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        req = match expected {
+            None => req.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => req
+                .condition_expression("version = :v")
+                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
+        };
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                let current: Option<T> = self.get(&pk, &sk).await?;
+                Err(StoreError::VersionConflict { current: current.map(|c| c.version()) })
+            }
+            Err(e) => Err(aws_err("PutItem")(e)),
+        }
+    }
+}
+
+/// A record with a `version` (for [`Store::put_versioned`]).
+pub trait Versioned {
+    /// The record's version.
+    fn version(&self) -> u64;
+}

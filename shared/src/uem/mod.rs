@@ -8,7 +8,7 @@ use crate::platform::Platform;
 use serde::{Deserialize, Serialize};
 
 /// How a device is enrolled, as far as device trust cares: Android counts only through Android Enterprise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Enrollment {
     /// Android Enterprise work profile (BYOD).
@@ -18,6 +18,7 @@ pub enum Enrollment {
     /// Android enrolled without Android Enterprise (legacy device admin).
     AndroidLegacy,
     /// Not Android, or the UEM did not say.
+    #[default]
     Other,
 }
 

@@ -1,0 +1,413 @@
+//! Okta event hooks: the one-time verification, authenticated deliveries, de-duplication by event uuid,
+//! ordering by `published`, and the fast part of applying them (DynamoDB only; slow work is left to
+//! reconciliation). Source: Okta developer docs, "Event hooks" concept page and best practices.
+//!
+//! - `GET /hooks/okta/{tenant}` with `x-okta-verification-challenge: v` answers `{"verification": "v"}` (case C04).
+//! - `POST /hooks/okta/{tenant}` must carry the tenant's hook secret in `Authorization` (header names in any
+//!   case, compared in constant time; case C05), else 401 and nothing is written.
+//! - Each event is applied once: a marker `HOOKEVENT#<uuid>` (TTL 7 days) is checked before and written after;
+//!   applying is idempotent, so a duplicate racing the first changes nothing (case C06).
+//! - Membership and user-state changes are kept per (group, user) and per user with the event's `published`
+//!   time, and an older event never overwrites a newer one, so unordered deliveries converge (case C06).
+//! - The owner's devices are then re-decided from the facts kept on their records.
+
+use crate::store_failure;
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use odt_shared::api::{json_response, ApiRequest};
+use odt_shared::clock::rfc3339;
+use odt_shared::deps::Deps;
+use odt_shared::error::{ErrorBody, GatewayMessage};
+use odt_shared::ids::is_safe_id;
+use odt_shared::platform::Platform;
+use odt_shared::scope::{decide, ScopeFacts};
+use odt_shared::secrets::SecretRef;
+use odt_shared::store::{tenant_pk, DeviceRecord, StoreError};
+use odt_shared::uem::UemDevice;
+use odt_shared::ApiError;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use subtle::ConstantTimeEq;
+use utoipa::ToSchema;
+
+const HOOK_SK: &str = "HOOK";
+/// How long an event uuid is remembered, in seconds (Okta retries within minutes; 7 days is ample).
+pub const DEDUP_TTL_SECS: i64 = 7 * 24 * 3600;
+
+/// The tenant's hook configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct HookRecord {
+    pk: String,
+    sk: String,
+    secret: SecretRef,
+    secret_updated_at: String,
+    version: u64,
+}
+
+impl odt_shared::store::Versioned for HookRecord {
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+/// `PUT /event-hook`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"secret": "<the value set as the hook's Authorization header in Okta>"}))]
+pub struct HookSecretInput {
+    /// The value Okta sends in `Authorization` (Okta: Workflow › Event Hooks › the hook › Authentication field
+    /// `Authorization`, secret). 16 to 256 printable characters.
+    #[schema(value_type = String, format = Password)]
+    pub secret: SecretString,
+    pub version: Option<u64>,
+}
+
+/// The hook set-up as the admin needs it: where Okta must send, and whether the secret is set.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HookView {
+    /// The path of this tenant's hook on the API (prefix it with the API's base URL).
+    pub path: String,
+    pub secret_set: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_updated_at: Option<String>,
+    pub version: u64,
+    /// Event types to subscribe to in Okta.
+    pub event_types: Vec<String>,
+}
+
+/// The event types the hook acts on; others are accepted and ignored.
+pub const EVENT_TYPES: [&str; 12] = [
+    "group.user_membership.add",
+    "group.user_membership.remove",
+    "user.lifecycle.create",
+    "user.lifecycle.activate",
+    "user.lifecycle.reactivate",
+    "user.lifecycle.deactivate",
+    "user.lifecycle.suspend",
+    "user.lifecycle.unsuspend",
+    "user.lifecycle.delete.initiated",
+    "device.user.add",
+    "device.user.remove",
+    "device.lifecycle.deactivate",
+];
+
+fn view(tenant: &str, r: Option<&HookRecord>) -> HookView {
+    HookView {
+        path: format!("/hooks/okta/{tenant}"),
+        secret_set: r.is_some(),
+        secret_updated_at: r.map(|r| r.secret_updated_at.clone()),
+        version: r.map(|r| r.version).unwrap_or(0),
+        event_types: EVENT_TYPES.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// `GET /event-hook`.
+#[utoipa::path(get, path = "/event-hook", tag = "event-hook", operation_id = "getEventHook",
+    description = "Roles: admin, technician.", security(("bearer" = [])),
+    responses((status = 200, description = "The hook set-up", body = HookView),
+        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage)))]
+pub async fn get_config(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let tenant = req.caller.tenant.as_str();
+    let rec: Option<HookRecord> = deps.store.get(&tenant_pk(tenant), HOOK_SK).await.map_err(store_failure)?;
+    Ok(json_response(StatusCode::OK, &view(tenant, rec.as_ref())))
+}
+
+/// `PUT /event-hook`: the secret Okta sends in `Authorization`; stored in Secrets Manager, never returned.
+#[utoipa::path(put, path = "/event-hook", tag = "event-hook", operation_id = "putEventHookSecret",
+    description = "Role: admin.", request_body = HookSecretInput, security(("bearer" = [])),
+    responses((status = 200, description = "Saved", body = HookView),
+        (status = 400, description = "Invalid secret", body = ErrorBody),
+        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
+        (status = 403, description = "The caller is not an admin", body = ErrorBody),
+        (status = 409, description = "Changed meanwhile (currentVersion)", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not application/json", body = ErrorBody)))]
+pub async fn put_config(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.caller.require_admin()?;
+    let tenant = req.caller.tenant.as_str();
+    let input: HookSecretInput = req.json()?;
+    let s = input.secret.expose_secret();
+    if s.len() < 16 || s.len() > 256 || !s.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+        return Err(ApiError::invalid("secret", "secret must be 16 to 256 printable characters"));
+    }
+    let existing: Option<HookRecord> = deps.store.get(&tenant_pk(tenant), HOOK_SK).await.map_err(store_failure)?;
+    let current = existing.as_ref().map(|e| e.version).unwrap_or(0);
+    if input.version.is_some_and(|v| v != current) {
+        return Err(ApiError::version_conflict(current));
+    }
+    let name = deps.secrets.name(tenant, &["hook", "secret"]);
+    let secret = deps.secrets.put(&name, &input.secret).await.map_err(|e| {
+        tracing::error!(error = %e, "secrets failure");
+        ApiError::internal()
+    })?;
+    let rec = HookRecord {
+        pk: tenant_pk(tenant),
+        sk: HOOK_SK.into(),
+        secret,
+        secret_updated_at: rfc3339(deps.clock.now()),
+        version: current + 1,
+    };
+    match deps.store.put_versioned(&rec, existing.as_ref().map(|e| e.version)).await {
+        Ok(()) => Ok(json_response(StatusCode::OK, &view(tenant, Some(&rec)))),
+        Err(StoreError::VersionConflict { current }) => Err(ApiError::version_conflict(current.unwrap_or(0))),
+        Err(e) => Err(store_failure(e)),
+    }
+}
+
+/// One System Log event as a hook delivers it (only the fields used).
+#[derive(Debug, Deserialize)]
+struct Event {
+    uuid: String,
+    #[serde(rename = "eventType")]
+    event_type: String,
+    published: String,
+    #[serde(default)]
+    target: Option<Vec<Target>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Target {
+    id: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    data: EnvelopeData,
+}
+
+#[derive(Debug, Deserialize)]
+struct EnvelopeData {
+    events: Vec<Event>,
+}
+
+/// What a delivery did.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Received {
+    received: usize,
+    applied: usize,
+    duplicates: usize,
+    ignored: usize,
+}
+
+fn hook_401() -> ApiError {
+    ApiError::unauthorized("the Authorization header does not carry this tenant's hook secret")
+}
+
+/// Serves `GET|POST /hooks/okta/{tenant}` (no JWT: Okta authenticates with the hook secret).
+pub async fn deliver(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Result<Response<Body>, ApiError> {
+    if !is_safe_id(tenant) {
+        return Err(ApiError::not_found("event hook"));
+    }
+    let rec: Option<HookRecord> = deps.store.get(&tenant_pk(tenant), HOOK_SK).await.map_err(store_failure)?;
+    let Some(rec) = rec else { return Err(ApiError::not_found("event hook")) };
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    if req.method() == http::Method::GET {
+        let challenge = header("x-okta-verification-challenge").ok_or_else(|| {
+            ApiError::invalid("x-okta-verification-challenge", "the verification challenge header is missing")
+        })?;
+        return Ok(json_response(StatusCode::OK, &serde_json::json!({ "verification": challenge })));
+    }
+    if req.method() != http::Method::POST {
+        return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "GET or POST only"));
+    }
+    let sent = header("authorization").ok_or_else(hook_401)?;
+    let secret = deps.secrets.get(&rec.secret).await.map_err(|e| {
+        tracing::error!(error = %e, "secrets failure");
+        ApiError::internal()
+    })?;
+    if !bool::from(sent.as_bytes().ct_eq(secret.expose_secret().as_bytes())) {
+        return Err(hook_401());
+    }
+    let body: Vec<u8> = match req.into_body() {
+        Body::Text(t) => t.into_bytes(),
+        Body::Binary(b) => b,
+        _ => Vec::new(),
+    };
+    if body.len() > odt_shared::api::MAX_BODY_BYTES {
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the delivery is over 1 MiB"));
+    }
+    let envelope: Envelope = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request("invalid_json", format!("not an event hook delivery: {e}")).with_field("body")
+    })?;
+    let mut events: Vec<(time::OffsetDateTime, Event)> = Vec::with_capacity(envelope.data.events.len());
+    for e in envelope.data.events {
+        let at = time::OffsetDateTime::parse(&e.published, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| ApiError::invalid("data.events.published", "published is not an RFC 3339 time"))?;
+        if !is_safe_id(&e.uuid) {
+            return Err(ApiError::invalid("data.events.uuid", "uuid is not an event id"));
+        }
+        events.push((at, e));
+    }
+    events.sort_by_key(|e| e.0);
+    let ctx = Context::load(deps, tenant).await?;
+    let mut out = Received { received: events.len(), applied: 0, duplicates: 0, ignored: 0 };
+    for (at, e) in &events {
+        let marker = format!("HOOKEVENT#{}", e.uuid);
+        if deps.store.exists(&tenant_pk(tenant), &marker).await.map_err(store_failure)? {
+            out.duplicates += 1;
+            continue;
+        }
+        if apply(deps, tenant, &ctx, e, *at).await? {
+            out.applied += 1;
+        } else {
+            out.ignored += 1;
+        }
+        let expires = deps.clock.now().unix_timestamp() + DEDUP_TTL_SECS;
+        deps.store.put_marker(&tenant_pk(tenant), &marker, expires).await.map_err(store_failure)?;
+    }
+    tracing::info!(
+        tenant,
+        received = out.received,
+        applied = out.applied,
+        duplicates = out.duplicates,
+        "event hook delivery"
+    );
+    Ok(json_response(StatusCode::OK, &out))
+}
+
+/// What applying events needs, read once per delivery.
+struct Context {
+    selected_groups: Vec<String>,
+    enabled: HashMap<Platform, String>,
+}
+
+impl Context {
+    async fn load(deps: &Deps, tenant: &str) -> Result<Context, ApiError> {
+        let fleet = deps.store.get_fleet(tenant).await.map_err(store_failure)?;
+        let enabled = deps
+            .store
+            .list_platforms(tenant)
+            .await
+            .map_err(store_failure)?
+            .into_iter()
+            .filter(|p| p.enabled)
+            .map(|p| (p.platform, p.payload_hash))
+            .collect();
+        Ok(Context { selected_groups: fleet.map(|f| f.okta_group_ids).unwrap_or_default(), enabled })
+    }
+}
+
+fn target<'a>(e: &'a Event, kind: &str) -> Option<&'a str> {
+    e.target.as_ref()?.iter().find(|t| t.kind == kind).map(|t| t.id.as_str()).filter(|id| is_safe_id(id))
+}
+
+/// Applies one event; `false` when it does not concern the fleet or is older than what is known.
+async fn apply(
+    deps: &Deps,
+    tenant: &str,
+    ctx: &Context,
+    e: &Event,
+    at: time::OffsetDateTime,
+) -> Result<bool, ApiError> {
+    let pk = tenant_pk(tenant);
+    let published = at.unix_timestamp_nanos().to_string();
+    match e.event_type.as_str() {
+        t @ ("group.user_membership.add" | "group.user_membership.remove") => {
+            let (Some(user), Some(group)) = (target(e, "User"), target(e, "UserGroup")) else { return Ok(false) };
+            if !ctx.selected_groups.iter().any(|g| g == group) {
+                return Ok(false);
+            }
+            let member = t.ends_with(".add");
+            let key = format!("GMEMBER#{group}#{user}");
+            if !deps.store.put_if_newer(&pk, &key, &published, member.to_string()).await.map_err(store_failure)? {
+                return Ok(false);
+            }
+            redecide(deps, tenant, ctx, user, |r| {
+                r.owner_selected_groups.retain(|g| g != group);
+                if member {
+                    r.owner_selected_groups.push(group.to_string());
+                    r.owner_selected_groups.sort();
+                }
+            })
+            .await?;
+            Ok(true)
+        }
+        t if t.starts_with("user.lifecycle.") => {
+            let Some(user) = target(e, "User") else { return Ok(false) };
+            let status = match t {
+                "user.lifecycle.create"
+                | "user.lifecycle.activate"
+                | "user.lifecycle.reactivate"
+                | "user.lifecycle.unsuspend" => "ACTIVE",
+                "user.lifecycle.suspend" => "SUSPENDED",
+                "user.lifecycle.deactivate" => "DEPROVISIONED",
+                "user.lifecycle.delete.initiated" => "DELETED",
+                _ => return Ok(false),
+            };
+            if !deps
+                .store
+                .put_if_newer(&pk, &format!("OKTAUSER#{user}"), &published, status.to_string())
+                .await
+                .map_err(store_failure)?
+            {
+                return Ok(false);
+            }
+            redecide(deps, tenant, ctx, user, |r| r.owner_status = Some(status.to_string())).await?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Re-decides every device of `user` after `change`, from the facts on each record, conditionally on the
+/// record's version; a conflict (reconciliation wrote meanwhile) re-reads and re-applies (case C12).
+async fn redecide(
+    deps: &Deps,
+    tenant: &str,
+    ctx: &Context,
+    user: &str,
+    change: impl Fn(&mut DeviceRecord),
+) -> Result<(), ApiError> {
+    for found in deps.store.devices_of_user(tenant, user).await.map_err(store_failure)? {
+        for _ in 0..3 {
+            let Some(fresh) = deps.store.get::<DeviceRecord>(&found.pk, &found.sk).await.map_err(store_failure)? else {
+                break;
+            };
+            let mut next = fresh.clone();
+            change(&mut next);
+            let device = UemDevice {
+                id: next.device_id.clone(),
+                name: next.name.clone(),
+                platform: next.platform,
+                os_version: next.os_version.clone(),
+                serial: None,
+                udid: None,
+                enrollment: next.enrollment,
+                owner_email: next.owner_email.clone(),
+                owner_id: None,
+            };
+            let mut facts = ScopeFacts::default();
+            if let (Some(email), Some(uid)) = (&next.owner_email, &next.okta_user_id) {
+                facts.add_user(uid, next.owner_status.as_deref().unwrap_or(""), email, None);
+                if !next.owner_selected_groups.is_empty() {
+                    facts.selected_members.insert(uid.clone());
+                }
+            }
+            if next.in_selected_device_group {
+                facts.selected_devices.insert(next.device_id.clone());
+            }
+            facts.enabled_platforms.extend(ctx.enabled.keys().copied());
+            let d = decide(&device, &facts);
+            next.in_scope = d.in_scope();
+            next.exclusion = d.exclusion;
+            next.desired_payload_hash =
+                if d.in_scope() { next.platform.and_then(|p| ctx.enabled.get(&p).cloned()) } else { None };
+            if next.same_state(&fresh) {
+                break;
+            }
+            next.version = fresh.version + 1;
+            next.updated_at = rfc3339(deps.clock.now());
+            match deps.store.put_device(&next, Some(fresh.version)).await {
+                Ok(()) => break,
+                Err(StoreError::VersionConflict { .. }) => continue,
+                Err(e) => return Err(store_failure(e)),
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! Okta event hooks: verification (C04), the secret in any header case (C05), duplicates and order (C06),
+//! the real sample deliveries byte for byte, lifecycle events, malformed deliveries.
+
+use odt_doubles::hexnode::HexnodeDeviceSeed;
+use odt_tests::TestStack;
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const SECRET: &str = "hook-secret-0123456789abcdef";
+
+async fn hook_ready(t: &TestStack) {
+    let a = t.call("PUT", "/event-hook", Some(&t.admin()), Some(json!({"secret": SECRET}))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["path"], format!("/hooks/okta/{}", t.tenant));
+    assert!(!a.text.contains(SECRET));
+}
+
+async fn post(t: &TestStack, auth: Option<&str>, body: Vec<u8>) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/hooks/okta/{}", t.stack.base_url, t.tenant))
+        .header("content-type", "application/json")
+        .header("user-agent", "Okta Hook Service v1.0.0 - whoo0erni6PIVagJY0h7")
+        .body(body);
+    if let Some(a) = auth {
+        req = req.header("authorization", a);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn event(uuid: &str, event_type: &str, published: &str, user: &str, group: Option<&str>) -> Value {
+    let mut target = vec![json!({"id": user, "type": "User", "alternateId": "u@acme.com", "displayName": "U"})];
+    if let Some(g) = group {
+        target.push(json!({"id": g, "type": "UserGroup", "alternateId": "unknown", "displayName": "Sales"}));
+    }
+    json!({"uuid": uuid, "published": published, "eventType": event_type, "version": "0", "severity": "INFO",
+           "displayMessage": "event", "actor": {"id": "00uADMIN", "type": "User"}, "target": target})
+}
+
+fn envelope(events: Vec<Value>) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "eventType": "com.okta.event_hook", "eventTypeVersion": "1.0", "cloudEventsVersion": "0.1",
+        "source": "https://acme.okta.com/api/v1/eventHooks/whoo0erni6PIVagJY0h7", "eventId": uuid::Uuid::new_v4().to_string(),
+        "eventTime": "2026-11-29T10:00:05.000Z", "contentType": "application/json", "data": {"events": events},
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn c04_verification_answers_the_challenge_as_json() {
+    let t = TestStack::start().await;
+    hook_ready(&t).await;
+    let r = reqwest::Client::new()
+        .get(format!("{}/hooks/okta/{}", t.stack.base_url, t.tenant))
+        .header("x-okta-verification-challenge", "abc123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert_eq!(r.text().await.unwrap(), r#"{"verification":"abc123"}"#);
+    let r = reqwest::Client::new()
+        .get(format!("{}/hooks/okta/nobody-here", t.stack.base_url))
+        .header("x-okta-verification-challenge", "x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}
+
+/// Sends a request with header names spelled exactly as given, over a raw connection.
+async fn raw_post(base: &str, path: &str, auth_header: &str, body: &[u8]) -> u16 {
+    let addr = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{auth_header}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(body).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn c05_secret_in_any_header_case_and_wrong_secret_writes_nothing() {
+    let t = TestStack::start().await;
+    hook_ready(&t).await;
+    let path = format!("/hooks/okta/{}", t.tenant);
+    let e = |u: &str| envelope(vec![event(u, "user.session.start", "2026-11-29T10:00:00.000Z", "00uX", None)]);
+    assert_eq!(raw_post(&t.stack.base_url, &path, &format!("authorization: {SECRET}"), &e("c05a")).await, 200);
+    assert_eq!(raw_post(&t.stack.base_url, &path, &format!("Authorization: {SECRET}"), &e("c05b")).await, 200);
+    let before = t.tenant_items().await;
+    assert_eq!(raw_post(&t.stack.base_url, &path, "Authorization: wrong", &e("c05c")).await, 401);
+    assert_eq!(post(&t, None, e("c05d")).await.0, 401);
+    assert_eq!(post(&t, Some(&format!("{SECRET}x")), e("c05e")).await.0, 401);
+    assert_eq!(t.tenant_items().await, before, "nothing written for refused deliveries");
+}
+
+#[tokio::test]
+async fn the_real_sample_deliveries_are_accepted_as_they_are() {
+    let t = TestStack::start().await;
+    hook_ready(&t).await;
+    for f in [
+        "01_okta-docs_user.session.start_envelope.json",
+        "03_cruglobal_user.lifecycle.delete.initiated_envelope.json",
+        "04_cruglobal_user.lifecycle.create_envelope.json",
+    ] {
+        let bytes = std::fs::read(format!("{}/fixtures/okta-hooks/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let (status, body) = post(&t, Some(SECRET), bytes.clone()).await;
+        assert_eq!(status, 200, "{f}: {body}");
+        assert!(body["received"].as_u64().unwrap() >= 1, "{f}: {body}");
+        let (_, again) = post(&t, Some(SECRET), bytes).await;
+        assert_eq!(again["duplicates"], body["received"], "{f}: the same delivery twice is de-duplicated");
+    }
+}
+
+async fn fleet_with_one_device(t: &TestStack) -> (String, String) {
+    t.ready_fleet().await;
+    let group = t.stack.okta.add_group("00gHOOK000000000001", "Sales");
+    t.stack.okta.add_user("00uHOOKUSER00000001", "u@acme.com", "u@acme.com", "ACTIVE");
+    t.stack.okta.add_member(&group, "00uHOOKUSER00000001");
+    t.stack.hexnode.add_user(1, "U", "u@acme.com");
+    let mut d = HexnodeDeviceSeed::new(77, "U's Mac", "macOS", Some(1));
+    d.os_version = "14.1".into();
+    t.stack.hexnode.add_device(d);
+    t.call("PUT", "/fleet", Some(&t.admin()), Some(json!({"oktaGroupIds": [group], "uemDeviceGroupIds": []}))).await;
+    let s = t.call("POST", "/fleet/sync", Some(&t.admin()), None).await;
+    assert_eq!(s.body["inScope"], 1, "{}", s.text);
+    hook_ready(t).await;
+    (group, "00uHOOKUSER00000001".to_string())
+}
+
+async fn device(t: &TestStack) -> odt_shared::store::DeviceRecord {
+    t.stack.deps.store.list_devices(&t.tenant).await.unwrap().into_iter().find(|d| d.device_id == "77").unwrap()
+}
+
+#[tokio::test]
+async fn c06_duplicates_change_nothing_and_events_apply_in_published_order() {
+    let t = TestStack::start().await;
+    let (g, u) = fleet_with_one_device(&t).await;
+    // One delivery: remove (published 10:00:02) listed before add (published 10:00:01).
+    let batch = envelope(vec![
+        event("c06-remove", "group.user_membership.remove", "2026-11-29T10:00:02.000Z", &u, Some(&g)),
+        event("c06-add", "group.user_membership.add", "2026-11-29T10:00:01.000Z", &u, Some(&g)),
+    ]);
+    let (status, body) = post(&t, Some(SECRET), batch.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["applied"], 2);
+    let d = device(&t).await;
+    assert!(!d.in_scope, "after the batch U is not in G");
+    assert_eq!(d.exclusion, Some(odt_shared::scope::Exclusion::NotInSelectedGroup));
+    let version = d.version;
+    // The same delivery again changes nothing.
+    let (_, again) = post(&t, Some(SECRET), batch).await;
+    assert_eq!((again["duplicates"].clone(), again["applied"].clone()), (json!(2), json!(0)));
+    assert_eq!(device(&t).await.version, version);
+    // A late delivery of an older add does not undo the newer remove.
+    let late =
+        envelope(vec![event("c06-older-add", "group.user_membership.add", "2026-11-29T10:00:00.500Z", &u, Some(&g))]);
+    let (_, late) = post(&t, Some(SECRET), late).await;
+    assert_eq!(late["ignored"], 1);
+    assert!(!device(&t).await.in_scope);
+    // A newer add brings the device back.
+    let newer =
+        envelope(vec![event("c06-newer-add", "group.user_membership.add", "2026-11-29T10:00:03.000Z", &u, Some(&g))]);
+    post(&t, Some(SECRET), newer).await;
+    let d = device(&t).await;
+    assert!(d.in_scope);
+    assert_eq!(d.desired_payload_hash.as_ref().map(|h| h.len()), Some(64));
+}
+
+#[tokio::test]
+async fn lifecycle_events_change_the_owners_devices() {
+    let t = TestStack::start().await;
+    let (_, u) = fleet_with_one_device(&t).await;
+    let off = envelope(vec![event("lc-1", "user.lifecycle.suspend", "2026-11-29T11:00:00.000Z", &u, None)]);
+    assert_eq!(post(&t, Some(SECRET), off).await.0, 200);
+    assert_eq!(device(&t).await.exclusion, Some(odt_shared::scope::Exclusion::OwnerNotActive));
+    let on = envelope(vec![event("lc-2", "user.lifecycle.unsuspend", "2026-11-29T11:05:00.000Z", &u, None)]);
+    post(&t, Some(SECRET), on).await;
+    assert!(device(&t).await.in_scope);
+    // Events for groups outside the fleet are accepted and ignored.
+    let other =
+        envelope(vec![event("lc-3", "group.user_membership.remove", "2026-11-29T11:06:00.000Z", &u, Some("00gOTHER"))]);
+    let (_, body) = post(&t, Some(SECRET), other).await;
+    assert_eq!(body["ignored"], 1);
+    assert!(device(&t).await.in_scope);
+}
+
+#[tokio::test]
+async fn malformed_deliveries_answer_400_and_write_nothing() {
+    let t = TestStack::start().await;
+    hook_ready(&t).await;
+    let before = t.tenant_items().await;
+    for body in [
+        b"{".to_vec(),
+        b"{}".to_vec(),
+        br#"{"data": {"events": [{"uuid": "x"}]}}"#.to_vec(),
+        br#"{"data": {"events": [{"uuid": "a/b", "eventType": "x", "published": "2026-11-29T10:00:00Z"}]}}"#.to_vec(),
+        br#"{"data": {"events": [{"uuid": "ok", "eventType": "x", "published": "yesterday"}]}}"#.to_vec(),
+        vec![0xff, 0xfe],
+    ] {
+        let (status, v) = post(&t, Some(SECRET), body).await;
+        assert_eq!(status, 400, "{v}");
+        assert!(v["error"]["code"].is_string());
+    }
+    assert_eq!(t.tenant_items().await, before);
+}
