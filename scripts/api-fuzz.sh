@@ -29,9 +29,11 @@ curl -sf -X PUT "$base/device-trust" -H "Authorization: Bearer $token" -H 'conte
   -d "{\"oktaOrgId\":\"$org_id\"}" > /dev/null
 curl -sf -X PUT "$base/uem" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
   -d "{\"portalUrl\":\"https://$(j "$info" hexnodePortal)\",\"apiKey\":\"$(j "$info" hexnodeApiKey)\"}" > /dev/null
+curl -sf -X PUT "$base/event-hook" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+  -d "{\"secret\":\"fuzz-hook-secret-$$-$RANDOM$RANDOM\"}" > /dev/null
 config=$(mktemp)
 trap 'odt down >/dev/null 2>&1 || true; rm -f "$config"' EXIT
-printf '[parameters]\n"path.orgId" = "%s"\n' "$org_id" > "$config"
+printf '[parameters]\n"path.orgId" = "%s"\n"path.tenant" = "fuzz-tenant"\n' "$org_id" > "$config"
 .local/venv/bin/schemathesis --config-file "$config" run openapi.json \
   --url "$base" \
   --header "Authorization: Bearer $token" \

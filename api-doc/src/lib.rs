@@ -24,6 +24,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut bearer = Http::new(HttpAuthScheme::Bearer);
     bearer.bearer_format = Some("JWT".into());
     components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+    components.add_security_scheme(
+        "hookSecret",
+        SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+            utoipa::openapi::security::ApiKeyValue::with_description(
+                "Authorization",
+                "The tenant's event hook secret, as set with PUT /event-hook and in Okta's hook settings",
+            ),
+        )),
+    );
     doc
 }
 

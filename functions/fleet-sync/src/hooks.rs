@@ -184,37 +184,91 @@ struct EnvelopeData {
     events: Vec<Event>,
 }
 
-/// What a delivery did.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Received {
-    received: usize,
-    applied: usize,
-    duplicates: usize,
-    ignored: usize,
-}
-
 fn hook_401() -> ApiError {
     ApiError::unauthorized("the Authorization header does not carry this tenant's hook secret")
 }
 
-/// Serves `GET|POST /hooks/okta/{tenant}` (no JWT: Okta authenticates with the hook secret).
-pub async fn deliver(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Result<Response<Body>, ApiError> {
+/// The tenant's hook record, 404 for an unknown or malformed tenant.
+async fn hook_of(deps: &Deps, tenant: &str) -> Result<HookRecord, ApiError> {
     if !is_safe_id(tenant) {
         return Err(ApiError::not_found("event hook"));
     }
     let rec: Option<HookRecord> = deps.store.get(&tenant_pk(tenant), HOOK_SK).await.map_err(store_failure)?;
-    let Some(rec) = rec else { return Err(ApiError::not_found("event hook")) };
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    if req.method() == http::Method::GET {
-        let challenge = header("x-okta-verification-challenge").ok_or_else(|| {
+    rec.ok_or_else(|| ApiError::not_found("event hook"))
+}
+
+/// Serves `GET|POST /hooks/okta/{tenant}` (no JWT: Okta authenticates with the hook secret).
+pub async fn deliver(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Result<Response<Body>, ApiError> {
+    match *req.method() {
+        http::Method::GET => verify(deps, &req, tenant).await,
+        http::Method::POST => receive(deps, req, tenant).await,
+        _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "GET or POST only")),
+    }
+}
+
+/// Okta's one-time verification: echo the challenge (case C04).
+#[utoipa::path(get, path = "/hooks/okta/{tenant}", tag = "event-hook", operation_id = "verifyOktaHook",
+    description = "Called by Okta once when the hook is verified; no token. Answers the challenge as JSON.",
+    params(("tenant" = String, Path, description = "The tenant id"),
+        ("x-okta-verification-challenge" = String, Header, description = "Okta's challenge")),
+    responses((status = 200, description = "The challenge echoed", body = HookVerification),
+        (status = 400, description = "No challenge header", body = ErrorBody),
+        (status = 404, description = "No hook for this tenant", body = ErrorBody)))]
+pub async fn verify(deps: &Deps, req: &lambda_http::Request, tenant: &str) -> Result<Response<Body>, ApiError> {
+    hook_of(deps, tenant).await?;
+    let challenge = req
+        .headers()
+        .get("x-okta-verification-challenge")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 1024)
+        .ok_or_else(|| {
             ApiError::invalid("x-okta-verification-challenge", "the verification challenge header is missing")
         })?;
-        return Ok(json_response(StatusCode::OK, &serde_json::json!({ "verification": challenge })));
-    }
-    if req.method() != http::Method::POST {
-        return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "GET or POST only"));
-    }
+    Ok(json_response(StatusCode::OK, &HookVerification { verification: challenge.to_string() }))
+}
+
+/// The answer to Okta's verification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HookVerification {
+    pub verification: String,
+}
+
+/// A delivery of events (`com.okta.event_hook`), as the API documents it: `data.events[]` are System Log events.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HookDelivery {
+    pub data: HookDeliveryData,
+}
+
+/// The events of a delivery.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HookDeliveryData {
+    /// System Log events: `uuid`, `published` (RFC 3339), `eventType`, `target[]` (`id`, `type`), ….
+    pub events: Vec<serde_json::Value>,
+}
+
+/// What a delivery did.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Received {
+    pub received: usize,
+    pub applied: usize,
+    pub duplicates: usize,
+    pub ignored: usize,
+}
+
+/// A delivery: checked, de-duplicated, ordered and applied.
+#[utoipa::path(post, path = "/hooks/okta/{tenant}", tag = "event-hook", operation_id = "receiveOktaHook",
+    description = "Called by Okta with the hook secret in Authorization; no token.",
+    params(("tenant" = String, Path, description = "The tenant id")),
+    request_body = HookDelivery, security(("hookSecret" = [])),
+    responses((status = 200, description = "Accepted", body = Received),
+        (status = 400, description = "Not a delivery", body = ErrorBody),
+        (status = 401, description = "Wrong or missing hook secret", body = ErrorBody),
+        (status = 404, description = "No hook for this tenant", body = ErrorBody),
+        (status = 413, description = "Over 1 MiB", body = ErrorBody)))]
+pub async fn receive(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Result<Response<Body>, ApiError> {
+    let rec = hook_of(deps, tenant).await?;
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let sent = header("authorization").ok_or_else(hook_401)?;
     let secret = deps.secrets.get(&rec.secret).await.map_err(|e| {
         tracing::error!(error = %e, "secrets failure");
