@@ -434,7 +434,8 @@ async fn list_members(
     page(&s.domain, &path, items, &q, s.max_page)
 }
 
-/// `GET /api/v1/users`: every user but DEPROVISIONED ones, as Okta lists them without a filter.
+/// `GET /api/v1/users`: every user but DEPROVISIONED ones, as Okta lists them without a filter; or those with
+/// one status (`search=status eq "DEPROVISIONED"`).
 async fn list_users(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -445,7 +446,23 @@ async fn list_users(
     if let Err(r) = gate(&mut s, &headers, "okta.users.read") {
         return *r;
     }
-    let items: Vec<Value> = s.users.values().filter(|u| u["status"] != "DEPROVISIONED").cloned().collect();
+    // Okta's `search=status eq "X"` selects by status; without a filter DEPROVISIONED users are left out.
+    let status = match q.get("search") {
+        Some(sq) => match sq.strip_prefix("status eq \"").and_then(|r| r.strip_suffix('"')) {
+            Some(st) => Some(st.to_string()),
+            None => return okta_error(StatusCode::BAD_REQUEST, "E0000031", "Invalid search."),
+        },
+        None => None,
+    };
+    let items: Vec<Value> = s
+        .users
+        .values()
+        .filter(|u| match &status {
+            Some(st) => u["status"] == st.as_str(),
+            None => u["status"] != "DEPROVISIONED",
+        })
+        .cloned()
+        .collect();
     page(&s.domain, "/api/v1/users", items, &q, s.max_page)
 }
 

@@ -46,7 +46,8 @@ enum Cmd {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    here.canonicalize().unwrap_or(here)
 }
 
 fn run_dir(name: &str) -> PathBuf {
@@ -84,6 +85,12 @@ fn main() -> anyhow::Result<()> {
             runtime()?.block_on(serve(name))
         }
         Cmd::Token { tenant, role, ttl } => {
+            if running_front(name).is_none() {
+                bail!("no stack named {name} is running; start it with: cargo run -q -p odt-local -- --name {name} up");
+            }
+            if odt_shared::auth::TenantId::parse(&tenant).is_none() {
+                bail!("--tenant takes 1 to 128 letters, digits, '-' and '_'");
+            }
             let auth = LocalAuthorizer::persistent(&run_dir(name))?;
             println!("{}", auth.token(&tenant, &role, ttl));
             Ok(())
@@ -106,10 +113,25 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
+/// The pid of a running front of stack `name`, if any.
+fn running_front(name: &str) -> Option<String> {
+    let pid = std::fs::read_to_string(run_dir(name).join("front.pid")).ok()?;
+    let alive = Command::new("kill").args(["-0", pid.trim()]).status().map(|s| s.success()).unwrap_or(false);
+    alive.then(|| pid.trim().to_string())
+}
+
 fn up(name: &str) -> anyhow::Result<()> {
-    services("start", name)?;
     let dir = run_dir(name);
     let ready = dir.join("front.json");
+    if running_front(name).is_some() {
+        if let Ok(text) = std::fs::read_to_string(&ready) {
+            let info: serde_json::Value = serde_json::from_str(&text)?;
+            println!("{}", info["baseUrl"].as_str().unwrap_or_default());
+            eprintln!("already running (stop it with: cargo run -q -p odt-local -- --name {name} down)");
+            return Ok(());
+        }
+    }
+    services("start", name)?;
     let _ = std::fs::remove_file(&ready);
     if let Ok(pid) = std::fs::read_to_string(dir.join("front.pid")) {
         let _ = Command::new("kill").arg(pid.trim()).status();

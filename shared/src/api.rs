@@ -122,14 +122,19 @@ pub fn parse_json<T: DeserializeOwned>(content_type: Option<&str>, body: &[u8]) 
             .with_field("body")
     })?;
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let msg = inner.to_string();
         let field = field_of(&path, &msg);
         let code = if inner.is_syntax() || inner.is_eof() { "invalid_json" } else { "invalid_field" };
         ApiError::bad_request(code, msg).with_field(field)
-    })
+    })?;
+    // One JSON document and nothing after it (a second document or trailing text is refused, not ignored).
+    de.end().map_err(|e| {
+        ApiError::bad_request("invalid_json", format!("unexpected data after the JSON body: {e}")).with_field("body")
+    })?;
+    Ok(value)
 }
 
 /// The dotted field an error concerns: serde names unknown and missing fields in the message, not the path.
@@ -215,6 +220,9 @@ mod tests {
         assert_eq!(err(r#"{"domain":"a","inner":{"n":"x"}}"#).field.as_deref(), Some("inner.n"));
         assert_eq!(err(r#"{"domain":"a","inner":{"n":1,"m":2}}"#).field.as_deref(), Some("inner.m"));
         assert_eq!(err(r#"{"domain":"#).code, "invalid_json");
+        assert_eq!(err(r#"{"domain":"a"}{"domain":"b"}"#).code, "invalid_json", "a second document is refused");
+        assert_eq!(err(r#"{"domain":"a"} xyz"#).field.as_deref(), Some("body"));
+        assert!(parse_json::<In>(Some("application/json"), b"{\"domain\":\"a\"}  \n").is_ok(), "whitespace is fine");
         let e = parse_json::<In>(Some("text/plain"), b"{}").unwrap_err();
         assert_eq!(e.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         let e = parse_json::<In>(Some("application/json"), b"{\"domain\":\"\xff\"}").unwrap_err();

@@ -129,6 +129,13 @@ pub async fn gather(deps: &Deps, tenant: &str, src: &Sources, sel: &Selection) -
     let mut facts = ScopeFacts::default();
     let users: Vec<User> = src.okta.list_all("api/v1/users?limit=200").await.map_err(okta_error)?;
     add_users(&mut facts, &users);
+    // Okta's unfiltered list leaves deprovisioned users out; they are still users of the org (owner not active).
+    let deprovisioned: Vec<User> = src
+        .okta
+        .list_all("api/v1/users?limit=200&search=status%20eq%20%22DEPROVISIONED%22")
+        .await
+        .map_err(okta_error)?;
+    add_users(&mut facts, &deprovisioned);
     let mut member_groups: HashMap<String, Vec<String>> = HashMap::new();
     for g in &sel.okta_group_ids {
         let members = src.okta.list_group_members(g).await.map_err(okta_error)?;

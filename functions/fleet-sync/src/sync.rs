@@ -208,3 +208,40 @@ pub async fn reconcile(deps: &Deps, tenant: &str, budget: Budget) -> Result<Sync
     );
     Ok(summary)
 }
+
+/// What a scheduled run did, per tenant.
+#[derive(Debug, Default, Serialize)]
+pub struct ScheduledRun {
+    pub tenants: usize,
+    pub complete: usize,
+    /// Tenants left with a checkpoint (resumed by the next run).
+    pub checkpointed: usize,
+    /// Tenants whose run failed (their error is logged; the others go on).
+    pub failed: usize,
+}
+
+/// The scheduled reconciliation: every tenant whose device trust is active, one after another, sharing the
+/// invocation's deadline; a failing tenant is logged and skipped so it never blocks the others.
+pub async fn reconcile_all(deps: &Deps, deadline: Option<Instant>) -> Result<ScheduledRun, ApiError> {
+    let mut run = ScheduledRun::default();
+    let tenants = deps.store.list_device_trusts().await.map_err(store_failure)?;
+    for dt in tenants.into_iter().filter(|d| d.state == odt_shared::store::DeviceTrustState::Active) {
+        run.tenants += 1;
+        let tenant = dt.pk.trim_start_matches("T#").to_string();
+        match reconcile(deps, &tenant, Budget { deadline, max_devices: None }).await {
+            Ok(s) if s.complete => run.complete += 1,
+            Ok(_) => run.checkpointed += 1,
+            Err(e) => {
+                // Not set up yet (no UEM, no fleet) is normal for a new tenant; anything else is worth a look.
+                tracing::warn!(tenant = %tenant, error = %e, "scheduled reconciliation skipped a tenant");
+                run.failed += 1;
+            }
+        }
+        if deadline
+            .is_some_and(|d| d.saturating_duration_since(Instant::now()).as_millis() < DEADLINE_MARGIN_MS as u128)
+        {
+            break;
+        }
+    }
+    Ok(run)
+}

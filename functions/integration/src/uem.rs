@@ -133,13 +133,17 @@ pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
     }
     let key = match (&input.api_key, &existing) {
         (Some(k), _) => k.clone(),
-        (None, Some(e)) => deps.secrets.get(&e.secret).await.map_err(secrets_failure)?,
+        // The stored key only ever goes to the portal it was entered for.
+        (None, Some(e)) if e.portal == portal.as_str() => deps.secrets.get(&e.secret).await.map_err(secrets_failure)?,
+        (None, Some(_)) => {
+            return Err(ApiError::invalid("apiKey", "apiKey is required when the portal changes"));
+        }
         (None, None) => return Err(ApiError::invalid("apiKey", "apiKey is required the first time")),
     };
     deps.hexnode(portal.clone(), key.clone()).verify().await.map_err(verify_error)?;
     let now = rfc3339(deps.clock.now());
     let (secret, secret_updated_at) = match (&input.api_key, &existing) {
-        (None, Some(e)) => (e.secret.clone(), e.secret_updated_at.clone()),
+        (None, Some(e)) if e.portal == portal.as_str() => (e.secret.clone(), e.secret_updated_at.clone()),
         _ => {
             let name = deps.secrets.name(tenant, &["uem", "api-key"]);
             (deps.secrets.put(&name, &key).await.map_err(secrets_failure)?, now.clone())

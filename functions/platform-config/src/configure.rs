@@ -119,6 +119,26 @@ fn plan_desktop(
         }
         ChallengeInput::Dynamic { challenge_url, username, password } => {
             let url = https_url("challenge.challengeUrl", &challenge_url, None)?;
+            // The UEM calls it with the password: a public host name on the standard port, never an address.
+            let parsed = url::Url::parse(&url).map_err(|_| ApiError::invalid("challenge.challengeUrl", "not a URL"))?;
+            odt_shared::outbound::parse_host(&format!("https://{}", parsed.host_str().unwrap_or_default()))
+                .map_err(|e| ApiError::invalid("challenge.challengeUrl", format!("the challenge URL host {e}")))?;
+            if parsed.port().is_some() {
+                return Err(ApiError::invalid(
+                    "challenge.challengeUrl",
+                    "the challenge URL must use the standard https port",
+                ));
+            }
+            let previous_url = match existing.map(|e| &e.settings) {
+                Some(PlatformSettings::Desktop { challenge_url: Some(u), .. }) => Some(u.as_str()),
+                _ => None,
+            };
+            if password.is_none() && previous_url.is_some_and(|u| u != url) {
+                return Err(ApiError::invalid(
+                    "challenge.password",
+                    "challenge.password is required when the challenge URL changes",
+                ));
+            }
             let user = text("challenge.username", &username, 256)?;
             if let Some(pw) = password {
                 secret_text("challenge.password", &pw, 512)?;
@@ -406,8 +426,10 @@ pub async fn preview(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Respo
     ))
 }
 
-/// The request body of `PUT /platforms/{platform}`, by platform (for the OpenAPI document).
-#[derive(utoipa::ToSchema)]
+/// The request body of `PUT /platforms/{platform}`, by platform (for the OpenAPI document): the flat object
+/// of one or the other.
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(untagged)]
 #[allow(dead_code)]
 pub enum SettingsInput {
     Mobile(MobileSettingsInput),

@@ -31,6 +31,19 @@ pub struct DeviceTrustRecord {
     pub removal_requested_at: Option<String>,
     pub updated_at: String,
     pub version: u64,
+    /// `DEVICETRUST`: the `gsi1` key under which the scheduled reconciliation finds every tenant.
+    #[serde(default = "device_trust_index")]
+    pub gsi1pk: String,
+    /// The tenant id.
+    #[serde(default)]
+    pub gsi1sk: String,
+}
+
+/// The `gsi1` partition that lists every tenant's device trust record.
+pub const DEVICE_TRUST_INDEX: &str = "DEVICETRUST";
+
+fn device_trust_index() -> String {
+    DEVICE_TRUST_INDEX.to_string()
 }
 
 impl DeviceTrustRecord {
@@ -45,11 +58,39 @@ impl DeviceTrustRecord {
             removal_requested_at: None,
             updated_at: now,
             version: 1,
+            gsi1pk: DEVICE_TRUST_INDEX.to_string(),
+            gsi1sk: tenant.to_string(),
         }
     }
 }
 
 impl Store {
+    /// Every tenant's device trust record (through `gsi1`, every page): what the schedule reconciles.
+    pub async fn list_device_trusts(&self) -> Result<Vec<DeviceTrustRecord>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("gsi1")
+                .key_condition_expression("gsi1pk = :k")
+                .expression_attribute_values(":k", AttributeValue::S(DEVICE_TRUST_INDEX.to_string()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(super::aws_err("Query"))?;
+            for item in page.items.unwrap_or_default() {
+                out.push(serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string()))?);
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     /// The tenant's device trust record, if any.
     pub async fn get_device_trust(&self, tenant: &str) -> Result<Option<DeviceTrustRecord>, StoreError> {
         self.get(&tenant_pk(tenant), DEVICE_TRUST_SK).await

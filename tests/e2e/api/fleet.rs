@@ -56,6 +56,13 @@ async fn uem_connection_verifies_the_key_before_storing_it() {
     assert!(!odt_tests::captured_logs().contains(&t.stack.hexnode_api_key));
     let a = t.call("PUT", "/uem", Some(&t.technician()), Some(json!({"portalUrl": portal}))).await;
     assert_eq!(a.status, 403);
+    // The stored key never goes to another portal: a new portal needs its key.
+    let before = t.stack.hexnode.lock().requests.len();
+    let a = t.call("PUT", "/uem", Some(&admin), Some(json!({"portalUrl": "https://other.hexnodemdm.com"}))).await;
+    assert_eq!((a.status, a.body["error"]["field"].clone()), (400, json!("apiKey")), "{}", a.text);
+    let a = t.call("PUT", "/uem", Some(&admin), Some(json!({"portalUrl": portal, "version": 1}))).await;
+    assert_eq!(a.status, 200, "same portal, stored key: {}", a.text);
+    assert_eq!(t.stack.hexnode.lock().requests.len(), before + 1, "one verification call, to the same portal");
 }
 
 #[tokio::test]
@@ -253,4 +260,62 @@ async fn a_run_out_of_budget_leaves_a_checkpoint_and_the_next_resumes() {
     assert_eq!(runs[2].in_scope, 10, "the last run counts the whole fleet");
     let full = reconcile(&t.stack.deps, &t.tenant, Budget::default()).await.unwrap();
     assert_eq!((full.written, full.resumed_after, full.complete), (0, None, true), "the checkpoint was cleared");
+}
+
+#[tokio::test]
+async fn the_schedule_reconciles_every_tenant_and_one_failing_tenant_blocks_none() {
+    let t = TestStack::start().await;
+    t.ready_fleet().await;
+    let group = t.stack.okta.add_group("00gSCHED00000000001", "Scheduled");
+    let uid = okta_user(&t, 1, "s@acme.com", "ACTIVE");
+    t.stack.okta.add_member(&group, &uid);
+    hex_user(&t, 1, "s@acme.com");
+    hex_device(&t, 5000, "iOS", "17.1", Some(1));
+    t.call("PUT", "/fleet", Some(&t.admin()), Some(json!({"oktaGroupIds": [group], "uemDeviceGroupIds": []}))).await;
+    // A second tenant with device trust but no UEM connected yet.
+    let other = t.stack.token("second-tenant", "admin");
+    let (id, secret) = t.oin_client(&odt_tests::ALL_SCOPES);
+    let org = t.call("POST", "/okta-orgs", Some(&other), Some(odt_tests::connect_body(&t.domain, &id, &secret))).await;
+    assert_eq!(org.status, 201, "{}", org.text);
+    t.call("PUT", "/device-trust", Some(&other), Some(json!({"oktaOrgId": org.body["id"]}))).await;
+    let run = fleet_sync::sync::reconcile_all(&t.stack.deps, None).await.unwrap();
+    assert_eq!((run.tenants, run.complete, run.failed), (2, 1, 1), "{run:?}");
+    let records = t.stack.deps.store.list_devices(&t.tenant).await.unwrap();
+    assert_eq!(records.len(), 1);
+    assert!(records[0].in_scope);
+}
+
+#[tokio::test]
+async fn owners_in_the_org_are_known_whatever_the_selection_including_deprovisioned_ones() {
+    let t = TestStack::start().await;
+    t.ready_fleet().await;
+    let group = t.stack.okta.add_group("00gSEL0000000000001", "Selected");
+    for (n, status) in [(1u32, "ACTIVE"), (2, "DEPROVISIONED"), (3, "SUSPENDED")] {
+        let email = format!("o{n}@acme.com");
+        okta_user(&t, n, &email, status);
+        hex_user(&t, n as u64, &email);
+        hex_device(&t, 6000 + n as u64, "iOS", "17.1", Some(n as u64));
+    }
+    hex_user(&t, 9, "stranger@else.com");
+    hex_device(&t, 6009, "iOS", "17.1", Some(9));
+    let none = t
+        .call("POST", "/fleet/preview", Some(&t.admin()), Some(json!({"oktaGroupIds": [], "uemDeviceGroupIds": []})))
+        .await;
+    let with = t
+        .call(
+            "POST",
+            "/fleet/preview",
+            Some(&t.admin()),
+            Some(json!({"oktaGroupIds": [group], "uemDeviceGroupIds": []})),
+        )
+        .await;
+    assert_eq!(none.body["excluded"]["owner_not_in_okta_org"], 1, "{}", none.text);
+    assert_eq!(with.body["excluded"]["owner_not_in_okta_org"], 1, "{}", with.text);
+    // With the deprovisioned owner's devices selected by device group, the reason is the owner's state.
+    t.stack.hexnode.add_group(8, "Phones");
+    t.stack.hexnode.add_to_group(8, 6002);
+    let by_device = t
+        .call("POST", "/fleet/preview", Some(&t.admin()), Some(json!({"oktaGroupIds": [], "uemDeviceGroupIds": ["8"]})))
+        .await;
+    assert_eq!(by_device.body["excluded"]["owner_not_active"], 1, "{}", by_device.text);
 }

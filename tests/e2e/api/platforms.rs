@@ -192,6 +192,31 @@ async fn every_validation_rule_names_its_field_and_stores_nothing() {
             "https",
         ),
         ("macos", with(&|b| b["challenge"] = json!({"type": "sometimes"})), "challenge.type", ""),
+        (
+            "macos",
+            with(
+                &|b| b["challenge"] = json!({"type": "dynamic", "challengeUrl": "https://169.254.169.254/latest", "username": "u", "password": "p"}),
+            ),
+            "challenge.challengeUrl",
+            "IP",
+        ),
+        (
+            "macos",
+            with(&|b| {
+                b["challenge"] =
+                    json!({"type": "dynamic", "challengeUrl": "https://localhost/c", "username": "u", "password": "p"})
+            }),
+            "challenge.challengeUrl",
+            "",
+        ),
+        (
+            "macos",
+            with(
+                &|b| b["challenge"] = json!({"type": "dynamic", "challengeUrl": "https://scep.acme.com:9999/c", "username": "u", "password": "p"}),
+            ),
+            "challenge.challengeUrl",
+            "port",
+        ),
         ("windows", json!({"secretKey": "x"}), "secretKey", ""),
         ("ios", json!({"secretKey": "has space"}), "secretKey", ""),
         ("ios", json!({"secretKey": "k", "enrollmentLink": "http://acme.example/enroll"}), "enrollmentLink", "https"),
