@@ -23,6 +23,8 @@ pub struct Outcome {
     pub second_sync_written: u64,
     /// Out-of-scope devices by reason after the first reconciliation.
     pub excluded: serde_json::Map<String, Value>,
+    /// Whether the hook's membership remove took a device out and the newer add brought it back.
+    pub hook_round_trip: bool,
     pub granted_scopes: Vec<String>,
     pub groups: usize,
     pub okta_group_pages: usize,
@@ -303,5 +305,111 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
     if outcome.second_sync_written != 0 {
         bail!("step 10 (reconcile again) failed: {} records written with nothing changed", outcome.second_sync_written);
     }
+
+    writeln!(out, "[11] Okta event hooks: set the secret, verify, deliver the real samples and a membership change")?;
+    let hook_secret = format!("hook-{}", uuid::Uuid::new_v4().simple());
+    let hook = step!(out, 11, "set the hook secret", {
+        admin.expect(reqwest::Method::PUT, "/event-hook", Some(json!({"secret": hook_secret})), 200).await
+    });
+    let hook_url = format!("{}{}", stack.base_url, hook["path"].as_str().unwrap_or_default());
+    let http = reqwest::Client::new();
+    let verification: Value = step!(out, 11, "verification", {
+        let r = http.get(&hook_url).header("x-okta-verification-challenge", "demo-challenge").send().await?;
+        anyhow::Ok(r.json().await?)
+    });
+    writeln!(out, "    GET {} → {verification}", hook["path"].as_str().unwrap_or_default())?;
+    let deliver = |body: Vec<u8>| {
+        let (http, url, secret) = (http.clone(), hook_url.clone(), hook_secret.clone());
+        async move {
+            let r = http
+                .post(url)
+                .header("authorization", secret)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await?;
+            let status = r.status().as_u16();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            if status != 200 {
+                bail!("delivery answered {status}: {v}");
+            }
+            anyhow::Ok(v)
+        }
+    };
+    for (name, bytes) in SAMPLES {
+        let v = step!(out, 11, format!("deliver {name}"), deliver(bytes.to_vec()).await);
+        let again = step!(out, 11, format!("deliver {name} again"), deliver(bytes.to_vec()).await);
+        writeln!(
+            out,
+            "    {name}: {} event(s) received; sent again: {} duplicate(s), nothing changed",
+            v["received"], again["duplicates"]
+        )?;
+    }
+    let device_of = |id: &str| {
+        let (store, tenant, id) = (stack.deps.store.clone(), DEMO_TENANT.to_string(), id.to_string());
+        async move {
+            let all = store.list_devices(&tenant).await?;
+            anyhow::Ok(all.into_iter().find(|d| d.device_id == id))
+        }
+    };
+    let (user, group, device) = ("00uUSER0000000000020", "00gSALES000000000001", "10117");
+    let envelope = |events: Vec<Value>| {
+        serde_json::to_vec(&json!({"eventType": "com.okta.event_hook", "eventTypeVersion": "1.0", "cloudEventsVersion": "0.1",
+            "source": format!("https://{}/api/v1/eventHooks/whoDEMO", org.domain), "eventId": uuid::Uuid::new_v4().to_string(),
+            "eventTime": "2026-11-29T10:00:05.000Z", "contentType": "application/json", "data": {"events": events}}))
+        .unwrap_or_default()
+    };
+    let membership = |uuid: &str, kind: &str, published: &str| {
+        json!({"uuid": uuid, "published": published, "eventType": format!("group.user_membership.{kind}"), "version": "0",
+               "severity": "INFO", "displayMessage": format!("{kind} user to group membership"),
+               "actor": {"id": "00uADMIN", "type": "User"},
+               "target": [{"id": user, "type": "User", "alternateId": "user20@acme-demo.example", "displayName": "Demo User 20"},
+                          {"id": group, "type": "UserGroup", "alternateId": "unknown", "displayName": "Sales"}]})
+    };
+    let before = step!(out, 11, "read the device", device_of(device).await);
+    let batch = envelope(vec![
+        membership(&uuid::Uuid::new_v4().to_string(), "remove", "2026-11-29T10:00:02.000Z"),
+        membership(&uuid::Uuid::new_v4().to_string(), "add", "2026-11-29T10:00:01.000Z"),
+    ]);
+    step!(out, 11, "deliver remove + older add", deliver(batch).await);
+    let after = step!(out, 11, "read the device", device_of(device).await);
+    let scope_of = |d: &Option<odt_shared::store::DeviceRecord>| match d {
+        Some(d) if d.in_scope => "in scope".to_string(),
+        Some(d) => format!(
+            "out of scope ({})",
+            d.exclusion
+                .and_then(|e| serde_json::to_value(e).ok())
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        ),
+        None => "unknown".to_string(),
+    };
+    writeln!(out, "    one delivery: remove user 20 from Sales (10:00:02) listed with an older add (10:00:01)")?;
+    writeln!(out, "    device {device} (user 20's Android): {} → {}", scope_of(&before), scope_of(&after))?;
+    if after.as_ref().is_none_or(|d| d.in_scope) {
+        bail!("step 11 failed: the newer remove did not take the device out of scope");
+    }
+    step!(out, 11, "deliver a newer add", {
+        deliver(envelope(vec![membership(&uuid::Uuid::new_v4().to_string(), "add", "2026-11-29T10:00:03.000Z")])).await
+    });
+    let back = step!(out, 11, "read the device", device_of(device).await);
+    writeln!(out, "    a newer add (10:00:03) → {}", scope_of(&back))?;
+    outcome.hook_round_trip = after.is_some_and(|d| !d.in_scope) && back.is_some_and(|d| d.in_scope);
     Ok(outcome)
 }
+
+/// Okta's own sample deliveries (`../shared/okta/hook-samples/`, copied into the test fixtures), sent byte for byte.
+const SAMPLES: [(&str, &[u8]); 3] = [
+    (
+        "user.session.start (Okta docs)",
+        include_bytes!("../../tests/fixtures/okta-hooks/01_okta-docs_user.session.start_envelope.json"),
+    ),
+    (
+        "user.lifecycle.delete.initiated (captured)",
+        include_bytes!("../../tests/fixtures/okta-hooks/03_cruglobal_user.lifecycle.delete.initiated_envelope.json"),
+    ),
+    (
+        "user.lifecycle.create (captured)",
+        include_bytes!("../../tests/fixtures/okta-hooks/04_cruglobal_user.lifecycle.create_envelope.json"),
+    ),
+];

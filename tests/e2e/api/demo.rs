@@ -30,6 +30,7 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
     assert!(outcome.in_scope > 0, "{text}");
     assert_eq!(outcome.first_sync_written, 366, "every device recorded once");
     assert_eq!(outcome.second_sync_written, 0);
+    assert!(outcome.hook_round_trip, "{text}");
     for reason in [
         "no_owner",
         "owner_not_in_okta_org",
