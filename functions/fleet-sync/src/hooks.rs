@@ -10,6 +10,8 @@
 //! - Membership and user-state changes are kept per (group, user) and per user with the event's `published`
 //!   time, and an older event never overwrites a newer one, so unordered deliveries converge (case C06).
 //! - The owner's devices are then re-decided from the facts kept on their records.
+//! - `device.user.*` and `device.lifecycle.*` events keep the latest state of Okta's device record
+//!   (`OKTADEVICE#<id>`) as evidence for status; they do not change scope.
 
 use crate::store_failure;
 use http::StatusCode;
@@ -403,6 +405,17 @@ async fn apply(
             }
             redecide(deps, tenant, ctx, user, |r| r.owner_status = Some(status.to_string())).await?;
             Ok(true)
+        }
+        t if t.starts_with("device.user.") || t.starts_with("device.lifecycle.") => {
+            // Okta's own device record changed (its user link, or the device itself). Scope does not depend on
+            // it; the latest state is kept per Okta device as evidence for the status report.
+            let Some(device) = target(e, "Device") else { return Ok(false) };
+            let value = format!("{t} {}", target(e, "User").unwrap_or("-"));
+            Ok(deps
+                .store
+                .put_if_newer(&pk, &format!("OKTADEVICE#{device}"), &published, value)
+                .await
+                .map_err(store_failure)?)
         }
         _ => Ok(false),
     }

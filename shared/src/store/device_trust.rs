@@ -67,28 +67,7 @@ impl DeviceTrustRecord {
 impl Store {
     /// Every tenant's device trust record (through `gsi1`, every page): what the schedule reconciles.
     pub async fn list_device_trusts(&self) -> Result<Vec<DeviceTrustRecord>, StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi1")
-                .key_condition_expression("gsi1pk = :k")
-                .expression_attribute_values(":k", AttributeValue::S(DEVICE_TRUST_INDEX.to_string()))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(super::aws_err("Query"))?;
-            for item in page.items.unwrap_or_default() {
-                out.push(serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string()))?);
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(out),
-            }
-        }
+        self.query_index(DEVICE_TRUST_INDEX).await
     }
 
     /// The tenant's device trust record, if any.

@@ -2,7 +2,7 @@
 //! that hold each device's desired state (`DEVICE#<uem device id>`), written by fleet-sync, read by
 //! deploy-trigger and status-export.
 
-use super::{aws_err, tenant_pk, to_item, Store, StoreError};
+use super::{aws_err, tenant_pk, Store, StoreError};
 use crate::platform::Platform;
 use crate::scope::Exclusion;
 use crate::uem::Enrollment;
@@ -124,21 +124,7 @@ impl Store {
     /// Writes the fleet selection if the stored one is at `expected` (`None`: none stored). Errors:
     /// [`StoreError::VersionConflict`].
     pub async fn put_fleet(&self, rec: &FleetRecord, expected: Option<u64>) -> Result<(), StoreError> {
-        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(to_item(rec)?));
-        req = match expected {
-            None => req.condition_expression("attribute_not_exists(pk)"),
-            Some(v) => req
-                .condition_expression("version = :v")
-                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
-        };
-        match req.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                let current = self.get_fleet(rec.pk.trim_start_matches("T#")).await?.map(|r| r.version);
-                Err(StoreError::VersionConflict { current })
-            }
-            Err(e) => Err(aws_err("PutItem")(e)),
-        }
+        self.put_versioned(rec, expected).await
     }
 
     /// Every device record of a tenant (all pages).
@@ -150,47 +136,12 @@ impl Store {
     /// reconciliation that both start from one version cannot both win (case C12). Errors:
     /// [`StoreError::VersionConflict`].
     pub async fn put_device(&self, rec: &DeviceRecord, expected: Option<u64>) -> Result<(), StoreError> {
-        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(to_item(rec)?));
-        req = match expected {
-            None => req.condition_expression("attribute_not_exists(pk)"),
-            Some(v) => req
-                .condition_expression("version = :v")
-                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
-        };
-        match req.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                let current: Option<DeviceRecord> = self.get(&rec.pk, &rec.sk).await?;
-                Err(StoreError::VersionConflict { current: current.map(|c| c.version) })
-            }
-            Err(e) => Err(aws_err("PutItem")(e)),
-        }
+        self.put_versioned(rec, expected).await
     }
 
     /// The devices whose owner is Okta user `okta_user_id` (through `gsi1`, every page; eventually consistent).
     pub async fn devices_of_user(&self, tenant: &str, okta_user_id: &str) -> Result<Vec<DeviceRecord>, StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi1")
-                .key_condition_expression("gsi1pk = :u")
-                .expression_attribute_values(":u", AttributeValue::S(DeviceRecord::user_index(tenant, okta_user_id)))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(aws_err("Query"))?;
-            for item in page.items.unwrap_or_default() {
-                out.push(serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string()))?);
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(out),
-            }
-        }
+        self.query_index(&DeviceRecord::user_index(tenant, okta_user_id)).await
     }
 
     /// Deletes a device record at version `expected` (a device the UEM no longer has).
@@ -211,5 +162,17 @@ impl Store {
             }
             Err(e) => Err(aws_err("DeleteItem")(e)),
         }
+    }
+}
+
+impl super::Versioned for FleetRecord {
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+impl super::Versioned for DeviceRecord {
+    fn version(&self) -> u64 {
+        self.version
     }
 }

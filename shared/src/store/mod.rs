@@ -143,6 +143,33 @@ impl Store {
         Ok(())
     }
 
+    /// Every record under `gsi1pk = key` in the `gsi1` index, following `LastEvaluatedKey` to the end
+    /// (eventually consistent, as every GSI read).
+    pub async fn query_index<T: DeserializeOwned>(&self, key: &str) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("gsi1")
+                .key_condition_expression("gsi1pk = :k")
+                .expression_attribute_values(":k", AttributeValue::S(key.to_string()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(aws_err("Query"))?;
+            for item in page.items.unwrap_or_default() {
+                out.push(serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string()))?);
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     /// Maps a failed transaction to the first item whose condition failed.
     pub(crate) fn transaction_error(
         e: aws_sdk_dynamodb::error::SdkError<

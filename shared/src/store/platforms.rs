@@ -2,11 +2,10 @@
 //! the secret parts in Secrets Manager, the enabled switch, and the content hash of the payload devices should
 //! carry (with the previous one kept after a re-configure until every device carries the new one).
 
-use super::{aws_err, tenant_pk, to_item, Store, StoreError};
+use super::{tenant_pk, Store, StoreError};
 use crate::attestation::cert::CaCertificate;
 use crate::platform::Platform;
 use crate::secrets::SecretRef;
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -86,21 +85,12 @@ impl Store {
     /// Writes a platform record if the stored one is at `expected` (`None`: none is stored). Errors:
     /// [`StoreError::VersionConflict`] with the current version.
     pub async fn put_platform(&self, rec: &PlatformRecord, expected: Option<u64>) -> Result<(), StoreError> {
-        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(to_item(rec)?));
-        req = match expected {
-            None => req.condition_expression("attribute_not_exists(pk)"),
-            Some(v) => req
-                .condition_expression("version = :v")
-                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
-        };
-        match req.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                let current =
-                    self.get_platform(rec.pk.trim_start_matches("T#"), rec.platform).await?.map(|r| r.version);
-                Err(StoreError::VersionConflict { current })
-            }
-            Err(e) => Err(aws_err("PutItem")(e)),
-        }
+        self.put_versioned(rec, expected).await
+    }
+}
+
+impl super::Versioned for PlatformRecord {
+    fn version(&self) -> u64 {
+        self.version
     }
 }

@@ -1,8 +1,7 @@
 //! The tenant's UEM connection (`UEM`): which UEM, its portal host, and where its API key lives.
 
-use super::{aws_err, tenant_pk, to_item, Store, StoreError};
+use super::{tenant_pk, Store, StoreError};
 use crate::secrets::SecretRef;
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 const UEM_SK: &str = "UEM";
@@ -41,20 +40,12 @@ impl Store {
     /// Writes the UEM connection if the stored one is at `expected` (`None`: none stored). Errors:
     /// [`StoreError::VersionConflict`] with the current version.
     pub async fn put_uem(&self, rec: &UemRecord, expected: Option<u64>) -> Result<(), StoreError> {
-        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(to_item(rec)?));
-        req = match expected {
-            None => req.condition_expression("attribute_not_exists(pk)"),
-            Some(v) => req
-                .condition_expression("version = :v")
-                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
-        };
-        match req.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                let current = self.get_uem(rec.pk.trim_start_matches("T#")).await?.map(|r| r.version);
-                Err(StoreError::VersionConflict { current })
-            }
-            Err(e) => Err(aws_err("PutItem")(e)),
-        }
+        self.put_versioned(rec, expected).await
+    }
+}
+
+impl super::Versioned for UemRecord {
+    fn version(&self) -> u64 {
+        self.version
     }
 }

@@ -188,6 +188,14 @@ async fn lifecycle_events_change_the_owners_devices() {
     let (_, body) = post(&t, Some(SECRET), other).await;
     assert_eq!(body["ignored"], 1);
     assert!(device(&t).await.in_scope);
+    // Okta device events are kept as evidence (not scope), newest first wins.
+    let mut dev = event("lc-4", "device.lifecycle.deactivate", "2026-11-29T11:07:00.000Z", &u, None);
+    dev["target"].as_array_mut().unwrap().push(json!({"id": "guo1okta0device0001", "type": "Device"}));
+    let (_, body) = post(&t, Some(SECRET), envelope(vec![dev])).await;
+    assert_eq!(body["applied"], 1, "{body}");
+    let pk = format!("T#{}", t.tenant);
+    assert!(t.stack.deps.store.exists(&pk, "OKTADEVICE#guo1okta0device0001").await.unwrap());
+    assert!(device(&t).await.in_scope);
 }
 
 #[tokio::test]
