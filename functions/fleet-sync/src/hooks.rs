@@ -22,10 +22,8 @@ use odt_shared::deps::Deps;
 use odt_shared::error::{ErrorBody, GatewayMessage};
 use odt_shared::ids::is_safe_id;
 use odt_shared::platform::Platform;
-use odt_shared::scope::{decide, ScopeFacts};
 use odt_shared::secrets::SecretRef;
 use odt_shared::store::{tenant_pk, DeviceRecord, StoreError};
-use odt_shared::uem::UemDevice;
 use odt_shared::ApiError;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -437,33 +435,7 @@ async fn redecide(
             };
             let mut next = fresh.clone();
             change(&mut next);
-            let device = UemDevice {
-                id: next.device_id.clone(),
-                name: next.name.clone(),
-                platform: next.platform,
-                os_version: next.os_version.clone(),
-                serial: None,
-                udid: None,
-                enrollment: next.enrollment,
-                owner_email: next.owner_email.clone(),
-                owner_id: None,
-            };
-            let mut facts = ScopeFacts::default();
-            if let (Some(email), Some(uid)) = (&next.owner_email, &next.okta_user_id) {
-                facts.add_user(uid, next.owner_status.as_deref().unwrap_or(""), email, None);
-                if !next.owner_selected_groups.is_empty() {
-                    facts.selected_members.insert(uid.clone());
-                }
-            }
-            if next.in_selected_device_group {
-                facts.selected_devices.insert(next.device_id.clone());
-            }
-            facts.enabled_platforms.extend(ctx.enabled.keys().copied());
-            let d = decide(&device, &facts);
-            next.in_scope = d.in_scope();
-            next.exclusion = d.exclusion;
-            next.desired_payload_hash =
-                if d.in_scope() { next.platform.and_then(|p| ctx.enabled.get(&p).cloned()) } else { None };
+            crate::sync::redecide_record(&mut next, &ctx.enabled);
             if next.same_state(&fresh) {
                 break;
             }

@@ -103,20 +103,71 @@ pub fn count(summary: &mut SyncSummary, exclusion: Option<Exclusion>) {
     }
 }
 
-/// Writes one device record conditionally; on a conflict (a hook wrote meanwhile) re-reads and writes the
-/// decision again on the fresh version (case C12). Returns whether it wrote.
-async fn write(deps: &Deps, mut rec: DeviceRecord, expected: Option<u64>) -> Result<bool, StoreError> {
-    let mut expected = expected;
+/// Re-decides a record from the facts it carries (owner state, the owner's selected groups, device-group
+/// membership, platform, OS, enrollment) and the platforms switched on (with their payload hashes).
+pub fn redecide_record(rec: &mut DeviceRecord, enabled: &HashMap<odt_shared::platform::Platform, String>) {
+    let device = UemDevice {
+        id: rec.device_id.clone(),
+        name: rec.name.clone(),
+        platform: rec.platform,
+        os_version: rec.os_version.clone(),
+        serial: None,
+        udid: None,
+        enrollment: rec.enrollment,
+        owner_email: rec.owner_email.clone(),
+        owner_id: None,
+    };
+    let mut facts = odt_shared::scope::ScopeFacts::default();
+    if let (Some(email), Some(uid)) = (&rec.owner_email, &rec.okta_user_id) {
+        facts.add_user(uid, rec.owner_status.as_deref().unwrap_or(""), email, None);
+        if !rec.owner_selected_groups.is_empty() {
+            facts.selected_members.insert(uid.clone());
+        }
+    }
+    if rec.in_selected_device_group {
+        facts.selected_devices.insert(rec.device_id.clone());
+    }
+    facts.enabled_platforms.extend(enabled.keys().copied());
+    let d = decide(&device, &facts);
+    rec.in_scope = d.in_scope();
+    rec.exclusion = d.exclusion;
+    rec.desired_payload_hash = if d.in_scope() { rec.platform.and_then(|p| enabled.get(&p).cloned()) } else { None };
+}
+
+/// Writes one device record conditionally on the version reconciliation started from (`base`). On a conflict
+/// (an event hook wrote meanwhile) it re-reads and merges: the owner facts the other writer changed since `base`
+/// are newer than what this run gathered, so they win; everything else is this run's. The merged record is
+/// re-decided and written on the fresh version, so the final record holds both changes (case C12). Returns
+/// whether it wrote.
+pub async fn write_merging(
+    deps: &Deps,
+    mut rec: DeviceRecord,
+    base: Option<DeviceRecord>,
+    enabled: &HashMap<odt_shared::platform::Platform, String>,
+) -> Result<bool, StoreError> {
+    let base = base.as_ref();
+    let mut expected = base.map(|b| b.version);
     for _ in 0..3 {
         match deps.store.put_device(&rec, expected).await {
             Ok(()) => return Ok(true),
             Err(StoreError::VersionConflict { .. }) => {
-                let fresh: Option<DeviceRecord> = deps.store.get(&rec.pk, &rec.sk).await?;
-                if fresh.as_ref().is_some_and(|f| f.same_state(&rec)) {
+                let Some(fresh) = deps.store.get::<DeviceRecord>(&rec.pk, &rec.sk).await? else {
+                    expected = None;
+                    rec.version = 1;
+                    continue;
+                };
+                if base.is_none_or(|b| b.owner_status != fresh.owner_status) {
+                    rec.owner_status = fresh.owner_status.clone();
+                }
+                if base.is_none_or(|b| b.owner_selected_groups != fresh.owner_selected_groups) {
+                    rec.owner_selected_groups = fresh.owner_selected_groups.clone();
+                }
+                redecide_record(&mut rec, enabled);
+                if fresh.same_state(&rec) {
                     return Ok(false);
                 }
-                expected = fresh.as_ref().map(|f| f.version);
-                rec.version = expected.map(|v| v + 1).unwrap_or(1);
+                expected = Some(fresh.version);
+                rec.version = fresh.version + 1;
             }
             Err(e) => return Err(e),
         }
@@ -169,11 +220,12 @@ pub async fn reconcile(deps: &Deps, tenant: &str, budget: Budget) -> Result<Sync
         let rec = desired(tenant, d, &g, old, &now);
         count(&mut summary, rec.exclusion);
         if !old.is_some_and(|o| o.same_state(&rec)) {
-            changed.push((rec, old.map(|o| o.version)));
+            changed.push((rec, old.cloned()));
         }
         last = Some(d.id.clone());
     }
-    summary.written = stream::iter(changed.into_iter().map(|(rec, exp)| write(deps, rec, exp)))
+    let enabled = &g.payload_hashes;
+    summary.written = stream::iter(changed.into_iter().map(|(rec, base)| write_merging(deps, rec, base, enabled)))
         .buffer_unordered(WRITE_CONCURRENCY)
         .try_fold(0usize, |n, wrote| async move { Ok(n + usize::from(wrote)) })
         .await

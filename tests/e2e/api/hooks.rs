@@ -217,3 +217,40 @@ async fn malformed_deliveries_answer_400_and_write_nothing() {
     }
     assert_eq!(t.tenant_items().await, before);
 }
+
+#[tokio::test]
+async fn c12_hook_and_reconciliation_from_the_same_version_both_changes_survive() {
+    let t = TestStack::start().await;
+    let (g, u) = fleet_with_one_device(&t).await;
+    let base = device(&t).await;
+    let enabled: std::collections::HashMap<_, _> = t
+        .stack
+        .deps
+        .store
+        .list_platforms(&t.tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.enabled)
+        .map(|p| (p.platform, p.payload_hash))
+        .collect();
+    // Reconciliation read version `base` and saw an OS upgrade (its facts still have U in G).
+    let mut ours = base.clone();
+    ours.os_version = "14.5".into();
+    ours.version = base.version + 1;
+    fleet_sync::sync::redecide_record(&mut ours, &enabled);
+    assert!(ours.in_scope);
+    // Meanwhile a hook, starting from the same version, removes U from G.
+    let remove =
+        envelope(vec![event("c12-remove", "group.user_membership.remove", "2026-11-29T12:00:00.000Z", &u, Some(&g))]);
+    assert_eq!(post(&t, Some(SECRET), remove).await.1["applied"], 1);
+    assert_eq!(device(&t).await.version, base.version + 1);
+    // Reconciliation's conditional write fails, re-reads, merges and writes again.
+    let wrote = fleet_sync::sync::write_merging(&t.stack.deps, ours, Some(base.clone()), &enabled).await.unwrap();
+    assert!(wrote);
+    let last = device(&t).await;
+    assert_eq!(last.version, base.version + 2, "one conflict, re-applied on the fresh version");
+    assert_eq!(last.os_version, "14.5", "reconciliation's change is there");
+    assert!(last.owner_selected_groups.is_empty(), "the hook's change is there");
+    assert_eq!(last.exclusion, Some(odt_shared::scope::Exclusion::NotInSelectedGroup));
+}
