@@ -115,3 +115,20 @@ pub struct ErrorDetail {
 pub struct GatewayMessage {
     pub message: String,
 }
+
+/// A failure of a dependency no route expects (DynamoDB, Secrets Manager, rendering): logged here with its cause,
+/// answered as a plain 500 that carries nothing internal.
+pub fn internal_failure(what: &'static str, e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, what, "internal failure");
+    ApiError::internal()
+}
+
+/// A DynamoDB failure no route expects (see [`internal_failure`]).
+pub fn store_failure(e: crate::store::StoreError) -> ApiError {
+    internal_failure("store", e)
+}
+
+/// A Secrets Manager failure (see [`internal_failure`]).
+pub fn secrets_failure(e: crate::secrets::SecretsError) -> ApiError {
+    internal_failure("secrets", e)
+}

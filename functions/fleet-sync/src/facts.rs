@@ -42,8 +42,7 @@ pub struct Gathered {
 }
 
 fn failure(e: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %e, "dependency failure");
-    ApiError::internal()
+    odt_shared::error::internal_failure("fleet sources", e)
 }
 
 /// How an Okta failure during a fleet read is told.

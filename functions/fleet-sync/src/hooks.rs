@@ -138,10 +138,7 @@ pub async fn put_config(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
         return Err(ApiError::version_conflict(current));
     }
     let name = deps.secrets.name(tenant, &["hook", "secret"]);
-    let secret = deps.secrets.put(&name, &input.secret).await.map_err(|e| {
-        tracing::error!(error = %e, "secrets failure");
-        ApiError::internal()
-    })?;
+    let secret = deps.secrets.put(&name, &input.secret).await.map_err(odt_shared::error::secrets_failure)?;
     let rec = HookRecord {
         pk: tenant_pk(tenant),
         sk: HOOK_SK.into(),
@@ -270,10 +267,7 @@ pub async fn receive(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Re
     let rec = hook_of(deps, tenant).await?;
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let sent = header("authorization").ok_or_else(hook_401)?;
-    let secret = deps.secrets.get(&rec.secret).await.map_err(|e| {
-        tracing::error!(error = %e, "secrets failure");
-        ApiError::internal()
-    })?;
+    let secret = deps.secrets.get(&rec.secret).await.map_err(odt_shared::error::secrets_failure)?;
     if !bool::from(sent.as_bytes().ct_eq(secret.expose_secret().as_bytes())) {
         return Err(hook_401());
     }

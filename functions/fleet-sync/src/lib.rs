@@ -46,8 +46,4 @@ async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>,
     }
 }
 
-/// Maps a store failure to a 500 (logged, not returned).
-pub(crate) fn store_failure(e: odt_shared::store::StoreError) -> ApiError {
-    tracing::error!(error = %e, "store failure");
-    ApiError::internal()
-}
+pub(crate) use odt_shared::error::store_failure;

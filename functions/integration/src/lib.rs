@@ -64,14 +64,4 @@ async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>,
     }
 }
 
-/// Maps a store failure that no route expects to a 500 (the cause is logged, not returned).
-pub(crate) fn store_failure(e: odt_shared::store::StoreError) -> ApiError {
-    tracing::error!(error = %e, "store failure");
-    ApiError::internal()
-}
-
-/// Maps a Secrets Manager failure to a 500 (logged, not returned).
-pub(crate) fn secrets_failure(e: odt_shared::secrets::SecretsError) -> ApiError {
-    tracing::error!(error = %e, "secrets failure");
-    ApiError::internal()
-}
+pub(crate) use odt_shared::error::{secrets_failure, store_failure};

@@ -19,10 +19,7 @@ use odt_shared::ApiError;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
 
-fn store_failure(e: StoreError) -> ApiError {
-    tracing::error!(error = %e, "store failure");
-    ApiError::internal()
-}
+use odt_shared::error::{secrets_failure, store_failure};
 
 /// The org device trust uses; 409 when device trust is not configured (or being removed).
 async fn device_trust_org(deps: &Deps, tenant: &str) -> Result<OrgRecord, ApiError> {
@@ -277,10 +274,7 @@ pub async fn save(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response
     let mut written = Vec::new();
     for (name, value) in &plan.new_secrets {
         let secret_name = deps.secrets.name(tenant, &["platform", p.as_str(), name]);
-        let r = deps.secrets.put(&secret_name, value).await.map_err(|e| {
-            tracing::error!(error = %e, "secrets failure");
-            ApiError::internal()
-        })?;
+        let r = deps.secrets.put(&secret_name, value).await.map_err(secrets_failure)?;
         written.push(name.to_string());
         secrets.insert(name.to_string(), r);
         secrets_updated_at.insert(name.to_string(), stamp.clone());

@@ -53,8 +53,7 @@ impl Document {
 }
 
 fn failed(e: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %e, "payload rendering failed");
-    ApiError::internal()
+    odt_shared::error::internal_failure("payload rendering", e)
 }
 
 /// Renders the platform's document. `secret(name)` gives the text to put where secret `name` goes.
