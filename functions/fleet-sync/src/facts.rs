@@ -48,6 +48,7 @@ fn failure(e: impl std::fmt::Display) -> ApiError {
 /// How an Okta failure during a fleet read is told.
 pub fn okta_error(e: OktaError) -> ApiError {
     match e {
+        e if e.rejects_credentials() => e.stored_credentials_rejected(),
         OktaError::Api { status: 404, .. } => ApiError::bad_request("okta_not_found", e.to_string()),
         OktaError::RateLimited { .. } => {
             ApiError::upstream(http::StatusCode::SERVICE_UNAVAILABLE, "okta_rate_limited", e.to_string())

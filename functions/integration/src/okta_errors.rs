@@ -9,6 +9,11 @@ use serde_json::json;
 /// then the admin's input to fix (400 naming `domain`), not an outage.
 pub fn to_api_at_connect(e: OktaError) -> ApiError {
     match e {
+        OktaError::OAuth { error, description, .. } if error == "invalid_client" => {
+            ApiError::bad_request("okta_invalid_client", format!("Okta refused the client credentials: {description}"))
+                .with_field("credentials")
+                .with_detail("oktaError", json!(error))
+        }
         OktaError::Unreachable(why) => {
             ApiError::invalid("domain", format!("the Okta org could not be reached at this domain: {why}"))
         }
@@ -19,6 +24,7 @@ pub fn to_api_at_connect(e: OktaError) -> ApiError {
 /// Maps an [`OktaError`] met while using an org's stored credentials.
 pub fn to_api(e: OktaError) -> ApiError {
     match e {
+        e if e.rejects_credentials() => e.stored_credentials_rejected(),
         OktaError::OAuth { error, description, .. } if error == "invalid_client" => {
             ApiError::bad_request("okta_invalid_client", format!("Okta refused the client credentials: {description}"))
                 .with_field("credentials")

@@ -276,7 +276,8 @@ pub async fn client_for(deps: &Deps, rec: &OrgRecord, scopes: &[&str]) -> Result
     params(("orgId" = String, Path, description = "The org connection id (`org_…`)"), ("q" = Option<String>, Query, description = "Name prefix, at most 100 characters")),
     security(("bearer" = [])),
     responses((status = 200, description = "The groups", body = GroupList),
-        (status = 400, description = "Invalid q, or Okta refused", body = ErrorBody), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage), (status = 404, description = "No such org for this tenant", body = ErrorBody), (status = 502, description = "Okta failed or answered something unreadable", body = ErrorBody), (status = 503, description = "Okta rate limit exhausted (retryAt)", body = ErrorBody)))]
+        (status = 400, description = "Invalid q, or Okta refused", body = ErrorBody), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage), (status = 404, description = "No such org for this tenant", body = ErrorBody),
+        (status = 409, description = "Okta no longer accepts the stored credentials (rotate them)", body = ErrorBody), (status = 502, description = "Okta failed or answered something unreadable", body = ErrorBody), (status = 503, description = "Okta rate limit exhausted (retryAt)", body = ErrorBody)))]
 pub async fn groups(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Response<Body>, ApiError> {
     let rec = load(deps, req.caller.tenant.as_str(), org_id).await?;
     let q = req.query("q").map(str::trim).filter(|q| !q.is_empty());

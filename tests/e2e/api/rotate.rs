@@ -43,8 +43,11 @@ async fn rotation_failure_keeps_the_old_secret_and_success_replaces_it() {
     // The old credentials still work.
     assert_eq!(t.call("GET", &format!("/okta-orgs/{org_id}/groups"), Some(&t.admin()), None).await.status, 200);
 
-    // Okta's secret is rotated; the new one is accepted and replaces the old.
+    // Okta's secret is rotated; the stored one is refused (409: rotate), the new one is accepted and replaces it.
     set_double_secret(&t, &client_id, "new-secret-2");
+    t.stack.okta.lock().tokens.clear();
+    let a = t.call("GET", &format!("/okta-orgs/{org_id}/groups"), Some(&t.admin()), None).await;
+    assert_eq!((a.status, a.body["error"]["code"].clone()), (409, json!("okta_credentials_rejected")), "{}", a.text);
     let a = t
         .call(
             "PUT",
