@@ -94,21 +94,26 @@ impl Store {
     /// Every record under `pk` whose `sk` starts with `prefix`, following `LastEvaluatedKey` until none is left
     /// (pages may be empty yet carry a key: case C17).
     pub async fn query_prefix<T: DeserializeOwned>(&self, pk: &str, prefix: &str) -> Result<Vec<T>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :p)")
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
+            .expression_attribute_values(":p", AttributeValue::S(prefix.to_string()))
+            .consistent_read(true);
+        Self::all_pages(query).await
+    }
+
+    /// Runs `query` page after page, following `LastEvaluatedKey` until none is left (an empty page may still
+    /// carry one: case C17), and reads every item into `T`.
+    async fn all_pages<T: DeserializeOwned>(
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<T>, StoreError> {
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :p)")
-                .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
-                .expression_attribute_values(":p", AttributeValue::S(prefix.to_string()))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(aws_err("Query"))?;
+            let page = query.clone().set_exclusive_start_key(start.take()).send().await.map_err(aws_err("Query"))?;
             for item in page.items.unwrap_or_default() {
                 out.push(serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string()))?);
             }
@@ -146,28 +151,14 @@ impl Store {
     /// Every record under `gsi1pk = key` in the `gsi1` index, following `LastEvaluatedKey` to the end
     /// (eventually consistent, as every GSI read).
     pub async fn query_index<T: DeserializeOwned>(&self, key: &str) -> Result<Vec<T>, StoreError> {
-        let mut out = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi1")
-                .key_condition_expression("gsi1pk = :k")
-                .expression_attribute_values(":k", AttributeValue::S(key.to_string()))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(aws_err("Query"))?;
-            for item in page.items.unwrap_or_default() {
-                out.push(serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string()))?);
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(out),
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("gsi1")
+            .key_condition_expression("gsi1pk = :k")
+            .expression_attribute_values(":k", AttributeValue::S(key.to_string()));
+        Self::all_pages(query).await
     }
 
     /// Maps a failed transaction to the first item whose condition failed.
