@@ -1,12 +1,35 @@
-//! The Hexnode UEM double: the REST API reads fleet-sync uses (`/api/v1/devices/`, `/api/v1/devices/{id}/`,
-//! `/api/v1/users/`, `/api/v1/devicegroups/`, `/api/v1/devicegroups/{id}/`) and the group writes the next step
-//! needs (`POST /api/v1/devicegroups/` to create, `POST /api/v1/devicegroups/{id}/` with `add_devices` /
-//! `remove_devices`), with Hexnode's raw-key `Authorization`, `page`/`per_page` paging with absolute `next` and
-//! `previous` links, and its throttling text (`429 Request was throttled. Expected available in 57.0 seconds.`).
+//! The Hexnode UEM double, with Hexnode's raw-key `Authorization`, `page`/`per_page` paging with absolute `next`
+//! and `previous` links, and its throttling text (`429 Request was throttled. Expected available in 57.0
+//! seconds.`). Routes (all under `/api/v1/`, every path ending in `/`):
 //!
-//! Shapes follow `../shared/hexnode/FACTS.md` (from Hexnode's API documentation,
-//! <https://www.hexnode.com/mobile-device-management/help/hexnode-mdm-api-documentation/>). Error bodies use the
-//! Django REST framework forms Hexnode's API answers with (`{"detail": …}`, field lists for validation).
+//! - reads fleet-sync uses: `GET devices/`, `GET devices/{id}/`, `GET users/`, `GET devicegroups/`,
+//!   `GET devicegroups/{id}/` (with its `devices`);
+//! - device groups: `POST devicegroups/` (`{"groupname", "description"}` → 201), `POST devicegroups/{id}/`
+//!   (`{"add_devices": [...], "remove_devices": [...]}` → 200; any unknown device id → 400
+//!   `{"detail": "Invalid device id(s): …"}` and nothing changes), `DELETE devicegroups/{id}/` (→ 204; the group
+//!   also leaves every policy's targets);
+//! - apps: `GET applications/` (paged), `POST applications/` (an enterprise app: `{"name", "platform":
+//!   "windows"|"macos", "app_type": "enterprise", "category", "description", "source_url", "success_criteria",
+//!   "uninstall_parameters"}` → 201 with the app);
+//! - policies: `GET policy/` (paged), `GET policy/{id}/`, `POST policy/` (→ 201), `PUT policy/{id}/` (→ 200, the
+//!   revision counts up), `DELETE policy/{id}/` (→ 204), with the body `{"name", "description", "platform",
+//!   "app_management": {"mandatory_apps": [{"app_id", "vpp_location"}]}, "<platform>": {…payload…},
+//!   "policy_targets": {"users", "devices", "usergroups", "devicegroups"}}`; the payload is `app_configuration
+//!   {bundle_id, configuration}` for iOS/Android and `custom_configuration {payload_type: "mobileconfig" (macOS) |
+//!   "syncml" (Windows), content}`; unknown apps or groups, an unknown platform or a payload that does not fit it
+//!   answer 400.
+//!
+//! Documented shapes follow `../shared/hexnode/FACTS.md` (from Hexnode's API documentation,
+//! <https://www.hexnode.com/mobile-device-management/help/hexnode-mdm-api-documentation/>); the app fields beyond
+//! `id`/`name`, the enterprise app upload, policy update/delete, group delete and the platform payload sections
+//! are the product's unverified assumptions (see `shared/src/uem/hexnode.rs`), served here as the client sends
+//! them. Error bodies use the Django REST framework forms Hexnode's API answers with (`{"detail": …}`, field
+//! lists for validation); a write body must come as `Content-Type: application/json` (else 415).
+//!
+//! Every route records the request, waits out the latency knob and passes the same gate (API key, then the
+//! `throttled` and `failures` knobs, which apply to whichever authenticated requests come next, reads and writes
+//! alike — there is no per-path failure knob). A write that changed the data is also noted in
+//! [`HexnodeState::applied`].
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -112,6 +135,76 @@ pub struct HexnodeGroup {
     pub modified_date: String,
 }
 
+/// An app of the inventory, served by `GET applications/` as `{"id", "name", "platform", "app_type",
+/// "bundle_id", "version", "category", "description", "success_criteria", "uninstall_parameters"}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HexnodeApp {
+    /// Hexnode's app id.
+    pub id: u64,
+    /// `name`.
+    pub name: String,
+    /// `platform`: `ios`, `ipados`, `android`, `macos`, `windows` (anything else is served as given).
+    pub platform: String,
+    /// `app_type`: `vpp`, `store`, `managed_google_play`, `enterprise` (anything else is served as given).
+    pub app_type: String,
+    /// `bundle_id` (bundle id or package name).
+    pub bundle_id: Option<String>,
+    /// `version`.
+    pub version: Option<String>,
+    /// `category`.
+    pub category: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `success_criteria` (Windows installers).
+    pub success_criteria: Option<String>,
+    /// `uninstall_parameters` (Windows installers).
+    pub uninstall_parameters: Option<String>,
+    /// The installer URL an enterprise app was created with (`source_url`; not served).
+    pub source_url: Option<String>,
+}
+
+impl HexnodeApp {
+    /// App `id` named `name` for `platform` of `app_type` with `bundle_id`; version `1.0`, the rest unset.
+    pub fn new(id: u64, name: &str, platform: &str, app_type: &str, bundle_id: Option<&str>) -> Self {
+        HexnodeApp {
+            id,
+            name: name.to_string(),
+            platform: platform.to_string(),
+            app_type: app_type.to_string(),
+            bundle_id: bundle_id.map(str::to_string),
+            version: Some("1.0".to_string()),
+            ..Default::default()
+        }
+    }
+}
+
+/// A policy as the double stored it from the last `POST`/`PUT` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HexnodePolicy {
+    /// Hexnode's policy id.
+    pub id: u64,
+    /// `name`.
+    pub name: String,
+    /// `description`.
+    pub description: String,
+    /// `platform`: `ios`, `android`, `macos` or `windows`.
+    pub platform: String,
+    /// The `app_id`s of `app_management.mandatory_apps`, in order.
+    pub app_ids: Vec<u64>,
+    /// The first mandatory app's `vpp_location`.
+    pub vpp_location: Option<String>,
+    /// The payload kind: `app_configuration`, `mobileconfig` or `syncml`.
+    pub payload_kind: String,
+    /// The payload document: `app_configuration.configuration` or `custom_configuration.content`.
+    pub content: String,
+    /// `app_configuration.bundle_id` (`None` for custom configurations).
+    pub bundle_id: Option<String>,
+    /// `policy_targets.devicegroups`, in order.
+    pub device_group_ids: Vec<u64>,
+    /// 0 when created; one more on each `PUT`.
+    pub revision: u32,
+}
+
 /// The double's data, knobs and record.
 #[derive(Debug, Default)]
 pub struct HexnodeState {
@@ -125,11 +218,18 @@ pub struct HexnodeState {
     pub devices: BTreeMap<u64, HexnodeDeviceSeed>,
     /// Device groups by id.
     pub groups: BTreeMap<u64, HexnodeGroup>,
+    /// Apps by id (`GET applications/` serves them in id order).
+    pub apps: BTreeMap<u64, HexnodeApp>,
+    /// Policies by id (`GET policy/` serves them in id order).
+    pub policies: BTreeMap<u64, HexnodePolicy>,
     /// The largest page served; a larger `per_page` is capped to it (default 100).
     pub max_per_page: usize,
     /// Knob: the next authenticated requests each answer 429 `Request was throttled. Expected available in
     /// {s:.1} seconds.` with `Retry-After: ceil(s)`.
     pub throttled: VecDeque<f64>,
+    /// Knob: like `throttled`, for writes only (`POST`, `PUT`, `DELETE`): reads pass, so a test can throttle
+    /// deployment without throttling the reconciliation that feeds it.
+    pub throttled_writes: VecDeque<f64>,
     /// Knob: send the throttle text as JSON `{"detail": …}` instead of plain text.
     pub throttle_as_json: bool,
     /// Knob: the next authenticated requests (after any throttling) each answer this status (e.g. 500, 503).
@@ -138,6 +238,9 @@ pub struct HexnodeState {
     pub latency: Duration,
     /// Every request, in arrival order (recorded before authentication).
     pub requests: Vec<Recorded>,
+    /// Every write that changed the data (answered 2xx), in order: what actually happened, where
+    /// [`HexnodeState::requests`] also holds throttled, failed and refused attempts.
+    pub applied: Vec<Recorded>,
 }
 
 /// A handle to the double; clones share the state.
@@ -190,7 +293,10 @@ impl HexnodeDouble {
             .route("/api/v1/devices/{id}/", get(get_device))
             .route("/api/v1/users/", get(list_users))
             .route("/api/v1/devicegroups/", get(list_groups).post(create_group))
-            .route("/api/v1/devicegroups/{id}/", get(get_group).post(update_group_members))
+            .route("/api/v1/devicegroups/{id}/", get(get_group).post(update_group_members).delete(delete_group))
+            .route("/api/v1/applications/", get(list_apps).post(create_app))
+            .route("/api/v1/policy/", get(list_policies).post(create_policy))
+            .route("/api/v1/policy/{id}/", get(get_policy).put(update_policy).delete(delete_policy))
             .with_state(self.state.clone())
     }
 
@@ -263,14 +369,61 @@ impl HexnodeDouble {
     pub fn requests_to(&self, prefix: &str) -> Vec<Recorded> {
         self.lock().requests.iter().filter(|r| r.path_and_query.starts_with(prefix)).cloned().collect()
     }
+
+    /// The recorded requests whose method is not `GET` (every write attempt, including throttled, failed and
+    /// refused ones; see [`HexnodeDouble::applied_writes`] for those that changed the data).
+    pub fn writes(&self) -> Vec<Recorded> {
+        self.lock().requests.iter().filter(|r| r.method != "GET").cloned().collect()
+    }
+
+    /// The writes that changed the data ([`HexnodeState::applied`]).
+    pub fn applied_writes(&self) -> Vec<Recorded> {
+        self.lock().applied.clone()
+    }
+
+    /// Adds or replaces an app of the inventory.
+    pub fn add_app(&self, app: HexnodeApp) {
+        self.lock().apps.insert(app.id, app);
+    }
+
+    /// Every app, in id order.
+    pub fn apps(&self) -> Vec<HexnodeApp> {
+        self.lock().apps.values().cloned().collect()
+    }
+
+    /// Every policy, in id order.
+    pub fn policies(&self) -> Vec<HexnodePolicy> {
+        self.lock().policies.values().cloned().collect()
+    }
+
+    /// The first policy (in id order) named exactly `name`.
+    pub fn policy_named(&self, name: &str) -> Option<HexnodePolicy> {
+        self.lock().policies.values().find(|p| p.name == name).cloned()
+    }
+
+    /// The first device group (in id order) named exactly `name`.
+    pub fn group_named(&self, name: &str) -> Option<HexnodeGroup> {
+        self.lock().groups.values().find(|g| g.name == name).cloned()
+    }
+
+    /// The policies device `device_id` carries: those targeting a group it is a member of, in id order.
+    pub fn device_carries(&self, device_id: u64) -> Vec<HexnodePolicy> {
+        let s = self.lock();
+        s.policies
+            .values()
+            .filter(|p| {
+                p.device_group_ids.iter().any(|g| s.groups.get(g).is_some_and(|g| g.members.contains(&device_id)))
+            })
+            .cloned()
+            .collect()
+    }
 }
 
 /// Records the request and waits out the latency knob.
 async fn record_and_delay(state: &Shared, method: &str, uri: &Uri) {
-    let path_and_query = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| uri.path().into());
     let latency = {
         let mut s = lock(state);
-        s.requests.push(Recorded { method: method.into(), path_and_query, at: now().unix_timestamp() });
+        s.requests.push(recorded(method, uri));
         s.latency
     };
     if !latency.is_zero() {
@@ -278,13 +431,24 @@ async fn record_and_delay(state: &Shared, method: &str, uri: &Uri) {
     }
 }
 
+fn recorded(method: &str, uri: &Uri) -> Recorded {
+    let path_and_query = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| uri.path().into());
+    Recorded { method: method.into(), path_and_query, at: now().unix_timestamp() }
+}
+
+/// Notes a write that changed the data.
+fn applied(s: &mut HexnodeState, method: &str, uri: &Uri) {
+    s.applied.push(recorded(method, uri));
+}
+
 /// Checks the API key, then applies the throttle and failure knobs; `Err` is the answer to send instead.
-fn gate(s: &mut HexnodeState, headers: &HeaderMap) -> Result<(), Box<Response>> {
+fn gate(s: &mut HexnodeState, headers: &HeaderMap, method: &str) -> Result<(), Box<Response>> {
     let key = headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
     if key != Some(s.api_key.as_bytes()) || s.api_key.is_empty() {
         return Err(Box::new(detail(StatusCode::UNAUTHORIZED, "Invalid token.")));
     }
-    if let Some(secs) = s.throttled.pop_front() {
+    let write_throttle = if method != "GET" { s.throttled_writes.pop_front() } else { None };
+    if let Some(secs) = write_throttle.or_else(|| s.throttled.pop_front()) {
         let text = format!("Request was throttled. Expected available in {secs:.1} seconds.");
         let mut r = if s.throttle_as_json {
             detail(StatusCode::TOO_MANY_REQUESTS, &text)
@@ -424,7 +588,7 @@ fn group_detail_json(s: &HexnodeState, g: &HexnodeGroup) -> Value {
 async fn list_devices(State(state): State<Shared>, headers: HeaderMap, uri: Uri) -> Response {
     record_and_delay(&state, "GET", &uri).await;
     let mut s = lock(&state);
-    if let Err(r) = gate(&mut s, &headers) {
+    if let Err(r) = gate(&mut s, &headers, "GET") {
         return *r;
     }
     let items: Vec<Value> = s.devices.values().map(|d| device_json(&s, d)).collect();
@@ -434,7 +598,7 @@ async fn list_devices(State(state): State<Shared>, headers: HeaderMap, uri: Uri)
 async fn get_device(State(state): State<Shared>, headers: HeaderMap, uri: Uri, Path(id): Path<String>) -> Response {
     record_and_delay(&state, "GET", &uri).await;
     let mut s = lock(&state);
-    if let Err(r) = gate(&mut s, &headers) {
+    if let Err(r) = gate(&mut s, &headers, "GET") {
         return *r;
     }
     match id.parse::<u64>().ok().and_then(|id| s.devices.get(&id)) {
@@ -446,7 +610,7 @@ async fn get_device(State(state): State<Shared>, headers: HeaderMap, uri: Uri, P
 async fn list_users(State(state): State<Shared>, headers: HeaderMap, uri: Uri) -> Response {
     record_and_delay(&state, "GET", &uri).await;
     let mut s = lock(&state);
-    if let Err(r) = gate(&mut s, &headers) {
+    if let Err(r) = gate(&mut s, &headers, "GET") {
         return *r;
     }
     let items: Vec<Value> = s.users.values().map(|u| user_json(&s, u)).collect();
@@ -456,7 +620,7 @@ async fn list_users(State(state): State<Shared>, headers: HeaderMap, uri: Uri) -
 async fn list_groups(State(state): State<Shared>, headers: HeaderMap, uri: Uri) -> Response {
     record_and_delay(&state, "GET", &uri).await;
     let mut s = lock(&state);
-    if let Err(r) = gate(&mut s, &headers) {
+    if let Err(r) = gate(&mut s, &headers, "GET") {
         return *r;
     }
     let items: Vec<Value> = s.groups.values().map(group_json).collect();
@@ -466,7 +630,7 @@ async fn list_groups(State(state): State<Shared>, headers: HeaderMap, uri: Uri) 
 async fn get_group(State(state): State<Shared>, headers: HeaderMap, uri: Uri, Path(id): Path<String>) -> Response {
     record_and_delay(&state, "GET", &uri).await;
     let mut s = lock(&state);
-    if let Err(r) = gate(&mut s, &headers) {
+    if let Err(r) = gate(&mut s, &headers, "GET") {
         return *r;
     }
     match id.parse::<u64>().ok().and_then(|id| s.groups.get(&id)) {
@@ -475,8 +639,14 @@ async fn get_group(State(state): State<Shared>, headers: HeaderMap, uri: Uri, Pa
     }
 }
 
-/// Reads a JSON object body, or answers 400 as Django REST framework does.
-fn json_object(body: &[u8]) -> Result<Map<String, Value>, Box<Response>> {
+/// Reads a JSON object body sent as `Content-Type: application/json`, or answers as Django REST framework does:
+/// 415 for another media type, 400 for a body that is not a JSON object.
+fn json_object(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, Box<Response>> {
+    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if media.split(';').next().map(str::trim) != Some("application/json") {
+        let message = format!("Unsupported media type \"{media}\" in request.");
+        return Err(Box::new(detail(StatusCode::UNSUPPORTED_MEDIA_TYPE, &message)));
+    }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(o)) => Ok(o),
         Ok(_) => Err(Box::new(detail(StatusCode::BAD_REQUEST, "Invalid data. Expected a dictionary."))),
@@ -487,10 +657,10 @@ fn json_object(body: &[u8]) -> Result<Map<String, Value>, Box<Response>> {
 async fn create_group(State(state): State<Shared>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
     record_and_delay(&state, "POST", &uri).await;
     let mut s = lock(&state);
-    if let Err(r) = gate(&mut s, &headers) {
+    if let Err(r) = gate(&mut s, &headers, "POST") {
         return *r;
     }
-    let o = match json_object(&body) {
+    let o = match json_object(&headers, &body) {
         Ok(o) => o,
         Err(r) => return *r,
     };
@@ -515,6 +685,7 @@ async fn create_group(State(state): State<Shared>, headers: HeaderMap, uri: Uri,
     };
     let answer = group_json(&g);
     s.groups.insert(id, g);
+    applied(&mut s, "POST", &uri);
     (StatusCode::CREATED, Json(answer)).into_response()
 }
 
@@ -554,11 +725,11 @@ async fn update_group_members(
 ) -> Response {
     record_and_delay(&state, "POST", &uri).await;
     let mut s = lock(&state);
-    if let Err(r) = gate(&mut s, &headers) {
+    if let Err(r) = gate(&mut s, &headers, "POST") {
         return *r;
     }
     let Some(gid) = id.parse::<u64>().ok().filter(|g| s.groups.contains_key(g)) else { return not_found() };
-    let o = match json_object(&body) {
+    let o = match json_object(&headers, &body) {
         Ok(o) => o,
         Err(r) => return *r,
     };
@@ -578,5 +749,316 @@ async fn update_group_members(
     g.members.retain(|m| !remove.contains(m));
     g.modified_date = rfc3339(now());
     let answer = s.groups.get(&gid).map(|g| group_detail_json(&s, g)).unwrap_or(Value::Null);
+    applied(&mut s, "POST", &uri);
     Json(answer).into_response()
+}
+
+async fn delete_group(State(state): State<Shared>, headers: HeaderMap, uri: Uri, Path(id): Path<String>) -> Response {
+    record_and_delay(&state, "DELETE", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers, "DELETE") {
+        return *r;
+    }
+    let Some(gid) = id.parse::<u64>().ok().filter(|g| s.groups.contains_key(g)) else { return not_found() };
+    s.groups.remove(&gid);
+    for p in s.policies.values_mut() {
+        p.device_group_ids.retain(|g| *g != gid);
+    }
+    applied(&mut s, "DELETE", &uri);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `400` with a Django REST framework field map `{field: [message]}`.
+fn field_error(field: &str, message: &str) -> Response {
+    let mut o = Map::new();
+    o.insert(field.to_string(), json!([message]));
+    (StatusCode::BAD_REQUEST, Json(Value::Object(o))).into_response()
+}
+
+fn app_json(a: &HexnodeApp) -> Value {
+    json!({
+        "id": a.id, "name": a.name, "platform": a.platform, "app_type": a.app_type, "bundle_id": a.bundle_id,
+        "version": a.version, "category": a.category, "description": a.description,
+        "success_criteria": a.success_criteria, "uninstall_parameters": a.uninstall_parameters,
+    })
+}
+
+async fn list_apps(State(state): State<Shared>, headers: HeaderMap, uri: Uri) -> Response {
+    record_and_delay(&state, "GET", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers, "GET") {
+        return *r;
+    }
+    let items: Vec<Value> = s.apps.values().map(app_json).collect();
+    paged(&s, &uri, items)
+}
+
+/// A string field of `o` (trimmed; `None` when missing, null, not a string or empty).
+fn text_field(o: &Map<String, Value>, key: &str) -> Option<String> {
+    o.get(key).and_then(Value::as_str).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
+}
+
+async fn create_app(State(state): State<Shared>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+    record_and_delay(&state, "POST", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers, "POST") {
+        return *r;
+    }
+    let o = match json_object(&headers, &body) {
+        Ok(o) => o,
+        Err(r) => return *r,
+    };
+    let Some(name) = text_field(&o, "name") else { return field_error("name", "This field is required.") };
+    let platform = text_field(&o, "platform").unwrap_or_default();
+    if !matches!(platform.as_str(), "windows" | "macos") {
+        return field_error("platform", &format!("\"{platform}\" is not a valid choice for an enterprise app."));
+    }
+    if text_field(&o, "app_type").as_deref() != Some("enterprise") {
+        return field_error("app_type", "Only enterprise apps can be added through the API.");
+    }
+    let Some(source_url) = text_field(&o, "source_url").filter(|u| u.starts_with("https://")) else {
+        return field_error("source_url", "Enter a valid https URL.");
+    };
+    let id = s.apps.keys().next_back().map_or(1, |last| last + 1);
+    let text = |key: &str| o.get(key).and_then(Value::as_str).map(str::to_string);
+    let app = HexnodeApp {
+        id,
+        name,
+        platform,
+        app_type: "enterprise".to_string(),
+        bundle_id: None,
+        version: None,
+        category: text("category"),
+        description: text("description"),
+        success_criteria: text("success_criteria"),
+        uninstall_parameters: text("uninstall_parameters"),
+        source_url: Some(source_url),
+    };
+    let answer = app_json(&app);
+    s.apps.insert(id, app);
+    applied(&mut s, "POST", &uri);
+    (StatusCode::CREATED, Json(answer)).into_response()
+}
+
+fn policy_json(p: &HexnodePolicy) -> Value {
+    let mandatory_apps: Vec<Value> = p
+        .app_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| json!({ "app_id": id, "vpp_location": if i == 0 { p.vpp_location.clone() } else { None } }))
+        .collect();
+    let section = match p.payload_kind.as_str() {
+        "app_configuration" => {
+            json!({ "app_configuration": { "bundle_id": p.bundle_id, "configuration": p.content } })
+        }
+        kind => json!({ "custom_configuration": { "payload_type": kind, "content": p.content } }),
+    };
+    let mut o = Map::new();
+    o.insert("id".into(), json!(p.id));
+    o.insert("name".into(), json!(p.name));
+    o.insert("description".into(), json!(p.description));
+    o.insert("platform".into(), json!(p.platform));
+    o.insert("app_management".into(), json!({ "mandatory_apps": mandatory_apps }));
+    o.insert(p.platform.clone(), section);
+    o.insert(
+        "policy_targets".into(),
+        json!({ "users": [], "devices": [], "usergroups": [], "devicegroups": p.device_group_ids }),
+    );
+    Value::Object(o)
+}
+
+/// A positive id from a JSON number or numeric string.
+fn id_of(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(t) => t.trim().parse::<u64>().ok(),
+        _ => None,
+    }
+}
+
+/// Reads and validates a policy body into a policy with id 0 and revision 0, or the 400 to answer.
+fn policy_from_body(s: &HexnodeState, o: &Map<String, Value>) -> Result<HexnodePolicy, Box<Response>> {
+    let bad = |field: &str, message: &str| Box::new(field_error(field, message));
+    let name = text_field(o, "name").ok_or_else(|| bad("name", "This field is required."))?;
+    let platform = o.get("platform").and_then(Value::as_str).unwrap_or("").to_string();
+    if !matches!(platform.as_str(), "ios" | "android" | "macos" | "windows") {
+        return Err(bad("platform", &format!("\"{platform}\" is not a valid choice.")));
+    }
+    // app_management.mandatory_apps: [{app_id, vpp_location}]
+    let apps = match o.get("app_management") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(am)) => match am.get("mandatory_apps") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a.clone(),
+            Some(_) => return Err(bad("app_management", "mandatory_apps must be a list.")),
+        },
+        Some(_) => return Err(bad("app_management", "Expected a dictionary.")),
+    };
+    let mut app_ids = Vec::new();
+    let mut vpp_location = None;
+    let mut unknown = Vec::new();
+    for entry in &apps {
+        let raw = entry.get("app_id").unwrap_or(&Value::Null);
+        match id_of(raw).filter(|id| s.apps.contains_key(id)) {
+            Some(id) => {
+                if app_ids.is_empty() {
+                    vpp_location = entry.get("vpp_location").and_then(Value::as_str).map(str::to_string);
+                }
+                app_ids.push(id);
+            }
+            None => unknown.push(raw.to_string()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(bad("app_management", &format!("Invalid app id(s): {}", unknown.join(", "))));
+    }
+    // The platform section with the payload that fits the platform.
+    let section = o
+        .get(&platform)
+        .and_then(Value::as_object)
+        .ok_or_else(|| bad(&platform, "This field is required for the policy's platform."))?;
+    let (payload_kind, content, bundle_id) = if matches!(platform.as_str(), "ios" | "android") {
+        let ac = section.get("app_configuration").and_then(Value::as_object);
+        let bundle = ac.and_then(|a| text_field(a, "bundle_id"));
+        let doc = ac.and_then(|a| a.get("configuration")).and_then(Value::as_str);
+        match (bundle, doc) {
+            (Some(b), Some(d)) => ("app_configuration".to_string(), d.to_string(), Some(b)),
+            _ => {
+                return Err(bad(
+                    &platform,
+                    "app_configuration with bundle_id and configuration is required on this platform.",
+                ))
+            }
+        }
+    } else {
+        let want = if platform == "macos" { "mobileconfig" } else { "syncml" };
+        let cc = section.get("custom_configuration").and_then(Value::as_object);
+        let kind = cc.and_then(|c| c.get("payload_type")).and_then(Value::as_str);
+        let doc = cc.and_then(|c| c.get("content")).and_then(Value::as_str);
+        match (kind, doc) {
+            (Some(k), Some(d)) if k == want => (want.to_string(), d.to_string(), None),
+            _ => {
+                return Err(bad(
+                    &platform,
+                    &format!(
+                        "custom_configuration with payload_type \"{want}\" and content is required on this platform."
+                    ),
+                ))
+            }
+        }
+    };
+    // policy_targets.devicegroups must name existing groups.
+    let targets = o.get("policy_targets").and_then(Value::as_object);
+    let groups = match targets.and_then(|t| t.get("devicegroups")) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => return Err(bad("policy_targets", "devicegroups must be a list.")),
+    };
+    let mut device_group_ids = Vec::new();
+    let mut unknown = Vec::new();
+    for g in &groups {
+        match id_of(g).filter(|id| s.groups.contains_key(id)) {
+            Some(id) if !device_group_ids.contains(&id) => device_group_ids.push(id),
+            Some(_) => {}
+            None => unknown.push(g.to_string()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(bad("policy_targets", &format!("Invalid device group id(s): {}", unknown.join(", "))));
+    }
+    Ok(HexnodePolicy {
+        id: 0,
+        name,
+        description: o.get("description").and_then(Value::as_str).unwrap_or("").to_string(),
+        platform,
+        app_ids,
+        vpp_location,
+        payload_kind,
+        content,
+        bundle_id,
+        device_group_ids,
+        revision: 0,
+    })
+}
+
+async fn list_policies(State(state): State<Shared>, headers: HeaderMap, uri: Uri) -> Response {
+    record_and_delay(&state, "GET", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers, "GET") {
+        return *r;
+    }
+    let items: Vec<Value> = s.policies.values().map(policy_json).collect();
+    paged(&s, &uri, items)
+}
+
+async fn get_policy(State(state): State<Shared>, headers: HeaderMap, uri: Uri, Path(id): Path<String>) -> Response {
+    record_and_delay(&state, "GET", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers, "GET") {
+        return *r;
+    }
+    match id.parse::<u64>().ok().and_then(|id| s.policies.get(&id)) {
+        Some(p) => Json(policy_json(p)).into_response(),
+        None => not_found(),
+    }
+}
+
+async fn create_policy(State(state): State<Shared>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+    record_and_delay(&state, "POST", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers, "POST") {
+        return *r;
+    }
+    let policy = match json_object(&headers, &body).and_then(|o| policy_from_body(&s, &o)) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let id = s.policies.keys().next_back().map_or(1, |last| last + 1);
+    let policy = HexnodePolicy { id, ..policy };
+    let answer = policy_json(&policy);
+    s.policies.insert(id, policy);
+    applied(&mut s, "POST", &uri);
+    (StatusCode::CREATED, Json(answer)).into_response()
+}
+
+async fn update_policy(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    record_and_delay(&state, "PUT", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers, "PUT") {
+        return *r;
+    }
+    let Some((pid, revision)) = id.parse::<u64>().ok().and_then(|id| s.policies.get(&id)).map(|p| (p.id, p.revision))
+    else {
+        return not_found();
+    };
+    let policy = match json_object(&headers, &body).and_then(|o| policy_from_body(&s, &o)) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let policy = HexnodePolicy { id: pid, revision: revision + 1, ..policy };
+    let answer = policy_json(&policy);
+    s.policies.insert(pid, policy);
+    applied(&mut s, "PUT", &uri);
+    Json(answer).into_response()
+}
+
+async fn delete_policy(State(state): State<Shared>, headers: HeaderMap, uri: Uri, Path(id): Path<String>) -> Response {
+    record_and_delay(&state, "DELETE", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers, "DELETE") {
+        return *r;
+    }
+    match id.parse::<u64>().ok().and_then(|id| s.policies.remove(&id)) {
+        Some(_) => {
+            applied(&mut s, "DELETE", &uri);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => not_found(),
+    }
 }

@@ -1,5 +1,5 @@
 //! The Hexnode UEM REST API behind [`Uem`]: devices joined with their owners, device groups and their members,
-//! every page.
+//! every page (the read side); apps, device groups, their membership and policies (the write side).
 //!
 //! Follows Hexnode's API documentation
 //! (<https://www.hexnode.com/mobile-device-management/help/hexnode-mdm-api-documentation/> and the developer pages
@@ -10,20 +10,30 @@
 //! - lists are paged with `?page=N&per_page=M` and answer `{"count", "next", "previous", "results"}`, where `next`
 //!   is an absolute URL or `null`;
 //! - about 30 calls a minute; over it Hexnode answers `429` with `Request was throttled. Expected available in
-//!   57.0 seconds.` (as text or as `{"detail": …}`).
+//!   57.0 seconds.` (as text or as `{"detail": …}`);
+//! - writes send JSON (`Content-Type: application/json`); validation errors are `400` with `{"detail": …}` or a
+//!   map of field lists (Django REST framework).
+//!
+//! Each write method's doc comment says which parts are documented and which are UNVERIFIED against Hexnode's
+//! public documentation; every unverified body is built in one private function (`enterprise_app_body`,
+//! `policy_body`).
 //!
 //! Every URL goes through [`Outbound::route`] before it is sent, every wait through [`Clock::sleep`], and the API
 //! key never appears in a log line or an error.
 
-use super::{DeviceGroup, Enrollment, Uem, UemDevice, UemError};
+use super::{
+    AppKind, DeploymentPolicy, DeviceGroup, Enrollment, NewEnterpriseApp, PolicyPayload, PolicyRef, Uem, UemApp,
+    UemDevice, UemError,
+};
 use crate::clock::Clock;
 use crate::outbound::{OrgHost, Outbound};
 use crate::platform::Platform;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -129,28 +139,37 @@ impl HexnodeClient {
         message
     }
 
-    /// GETs one URL of this portal and returns the body of a 2xx answer.
+    /// Sends one request to a URL of this portal (with `body` as JSON, `Content-Type: application/json`) and
+    /// returns the body of a 2xx answer.
     ///
     /// A `429` waits as long as Hexnode says (see [`throttle_wait_secs`]) and retries; a wait longer than
     /// [`HexnodeRetry::max_wait`] or a `429` on the last attempt fails with [`UemError::Throttled`]. 5xx answers and
-    /// transport errors retry after [`BASE_BACKOFF`], doubling. Errors: [`UemError::Unauthorized`] for 401/403
-    /// (and `Unauthorized(0)`, without any request, for a key that cannot be an HTTP header value),
-    /// [`UemError::NotFound`] for 404, [`UemError::Api`] for other answers, [`UemError::Unreachable`] when the
-    /// portal cannot be reached (or is not routed, in a test set-up).
-    async fn get(&self, url: &Url) -> Result<Vec<u8>, UemError> {
+    /// transport errors retry after [`BASE_BACKOFF`], doubling, within [`HexnodeRetry::max_attempts`] — for writes
+    /// too, so a create whose answer was lost may be sent twice (Hexnode then refuses a duplicate group name; a
+    /// caller adopts what exists by name). Errors: [`UemError::Unauthorized`] for 401/403 (and `Unauthorized(0)`,
+    /// without any request, for a key that cannot be an HTTP header value), [`UemError::NotFound`] for 404,
+    /// [`UemError::InvalidDevices`] for a `400` to a POST whose `detail` reads `Invalid device id(s): …` (see
+    /// [`invalid_device_ids`]), [`UemError::Api`] for other answers, [`UemError::Unreachable`] when the portal
+    /// cannot be reached (or is not routed, in a test set-up).
+    async fn send(&self, method: Method, url: &Url, body: Option<&Value>) -> Result<Vec<u8>, UemError> {
         let mut key = HeaderValue::from_str(self.api_key.expose_secret()).map_err(|_| UemError::Unauthorized(0))?;
         key.set_sensitive(true);
+        let payload =
+            body.map(serde_json::to_vec).transpose().map_err(|e| UemError::Protocol(format!("request body: {e}")))?;
         let max_attempts = self.policy.max_attempts.max(1);
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let target = self.outbound.route(url).map_err(UemError::Unreachable)?;
-            let req = self
+            let mut req = self
                 .outbound
                 .http()
-                .get(target)
+                .request(method.clone(), target)
                 .header(AUTHORIZATION, key.clone())
                 .header(ACCEPT, HeaderValue::from_static("application/json"));
+            if let Some(payload) = &payload {
+                req = req.header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(payload.clone());
+            }
             self.requests.fetch_add(1, Ordering::Relaxed);
             let answer = match req.send().await {
                 Ok(resp) => {
@@ -165,7 +184,8 @@ impl HexnodeClient {
                 Err(e) => {
                     let reason = e.without_url().to_string();
                     if attempt < max_attempts {
-                        tracing::warn!(error = %reason, attempt, path = url.path(), "Hexnode request failed; retrying");
+                        let path = url.path();
+                        tracing::warn!(error = %reason, attempt, %method, path, "Hexnode request failed; retrying");
                         self.clock.sleep(self.backoff(attempt)).await;
                         continue;
                     }
@@ -180,18 +200,69 @@ impl HexnodeClient {
                     if attempt >= max_attempts || wait > self.policy.max_wait {
                         return Err(UemError::Throttled { retry_after_secs: secs });
                     }
-                    tracing::info!(wait_s = secs, attempt, path = url.path(), "Hexnode throttled the request; waiting");
+                    let path = url.path();
+                    tracing::info!(wait_s = secs, attempt, %method, path, "Hexnode throttled the request; waiting");
                     self.clock.sleep(wait).await;
                 }
                 401 | 403 => return Err(UemError::Unauthorized(status)),
                 404 => return Err(UemError::NotFound(url.path().to_string())),
+                400 if method == Method::POST => {
+                    return Err(match invalid_device_ids(&body) {
+                        Some(ids) => UemError::InvalidDevices(ids),
+                        None => UemError::Api { status, message: self.message_of(&body) },
+                    })
+                }
                 500..=599 if attempt < max_attempts => {
-                    tracing::warn!(status, attempt, path = url.path(), "Hexnode server error; retrying");
+                    tracing::warn!(status, attempt, %method, path = url.path(), "Hexnode server error; retrying");
                     self.clock.sleep(self.backoff(attempt)).await;
                 }
                 _ => return Err(UemError::Api { status, message: self.message_of(&body) }),
             }
         }
+    }
+
+    /// [`HexnodeClient::send`] with `GET` and no body.
+    async fn get(&self, url: &Url) -> Result<Vec<u8>, UemError> {
+        self.send(Method::GET, url, None).await
+    }
+
+    /// `https://<portal>/api/v1/<collection><id>/` with `id` as one path segment (percent-encoded, so it cannot
+    /// climb out of `collection`). Errors: [`UemError::NotFound`] naming `what` for an id that cannot name
+    /// anything (empty, `.`, `..`), without a request.
+    fn item_url(&self, collection: &str, what: &str, id: &str) -> Result<Url, UemError> {
+        if matches!(id.trim(), "" | "." | "..") {
+            return Err(UemError::NotFound(format!("{what} {id}")));
+        }
+        let mut url = self.api_url(collection)?;
+        url.path_segments_mut()
+            .map_err(|_| UemError::Protocol("API URL cannot take a path".into()))?
+            .pop_if_empty()
+            .push(id)
+            .push("");
+        Ok(url)
+    }
+
+    /// Sends to an item URL (see [`HexnodeClient::item_url`]), naming the item in a [`UemError::NotFound`].
+    async fn send_item(
+        &self,
+        method: Method,
+        collection: &str,
+        what: &str,
+        id: &str,
+        body: Option<&Value>,
+    ) -> Result<Vec<u8>, UemError> {
+        let url = self.item_url(collection, what, id)?;
+        match self.send(method, &url, body).await {
+            Err(UemError::NotFound(_)) => Err(UemError::NotFound(format!("{what} {id}"))),
+            other => other,
+        }
+    }
+
+    /// Sends `body` to `collection` (e.g. `devicegroups/`) with POST and reads the answer as `T`.
+    async fn create<T: DeserializeOwned>(&self, collection: &str, body: &Value) -> Result<T, UemError> {
+        let url = self.api_url(collection)?;
+        let answer = self.send(Method::POST, &url, Some(body)).await?;
+        serde_json::from_slice(&answer).map_err(|e| UemError::Protocol(format!("answer to POST {collection}: {e}")))
     }
 
     /// Checks a page's `next` link: absolute, `https`, on this portal's host, default port, no user info.
@@ -211,7 +282,7 @@ impl HexnodeClient {
     }
 
     /// Every item of a paged list `path` (e.g. `devices/`), from `?page=1&per_page=`[`PER_PAGE`] on, following
-    /// each page's `next` exactly as given until it is `null`. Errors: as [`HexnodeClient::get`], plus
+    /// each page's `next` exactly as given until it is `null`. Errors: as [`HexnodeClient::send`], plus
     /// [`UemError::Protocol`] for a page without `results`, an item that does not read as `T`, or a `next` link
     /// that leaves the portal or loops.
     async fn list_all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, UemError> {
@@ -274,20 +345,7 @@ impl Uem for HexnodeClient {
     /// Errors: [`UemError::NotFound`] for an unknown group (404, or an id that cannot name one),
     /// [`UemError::Protocol`] when the answer has no `devices` list.
     async fn device_group_members(&self, group_id: &str) -> Result<Vec<String>, UemError> {
-        let not_found = || UemError::NotFound(format!("device group {group_id}"));
-        if matches!(group_id.trim(), "" | "." | "..") {
-            return Err(not_found());
-        }
-        let mut url = self.api_url("devicegroups/")?;
-        url.path_segments_mut()
-            .map_err(|_| UemError::Protocol("API URL cannot take a path".into()))?
-            .pop_if_empty()
-            .push(group_id)
-            .push("");
-        let body = match self.get(&url).await {
-            Err(UemError::NotFound(_)) => return Err(not_found()),
-            other => other?,
-        };
+        let body = self.send_item(Method::GET, "devicegroups/", "device group", group_id, None).await?;
         let detail: HxGroupDetail =
             serde_json::from_slice(&body).map_err(|e| UemError::Protocol(format!("device group answer: {e}")))?;
         let members = detail
@@ -296,6 +354,239 @@ impl Uem for HexnodeClient {
         let mut seen = HashSet::new();
         Ok(members.into_iter().filter_map(|m| m.id).filter(|id| seen.insert(id.clone())).collect())
     }
+
+    /// All pages of `GET applications/` (documented: the apps list), each item read by `HxApp`: `id`, `name`,
+    /// `platform` (mapped by [`platform_from_os_name`]), `app_type` (mapped by [`app_kind`]), `bundle_id`,
+    /// `version`, `category`, `description`, `success_criteria`, `uninstall_parameters`.
+    ///
+    /// UNVERIFIED against Hexnode's public documentation: every item field except `id` and `name` (the docs list
+    /// the endpoint, not the fields); a missing field reads as `None` / [`AppKind::Other`].
+    /// Errors: as the requests, and [`UemError::Protocol`] for an app without an id.
+    async fn apps(&self) -> Result<Vec<UemApp>, UemError> {
+        let apps: Vec<HxApp> = self.list_all("applications/").await?;
+        apps.into_iter().map(HxApp::into_app).collect()
+    }
+
+    /// `POST applications/` with `enterprise_app_body` → `201` with the app (read as in
+    /// [`HexnodeClient::apps`]).
+    ///
+    /// UNVERIFIED against Hexnode's public documentation: the whole call. The docs list `GET /applications/` only;
+    /// uploading an enterprise app by URL through the API, and every field of the body, are this product's
+    /// assumption (kept in `enterprise_app_body`).
+    /// Errors: as the requests ([`UemError::Api`] with status 400 for a body the UEM refuses), and
+    /// [`UemError::Protocol`] for an answer that is not an app with an id.
+    async fn create_enterprise_app(&self, app: &NewEnterpriseApp) -> Result<UemApp, UemError> {
+        let created: HxApp = self.create("applications/", &enterprise_app_body(app)).await?;
+        created.into_app()
+    }
+
+    /// `POST devicegroups/` with `{"groupname", "description"}` → `201` with the group (`id`, `groupname`, …).
+    ///
+    /// Documented (FACTS.md: `POST /devicegroups/` to create); the field names of the body are those of the
+    /// documented group list (`groupname`, `description`). Errors: as the requests ([`UemError::Api`] with
+    /// status 400 when the name is taken or empty), and [`UemError::Protocol`] for an answer without an id.
+    async fn create_device_group(&self, name: &str, description: &str) -> Result<DeviceGroup, UemError> {
+        let body = json!({ "groupname": name, "description": description });
+        let g: HxGroup = self.create("devicegroups/", &body).await?;
+        let id = g.id.ok_or_else(|| UemError::Protocol("the created device group has no id".into()))?;
+        Ok(DeviceGroup { id, name: g.groupname.or(g.name).unwrap_or_else(|| name.to_string()) })
+    }
+
+    /// `DELETE devicegroups/{id}/` → `204`.
+    ///
+    /// UNVERIFIED against Hexnode's public documentation: the docs list no device group delete; this is the
+    /// REST form the rest of the API follows. Errors: [`UemError::NotFound`] for an unknown group (404, or an id
+    /// that cannot name one, without a request), else as the requests.
+    async fn delete_device_group(&self, group_id: &str) -> Result<(), UemError> {
+        self.send_item(Method::DELETE, "devicegroups/", "device group", group_id, None).await.map(|_| ())
+    }
+
+    /// `POST devicegroups/{id}/` with `{"add_devices": [...], "remove_devices": [...]}` (each id a JSON number
+    /// when it reads as one, else a string) → `200`. No request when both lists are empty.
+    ///
+    /// Documented (FACTS.md: `POST /devicegroups/{id}/` with `add_devices` / `remove_devices`). UNVERIFIED: the
+    /// refusal of unknown ids as `400 {"detail": "Invalid device id(s): <a>, <b>"}` with nothing changed (the
+    /// double's behaviour, read by [`invalid_device_ids`]). Errors: [`UemError::InvalidDevices`] with the refused
+    /// ids as the caller spelled them, [`UemError::NotFound`] for an unknown group, else as the requests.
+    async fn change_group_members(&self, group_id: &str, add: &[String], remove: &[String]) -> Result<(), UemError> {
+        let url = self.item_url("devicegroups/", "device group", group_id)?;
+        if add.is_empty() && remove.is_empty() {
+            return Ok(());
+        }
+        let ids = |list: &[String]| Value::Array(list.iter().map(|id| id_value(id)).collect());
+        let body = json!({ "add_devices": ids(add), "remove_devices": ids(remove) });
+        match self.send(Method::POST, &url, Some(&body)).await {
+            Ok(_) => Ok(()),
+            Err(UemError::NotFound(_)) => Err(UemError::NotFound(format!("device group {group_id}"))),
+            Err(UemError::InvalidDevices(refused)) => {
+                let mut seen = HashSet::new();
+                let ids = refused
+                    .into_iter()
+                    .map(|r| add.iter().chain(remove).find(|o| same_id(o, &r)).cloned().unwrap_or(r))
+                    .filter(|id| seen.insert(id.clone()))
+                    .collect();
+                Err(UemError::InvalidDevices(ids))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// All pages of `GET policy/` (documented), each item as `{id, name}`.
+    /// Errors: as the requests, and [`UemError::Protocol`] for a policy without an id.
+    async fn policies(&self) -> Result<Vec<PolicyRef>, UemError> {
+        let policies: Vec<HxPolicyRef> = self.list_all("policy/").await?;
+        policies
+            .into_iter()
+            .map(|p| {
+                let id = p.id.ok_or_else(|| UemError::Protocol("a policy without an id".into()))?;
+                Ok(PolicyRef { id, name: p.name.unwrap_or_default() })
+            })
+            .collect()
+    }
+
+    /// `POST policy/` with `policy_body` → `201` with `{id, name, …}` → the id.
+    ///
+    /// Documented (FACTS.md: `POST /policy/` with name, description, platform sections, `app_management`,
+    /// `policy_targets {users, devices, usergroups, devicegroups}`). UNVERIFIED: the fields inside
+    /// `app_management` and the per-platform payload sections (see `policy_body`).
+    /// Errors: as the requests ([`UemError::Api`] with status 400 for a body the UEM refuses: an unknown app or
+    /// group, a payload that does not fit the platform), and [`UemError::Protocol`] for an answer without an id.
+    async fn create_policy(&self, policy: &DeploymentPolicy) -> Result<String, UemError> {
+        let created: HxPolicyRef = self.create("policy/", &policy_body(policy)).await?;
+        created.id.ok_or_else(|| UemError::Protocol("the created policy has no id".into()))
+    }
+
+    /// `PUT policy/{id}/` with `policy_body` → `200`.
+    ///
+    /// UNVERIFIED against Hexnode's public documentation: the docs list `GET/POST /policy/` only; the update is
+    /// the REST form of the documented create, with the same body (whose unverified parts `policy_body` names).
+    /// Errors: [`UemError::NotFound`] for an unknown policy (404, or an id that cannot name one, without a
+    /// request), else as [`HexnodeClient::create_policy`].
+    async fn update_policy(&self, policy_id: &str, policy: &DeploymentPolicy) -> Result<(), UemError> {
+        let body = policy_body(policy);
+        self.send_item(Method::PUT, "policy/", "policy", policy_id, Some(&body)).await.map(|_| ())
+    }
+
+    /// `DELETE policy/{id}/` → `204`.
+    ///
+    /// UNVERIFIED against Hexnode's public documentation: the docs list no policy delete; this is the REST form
+    /// of the documented policy endpoint. Errors: [`UemError::NotFound`] for an unknown policy (404, or an id
+    /// that cannot name one, without a request), else as the requests.
+    async fn delete_policy(&self, policy_id: &str) -> Result<(), UemError> {
+        self.send_item(Method::DELETE, "policy/", "policy", policy_id, None).await.map(|_| ())
+    }
+}
+
+/// What kind of app a Hexnode `app_type` names, case-insensitive (`-` and spaces read as `_`): `vpp` →
+/// [`AppKind::Vpp`], `store` → [`AppKind::Store`], `managed_google_play` → [`AppKind::ManagedPlay`],
+/// `enterprise` → [`AppKind::Enterprise`], anything else → [`AppKind::Other`].
+///
+/// UNVERIFIED against Hexnode's public documentation: the field and its values are this product's assumption.
+pub fn app_kind(app_type: &str) -> AppKind {
+    let t = app_type.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    match t.as_str() {
+        "vpp" => AppKind::Vpp,
+        "store" => AppKind::Store,
+        "managed_google_play" => AppKind::ManagedPlay,
+        "enterprise" => AppKind::Enterprise,
+        _ => AppKind::Other,
+    }
+}
+
+/// The body of `POST applications/` for an enterprise app: `{"name", "platform": "windows"|"macos", "app_type":
+/// "enterprise", "category", "description", "source_url": <installer URL>, "success_criteria",
+/// "uninstall_parameters"}` (the last two `null` when unset).
+///
+/// UNVERIFIED against Hexnode's public documentation: the docs describe no enterprise app upload; every field
+/// here is this product's assumption, kept in this one function.
+fn enterprise_app_body(app: &NewEnterpriseApp) -> Value {
+    json!({
+        "name": app.name,
+        "platform": app.platform.as_str(),
+        "app_type": "enterprise",
+        "category": app.category,
+        "description": app.description,
+        "source_url": app.installer_url,
+        "success_criteria": app.success_criteria,
+        "uninstall_parameters": app.uninstall_parameters,
+    })
+}
+
+/// The body of `POST policy/` and `PUT policy/{id}/`:
+///
+/// ```json
+/// {"name": …, "description": …, "platform": "ios"|"android"|"macos"|"windows",
+///  "app_management": {"mandatory_apps": [{"app_id": 12, "vpp_location": "Main"|null}]},
+///  "<platform>": {"app_configuration": {"bundle_id": …, "configuration": <document>}}
+///              | {"custom_configuration": {"payload_type": "mobileconfig"|"syncml", "content": <document>}},
+///  "policy_targets": {"users": [], "devices": [], "usergroups": [], "devicegroups": [5]}}
+/// ```
+///
+/// Ids are JSON numbers when they read as one, else strings; `mandatory_apps` is empty without an app.
+///
+/// Documented (FACTS.md): `name`, `description`, a section per platform, `app_management`, and `policy_targets`
+/// with its four lists. UNVERIFIED against Hexnode's public documentation (no public fields for managed app
+/// configuration or custom profiles): the top-level `platform`, `mandatory_apps` and its entries, and the
+/// contents of the platform section (`app_configuration`, `custom_configuration` with `payload_type` and
+/// `content`). Kept in this one function.
+fn policy_body(p: &DeploymentPolicy) -> Value {
+    let mandatory_apps: Vec<Value> =
+        p.app.iter().map(|a| json!({ "app_id": id_value(&a.app_id), "vpp_location": a.vpp_location })).collect();
+    let section = match &p.payload {
+        PolicyPayload::AppConfig { bundle_id, document } => {
+            json!({ "app_configuration": { "bundle_id": bundle_id, "configuration": document } })
+        }
+        PolicyPayload::ConfigurationProfile { document } => {
+            json!({ "custom_configuration": { "payload_type": "mobileconfig", "content": document } })
+        }
+        PolicyPayload::SyncMl { document } => {
+            json!({ "custom_configuration": { "payload_type": "syncml", "content": document } })
+        }
+    };
+    let groups: Vec<Value> = p.device_group_ids.iter().map(|id| id_value(id)).collect();
+    let mut body = Map::new();
+    body.insert("name".into(), json!(p.name));
+    body.insert("description".into(), json!(p.description));
+    body.insert("platform".into(), json!(p.platform.as_str()));
+    body.insert("app_management".into(), json!({ "mandatory_apps": mandatory_apps }));
+    body.insert(p.platform.as_str().into(), section);
+    body.insert(
+        "policy_targets".into(),
+        json!({ "users": [], "devices": [], "usergroups": [], "devicegroups": groups }),
+    );
+    Value::Object(body)
+}
+
+/// A Hexnode id as JSON: a number when it reads as a `u64`, else the text.
+fn id_value(id: &str) -> Value {
+    id.parse::<u64>().map_or_else(|_| Value::String(id.to_string()), Value::from)
+}
+
+/// Whether two id texts name the same id: equal, or the same number (`7` and `07`).
+fn same_id(a: &str, b: &str) -> bool {
+    a == b || matches!((a.trim().parse::<u64>(), b.trim().parse::<u64>()), (Ok(x), Ok(y)) if x == y)
+}
+
+/// The ids of a refused membership change: the list after `Invalid device id(s):` in the `detail` of a JSON
+/// answer (`{"detail": "Invalid device id(s): 77, \"abc\""}`), each as text with JSON quotes stripped; `None` for any
+/// other answer or an empty list. The list is read as JSON values when it is one (so a quoted id may hold a
+/// comma), else split on commas.
+pub fn invalid_device_ids(body: &[u8]) -> Option<Vec<String>> {
+    const MARK: &str = "invalid device id(s):";
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let detail = v.get("detail")?.as_str()?.trim();
+    let head = detail.get(..MARK.len())?;
+    if !head.eq_ignore_ascii_case(MARK) {
+        return None;
+    }
+    let rest = detail[MARK.len()..].trim().trim_end_matches('.');
+    let ids: Vec<String> = match serde_json::from_str::<Vec<Value>>(&format!("[{rest}]")) {
+        Ok(values) => values.iter().filter_map(text_of).collect(),
+        Err(_) => {
+            rest.split(',').map(|t| t.trim().trim_matches('"').trim().to_string()).filter(|t| !t.is_empty()).collect()
+        }
+    };
+    (!ids.is_empty()).then_some(ids)
 }
 
 /// The platform of a Hexnode `os_name`, case-insensitive: `iOS`/`iPadOS` → iOS, `Android` → Android,
@@ -474,6 +765,59 @@ struct HxMember {
     id: Option<String>,
 }
 
+/// An app as `GET applications/` lists it (and `POST applications/` answers). UNVERIFIED: every field but `id`
+/// and `name` (see [`HexnodeClient::apps`]).
+#[derive(Deserialize)]
+struct HxApp {
+    #[serde(default, deserialize_with = "lenient_text")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    platform: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    app_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    bundle_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    version: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    category: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    description: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    success_criteria: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    uninstall_parameters: Option<String>,
+}
+
+impl HxApp {
+    fn into_app(self) -> Result<UemApp, UemError> {
+        let id = self.id.ok_or_else(|| UemError::Protocol("an app without an id".into()))?;
+        Ok(UemApp {
+            id,
+            name: self.name.unwrap_or_default(),
+            platform: self.platform.as_deref().and_then(platform_from_os_name),
+            kind: self.app_type.as_deref().map_or(AppKind::Other, app_kind),
+            bundle_id: self.bundle_id,
+            version: self.version,
+            category: self.category,
+            description: self.description,
+            success_criteria: self.success_criteria,
+            uninstall_parameters: self.uninstall_parameters,
+        })
+    }
+}
+
+/// A policy as `GET policy/` lists it (and `POST policy/` answers): only `id` and `name` are read.
+#[derive(Deserialize)]
+struct HxPolicyRef {
+    #[serde(default, deserialize_with = "lenient_text")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    name: Option<String>,
+}
+
 /// Text from a JSON string (trimmed; empty is `None`) or number; anything else is `None`.
 fn text_of(v: &Value) -> Option<String> {
     match v {
@@ -637,11 +981,104 @@ mod tests {
         assert_eq!(c.backoff(40), Duration::from_secs(32));
     }
 
+    #[test]
+    fn refused_device_ids_read_from_the_detail() {
+        let ids = |b: &str| invalid_device_ids(b.as_bytes());
+        assert_eq!(ids(r#"{"detail": "Invalid device id(s): 77, \"abc\""}"#), Some(vec!["77".into(), "abc".into()]));
+        assert_eq!(ids(r#"{"detail": "Invalid device id(s): \"a, b\""}"#), Some(vec!["a, b".into()]));
+        assert_eq!(ids(r#"{"detail": "invalid device id(s): abc, 12."}"#), Some(vec!["abc".into(), "12".into()]));
+        assert_eq!(ids(r#"{"detail": "Invalid device id(s): "}"#), None);
+        assert_eq!(ids(r#"{"detail": "Not found."}"#), None);
+        assert_eq!(ids(r#"{"add_devices": ["Invalid device id(s): 1"]}"#), None);
+        assert_eq!(ids("Invalid device id(s): 1"), None, "not JSON");
+    }
+
+    #[test]
+    fn app_kinds_and_ids() {
+        assert_eq!(app_kind("vpp"), AppKind::Vpp);
+        assert_eq!(app_kind("Store"), AppKind::Store);
+        assert_eq!(app_kind("managed-google-play"), AppKind::ManagedPlay);
+        assert_eq!(app_kind("ENTERPRISE"), AppKind::Enterprise);
+        assert_eq!(app_kind("web_clip"), AppKind::Other);
+        assert_eq!(id_value("12"), json!(12));
+        assert_eq!(id_value("x-1"), json!("x-1"));
+        assert_eq!(id_value("-3"), json!("-3"));
+        assert!(same_id("07", "7") && same_id("abc", "abc") && !same_id("7", "8"));
+        let app: HxApp = serde_json::from_value(json!({"id": "4", "name": "Okta Verify", "platform": "ipados",
+            "app_type": "vpp", "bundle_id": "com.okta.mobile", "version": 9.1}))
+        .unwrap();
+        let app = app.into_app().unwrap();
+        assert_eq!((app.id.as_str(), app.platform, app.kind), ("4", Some(Platform::Ios), AppKind::Vpp));
+        assert_eq!((app.version.as_deref(), app.category), (Some("9.1"), None));
+        assert!(serde_json::from_value::<HxApp>(json!({"name": "x"})).unwrap().into_app().is_err());
+    }
+
+    #[test]
+    fn policy_bodies_per_platform() {
+        let mut p = DeploymentPolicy {
+            name: "ODT iOS".into(),
+            description: "d".into(),
+            platform: Platform::Ios,
+            app: Some(crate::uem::PolicyApp { app_id: "12".into(), vpp_location: Some("Main".into()) }),
+            payload: PolicyPayload::AppConfig { bundle_id: "com.okta.mobile".into(), document: "<dict/>".into() },
+            device_group_ids: vec!["5".into(), "g-x".into()],
+        };
+        assert_eq!(
+            policy_body(&p),
+            json!({
+                "name": "ODT iOS", "description": "d", "platform": "ios",
+                "app_management": {"mandatory_apps": [{"app_id": 12, "vpp_location": "Main"}]},
+                "ios": {"app_configuration": {"bundle_id": "com.okta.mobile", "configuration": "<dict/>"}},
+                "policy_targets": {"users": [], "devices": [], "usergroups": [], "devicegroups": [5, "g-x"]},
+            })
+        );
+        p.platform = Platform::Macos;
+        p.app = None;
+        p.payload = PolicyPayload::ConfigurationProfile { document: "<plist/>".into() };
+        let b = policy_body(&p);
+        assert_eq!(b["app_management"], json!({"mandatory_apps": []}));
+        assert_eq!(
+            b["macos"],
+            json!({"custom_configuration": {"payload_type": "mobileconfig", "content": "<plist/>"}})
+        );
+        assert!(b.get("ios").is_none());
+        p.platform = Platform::Windows;
+        p.payload = PolicyPayload::SyncMl { document: "<SyncBody/>".into() };
+        assert_eq!(
+            policy_body(&p)["windows"],
+            json!({"custom_configuration": {"payload_type": "syncml", "content": "<SyncBody/>"}})
+        );
+    }
+
+    #[test]
+    fn enterprise_app_body_fields() {
+        let app = NewEnterpriseApp {
+            platform: Platform::Windows,
+            name: "Okta Verify".into(),
+            category: "Security".into(),
+            description: "OV".into(),
+            installer_url: "https://example.okta.com/ov.exe".into(),
+            success_criteria: Some("exit 0".into()),
+            uninstall_parameters: None,
+        };
+        assert_eq!(
+            enterprise_app_body(&app),
+            json!({"name": "Okta Verify", "platform": "windows", "app_type": "enterprise", "category": "Security",
+                   "description": "OV", "source_url": "https://example.okta.com/ov.exe",
+                   "success_criteria": "exit 0", "uninstall_parameters": null})
+        );
+    }
+
     #[tokio::test]
     async fn an_unrouted_portal_is_unreachable_without_a_request() {
         let c = client();
         assert!(matches!(c.verify().await, Err(UemError::Unreachable(_))));
         assert_eq!(c.request_count(), 0);
         assert!(matches!(c.device_group_members("..").await, Err(UemError::NotFound(_))));
+        assert!(matches!(c.delete_policy(".").await, Err(UemError::NotFound(_))));
+        assert!(matches!(c.delete_device_group(" ").await, Err(UemError::NotFound(_))));
+        assert!(matches!(c.change_group_members("", &["1".into()], &[]).await, Err(UemError::NotFound(_))));
+        assert_eq!(c.change_group_members("5", &[], &[]).await, Ok(()), "nothing to change: no request");
+        assert_eq!(c.request_count(), 0);
     }
 }

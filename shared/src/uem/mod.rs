@@ -1,6 +1,8 @@
-//! The UEM (device management system) behind one trait. The read side (this module) serves fleet-sync: the
-//! device inventory with owners and device groups with members, every page. The first implementation is
-//! Hexnode's REST API ([`hexnode`]).
+//! The UEM (device management system) behind one trait. The read side serves fleet-sync: the device inventory
+//! with owners and device groups with members, every page. The write side serves deploy-trigger, which works by
+//! group: one managed device group per platform holds the in-scope devices, one policy per platform (Okta
+//! Verify, the attestation payload and, on macOS, the SSO extension) targets that group, and scope changes
+//! become membership diffs in batches. The first implementation is Hexnode's REST API ([`hexnode`]).
 
 pub mod hexnode;
 
@@ -60,6 +62,10 @@ pub enum UemError {
     /// A resource the call named does not exist (404).
     #[error("not found in the UEM: {0}")]
     NotFound(String),
+    /// Some device ids of a membership change are not devices of the UEM (a device gone meanwhile); the UEM
+    /// changed nothing. Holds exactly the refused ids.
+    #[error("the UEM has no devices with ids {0:?}")]
+    InvalidDevices(Vec<String>),
     /// Other 4xx/5xx after bounded retries.
     #[error("the UEM answered {status}: {message}")]
     Api { status: u16, message: String },
@@ -71,9 +77,105 @@ pub enum UemError {
     Protocol(String),
 }
 
-/// The read side of a UEM, as fleet-sync needs it. Every list follows its pages to the end.
+/// What kind of app an inventory entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AppKind {
+    /// Bought through Apple Business/School Manager (Volume Purchase Program) and assigned by license.
+    Vpp,
+    /// A public store app without VPP licenses.
+    Store,
+    /// Approved in managed Google Play (Android Enterprise).
+    ManagedPlay,
+    /// An uploaded installer (macOS PKG, Windows EXE/MSI).
+    Enterprise,
+    /// Anything else (web clips, …).
+    Other,
+}
+
+/// An app in the UEM's inventory. The id is the key; the rest is for display and validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UemApp {
+    /// The UEM's app id (Hexnode: a number, kept as text).
+    pub id: String,
+    pub name: String,
+    /// `None` for an app of a platform device trust does not cover.
+    pub platform: Option<Platform>,
+    pub kind: AppKind,
+    /// Bundle id (Apple) or package name (Android), e.g. `com.okta.android.auth`.
+    pub bundle_id: Option<String>,
+    pub version: Option<String>,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    /// Windows: how the UEM tells that the installer succeeded (e.g. an exit code or a file path).
+    pub success_criteria: Option<String>,
+    /// Windows: the parameters of a silent uninstall.
+    pub uninstall_parameters: Option<String>,
+}
+
+/// An installer to add to the UEM's inventory as an enterprise app (Okta Verify's EXE or PKG from Okta).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEnterpriseApp {
+    /// `Windows` (EXE) or `Macos` (PKG).
+    pub platform: Platform,
+    pub name: String,
+    pub category: String,
+    pub description: String,
+    /// Where the UEM fetches the installer from (https).
+    pub installer_url: String,
+    pub success_criteria: Option<String>,
+    pub uninstall_parameters: Option<String>,
+}
+
+/// Okta Verify as a policy installs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyApp {
+    /// The UEM's app id.
+    pub app_id: String,
+    /// VPP only: the location (content token) whose licenses are used.
+    pub vpp_location: Option<String>,
+}
+
+/// The attestation payload a policy carries, as the platform needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyPayload {
+    /// iOS / Android: managed app configuration for the app `bundle_id` (`com.okta.mobile` /
+    /// `com.okta.android.auth`): the document (plist dict / JSON object of key-values).
+    AppConfig { bundle_id: String, document: String },
+    /// macOS: a configuration profile (`.mobileconfig`: SCEP at user scope and the SSO extension).
+    ConfigurationProfile { document: String },
+    /// Windows: a custom SyncML (`ClientCertificateInstall` SCEP under `./User`).
+    SyncMl { document: String },
+}
+
+/// A policy in the UEM (id and name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// One platform's deployment policy: what every member of its managed device group carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentPolicy {
+    pub name: String,
+    pub description: String,
+    pub platform: Platform,
+    /// Okta Verify; `None` while the admin has set no installation method for the platform.
+    pub app: Option<PolicyApp>,
+    pub payload: PolicyPayload,
+    /// The device groups the policy targets (the platform's managed group).
+    pub device_group_ids: Vec<String>,
+}
+
+/// The read side of a UEM, as fleet-sync needs it, and the write side deploy-trigger needs. Every list follows
+/// its pages to the end.
 #[async_trait::async_trait]
 pub trait Uem: Send + Sync {
+    /// How many HTTP requests this client has sent so far (retries included), for run reports and benchmarks.
+    fn calls_made(&self) -> u64 {
+        0
+    }
     /// One cheap read that proves the API key works (used when the admin connects the UEM).
     async fn verify(&self) -> Result<(), UemError>;
     /// Every device, with its owner's email joined in.
@@ -82,4 +184,27 @@ pub trait Uem: Send + Sync {
     async fn device_groups(&self) -> Result<Vec<DeviceGroup>, UemError>;
     /// The device ids in group `group_id`. Errors: [`UemError::NotFound`] for an unknown group.
     async fn device_group_members(&self, group_id: &str) -> Result<Vec<String>, UemError>;
+
+    /// Every app in the UEM's inventory.
+    async fn apps(&self) -> Result<Vec<UemApp>, UemError>;
+    /// Adds an installer as an enterprise app and returns it.
+    async fn create_enterprise_app(&self, app: &NewEnterpriseApp) -> Result<UemApp, UemError>;
+    /// Creates an empty device group named `name` and returns it.
+    async fn create_device_group(&self, name: &str, description: &str) -> Result<DeviceGroup, UemError>;
+    /// Deletes a device group. Errors: [`UemError::NotFound`] when there is none.
+    async fn delete_device_group(&self, group_id: &str) -> Result<(), UemError>;
+    /// One membership change of group `group_id`: adds `add` and removes `remove` (device ids). Adding a member
+    /// or removing a non-member changes nothing. Errors: [`UemError::InvalidDevices`] naming the ids that are
+    /// not devices (nothing changed), [`UemError::NotFound`] for an unknown group.
+    async fn change_group_members(&self, group_id: &str, add: &[String], remove: &[String]) -> Result<(), UemError>;
+    /// Every policy, so a policy created by a run that stopped before recording it is adopted by name rather
+    /// than made twice.
+    async fn policies(&self) -> Result<Vec<PolicyRef>, UemError>;
+    /// Creates a policy and returns its id.
+    async fn create_policy(&self, policy: &DeploymentPolicy) -> Result<String, UemError>;
+    /// Replaces policy `policy_id`'s content and targets. Errors: [`UemError::NotFound`] when there is none.
+    async fn update_policy(&self, policy_id: &str, policy: &DeploymentPolicy) -> Result<(), UemError>;
+    /// Deletes a policy (the UEM takes its app and payloads off the devices it targeted). Errors:
+    /// [`UemError::NotFound`] when there is none.
+    async fn delete_policy(&self, policy_id: &str) -> Result<(), UemError>;
 }
