@@ -87,6 +87,20 @@ impl Deps {
     }
 }
 
+impl Deps {
+    /// The tenant's connected UEM, ready to call, or `Ok(None)` when none is connected. Errors: the store or
+    /// Secrets Manager failing, or a stored portal that no longer passes the outbound rules (500, logged).
+    pub async fn tenant_uem(&self, tenant: &str) -> Result<Option<Box<dyn crate::uem::Uem>>, crate::ApiError> {
+        let Some(rec) = self.store.get_uem(tenant).await.map_err(crate::error::store_failure)? else {
+            return Ok(None);
+        };
+        let portal =
+            OrgHost::revalidate(&rec.portal).map_err(|e| crate::error::internal_failure("stored UEM portal", e))?;
+        let api_key = self.secrets.get(&rec.secret).await.map_err(crate::error::secrets_failure)?;
+        Ok(Some(Box::new(self.hexnode(portal, api_key))))
+    }
+}
+
 /// Okta clients kept across invocations of a warm function, keyed by org, credential version and scopes, so a
 /// token is fetched once an hour rather than once a request. Bounded: emptied when it reaches 256 clients.
 #[derive(Clone, Default)]

@@ -8,7 +8,7 @@ use odt_shared::okta::{OktaCredentials, OktaError, User};
 use odt_shared::outbound::OrgHost;
 use odt_shared::platform::Platform;
 use odt_shared::scope::ScopeFacts;
-use odt_shared::store::{DeviceTrustState, OrgRecord, UemRecord};
+use odt_shared::store::{DeviceTrustState, OrgRecord};
 use odt_shared::uem::{Uem, UemDevice, UemError};
 use odt_shared::ApiError;
 use std::collections::HashMap;
@@ -79,20 +79,16 @@ pub async fn sources(deps: &Deps, tenant: &str) -> Result<Sources, ApiError> {
         .await
         .map_err(store_failure)?
         .ok_or_else(|| ApiError::conflict("device_trust_not_configured", "the device-trust org is gone"))?;
-    let uem: UemRecord = deps
-        .store
-        .get_uem(tenant)
-        .await
-        .map_err(store_failure)?
+    let uem = deps
+        .tenant_uem(tenant)
+        .await?
         .ok_or_else(|| ApiError::conflict("uem_not_connected", "connect the UEM first (PUT /uem)"))?;
     let secret = deps.secrets.get(&org.secret).await.map_err(failure)?;
     let creds = OktaCredentials::from_parts(org.auth_method, org.client_id.clone(), secret, org.key_id.clone());
     let host = OrgHost::revalidate(&org.domain).map_err(failure)?;
     let key = format!("{}|{}|{}", org.pk, org.org_id, org.secret.version_id);
     let okta = deps.okta(&key, host, creds, &SCOPES);
-    let portal = OrgHost::revalidate(&uem.portal).map_err(failure)?;
-    let api_key = deps.secrets.get(&uem.secret).await.map_err(failure)?;
-    Ok(Sources { org, okta, uem: Box::new(deps.hexnode(portal, api_key)) })
+    Ok(Sources { org, okta, uem })
 }
 
 /// Checks that every selected id exists: 400 naming the unknown ones (`oktaGroupIds` or `uemDeviceGroupIds`).

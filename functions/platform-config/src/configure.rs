@@ -5,6 +5,7 @@ use crate::render::{payload_hash, preview as render_preview, CHALLENGE_PASSWORD,
 use crate::views::{missing, PayloadPreview, PlatformList, PlatformView};
 use http::StatusCode;
 use lambda_http::{Body, Response};
+use odt_shared::api::https_url;
 use odt_shared::api::{json_response, ApiRequest};
 use odt_shared::attestation::{cert::parse_ca_certificate, challenge::check_scep_challenge, subject::parse_subject};
 use odt_shared::clock::rfc3339;
@@ -32,31 +33,6 @@ async fn device_trust_org(deps: &Deps, tenant: &str) -> Result<OrgRecord, ApiErr
     };
     let dt = dt.filter(|d| d.state == DeviceTrustState::Active).ok_or_else(not_ready)?;
     deps.store.get_org(tenant, &dt.okta_org_id).await.map_err(store_failure)?.ok_or_else(not_ready)
-}
-
-/// An https URL; `host_must_be` restricts its host. Errors name `field`.
-fn https_url(field: &str, value: &str, host_must_be: Option<&str>) -> Result<String, ApiError> {
-    let url =
-        url::Url::parse(value.trim()).map_err(|e| ApiError::invalid(field, format!("{field} is not a URL: {e}")))?;
-    if url.scheme() != "https" {
-        return Err(ApiError::invalid(field, format!("{field} must be an https URL")));
-    }
-    let host = url.host_str().unwrap_or_default();
-    if host.is_empty() || !url.username().is_empty() || url.password().is_some() {
-        return Err(ApiError::invalid(field, format!("{field} must name a host and carry no user info")));
-    }
-    if let Some(expected) = host_must_be {
-        if !host.eq_ignore_ascii_case(expected) {
-            return Err(ApiError::invalid(
-                field,
-                format!("{field} must be on the device-trust org's domain {expected}"),
-            ));
-        }
-    }
-    if value.len() > 2048 {
-        return Err(ApiError::invalid(field, format!("{field} is longer than 2048 characters")));
-    }
-    Ok(url.to_string())
 }
 
 fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {

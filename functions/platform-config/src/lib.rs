@@ -8,7 +8,7 @@
 pub mod api_doc;
 mod configure;
 pub mod input;
-pub mod render;
+pub use odt_shared::attestation::render;
 pub mod views;
 
 use http::Method;

@@ -2,13 +2,13 @@
 //! secret values: the real values (for deployment), a mask (for previews), or the secrets' version ids (for the
 //! content hash, which so changes whenever a secret changes without hashing the secret itself).
 
-use odt_shared::attestation::payload::{
+use super::payload::{
     android_managed_config, content_hash, ios_app_config, macos_profile, windows_scep_syncml, MacosProfile, WindowsScep,
 };
-use odt_shared::attestation::subject::parse_subject;
-use odt_shared::platform::Platform;
-use odt_shared::store::{ChallengeKind, PlatformRecord, PlatformSettings};
-use odt_shared::ApiError;
+use super::subject::parse_subject;
+use crate::platform::Platform;
+use crate::store::{ChallengeKind, PlatformRecord, PlatformSettings};
+use crate::ApiError;
 
 /// The secret names a platform record may hold.
 pub const SECRET_KEY: &str = "secretKey";
@@ -53,7 +53,7 @@ impl Document {
 }
 
 fn failed(e: impl std::fmt::Display) -> ApiError {
-    odt_shared::error::internal_failure("payload rendering", e)
+    crate::error::internal_failure("payload rendering", e)
 }
 
 /// Renders the platform's document. `secret(name)` gives the text to put where secret `name` goes.
