@@ -2,11 +2,10 @@
 //! that hold each device's desired state (`DEVICE#<uem device id>`), written by fleet-sync, read by
 //! deploy-trigger and status-export.
 
-use super::{aws_err, tenant_pk, Store, StoreError};
+use super::{tenant_pk, Store, StoreError};
 use crate::platform::Platform;
 use crate::scope::Exclusion;
 use crate::uem::Enrollment;
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 const FLEET_SK: &str = "FLEET";
@@ -144,24 +143,10 @@ impl Store {
         self.query_index(&DeviceRecord::user_index(tenant, okta_user_id)).await
     }
 
-    /// Deletes a device record at version `expected` (a device the UEM no longer has).
+    /// Deletes a device record at its version (a device the UEM no longer has). Errors:
+    /// [`StoreError::VersionConflict`] when it changed meanwhile.
     pub async fn delete_device(&self, rec: &DeviceRecord) -> Result<(), StoreError> {
-        let res = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(Store::key(&rec.pk, &rec.sk)))
-            .condition_expression("version = :v")
-            .expression_attribute_values(":v", AttributeValue::N(rec.version.to_string()))
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                Err(StoreError::VersionConflict { current: None })
-            }
-            Err(e) => Err(aws_err("DeleteItem")(e)),
-        }
+        self.delete_versioned(&rec.pk, &rec.sk, rec.version).await
     }
 }
 

@@ -2,12 +2,16 @@
 //! `DEVICETRUST`, …), so every read and write names its tenant. Records are serialized with `serde_dynamo`;
 //! every write that can race is conditional on the record's `version`.
 
+mod deploy;
 mod device_trust;
 mod fleet;
 mod orgs;
 mod platforms;
 mod uem;
 
+pub use deploy::{
+    AppDetails, DeployItem, DeployedRecord, DeploymentRecord, InstallMethod, ItemState, ItemStatus, OktaVerifyRecord,
+};
 pub use device_trust::{DeviceTrustRecord, DeviceTrustState};
 pub use fleet::{DeviceRecord, FleetRecord};
 pub use orgs::OrgRecord;
@@ -274,6 +278,29 @@ impl Store {
                 Err(StoreError::VersionConflict { current: current.map(|c| c.version()) })
             }
             Err(e) => Err(aws_err("PutItem")(e)),
+        }
+    }
+}
+
+impl Store {
+    /// Deletes a record if it is still at `version`. Errors: [`StoreError::VersionConflict`] when it changed (or
+    /// is gone) meanwhile.
+    pub async fn delete_versioned(&self, pk: &str, sk: &str, version: u64) -> Result<(), StoreError> {
+        let res = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", AttributeValue::N(version.to_string()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Err(StoreError::VersionConflict { current: None })
+            }
+            Err(e) => Err(aws_err("DeleteItem")(e)),
         }
     }
 }
