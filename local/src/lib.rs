@@ -7,5 +7,6 @@ pub mod demo;
 pub mod front;
 pub mod seed;
 pub mod stack;
+pub mod streams;
 pub mod table;
 pub mod template;

@@ -3,6 +3,7 @@
 
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// One HTTP API route: `Method` (`GET`, …, or `ANY`), `Path` (`/okta-orgs/{orgId}`), the function's logical id,
 /// and whether the JWT authorizer guards it (`Auth: Authorizer: NONE` turns it off).
@@ -14,7 +15,23 @@ pub struct Route {
     pub authorized: bool,
 }
 
-/// The parsed template.
+/// One `Type: DynamoDB` event of a function: what Lambda's event source mapping does with the table's stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamConsumer {
+    /// The function's logical id.
+    pub function: String,
+    /// `BatchSize` (Lambda's default for DynamoDB streams: 100).
+    pub batch_size: usize,
+    /// `MaximumBatchingWindowInSeconds` (default 0).
+    pub batching_window: Duration,
+    /// `MaximumRetryAttempts`; absent or `-1` (Lambda: retry until the record expires) is `u32::MAX`.
+    pub max_retries: u32,
+    /// `FunctionResponseTypes` contains `ReportBatchItemFailures`.
+    pub report_batch_item_failures: bool,
+    /// `FilterCriteria.Filters[].Pattern`, parsed from their JSON strings (Lambda event-filtering syntax).
+    pub filters: Vec<serde_json::Value>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Template {
     pub doc: Value,
@@ -92,5 +109,153 @@ impl Template {
             .values()
             .find(|r| r.get("Type").and_then(Value::as_str) == Some("AWS::DynamoDB::Table"))
             .and_then(|r| r.get("Properties"))
+    }
+
+    /// Every `Type: DynamoDB` event of every `AWS::Serverless::Function`, in template order. Errors on a
+    /// malformed number or a filter pattern that is not JSON.
+    pub fn stream_consumers(&self) -> anyhow::Result<Vec<StreamConsumer>> {
+        let mut out = Vec::new();
+        let Some(Value::Mapping(resources)) = self.doc.get("Resources") else { return Ok(out) };
+        for (id, res) in resources {
+            if res.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let function = id.as_str().unwrap_or_default().to_string();
+            let Some(Value::Mapping(events)) = res.get("Properties").and_then(|p| p.get("Events")) else { continue };
+            for (name, ev) in events {
+                if ev.get("Type").and_then(Value::as_str) != Some("DynamoDB") {
+                    continue;
+                }
+                let ctx = format!("{function}.Events.{}", name.as_str().unwrap_or_default());
+                let p = ev.get("Properties").cloned().unwrap_or(Value::Null);
+                let number = |key: &str| -> anyhow::Result<Option<i64>> {
+                    match p.get(key) {
+                        None | Some(Value::Null) => Ok(None),
+                        Some(v) => v
+                            .as_i64()
+                            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                            .map(Some)
+                            .ok_or_else(|| anyhow::anyhow!("{ctx}: {key} is not an integer: {v:?}")),
+                    }
+                };
+                let batch_size = match number("BatchSize")? {
+                    None => 100,
+                    Some(n) if n >= 1 => n as usize,
+                    Some(n) => anyhow::bail!("{ctx}: BatchSize {n} is not positive"),
+                };
+                let batching_window = match number("MaximumBatchingWindowInSeconds")? {
+                    None => Duration::ZERO,
+                    Some(n) if n >= 0 => Duration::from_secs(n as u64),
+                    Some(n) => anyhow::bail!("{ctx}: MaximumBatchingWindowInSeconds {n} is negative"),
+                };
+                let max_retries = match number("MaximumRetryAttempts")? {
+                    None | Some(-1) => u32::MAX,
+                    Some(n) if n >= 0 => u32::try_from(n).unwrap_or(u32::MAX),
+                    Some(n) => anyhow::bail!("{ctx}: MaximumRetryAttempts {n} is invalid"),
+                };
+                let report_batch_item_failures = p
+                    .get("FunctionResponseTypes")
+                    .and_then(Value::as_sequence)
+                    .is_some_and(|s| s.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures")));
+                let mut filters = Vec::new();
+                if let Some(list) = p.get("FilterCriteria").and_then(|f| f.get("Filters")) {
+                    let list = list.as_sequence().ok_or_else(|| anyhow::anyhow!("{ctx}: Filters is not a list"))?;
+                    for (i, f) in list.iter().enumerate() {
+                        let text = f
+                            .get("Pattern")
+                            .and_then(Value::as_str)
+                            .ok_or_else(|| anyhow::anyhow!("{ctx}: Filters[{i}].Pattern is not a string"))?;
+                        let pattern: serde_json::Value = serde_json::from_str(text)
+                            .map_err(|e| anyhow::anyhow!("{ctx}: Filters[{i}].Pattern is not JSON: {e}"))?;
+                        filters.push(pattern);
+                    }
+                }
+                out.push(StreamConsumer {
+                    function: function.clone(),
+                    batch_size,
+                    batching_window,
+                    max_retries,
+                    report_batch_item_failures,
+                    filters,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_consumers_of_the_real_template() {
+        let t = Template::load(&default_path()).unwrap();
+        let consumers = t.stream_consumers().unwrap();
+        assert_eq!(consumers.len(), 1, "{consumers:?}");
+        let c = &consumers[0];
+        assert_eq!(c.function, "DeployTriggerStreamFunction");
+        assert_eq!(c.batch_size, 1000);
+        assert_eq!(c.batching_window, Duration::from_secs(5));
+        assert_eq!(c.max_retries, 5);
+        assert!(c.report_batch_item_failures);
+        assert_eq!(c.filters.len(), 3);
+        assert_eq!(c.filters[0]["dynamodb"]["Keys"]["sk"]["S"][0]["prefix"], "DEVICE#");
+        assert_eq!(c.filters[0]["dynamodb"]["NewImage"]["in_scope"]["BOOL"][0], true);
+        assert_eq!(c.filters[1]["dynamodb"]["OldImage"]["in_scope"]["BOOL"][0], true);
+        assert_eq!(c.filters[2]["dynamodb"]["Keys"]["sk"]["S"][2], "DEVICETRUST");
+    }
+
+    #[test]
+    fn stream_consumer_defaults_and_errors() {
+        let t = Template::parse(
+            r#"
+Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        S:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Table.StreamArn
+            StartingPosition: LATEST
+        H:
+          Type: HttpApi
+          Properties: {Path: /x, Method: GET}
+"#,
+        )
+        .unwrap();
+        let c = t.stream_consumers().unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            c[0],
+            StreamConsumer {
+                function: "F".into(),
+                batch_size: 100,
+                batching_window: Duration::ZERO,
+                max_retries: u32::MAX,
+                report_batch_item_failures: false,
+                filters: vec![],
+            }
+        );
+        let bad = Template::parse(
+            r#"
+Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        S:
+          Type: DynamoDB
+          Properties:
+            FilterCriteria:
+              Filters:
+                - Pattern: '{"dynamodb": '
+"#,
+        )
+        .unwrap();
+        let e = bad.stream_consumers().unwrap_err().to_string();
+        assert!(e.contains("F.Events.S: Filters[0].Pattern is not JSON"), "{e}");
     }
 }
