@@ -29,6 +29,18 @@ pub struct Outcome {
     pub groups: usize,
     pub okta_group_pages: usize,
     pub device_trust_state: String,
+    /// Per platform: (in scope, members of its managed group in the UEM) after the first deployment.
+    pub deployed: Vec<(String, u64, usize)>,
+    /// UEM calls the first deployment made (all platforms).
+    pub deploy_uem_calls: usize,
+    /// Whether every in-scope device carries exactly its platform's policy, and nothing else carries any.
+    pub carries_exactly: bool,
+    /// UEM writes the iOS secret key reset made (one policy update expected).
+    pub reset_writes: Vec<String>,
+    /// Members left in the Windows group after Windows was switched off.
+    pub windows_left: usize,
+    /// After deleting device trust: devices still carrying items, policies left in the UEM, device trust state.
+    pub removal: (u64, usize, String),
 }
 
 struct Api<'a> {
@@ -306,14 +318,16 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
         bail!("step 10 (reconcile again) failed: {} records written with nothing changed", outcome.second_sync_written);
     }
 
-    writeln!(out, "[11] Okta event hooks: set the secret, verify, deliver the real samples and a membership change")?;
+    deploy(stack, &admin, &tech, out, &mut outcome).await?;
+
+    writeln!(out, "[12] Okta event hooks: set the secret, verify, deliver the real samples and a membership change")?;
     let hook_secret = format!("hook-{}", uuid::Uuid::new_v4().simple());
-    let hook = step!(out, 11, "set the hook secret", {
+    let hook = step!(out, 12, "set the hook secret", {
         admin.expect(reqwest::Method::PUT, "/event-hook", Some(json!({"secret": hook_secret})), 200).await
     });
     let hook_url = format!("{}{}", stack.base_url, hook["path"].as_str().unwrap_or_default());
     let http = reqwest::Client::new();
-    let verification: Value = step!(out, 11, "verification", {
+    let verification: Value = step!(out, 12, "verification", {
         let r = http.get(&hook_url).header("x-okta-verification-challenge", "demo-challenge").send().await?;
         anyhow::Ok(r.json().await?)
     });
@@ -337,8 +351,8 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
         }
     };
     for (name, bytes) in SAMPLES {
-        let v = step!(out, 11, format!("deliver {name}"), deliver(bytes.to_vec()).await);
-        let again = step!(out, 11, format!("deliver {name} again"), deliver(bytes.to_vec()).await);
+        let v = step!(out, 12, format!("deliver {name}"), deliver(bytes.to_vec()).await);
+        let again = step!(out, 12, format!("deliver {name} again"), deliver(bytes.to_vec()).await);
         writeln!(
             out,
             "    {name}: {} event(s) received; sent again: {} duplicate(s), nothing changed",
@@ -366,13 +380,13 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
                "target": [{"id": user, "type": "User", "alternateId": "user20@acme-demo.example", "displayName": "Demo User 20"},
                           {"id": group, "type": "UserGroup", "alternateId": "unknown", "displayName": "Sales"}]})
     };
-    let before = step!(out, 11, "read the device", device_of(device).await);
+    let before = step!(out, 12, "read the device", device_of(device).await);
     let batch = envelope(vec![
         membership(&uuid::Uuid::new_v4().to_string(), "remove", "2026-11-29T10:00:02.000Z"),
         membership(&uuid::Uuid::new_v4().to_string(), "add", "2026-11-29T10:00:01.000Z"),
     ]);
-    step!(out, 11, "deliver remove + older add", deliver(batch).await);
-    let after = step!(out, 11, "read the device", device_of(device).await);
+    step!(out, 12, "deliver remove + older add", deliver(batch).await);
+    let after = step!(out, 12, "read the device", device_of(device).await);
     let scope_of = |d: &Option<odt_shared::store::DeviceRecord>| match d {
         Some(d) if d.in_scope => "in scope".to_string(),
         Some(d) => format!(
@@ -387,15 +401,175 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
     writeln!(out, "    one delivery: remove user 20 from Sales (10:00:02) listed with an older add (10:00:01)")?;
     writeln!(out, "    device {device} (user 20's Android): {} → {}", scope_of(&before), scope_of(&after))?;
     if after.as_ref().is_none_or(|d| d.in_scope) {
-        bail!("step 11 failed: the newer remove did not take the device out of scope");
+        bail!("step 12 failed: the newer remove did not take the device out of scope");
     }
-    step!(out, 11, "deliver a newer add", {
+    step!(out, 12, "deliver a newer add", {
         deliver(envelope(vec![membership(&uuid::Uuid::new_v4().to_string(), "add", "2026-11-29T10:00:03.000Z")])).await
     });
-    let back = step!(out, 11, "read the device", device_of(device).await);
+    let back = step!(out, 12, "read the device", device_of(device).await);
     writeln!(out, "    a newer add (10:00:03) → {}", scope_of(&back))?;
     outcome.hook_round_trip = after.is_some_and(|d| !d.in_scope) && back.is_some_and(|d| d.in_scope);
+    step!(out, 12, "let deploy-trigger follow the hooks", stack.settle().await);
+    let carried = stack.hexnode.device_carries(device.parse().unwrap_or_default()).len();
+    writeln!(
+        out,
+        "    deploy-trigger followed the stream: device {device} carries {carried} policy (removed, then added back)"
+    )?;
+
+    later_steps(stack, &admin, &tech, out, &mut outcome).await?;
     Ok(outcome)
+}
+
+/// The platforms in the order the walkthrough shows them, with the managed group names deploy-trigger uses.
+const PLATFORMS: [(&str, &str); 4] =
+    [("ios", "iOS"), ("android", "Android"), ("macos", "macOS"), ("windows", "Windows")];
+
+/// Step 11: the Okta Verify installation method per platform, then deploy-trigger deploys (through the table's
+/// stream, as in AWS) and the devices carry their items on the Hexnode double.
+async fn deploy(
+    stack: &Stack,
+    admin: &Api<'_>,
+    tech: &Api<'_>,
+    out: &mut (dyn Write + Send),
+    outcome: &mut Outcome,
+) -> anyhow::Result<()> {
+    writeln!(out, "[11] Set how Okta Verify is installed on each platform; deploy-trigger deploys")?;
+    let uem_before = stack.hexnode.lock().requests.len();
+    let methods = [
+        ("ios", json!({"method": "vpp", "appId": "701", "locationToken": "Acme Demo VPP", "licenses": 500})),
+        ("macos", json!({"method": "vpp", "appId": "702", "locationToken": "Acme Demo VPP", "licenses": 500})),
+        ("windows", json!({"method": "exe", "appId": "703"})),
+        ("android", json!({"method": "managed_play"})),
+    ];
+    let refused = step!(out, 11, "refuse a method that does not fit", {
+        admin
+            .expect(reqwest::Method::PUT, "/okta-verify/ios", Some(json!({"method": "exe", "appId": "703"})), 400)
+            .await
+    });
+    writeln!(out, "    iOS with an EXE is refused: {}", refused["error"]["message"].as_str().unwrap_or(""))?;
+    for (p, body) in methods {
+        let saved = step!(out, 11, format!("set the {p} method"), {
+            admin.expect(reqwest::Method::PUT, &format!("/okta-verify/{p}"), Some(body), 200).await
+        });
+        writeln!(
+            out,
+            "    {p:<8} {} → app {} ({})",
+            saved["method"].as_str().unwrap_or(""),
+            saved["appId"].as_str().unwrap_or(""),
+            saved["appName"].as_str().unwrap_or("")
+        )?;
+    }
+    step!(out, 11, "let the stream deliver", stack.settle().await);
+    outcome.deploy_uem_calls = stack.hexnode.lock().requests.len() - uem_before;
+    let overview = step!(out, 11, "read the deployment overview", {
+        tech.expect(reqwest::Method::GET, "/deployments", None, 200).await
+    });
+    let devices = step!(
+        out,
+        11,
+        "read the device records",
+        stack.deps.store.list_devices(DEMO_TENANT).await.map_err(anyhow::Error::from)
+    );
+    let mut exact = true;
+    for (p, label) in PLATFORMS {
+        let view = overview["platforms"]
+            .as_array()
+            .and_then(|a| a.iter().find(|v| v["platform"] == p))
+            .cloned()
+            .unwrap_or_default();
+        let group = stack.hexnode.group_named(&format!("Okta Device Trust - {label}"));
+        let members = group.as_ref().map_or(0, |g| g.members.len());
+        let in_scope = view["inScope"].as_u64().unwrap_or(0);
+        writeln!(
+            out,
+            "    {p:<8} {in_scope} in scope → {members} in the managed group; Okta Verify {}, payload {}",
+            view["items"]["okta_verify"]["applied"].as_u64().unwrap_or(0),
+            view["items"]["attestation"]["applied"].as_u64().unwrap_or(0),
+        )?;
+        outcome.deployed.push((p.to_string(), in_scope, members));
+    }
+    for d in &devices {
+        let carried = stack.hexnode.device_carries(d.device_id.parse().unwrap_or_default());
+        let want = usize::from(d.in_scope);
+        exact &= carried.len() == want
+            && carried.iter().all(|c| Some(c.platform.as_str()) == d.platform.map(|p| p.as_str()));
+    }
+    outcome.carries_exactly = exact;
+    writeln!(
+        out,
+        "    {} UEM calls for the whole first deployment (one group, one policy, one membership change per platform, and reads); every in-scope device carries exactly its platform's items: {exact}",
+        outcome.deploy_uem_calls
+    )?;
+    if !exact {
+        bail!("step 11 (deploy) failed: a device carries items it should not, or lacks them");
+    }
+    Ok(())
+}
+
+/// Steps 13 to 15: reset the iOS secret key, switch Windows off, delete device trust; each followed through
+/// deploy-trigger on the Hexnode double.
+async fn later_steps(
+    stack: &Stack,
+    admin: &Api<'_>,
+    tech: &Api<'_>,
+    out: &mut (dyn Write + Send),
+    outcome: &mut Outcome,
+) -> anyhow::Result<()> {
+    writeln!(out, "[13] Reset the iOS secret key in Okta and save the new one")?;
+    let writes_before = stack.hexnode.applied_writes().len();
+    let new_key = format!("okta-ios-{}", uuid::Uuid::new_v4().simple());
+    step!(out, 13, "save the new iOS key", {
+        admin.expect(reqwest::Method::PUT, "/platforms/ios", Some(json!({"secretKey": new_key})), 200).await
+    });
+    step!(out, 13, "let deploy-trigger follow", stack.settle().await);
+    outcome.reset_writes = stack
+        .hexnode
+        .applied_writes()
+        .iter()
+        .skip(writes_before)
+        .map(|r| format!("{} {}", r.method, r.path_and_query))
+        .collect();
+    let ios = stack.hexnode.policy_named("Okta Device Trust - iOS");
+    let pushed = ios.as_ref().is_some_and(|p| p.content.contains(&new_key));
+    writeln!(
+        out,
+        "    UEM writes: {} ({}); the iOS policy carries the new key: {pushed}; Android untouched",
+        outcome.reset_writes.len(),
+        outcome.reset_writes.join(", ")
+    )?;
+    if !pushed || outcome.reset_writes.len() != 1 {
+        bail!("step 13 (reset the iOS key) failed: writes {:?}, new key pushed: {pushed}", outcome.reset_writes);
+    }
+
+    writeln!(out, "[14] Switch Windows off")?;
+    step!(out, 14, "switch Windows off", {
+        admin.expect(reqwest::Method::PUT, "/platforms/windows/enabled", Some(json!({"enabled": false})), 200).await
+    });
+    step!(out, 14, "let deploy-trigger follow", stack.settle().await);
+    outcome.windows_left = stack.hexnode.group_named("Okta Device Trust - Windows").map_or(0, |g| g.members.len());
+    writeln!(out, "    Windows devices still carrying the Windows items: {}", outcome.windows_left)?;
+    if outcome.windows_left != 0 {
+        bail!("step 14 (switch Windows off) failed: {} devices still in the Windows group", outcome.windows_left);
+    }
+
+    writeln!(out, "[15] Delete device trust: every item comes off every device")?;
+    step!(out, 15, "delete device trust", admin.expect(reqwest::Method::DELETE, "/device-trust", None, 202).await);
+    step!(out, 15, "let deploy-trigger follow", stack.settle().await);
+    let o = step!(out, 15, "read the overview", tech.expect(reqwest::Method::GET, "/deployments", None, 200).await);
+    outcome.removal = (
+        o["devicesCarryingItems"].as_u64().unwrap_or(u64::MAX),
+        stack.hexnode.policies().len(),
+        o["deviceTrust"].as_str().unwrap_or_default().to_string(),
+    );
+    writeln!(
+        out,
+        "    devices still carrying items: {}; policies left in the UEM: {}; device trust: {}",
+        outcome.removal.0, outcome.removal.1, outcome.removal.2
+    )?;
+    if outcome.removal != (0, 0, "none".to_string()) {
+        bail!("step 15 (delete device trust) failed: {:?}", outcome.removal);
+    }
+    Ok(())
 }
 
 /// Okta's own sample deliveries (`../shared/okta/hook-samples/`, copied into the test fixtures), sent byte for byte.

@@ -107,5 +107,29 @@ pub fn seed_demo_fleet(hexnode: &odt_doubles::hexnode::HexnodeDouble) -> DemoFle
         hexnode.add_to_group(502, 20_000 + i);
         devices += 1;
     }
+    seed_demo_apps(hexnode);
     DemoFleet { devices, device_groups: 2 }
+}
+
+/// The demo inventory's Okta Verify apps, one per platform: iOS and macOS through VPP, Windows' EXE already
+/// uploaded, Android approved in managed Google Play; plus an unrelated app.
+pub const DEMO_APPS: [(u64, &str, &str, &str, Option<&str>); 5] = [
+    (701, "Okta Verify", "ios", "vpp", Some("com.okta.mobile")),
+    (702, "Okta Verify", "macos", "vpp", Some("com.okta.mobile.auth-service")),
+    (703, "Okta Verify for Windows", "windows", "enterprise", None),
+    (704, "Okta Verify", "android", "managed_google_play", Some("com.okta.android.auth")),
+    (705, "Slack", "ios", "store", Some("com.tinyspeck.chatlyio")),
+];
+
+fn seed_demo_apps(hexnode: &odt_doubles::hexnode::HexnodeDouble) {
+    use odt_doubles::hexnode::HexnodeApp;
+    for (id, name, platform, kind, bundle) in DEMO_APPS {
+        let mut app = HexnodeApp::new(id, name, platform, kind, bundle);
+        if platform == "windows" {
+            app.category = Some("Security".into());
+            app.success_criteria = Some("exit code 0".into());
+            app.uninstall_parameters = Some("/uninstall /quiet".into());
+        }
+        hexnode.add_app(app);
+    }
 }

@@ -57,6 +57,11 @@ pub struct Stack {
     pub base_url: String,
     pub authorizer: LocalAuthorizer,
     pub test_routes: HashMap<String, SocketAddr>,
+    /// The table's stream delivered to each stream consumer of the template (deploy-trigger), as Lambda's event
+    /// source mapping does: filtered by the template's `FilterCriteria`, in batches, partial failures retried.
+    pub streams: Vec<crate::streams::StreamPump>,
+    /// Every stream event delivered so far (for tests that deliver a batch again).
+    pub delivered: Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
     _okta_served: Served,
     _hexnode_served: Served,
     _front_served: Served,
@@ -75,9 +80,41 @@ pub fn handlers(deps: Arc<Deps>) -> HashMap<String, Handler> {
         ),
         (
             "FleetSyncFunction".to_string(),
-            handler(deps, |d: Arc<Deps>, req| async move { fleet_sync::handle(&d, req).await }),
+            handler(deps.clone(), |d: Arc<Deps>, req| async move { fleet_sync::handle(&d, req).await }),
+        ),
+        (
+            "DeployTriggerFunction".to_string(),
+            handler(deps, |d: Arc<Deps>, req| async move { deploy_trigger::handle(&d, req).await }),
         ),
     ])
+}
+
+/// The stream handler of the template function `function` (by logical id), recording each event it is given.
+fn stream_handler(
+    function: &str,
+    deps: Arc<Deps>,
+    delivered: Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+) -> anyhow::Result<crate::streams::Deliver> {
+    if function != "DeployTriggerStreamFunction" {
+        anyhow::bail!("no local handler for the stream consumer {function}");
+    }
+    Ok(Arc::new(move |event: serde_json::Value| {
+        let deps = deps.clone();
+        let delivered = delivered.clone();
+        Box::pin(async move {
+            if let Ok(mut d) = delivered.lock() {
+                d.push(event.clone());
+            }
+            let answer = match serde_json::from_value(event) {
+                Ok(e) => deploy_trigger::stream::handle_stream(&deps, e).await,
+                Err(e) => {
+                    tracing::error!(error = %e, "stream event does not read as a DynamoDB event");
+                    return serde_json::json!({"batchItemFailures": []});
+                }
+            };
+            serde_json::to_value(answer).unwrap_or_else(|_| serde_json::json!({"batchItemFailures": []}))
+        })
+    }))
 }
 
 impl Stack {
@@ -96,6 +133,7 @@ impl Stack {
             (cfg.hexnode_portal.clone(), hexnode_served.addr),
         ]);
         let outbound = Outbound::with_test_routes(test_routes.clone());
+        let table = cfg.table.clone();
         let deps = Arc::new(Deps::new(&sdk, cfg.table, cfg.secrets_prefix, outbound, cfg.resolver, cfg.clock));
         let front = Arc::new(Front {
             routes: template.routes(),
@@ -103,6 +141,12 @@ impl Stack {
             authorizer: cfg.authorizer.clone(),
         });
         let front_served = Served::start(front.router(), cfg.front_port).await?;
+        let delivered = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut streams = Vec::new();
+        for consumer in template.stream_consumers()? {
+            let deliver = stream_handler(&consumer.function, deps.clone(), delivered.clone())?;
+            streams.push(crate::streams::StreamPump::start(&sdk, &table, consumer, deliver).await?);
+        }
         Ok(Stack {
             okta,
             hexnode,
@@ -112,10 +156,26 @@ impl Stack {
             base_url: format!("http://{}", front_served.addr),
             authorizer: cfg.authorizer,
             test_routes,
+            streams,
+            delivered,
             _okta_served: okta_served,
             _hexnode_served: hexnode_served,
             _front_served: front_served,
         })
+    }
+
+    /// Waits until every record written so far has gone through the stream consumers and their runs have
+    /// answered (at most 60 s).
+    pub async fn settle(&self) -> anyhow::Result<()> {
+        for s in &self.streams {
+            s.settle(std::time::Duration::from_secs(60)).await?;
+        }
+        Ok(())
+    }
+
+    /// The stream events delivered so far, in order.
+    pub fn delivered_batches(&self) -> Vec<serde_json::Value> {
+        self.delivered.lock().map(|d| d.clone()).unwrap_or_default()
     }
 
     /// A bearer token for `tenant` with `role`, valid for an hour.

@@ -5,6 +5,7 @@ mod api {
     pub mod access;
     pub mod connect;
     pub mod demo;
+    pub mod deploy;
     pub mod device_trust;
     pub mod fleet;
     pub mod hexnode_client;

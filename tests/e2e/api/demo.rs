@@ -31,6 +31,19 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
     assert_eq!(outcome.first_sync_written, 366, "every device recorded once");
     assert_eq!(outcome.second_sync_written, 0);
     assert!(outcome.hook_round_trip, "{text}");
+    // Deployment: every platform's managed group holds exactly its in-scope devices, the devices carry exactly
+    // their platform's items, and the later steps each changed only what they should.
+    assert_eq!(outcome.deployed.len(), 4, "{text}");
+    for (p, in_scope, members) in &outcome.deployed {
+        assert!(*in_scope > 0, "{p}: {text}");
+        assert_eq!(*in_scope as usize, *members, "{p}: {text}");
+    }
+    assert!(outcome.carries_exactly, "{text}");
+    assert!(outcome.deploy_uem_calls <= 40, "{} UEM calls: {text}", outcome.deploy_uem_calls);
+    assert_eq!(outcome.reset_writes.len(), 1, "{text}");
+    assert!(outcome.reset_writes[0].starts_with("PUT /api/v1/policy/"), "{text}");
+    assert_eq!(outcome.windows_left, 0);
+    assert_eq!(outcome.removal, (0, 0, "none".to_string()), "{text}");
     for reason in [
         "no_owner",
         "owner_not_in_okta_org",

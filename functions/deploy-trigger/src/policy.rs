@@ -1,0 +1,225 @@
+//! A platform's side in the UEM: its managed device group and the one policy that targets it (Okta Verify by the
+//! admin's method, the attestation payload rendered with the real secrets, and on macOS the SSO extension, which
+//! the macOS profile carries). Made once, updated only when what it carries changes.
+
+use odt_shared::attestation::render::render;
+use odt_shared::deps::Deps;
+use odt_shared::platform::Platform;
+use odt_shared::store::{DeploymentRecord, OktaVerifyRecord, PlatformRecord, StoreError};
+use odt_shared::uem::{DeploymentPolicy, PolicyApp, PolicyPayload, Uem, UemError};
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Okta Verify's iOS bundle id (the app its managed app configuration is for).
+pub const IOS_BUNDLE_ID: &str = "com.okta.mobile";
+/// Okta Verify's Android package name (managed Google Play).
+pub const ANDROID_PACKAGE: &str = "com.okta.android.auth";
+
+/// The name of a platform's managed device group (and policy) in the UEM; also how a lost one is found again.
+pub fn managed_name(p: Platform) -> String {
+    let label = match p {
+        Platform::Ios => "iOS",
+        Platform::Android => "Android",
+        Platform::Macos => "macOS",
+        Platform::Windows => "Windows",
+    };
+    format!("Okta Device Trust - {label}")
+}
+
+/// The description the product puts on what it manages in the UEM.
+pub const MANAGED_DESCRIPTION: &str =
+    "Managed by Okta Device Trust automation: membership follows the fleet; do not edit by hand.";
+
+/// Why a platform could not be made ready; the devices of the platform fail with this reason.
+#[derive(Debug, Clone)]
+pub struct PlatformFailure {
+    pub reason: String,
+    pub retry_after: Option<std::time::Duration>,
+}
+
+impl From<UemError> for PlatformFailure {
+    fn from(e: UemError) -> Self {
+        let retry_after = match &e {
+            UemError::Throttled { retry_after_secs } => Some(std::time::Duration::from_secs(*retry_after_secs)),
+            _ => None,
+        };
+        PlatformFailure { reason: e.to_string(), retry_after }
+    }
+}
+
+fn failure(reason: impl std::fmt::Display) -> PlatformFailure {
+    PlatformFailure { reason: reason.to_string(), retry_after: None }
+}
+
+/// The policy key: a hash over what the policy carries, without any secret (the platform's payload hash already
+/// stands for its secrets by version id), so a change of any part updates the policy once.
+pub fn policy_key(payload_hash: &str, method: Option<&OktaVerifyRecord>, group_id: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        payload_hash,
+        method.map(|m| m.method.app_id()).unwrap_or("-"),
+        method.and_then(|m| m.method.vpp_location()).unwrap_or("-"),
+        group_id,
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// The policy for platform `rec`, rendered with the real secret values (read here, held only for the call).
+pub async fn build(
+    deps: &Deps,
+    tenant: &str,
+    rec: &PlatformRecord,
+    org_domain: &str,
+    method: Option<&OktaVerifyRecord>,
+    group_id: &str,
+) -> Result<DeploymentPolicy, PlatformFailure> {
+    let mut values: BTreeMap<String, secrecy::SecretString> = BTreeMap::new();
+    for (name, r) in &rec.secrets {
+        let v = deps.secrets.get(r).await.map_err(failure)?;
+        values.insert(name.clone(), v);
+    }
+    let secret = move |name: &str| values.get(name).map(|v| v.expose_secret().to_string()).unwrap_or_default();
+    let doc = render(tenant, rec, org_domain, &secret).map_err(|_| failure("the payload could not be rendered"))?;
+    let payload = match rec.platform {
+        Platform::Ios => PolicyPayload::AppConfig { bundle_id: IOS_BUNDLE_ID.into(), document: doc.text },
+        Platform::Android => PolicyPayload::AppConfig { bundle_id: ANDROID_PACKAGE.into(), document: doc.text },
+        Platform::Macos => PolicyPayload::ConfigurationProfile { document: doc.text },
+        Platform::Windows => PolicyPayload::SyncMl { document: doc.text },
+    };
+    Ok(DeploymentPolicy {
+        name: managed_name(rec.platform),
+        description: MANAGED_DESCRIPTION.into(),
+        platform: rec.platform,
+        app: method.map(|m| PolicyApp {
+            app_id: m.method.app_id().to_string(),
+            vpp_location: m.method.vpp_location().map(str::to_string),
+        }),
+        payload,
+        device_group_ids: vec![group_id.to_string()],
+    })
+}
+
+/// Writes a deployment record, moving it to the next version; on a conflict (a concurrent run) the stored one is
+/// returned as `Err(Some(stored))`.
+async fn save(deps: &Deps, rec: &mut DeploymentRecord) -> Result<(), PlatformFailure> {
+    let expected = (rec.version > 0).then_some(rec.version);
+    rec.version += 1;
+    rec.updated_at = odt_shared::clock::rfc3339(deps.clock.now());
+    match deps.store.put_deployment(rec, expected).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::VersionConflict { .. }) => Err(failure("another run changed the deployment meanwhile")),
+        Err(e) => Err(failure(e)),
+    }
+}
+
+/// What [`ensure`] did in the UEM.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Ensured {
+    pub group_created: bool,
+    pub policy_written: bool,
+}
+
+/// Makes platform `rec`'s managed group and policy exist and carry what they should, recording both in `dep`.
+/// A group or policy of the product's name that a stopped run left unrecorded is adopted, not made twice.
+pub async fn ensure(
+    deps: &Deps,
+    uem: &dyn Uem,
+    tenant: &str,
+    dep: &mut DeploymentRecord,
+    rec: &PlatformRecord,
+    org_domain: &str,
+    method: Option<&OktaVerifyRecord>,
+) -> Result<Ensured, PlatformFailure> {
+    let mut done = Ensured::default();
+    let name = managed_name(rec.platform);
+    let group_id = match &dep.group_id {
+        Some(g) => g.clone(),
+        None => {
+            let existing = uem.device_groups().await?.into_iter().find(|g| g.name == name);
+            let g = match existing {
+                Some(g) => g,
+                None => {
+                    done.group_created = true;
+                    uem.create_device_group(&name, MANAGED_DESCRIPTION).await?
+                }
+            };
+            dep.group_id = Some(g.id.clone());
+            save(deps, dep).await?;
+            g.id
+        }
+    };
+    let key = policy_key(&rec.payload_hash, method, &group_id);
+    if dep.policy_key.as_deref() == Some(key.as_str()) && dep.policy_id.is_some() {
+        return Ok(done);
+    }
+    let policy = build(deps, tenant, rec, org_domain, method, &group_id).await?;
+    let policy_id = match &dep.policy_id {
+        Some(id) => match uem.update_policy(id, &policy).await {
+            Ok(()) => id.clone(),
+            Err(UemError::NotFound(_)) => uem.create_policy(&policy).await?,
+            Err(e) => return Err(e.into()),
+        },
+        None => match uem.policies().await?.into_iter().find(|p| p.name == name) {
+            Some(found) => {
+                uem.update_policy(&found.id, &policy).await?;
+                found.id
+            }
+            None => uem.create_policy(&policy).await?,
+        },
+    };
+    done.policy_written = true;
+    dep.policy_id = Some(policy_id);
+    dep.policy_key = Some(key);
+    dep.payload_hash = Some(rec.payload_hash.clone());
+    dep.app_id = method.map(|m| m.method.app_id().to_string());
+    save(deps, dep).await?;
+    Ok(done)
+}
+
+/// Takes a platform's policy and group out of the UEM (device trust deleted), tolerating ones already gone, and
+/// deletes the deployment record.
+pub async fn dismantle(deps: &Deps, uem: &dyn Uem, dep: &DeploymentRecord) -> Result<(), PlatformFailure> {
+    if let Some(id) = &dep.policy_id {
+        match uem.delete_policy(id).await {
+            Ok(()) | Err(UemError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(id) = &dep.group_id {
+        match uem.delete_device_group(id).await {
+            Ok(()) | Err(UemError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if dep.version > 0 {
+        match deps.store.delete_versioned(&dep.pk, &dep.sk, dep.version).await {
+            Ok(()) | Err(StoreError::VersionConflict { .. }) => {}
+            Err(e) => return Err(failure(e)),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_key_changes_with_each_part_and_never_holds_a_secret() {
+        let a = policy_key("h1", None, "g1");
+        assert_eq!(a, policy_key("h1", None, "g1"));
+        assert_ne!(a, policy_key("h2", None, "g1"));
+        assert_ne!(a, policy_key("h1", None, "g2"));
+        assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn managed_names_are_per_platform() {
+        assert_eq!(managed_name(Platform::Macos), "Okta Device Trust - macOS");
+        assert_ne!(managed_name(Platform::Ios), managed_name(Platform::Android));
+    }
+}

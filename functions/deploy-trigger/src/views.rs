@@ -1,0 +1,244 @@
+//! The deployment overview (per platform: the managed group, whether its policy carries the current payload,
+//! item counts by state, VPP licenses against devices; and, while device trust is being deleted, how many
+//! devices still carry items), one device's items, and the admin's "install now / retry now".
+
+use crate::okta_verify::OktaVerifyView;
+use crate::run::{run_tenant, RunReport, RunScope};
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use odt_shared::api::{json_response, ApiRequest};
+use odt_shared::deps::Deps;
+use odt_shared::error::{store_failure, ErrorBody, GatewayMessage};
+use odt_shared::ids::is_safe_id;
+use odt_shared::platform::Platform;
+use odt_shared::store::{DeployItem, DeployedRecord, DeviceTrustState, InstallMethod, ItemStatus};
+use odt_shared::ApiError;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// VPP licenses against the devices that need one.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Licenses {
+    pub licenses: u64,
+    pub in_scope: usize,
+    /// Devices beyond the licenses (0 when there are enough).
+    pub shortfall: usize,
+}
+
+/// One platform in the overview.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformOverview {
+    pub platform: Platform,
+    pub enabled: bool,
+    /// Devices in scope on this platform.
+    pub in_scope: usize,
+    /// The managed device group in the UEM.
+    pub group_id: Option<String>,
+    pub policy_id: Option<String>,
+    /// Whether the policy carries the platform's current payload (false right after a re-configure until the
+    /// next run updates it).
+    pub payload_current: bool,
+    pub okta_verify: Option<OktaVerifyView>,
+    /// Devices by item and state, e.g. `{"okta_verify": {"applied": 12, "failed": 1}}`.
+    pub items: BTreeMap<DeployItem, BTreeMap<ItemStatus, usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub licenses: Option<Licenses>,
+}
+
+/// `GET /deployments`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    /// `active`, `removing` (device trust deleted; items are coming off) or `none`.
+    pub device_trust: String,
+    pub platforms: Vec<PlatformOverview>,
+    /// Devices that still carry (or may carry) an item: while removing, the progress; 0 means done.
+    pub devices_carrying_items: usize,
+    /// Devices whose last attempt failed.
+    pub failed_devices: usize,
+    /// Devices whose failure waits for the admin ("retry now"): device gone, or retries given up.
+    pub permanent_failures: usize,
+}
+
+/// One item on one device.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemView {
+    pub status: ItemStatus,
+    pub attempts: u32,
+    pub last_attempt_at: Option<String>,
+    pub error: Option<String>,
+    pub updated_at: String,
+}
+
+/// `GET /deployments/devices/{deviceId}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceDeployment {
+    pub device_id: String,
+    pub platform: Option<Platform>,
+    pub in_scope: bool,
+    pub group_id: Option<String>,
+    /// Whether the device carries its platform's current payload (false: it still has an older one, e.g. the
+    /// previous secret key).
+    pub carries_current_payload: bool,
+    pub items: BTreeMap<DeployItem, ItemView>,
+    /// RFC 3339 time of the next automatic attempt, if one is due.
+    pub retry_at: Option<String>,
+    pub permanent_failure: bool,
+}
+
+fn state_name(s: Option<DeviceTrustState>) -> &'static str {
+    match s {
+        Some(DeviceTrustState::Active) => "active",
+        Some(DeviceTrustState::Removing) => "removing",
+        None => "none",
+    }
+}
+
+/// `GET /deployments`.
+#[utoipa::path(get, path = "/deployments", tag = "deployment", operation_id = "getDeployments",
+    description = "Roles: admin, technician. Per platform: managed group, policy, item states; removal progress.",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The overview", body = Overview),
+        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage)))]
+pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let tenant = req.caller.tenant.as_str();
+    let s = &deps.store;
+    let dt = s.get_device_trust(tenant).await.map_err(store_failure)?;
+    let platforms = s.list_platforms(tenant).await.map_err(store_failure)?;
+    let deployments = s.list_deployments(tenant).await.map_err(store_failure)?;
+    let methods = s.list_okta_verify(tenant).await.map_err(store_failure)?;
+    let devices = s.list_devices(tenant).await.map_err(store_failure)?;
+    let deployed = s.list_deployed(tenant).await.map_err(store_failure)?;
+    let mut out = Vec::new();
+    for p in Platform::ALL {
+        let rec = platforms.iter().find(|r| r.platform == p);
+        let dep = deployments.iter().find(|d| d.platform == Some(p));
+        let method = methods.iter().find(|m| m.platform == p);
+        let in_scope = devices.iter().filter(|d| d.in_scope && d.platform == Some(p)).count();
+        let mut items: BTreeMap<DeployItem, BTreeMap<ItemStatus, usize>> = BTreeMap::new();
+        for r in deployed.iter().filter(|r| r.platform == Some(p)) {
+            for (item, st) in &r.items {
+                *items.entry(*item).or_default().entry(st.status).or_default() += 1;
+            }
+        }
+        let licenses = method.and_then(|m| match &m.method {
+            InstallMethod::Vpp { licenses, .. } => Some(Licenses {
+                licenses: *licenses,
+                in_scope,
+                shortfall: in_scope.saturating_sub(usize::try_from(*licenses).unwrap_or(usize::MAX)),
+            }),
+            _ => None,
+        });
+        out.push(PlatformOverview {
+            platform: p,
+            enabled: rec.is_some_and(|r| r.enabled),
+            in_scope,
+            group_id: dep.and_then(|d| d.group_id.clone()),
+            policy_id: dep.and_then(|d| d.policy_id.clone()),
+            payload_current: match (rec, dep) {
+                (Some(r), Some(d)) => d.payload_hash.as_deref() == Some(r.payload_hash.as_str()),
+                _ => false,
+            },
+            okta_verify: method.map(OktaVerifyView::of),
+            items,
+            licenses,
+        });
+    }
+    let failed = |r: &&DeployedRecord| r.items.values().any(|i| i.status == ItemStatus::Failed);
+    Ok(json_response(
+        StatusCode::OK,
+        &Overview {
+            device_trust: state_name(dt.map(|d| d.state)).into(),
+            platforms: out,
+            devices_carrying_items: deployed.iter().filter(|r| r.carries_items()).count(),
+            failed_devices: deployed.iter().filter(failed).count(),
+            permanent_failures: deployed.iter().filter(|r| r.permanent_failure).count(),
+        },
+    ))
+}
+
+/// `GET /deployments/devices/{deviceId}`.
+#[utoipa::path(get, path = "/deployments/devices/{deviceId}", tag = "deployment", operation_id = "getDeviceDeployment",
+    description = "Roles: admin, technician. What a device carries, item by item, with attempts and the UEM's reason for a failure.",
+    params(("deviceId" = String, Path, description = "The UEM's device id")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The device", body = DeviceDeployment),
+        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
+        (status = 404, description = "No such device", body = ErrorBody)))]
+pub async fn device(deps: &Deps, req: &ApiRequest, id: &str) -> Result<Response<Body>, ApiError> {
+    if !is_safe_id(id) {
+        return Err(ApiError::not_found("device"));
+    }
+    let tenant = req.caller.tenant.as_str();
+    let pk = odt_shared::store::tenant_pk(tenant);
+    let dev: Option<odt_shared::store::DeviceRecord> =
+        deps.store.get(&pk, &odt_shared::store::DeviceRecord::sk_of(id)).await.map_err(store_failure)?;
+    let dep = deps.store.get_deployed(tenant, id).await.map_err(store_failure)?;
+    if dev.is_none() && dep.is_none() {
+        return Err(ApiError::not_found("device"));
+    }
+    let platform = dev.as_ref().and_then(|d| d.platform).or(dep.as_ref().and_then(|d| d.platform));
+    let current = match platform {
+        Some(p) => deps.store.get_platform(tenant, p).await.map_err(store_failure)?.map(|r| r.payload_hash),
+        None => None,
+    };
+    let view = DeviceDeployment {
+        device_id: id.to_string(),
+        platform,
+        in_scope: dev.as_ref().is_some_and(|d| d.in_scope),
+        group_id: dep.as_ref().and_then(|d| d.group_id.clone()),
+        carries_current_payload: matches!((&current, dep.as_ref().and_then(|d| d.payload_hash.as_ref())), (Some(c), Some(h)) if c == h),
+        items: dep
+            .as_ref()
+            .map(|d| {
+                d.items
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            *k,
+                            ItemView {
+                                status: v.status,
+                                attempts: v.attempts,
+                                last_attempt_at: v.last_attempt_at.clone(),
+                                error: v.error.clone(),
+                                updated_at: v.updated_at.clone(),
+                            },
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        retry_at: dep
+            .as_ref()
+            .and_then(|d| d.retry_at)
+            .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+            .map(odt_shared::clock::rfc3339),
+        permanent_failure: dep.as_ref().is_some_and(|d| d.permanent_failure),
+    };
+    Ok(json_response(StatusCode::OK, &view))
+}
+
+/// `POST /deployments/run`: "Install Okta Verify" / "retry now".
+#[utoipa::path(post, path = "/deployments/run", tag = "deployment", operation_id = "runDeployments",
+    description = "Role: admin. Deploys now to every in-scope device and retries every failed one, whatever its backoff; takes items off devices that left. Idempotent: what is already true costs no UEM change.",
+    security(("bearer" = [])),
+    responses((status = 200, description = "What the run did", body = RunReport),
+        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
+        (status = 403, description = "The caller is not an admin", body = ErrorBody),
+        (status = 409, description = "Device trust or the UEM is not set up", body = ErrorBody)))]
+pub async fn run_now(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.caller.require_admin()?;
+    let report = run_tenant(deps, req.caller.tenant.as_str(), &RunScope::retry_now()).await?;
+    match report.blocked.as_deref() {
+        Some("device_trust_not_configured") => {
+            Err(ApiError::conflict("device_trust_not_configured", "choose the Okta org for device trust first"))
+        }
+        Some("uem_not_connected") => Err(ApiError::conflict("uem_not_connected", "connect the UEM first (PUT /uem)")),
+        _ => Ok(json_response(StatusCode::OK, &report)),
+    }
+}
