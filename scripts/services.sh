@@ -44,6 +44,14 @@ install() {
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/scripts/requirements.txt" >&2
     echo "$want" > "$venv/.requirements.sha256"
   fi
+  if ! command -v pdftotext >/dev/null; then
+    # the PDF export tests (exports/) read their output back with pdftotext
+    log "installing Debian's poppler-utils (pdftotext)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null \
+        && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null; } \
+      || { log "could not install poppler-utils (pdftotext)"; exit 1; }
+  fi
   command -v java >/dev/null || { log "java (17+) is required for DynamoDB Local: apt-get install openjdk-17-jre-headless"; exit 1; }
 }
 
@@ -84,6 +92,7 @@ AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$ddb_port
 AWS_ENDPOINT_URL_SECRETS_MANAGER=http://127.0.0.1:$moto_port
 AWS_ENDPOINT_URL_S3=http://127.0.0.1:$moto_port
 AWS_ENDPOINT_URL_SES=http://127.0.0.1:$moto_port
+AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:$moto_port
 ODT_MOTO_URL=http://127.0.0.1:$moto_port
 ENV
   log "DynamoDB Local on 127.0.0.1:$ddb_port, moto on 127.0.0.1:$moto_port ($run/env)"
