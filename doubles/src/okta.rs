@@ -1,7 +1,7 @@
 //! The Okta double: the org authorization server's token endpoint (client_secret_basic and private_key_jwt)
 //! and the Management API reads the product uses (`/api/v1/groups`, `/api/v1/groups/{id}/users`,
-//! `/api/v1/users/{id}`), with `Link` paging, `X-Rate-Limit-*` headers and Okta's error shapes, following
-//! `../shared/okta/spec/management.yaml` and `oauth.yaml`.
+//! `/api/v1/users/{id}`, `/api/v1/devices` with `expand=user`), with `Link` paging, `X-Rate-Limit-*` headers and
+//! Okta's error shapes, following `../shared/okta/spec/management.yaml` and `oauth.yaml`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -36,6 +36,30 @@ pub struct Recorded {
     pub at: i64,
 }
 
+/// A device user link as the double keeps it; served as a `DeviceUser` (`created`, `managementStatus`,
+/// `screenLockType`, `user`) in `_embedded.users`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoubleDeviceUser {
+    /// The linked user's id; the user's JSON comes from [`OktaState::users`] (a bare `{id, status: ACTIVE,
+    /// profile: {login: null, email: null}}` when the double has no such user).
+    pub user_id: String,
+    /// `managementStatus`: `MANAGED` or `NOT_MANAGED` (any text is served as given); left out when `None`.
+    pub management_status: Option<String>,
+    /// `screenLockType`: `NONE`, `PASSCODE` or `BIOMETRIC`; left out when `None`.
+    pub screen_lock_type: Option<String>,
+    /// `created`, RFC 3339.
+    pub created: String,
+}
+
+/// A device: Okta's `Device` JSON (without `_embedded`) and its user links.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoubleDevice {
+    /// The `Device` as `GET /api/v1/devices` serves it (`id`, `status`, `profile`, `resource*`, `_links`).
+    pub device: Value,
+    /// The device user links, in link order.
+    pub users: Vec<DoubleDeviceUser>,
+}
+
 /// The double's data, knobs and record.
 #[derive(Debug, Default)]
 pub struct OktaState {
@@ -48,6 +72,8 @@ pub struct OktaState {
     pub members: HashMap<String, Vec<String>>,
     /// User id → Okta user JSON.
     pub users: BTreeMap<String, Value>,
+    /// Devices in creation order (`GET /api/v1/devices` serves them in this order).
+    pub devices: Vec<DoubleDevice>,
     /// Issued access tokens → granted scopes.
     pub tokens: HashMap<String, Vec<String>>,
     /// The largest page served (Okta recommends 200).
@@ -99,6 +125,7 @@ impl OktaDouble {
             .route("/api/v1/groups/{id}/users", get(list_members))
             .route("/api/v1/users", get(list_users))
             .route("/api/v1/users/{id}", get(get_user))
+            .route("/api/v1/devices", get(list_devices))
             .with_state(self.state.clone())
     }
 
@@ -169,6 +196,76 @@ impl OktaDouble {
         if !m.iter().any(|u| u == user_id) {
             m.push(user_id.to_string());
         }
+    }
+
+    /// Adds (or replaces) device `id` as Okta's `Device` JSON: status `ACTIVE`, `profile` with `displayName`,
+    /// `platform` (`ANDROID`, `IOS`, `MACOS`, `WINDOWS`; served as given), `serialNumber` and `udid` when given,
+    /// `registered: true`; and, when `user_id` is given, one device user link to that user with
+    /// `managementStatus` = `management_status` (left out when `None`) and `screenLockType: PASSCODE`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_device(
+        &self,
+        id: &str,
+        display_name: &str,
+        platform: &str,
+        serial: Option<&str>,
+        udid: Option<&str>,
+        user_id: Option<&str>,
+        management_status: Option<&str>,
+    ) {
+        let domain = self.lock().domain.clone();
+        let mut profile = json!({
+            "displayName": display_name, "platform": platform, "registered": true, "secureHardwarePresent": false,
+        });
+        if let Some(serial) = serial {
+            profile["serialNumber"] = json!(serial);
+        }
+        if let Some(udid) = udid {
+            profile["udid"] = json!(udid);
+        }
+        let href = |tail: &str| json!({ "href": format!("https://{domain}/api/v1/devices/{id}{tail}") });
+        let device = json!({
+            "id": id, "status": "ACTIVE", "created": "2024-01-01T00:00:00.000Z",
+            "lastUpdated": "2024-01-01T00:00:00.000Z", "profile": profile, "resourceType": "UDDevice",
+            "resourceDisplayName": {"value": display_name, "sensitive": false}, "resourceAlternateId": null,
+            "resourceId": id,
+            "_links": {
+                "self": href(""), "users": href("/users"), "deactivate": href("/lifecycle/deactivate"),
+                "suspend": href("/lifecycle/suspend"),
+            },
+        });
+        let users = user_id
+            .map(|u| DoubleDeviceUser {
+                user_id: u.to_string(),
+                management_status: management_status.map(str::to_string),
+                screen_lock_type: Some("PASSCODE".to_string()),
+                created: "2024-01-01T00:00:00.000Z".to_string(),
+            })
+            .into_iter()
+            .collect();
+        let mut s = self.lock();
+        let entry = DoubleDevice { device, users };
+        match s.devices.iter_mut().find(|d| d.device["id"] == id) {
+            Some(d) => *d = entry,
+            None => s.devices.push(entry),
+        }
+    }
+
+    /// Sets the `managementStatus` of device `device_id`'s link to user `user_id` (`None`: left out), linking
+    /// the user first when the device has no link to them. `false` when there is no device `device_id`.
+    pub fn set_management_status(&self, device_id: &str, user_id: &str, status: Option<&str>) -> bool {
+        let mut s = self.lock();
+        let Some(d) = s.devices.iter_mut().find(|d| d.device["id"] == device_id) else { return false };
+        match d.users.iter_mut().find(|u| u.user_id == user_id) {
+            Some(u) => u.management_status = status.map(str::to_string),
+            None => d.users.push(DoubleDeviceUser {
+                user_id: user_id.to_string(),
+                management_status: status.map(str::to_string),
+                screen_lock_type: Some("PASSCODE".to_string()),
+                created: "2024-01-01T00:00:00.000Z".to_string(),
+            }),
+        }
+        true
     }
 
     /// The recorded requests whose path starts with `prefix`.
@@ -478,4 +575,69 @@ async fn get_user(State(state): State<Shared>, headers: HeaderMap, Path(id): Pat
         Some(u) => with_rate_headers(Json(u).into_response()),
         None => okta_error(StatusCode::NOT_FOUND, "E0000007", &format!("Not found: Resource not found: {id} (User)")),
     }
+}
+
+/// The `DeviceUser` of a link: `created`, `managementStatus` and `screenLockType` when set, and `user` as the full
+/// `User` (`expand=user`) or a summary (`expand=userSummary`: `id`, `profile` names, login and email, `_links`).
+fn device_user_json(s: &OktaState, link: &DoubleDeviceUser, summary: bool) -> Value {
+    let user =
+        s.users.get(&link.user_id).cloned().unwrap_or_else(
+            || json!({"id": link.user_id, "status": "ACTIVE", "profile": {"login": null, "email": null}}),
+        );
+    let user = if summary {
+        let p = &user["profile"];
+        json!({
+            "id": user["id"],
+            "profile": {
+                "firstName": p["firstName"], "lastName": p["lastName"], "login": p["login"], "email": p["email"],
+            },
+            "_links": {"self": {"href": format!("https://{}/api/v1/users/{}", s.domain, link.user_id)}},
+        })
+    } else {
+        user
+    };
+    let mut v = json!({ "created": link.created, "user": user });
+    if let Some(m) = &link.management_status {
+        v["managementStatus"] = json!(m);
+    }
+    if let Some(l) = &link.screen_lock_type {
+        v["screenLockType"] = json!(l);
+    }
+    v
+}
+
+/// `GET /api/v1/devices` (`listDevices`, scope `okta.devices.read`): every device, `Link`-paged with `limit` and
+/// the `after` cursor; with `expand=user` (or `userSummary`) each carries `_embedded.users` (an empty list for a
+/// device without users), without it no `_embedded`. `search` is not played: 400 `E0000031`.
+async fn list_devices(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    record_and_delay(&state, "GET", path_and_query("/api/v1/devices", &q)).await;
+    let mut s = state.lock().expect("double state lock");
+    if let Err(r) = gate(&mut s, &headers, "okta.devices.read") {
+        return *r;
+    }
+    if q.contains_key("search") {
+        return okta_error(StatusCode::BAD_REQUEST, "E0000031", "Invalid search.");
+    }
+    let expand = q.get("expand").map(String::as_str);
+    let items: Vec<Value> = s
+        .devices
+        .iter()
+        .map(|d| {
+            let mut v = d.device.clone();
+            if let Some(summary) = match expand {
+                Some("user") => Some(false),
+                Some("userSummary") => Some(true),
+                _ => None,
+            } {
+                let users: Vec<Value> = d.users.iter().map(|u| device_user_json(&s, u, summary)).collect();
+                v["_embedded"] = json!({ "users": users });
+            }
+            v
+        })
+        .collect();
+    page(&s.domain, "/api/v1/devices", items, &q, s.max_page)
 }

@@ -1,6 +1,7 @@
 //! The Okta HTTP client for one org and one set of credentials.
 
 use super::credentials::OktaCredentials;
+use super::devices::{OktaDevice, WireDevice};
 use super::error::OktaError;
 use super::link::next_link;
 use super::model::{Group, User};
@@ -356,6 +357,17 @@ impl OktaClient {
             q.finish()
         };
         self.list_all(&format!("api/v1/groups?{query}")).await
+    }
+
+    /// Every device Okta records, with its device user links: all pages of
+    /// `GET /api/v1/devices?expand=user&limit=200` (operation `listDevices` in `../shared/okta/spec/management.yaml`;
+    /// items are the spec's `DeviceList`, read as in [`OktaDevice`]). Needs the scope `okta.devices.read` (which
+    /// connect-time verification requires). Errors: as [`OktaClient::list_all`] (a token without the scope:
+    /// [`OktaError::Api`] with status 403, `E0000006`), plus [`OktaError::Protocol`] for a device without an `id`
+    /// or a device user link without a user id.
+    pub async fn list_devices(&self) -> Result<Vec<OktaDevice>, OktaError> {
+        let devices: Vec<WireDevice> = self.list_all("api/v1/devices?expand=user&limit=200").await?;
+        devices.into_iter().map(WireDevice::into_device).collect()
     }
 
     /// All members of a group, pages of 200.

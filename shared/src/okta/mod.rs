@@ -5,12 +5,14 @@
 
 mod client;
 mod credentials;
+mod devices;
 mod error;
 pub mod link;
 mod model;
 
 pub use client::{OktaClient, RetryPolicy, TokenGrant};
 pub use credentials::{ClientAuth, OktaCredentials};
+pub use devices::{DeviceUserLink, OktaDevice};
 pub use error::OktaError;
 pub use model::{Group, GroupProfile, User, UserProfile};
 
