@@ -11,6 +11,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(platform_config::api_doc::PlatformConfigApi::openapi());
     doc.merge(fleet_sync::api_doc::FleetSyncApi::openapi());
     doc.merge(deploy_trigger::api_doc::DeployTriggerApi::openapi());
+    doc.merge(status_export::api_doc::StatusExportApi::openapi());
     doc.info.title = "Okta Device Trust automation: admin API".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     doc.info.description = Some(

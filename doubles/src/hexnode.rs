@@ -18,13 +18,19 @@
 //!   {bundle_id, configuration}` for iOS/Android and `custom_configuration {payload_type: "mobileconfig" (macOS) |
 //!   "syncml" (Windows), content}`; unknown apps or groups, an unknown platform or a payload that does not fit it
 //!   answer 400.
+//! - per-device policy status: `GET policy/{id}/devices/` (paged): one item per device that is a member of any
+//!   group the policy targets, in id order, `{"device_id", "status": "success"|"pending"|"failed"|…, "error":
+//!   text|null, "apps": [{"app_id", "installed"}]}` (success and every app installed unless the knobs
+//!   [`HexnodeState::device_status`], [`HexnodeState::device_status_error`] and [`HexnodeState::apps_missing`] say
+//!   otherwise); an unknown policy answers 404.
 //!
 //! Documented shapes follow `../shared/hexnode/FACTS.md` (from Hexnode's API documentation,
 //! <https://www.hexnode.com/mobile-device-management/help/hexnode-mdm-api-documentation/>); the app fields beyond
-//! `id`/`name`, the enterprise app upload, policy update/delete, group delete and the platform payload sections
-//! are the product's unverified assumptions (see `shared/src/uem/hexnode.rs`), served here as the client sends
-//! them. Error bodies use the Django REST framework forms Hexnode's API answers with (`{"detail": …}`, field
-//! lists for validation); a write body must come as `Content-Type: application/json` (else 415).
+//! `id`/`name`, the enterprise app upload, policy update/delete, group delete, the platform payload sections and
+//! the per-device policy status are the product's unverified assumptions (see `shared/src/uem/hexnode.rs`),
+//! served here as the client sends them. Error bodies use the Django REST framework forms Hexnode's API answers
+//! with (`{"detail": …}`, field lists for validation); a write body must come as `Content-Type:
+//! application/json` (else 415).
 //!
 //! Every route records the request, waits out the latency knob and passes the same gate (API key, then the
 //! `throttled` and `failures` knobs, which apply to whichever authenticated requests come next, reads and writes
@@ -38,7 +44,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -224,6 +230,13 @@ pub struct HexnodeState {
     pub policies: BTreeMap<u64, HexnodePolicy>,
     /// The largest page served; a larger `per_page` is capped to it (default 100).
     pub max_per_page: usize,
+    /// Knob: device id → the `status` `GET policy/{id}/devices/` reports for it (`pending`, `failed`, or any
+    /// text); a device not in the map reports `success`. Applies to every policy the device is targeted by.
+    pub device_status: BTreeMap<u64, String>,
+    /// Knob: device id → the `error` text `GET policy/{id}/devices/` reports for it (`null` when absent).
+    pub device_status_error: BTreeMap<u64, String>,
+    /// Knob: devices on which no app is installed (`installed: false` for each of the policy's apps).
+    pub apps_missing: BTreeSet<u64>,
     /// Knob: the next authenticated requests each answer 429 `Request was throttled. Expected available in
     /// {s:.1} seconds.` with `Retry-After: ceil(s)`.
     pub throttled: VecDeque<f64>,
@@ -297,6 +310,7 @@ impl HexnodeDouble {
             .route("/api/v1/applications/", get(list_apps).post(create_app))
             .route("/api/v1/policy/", get(list_policies).post(create_policy))
             .route("/api/v1/policy/{id}/", get(get_policy).put(update_policy).delete(delete_policy))
+            .route("/api/v1/policy/{id}/devices/", get(policy_devices))
             .with_state(self.state.clone())
     }
 
@@ -1061,4 +1075,37 @@ async fn delete_policy(State(state): State<Shared>, headers: HeaderMap, uri: Uri
         }
         None => not_found(),
     }
+}
+
+/// `GET policy/{id}/devices/` (unverified shape; see the module doc): the devices that are members of any group
+/// the policy targets (existing devices only, each once, in id order), each with its `status`, `error` and the
+/// policy's apps as the knobs set them; paged as every list. An unknown policy answers 404.
+async fn policy_devices(State(state): State<Shared>, headers: HeaderMap, uri: Uri, Path(id): Path<String>) -> Response {
+    record_and_delay(&state, "GET", &uri).await;
+    let mut s = lock(&state);
+    if let Err(r) = gate(&mut s, &headers, "GET") {
+        return *r;
+    }
+    let Some(p) = id.parse::<u64>().ok().and_then(|id| s.policies.get(&id)) else { return not_found() };
+    let targeted: BTreeSet<u64> = p
+        .device_group_ids
+        .iter()
+        .filter_map(|g| s.groups.get(g))
+        .flat_map(|g| g.members.iter().copied())
+        .filter(|d| s.devices.contains_key(d))
+        .collect();
+    let items: Vec<Value> = targeted
+        .into_iter()
+        .map(|d| {
+            let installed = !s.apps_missing.contains(&d);
+            let apps: Vec<Value> = p.app_ids.iter().map(|a| json!({ "app_id": a, "installed": installed })).collect();
+            json!({
+                "device_id": d,
+                "status": s.device_status.get(&d).map_or("success", String::as_str),
+                "error": s.device_status_error.get(&d),
+                "apps": apps,
+            })
+        })
+        .collect();
+    paged(&s, &uri, items)
 }

@@ -41,6 +41,18 @@ pub struct Outcome {
     pub windows_left: usize,
     /// After deleting device trust: devices still carrying items, policies left in the UEM, device trust state.
     pub removal: (u64, usize, String),
+    /// The status summary before device trust was deleted (`GET /status`).
+    pub status_summary: Value,
+    /// Where the CSV and PDF exports were written, with their device rows.
+    pub exports: Vec<(std::path::PathBuf, u64)>,
+}
+
+/// Where the walkthrough writes its exports: `ODT_EXPORTS_DIR`, else `.local/demo-exports` under the working
+/// directory.
+pub fn exports_dir() -> std::path::PathBuf {
+    std::env::var_os("ODT_EXPORTS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(".local").join("demo-exports"))
 }
 
 struct Api<'a> {
@@ -506,7 +518,112 @@ async fn deploy(
     Ok(())
 }
 
-/// Steps 13 to 15: reset the iOS secret key, switch Windows off, delete device trust; each followed through
+/// Step 15: users enroll Okta Verify (Okta's device records appear, most managed), the evidence is read, the
+/// status summary shown, the CSV and PDF exports written to [`exports_dir`] and shared with a technician.
+async fn status_and_exports(
+    stack: &Stack,
+    admin: &Api<'_>,
+    tech: &Api<'_>,
+    out: &mut (dyn Write + Send),
+    outcome: &mut Outcome,
+) -> anyhow::Result<()> {
+    writeln!(out, "[15] Device configuration status, from Okta's and the UEM's evidence; CSV and PDF exports")?;
+    let devices = step!(
+        out,
+        15,
+        "read the device records",
+        stack.deps.store.list_devices(DEMO_TENANT).await.map_err(anyhow::Error::from)
+    );
+    let mut enrolled = 0;
+    for (i, d) in devices.iter().filter(|d| d.in_scope).enumerate() {
+        if i % 5 == 4 {
+            continue; // not enrolled yet: delivered, but no managed device in Okta
+        }
+        let platform = d.platform.map(|p| p.as_str().to_ascii_uppercase()).unwrap_or_default();
+        let status = if i % 7 == 3 { "NOT_MANAGED" } else { "MANAGED" };
+        stack.okta.add_device(
+            &format!("guo{}", d.device_id),
+            &d.name,
+            &platform,
+            d.serial.as_deref(),
+            d.udid.as_deref(),
+            d.okta_user_id.as_deref(),
+            Some(status),
+        );
+        enrolled += 1;
+    }
+    let r = step!(out, 15, "read the evidence", tech.expect(reqwest::Method::POST, "/status/refresh", None, 200).await);
+    writeln!(
+        out,
+        "    {enrolled} devices enrolled Okta Verify; evidence read: {} Okta devices, {} matched to UEM devices",
+        r["oktaDevices"], r["matched"]
+    )?;
+    let s = step!(out, 15, "read the summary", tech.expect(reqwest::Method::GET, "/status", None, 200).await);
+    outcome.status_summary = s["summary"].clone();
+    for (p, states) in s["summary"]["byPlatform"].as_object().cloned().unwrap_or_default() {
+        writeln!(out, "    {p:<8} {states}")?;
+    }
+    let dir = exports_dir();
+    step!(out, 15, "make the exports folder", std::fs::create_dir_all(&dir).map_err(anyhow::Error::from));
+    let http = reqwest::Client::new();
+    for format in ["csv", "pdf"] {
+        let e = step!(out, 15, format!("export {format}"), {
+            tech.expect(reqwest::Method::POST, "/status/exports", Some(json!({"format": format})), 200).await
+        });
+        let url = e["url"].as_str().unwrap_or_default().to_string();
+        let bytes = step!(out, 15, format!("download the {format}"), {
+            let r = http.get(&url).send().await?;
+            if !r.status().is_success() {
+                bail!("GET the presigned link answered {}", r.status());
+            }
+            anyhow::Ok(r.bytes().await?)
+        });
+        let path = dir.join(format!("device-status.{format}"));
+        step!(out, 15, format!("write the {format}"), std::fs::write(&path, &bytes).map_err(anyhow::Error::from));
+        let rows = e["rows"].as_u64().unwrap_or(0);
+        writeln!(
+            out,
+            "    {format}: {rows} devices, {} bytes{} → {}",
+            bytes.len(),
+            e["pages"].as_u64().map(|p| format!(", {p} pages")).unwrap_or_default(),
+            path.display()
+        )?;
+        outcome.exports.push((path, rows));
+    }
+    step!(out, 15, "keep the technician list", {
+        admin
+            .expect(reqwest::Method::PUT, "/technicians", Some(json!({"emails": ["helpdesk@acme-demo.example"]})), 200)
+            .await
+    });
+    let refused = step!(out, 15, "refuse a non-technician", {
+        tech.expect(
+            reqwest::Method::POST,
+            "/status/exports/share",
+            Some(json!({"format": "pdf", "emails": ["someone@elsewhere.example"]})),
+            400,
+        )
+        .await
+    });
+    let shared = step!(out, 15, "share with the helpdesk", {
+        tech.expect(
+            reqwest::Method::POST,
+            "/status/exports/share",
+            Some(json!({"format": "pdf", "emails": ["helpdesk@acme-demo.example"]})),
+            200,
+        )
+        .await
+    });
+    writeln!(
+        out,
+        "    mailed the PDF link to {} (SES message {}); someone@elsewhere.example refused: {}",
+        shared["sentTo"][0].as_str().unwrap_or(""),
+        shared["messages"][0]["messageId"].as_str().unwrap_or(""),
+        refused["error"]["message"].as_str().unwrap_or("")
+    )?;
+    Ok(())
+}
+
+/// Steps 13 to 16: reset the iOS secret key, switch Windows off, delete device trust; each followed through
 /// deploy-trigger on the Hexnode double.
 async fn later_steps(
     stack: &Stack,
@@ -552,10 +669,12 @@ async fn later_steps(
         bail!("step 14 (switch Windows off) failed: {} devices still in the Windows group", outcome.windows_left);
     }
 
-    writeln!(out, "[15] Delete device trust: every item comes off every device")?;
-    step!(out, 15, "delete device trust", admin.expect(reqwest::Method::DELETE, "/device-trust", None, 202).await);
-    step!(out, 15, "let deploy-trigger follow", stack.settle().await);
-    let o = step!(out, 15, "read the overview", tech.expect(reqwest::Method::GET, "/deployments", None, 200).await);
+    status_and_exports(stack, admin, tech, out, outcome).await?;
+
+    writeln!(out, "[16] Delete device trust: every item comes off every device")?;
+    step!(out, 16, "delete device trust", admin.expect(reqwest::Method::DELETE, "/device-trust", None, 202).await);
+    step!(out, 16, "let deploy-trigger follow", stack.settle().await);
+    let o = step!(out, 16, "read the overview", tech.expect(reqwest::Method::GET, "/deployments", None, 200).await);
     outcome.removal = (
         o["devicesCarryingItems"].as_u64().unwrap_or(u64::MAX),
         stack.hexnode.policies().len(),
@@ -567,7 +686,7 @@ async fn later_steps(
         outcome.removal.0, outcome.removal.1, outcome.removal.2
     )?;
     if outcome.removal != (0, 0, "none".to_string()) {
-        bail!("step 15 (delete device trust) failed: {:?}", outcome.removal);
+        bail!("step 16 (delete device trust) failed: {:?}", outcome.removal);
     }
     Ok(())
 }

@@ -214,12 +214,13 @@ fn demo() -> anyhow::Result<()> {
             println!(
                 "== Done: org {} connected, {} Okta groups listed, 4 platforms configured, {} devices in scope and \
                  deployed ({} UEM calls), iOS key reset pushed in {} call, Windows switched off, device trust deleted \
-                 and every item removed ==",
+                 and every item removed; exports in {} ==",
                 outcome.org_id,
                 outcome.groups,
                 outcome.in_scope,
                 outcome.deploy_uem_calls,
                 outcome.reset_writes.len(),
+                odt_local::demo::exports_dir().display(),
             );
             anyhow::Ok(())
         })

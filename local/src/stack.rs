@@ -54,6 +54,8 @@ pub struct Stack {
     pub hexnode_portal: String,
     pub hexnode_api_key: String,
     pub deps: Arc<Deps>,
+    /// status-export's S3 bucket and SES sender on the emulator.
+    pub exports: Arc<status_export::ExportDeps>,
     pub base_url: String,
     pub authorizer: LocalAuthorizer,
     pub test_routes: HashMap<String, SocketAddr>,
@@ -67,9 +69,19 @@ pub struct Stack {
     _front_served: Served,
 }
 
+/// The address exports are mailed from on the local stack (an SES identity on the emulator).
+pub const LOCAL_SENDER: &str = "device-trust@exports.acme-demo.example";
+
 /// The handler of every function in the template, by logical id.
-pub fn handlers(deps: Arc<Deps>) -> HashMap<String, Handler> {
+pub fn handlers(deps: Arc<Deps>, exports: Arc<status_export::ExportDeps>) -> HashMap<String, Handler> {
     HashMap::from([
+        (
+            "StatusExportFunction".to_string(),
+            handler(deps.clone(), move |d: Arc<Deps>, req| {
+                let x = exports.clone();
+                async move { status_export::handle(&d, &x, req).await }
+            }),
+        ),
         (
             "IntegrationFunction".to_string(),
             handler(deps.clone(), |d: Arc<Deps>, req| async move { integration::handle(&d, req).await }),
@@ -87,6 +99,23 @@ pub fn handlers(deps: Arc<Deps>) -> HashMap<String, Handler> {
             handler(deps, |d: Arc<Deps>, req| async move { deploy_trigger::handle(&d, req).await }),
         ),
     ])
+}
+
+/// Creates the exports bucket and the sender's SES identity on the emulator (both kept if they exist).
+async fn prepare_exports(x: &status_export::ExportDeps) -> anyhow::Result<()> {
+    if let Err(e) = x.s3.create_bucket().bucket(&x.bucket).send().await {
+        let owned =
+            e.as_service_error().is_some_and(|s| s.is_bucket_already_owned_by_you() || s.is_bucket_already_exists());
+        if !owned {
+            anyhow::bail!("creating the exports bucket {}: {}", x.bucket, aws_sdk_s3::error::DisplayErrorContext(e));
+        }
+    }
+    if let Err(e) = x.ses.create_email_identity().email_identity(&x.sender).send().await {
+        if !e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) {
+            anyhow::bail!("creating the SES identity {}: {}", x.sender, aws_sdk_sesv2::error::DisplayErrorContext(e));
+        }
+    }
+    Ok(())
 }
 
 /// The stream handler of the template function `function` (by logical id), recording each event it is given.
@@ -135,9 +164,12 @@ impl Stack {
         let outbound = Outbound::with_test_routes(test_routes.clone());
         let table = cfg.table.clone();
         let deps = Arc::new(Deps::new(&sdk, cfg.table, cfg.secrets_prefix, outbound, cfg.resolver, cfg.clock));
+        let bucket = format!("odt-exports-{}", table.to_ascii_lowercase()).chars().take(63).collect::<String>();
+        let exports = Arc::new(status_export::ExportDeps::new(&sdk, bucket.clone(), LOCAL_SENDER.to_string()));
+        prepare_exports(&exports).await?;
         let front = Arc::new(Front {
             routes: template.routes(),
-            handlers: handlers(deps.clone()),
+            handlers: handlers(deps.clone(), exports.clone()),
             authorizer: cfg.authorizer.clone(),
         });
         let front_served = Served::start(front.router(), cfg.front_port).await?;
@@ -153,6 +185,7 @@ impl Stack {
             hexnode_portal: cfg.hexnode_portal,
             hexnode_api_key,
             deps,
+            exports,
             base_url: format!("http://{}", front_served.addr),
             authorizer: cfg.authorizer,
             test_routes,

@@ -101,6 +101,35 @@ impl Deps {
     }
 }
 
+impl Deps {
+    /// The org device trust uses (active device trust only) and a pooled Okta client for it asking for `scopes`.
+    /// Errors: 409 `device_trust_not_configured` when device trust is not active or its org is gone; the store or
+    /// Secrets Manager failing (500).
+    pub async fn device_trust_okta(
+        &self,
+        tenant: &str,
+        scopes: &[&str],
+    ) -> Result<(crate::store::OrgRecord, Arc<OktaClient>), crate::ApiError> {
+        let not_configured =
+            || crate::ApiError::conflict("device_trust_not_configured", "choose the Okta org for device trust first");
+        let dt = self.store.get_device_trust(tenant).await.map_err(crate::error::store_failure)?;
+        let Some(dt) = dt.filter(|d| d.state == crate::store::DeviceTrustState::Active) else {
+            return Err(not_configured());
+        };
+        let org =
+            self.store.get_org(tenant, &dt.okta_org_id).await.map_err(crate::error::store_failure)?.ok_or_else(
+                || crate::ApiError::conflict("device_trust_not_configured", "the device-trust org is gone"),
+            )?;
+        let secret = self.secrets.get(&org.secret).await.map_err(crate::error::secrets_failure)?;
+        let creds = OktaCredentials::from_parts(org.auth_method, org.client_id.clone(), secret, org.key_id.clone());
+        let host =
+            OrgHost::revalidate(&org.domain).map_err(|e| crate::error::internal_failure("stored Okta domain", e))?;
+        let key = format!("{}|{}|{}", org.pk, org.org_id, org.secret.version_id);
+        let okta = self.okta(&key, host, creds, scopes);
+        Ok((org, okta))
+    }
+}
+
 /// Okta clients kept across invocations of a warm function, keyed by org, credential version and scopes, so a
 /// token is fetched once an hour rather than once a request. Bounded: emptied when it reaches 256 clients.
 #[derive(Clone, Default)]

@@ -193,6 +193,8 @@ mod tests {
             name: "d".into(),
             platform,
             os_version: "17".into(),
+            serial: None,
+            udid: None,
             owner_email: None,
             okta_user_id: None,
             in_scope,

@@ -4,11 +4,10 @@
 
 use crate::store_failure;
 use odt_shared::deps::Deps;
-use odt_shared::okta::{OktaCredentials, OktaError, User};
-use odt_shared::outbound::OrgHost;
+use odt_shared::okta::{OktaError, User};
 use odt_shared::platform::Platform;
 use odt_shared::scope::ScopeFacts;
-use odt_shared::store::{DeviceTrustState, OrgRecord};
+use odt_shared::store::OrgRecord;
 use odt_shared::uem::{Uem, UemDevice, UemError};
 use odt_shared::ApiError;
 use std::collections::HashMap;
@@ -41,10 +40,6 @@ pub struct Gathered {
     pub member_groups: HashMap<String, Vec<String>>,
 }
 
-fn failure(e: impl std::fmt::Display) -> ApiError {
-    odt_shared::error::internal_failure("fleet sources", e)
-}
-
 /// How an Okta failure during a fleet read is told.
 pub fn okta_error(e: OktaError) -> ApiError {
     match e {
@@ -69,25 +64,11 @@ pub fn uem_error(e: UemError) -> ApiError {
 
 /// The tenant's connected Okta org (the one device trust uses) and UEM; 409 naming what is missing.
 pub async fn sources(deps: &Deps, tenant: &str) -> Result<Sources, ApiError> {
-    let dt = deps.store.get_device_trust(tenant).await.map_err(store_failure)?;
-    let Some(dt) = dt.filter(|d| d.state == DeviceTrustState::Active) else {
-        return Err(ApiError::conflict("device_trust_not_configured", "choose the Okta org for device trust first"));
-    };
-    let org = deps
-        .store
-        .get_org(tenant, &dt.okta_org_id)
-        .await
-        .map_err(store_failure)?
-        .ok_or_else(|| ApiError::conflict("device_trust_not_configured", "the device-trust org is gone"))?;
+    let (org, okta) = deps.device_trust_okta(tenant, &SCOPES).await?;
     let uem = deps
         .tenant_uem(tenant)
         .await?
         .ok_or_else(|| ApiError::conflict("uem_not_connected", "connect the UEM first (PUT /uem)"))?;
-    let secret = deps.secrets.get(&org.secret).await.map_err(failure)?;
-    let creds = OktaCredentials::from_parts(org.auth_method, org.client_id.clone(), secret, org.key_id.clone());
-    let host = OrgHost::revalidate(&org.domain).map_err(failure)?;
-    let key = format!("{}|{}|{}", org.pk, org.org_id, org.secret.version_id);
-    let okta = deps.okta(&key, host, creds, &SCOPES);
     Ok(Sources { org, okta, uem })
 }
 

@@ -76,6 +76,8 @@ pub fn desired(tenant: &str, d: &UemDevice, g: &Gathered, stored: Option<&Device
         name: d.name.clone(),
         platform: d.platform,
         os_version: d.os_version.clone(),
+        serial: d.serial.clone(),
+        udid: d.udid.clone(),
         owner_email: d.owner_email.clone(),
         okta_user_id: decision.okta_user_id.clone(),
         in_scope: decision.in_scope(),

@@ -51,6 +51,11 @@ pub struct DeviceRecord {
     pub name: String,
     pub platform: Option<Platform>,
     pub os_version: String,
+    /// Serial number and UDID as the UEM reports them: what matches the device to Okta's device record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub udid: Option<String>,
     pub owner_email: Option<String>,
     pub okta_user_id: Option<String>,
     pub in_scope: bool,
@@ -88,7 +93,7 @@ impl DeviceRecord {
         (
             &self.name,
             self.platform,
-            &self.os_version,
+            (&self.os_version, &self.serial, &self.udid),
             &self.owner_email,
             &self.okta_user_id,
             self.in_scope,
@@ -98,7 +103,7 @@ impl DeviceRecord {
         ) == (
             &other.name,
             other.platform,
-            &other.os_version,
+            (&other.os_version, &other.serial, &other.udid),
             &other.owner_email,
             &other.okta_user_id,
             other.in_scope,

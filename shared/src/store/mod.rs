@@ -7,6 +7,7 @@ mod device_trust;
 mod fleet;
 mod orgs;
 mod platforms;
+mod status;
 mod uem;
 
 pub use deploy::{
@@ -16,6 +17,7 @@ pub use device_trust::{DeviceTrustRecord, DeviceTrustState};
 pub use fleet::{DeviceRecord, FleetRecord};
 pub use orgs::OrgRecord;
 pub use platforms::{ChallengeKind, PlatformRecord, PlatformSettings};
+pub use status::{EvidenceRecord, PrefixCursor, TechniciansRecord, TECHNICIANS_SK};
 pub use uem::UemRecord;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;

@@ -16,14 +16,14 @@
 //!
 //! Each write method's doc comment says which parts are documented and which are UNVERIFIED against Hexnode's
 //! public documentation; every unverified body is built in one private function (`enterprise_app_body`,
-//! `policy_body`).
+//! `policy_body`), and the unverified per-device policy status is read in one private struct (`HxPolicyDevice`).
 //!
 //! Every URL goes through [`Outbound::route`] before it is sent, every wait through [`Clock::sleep`], and the API
 //! key never appears in a log line or an error.
 
 use super::{
-    AppKind, DeploymentPolicy, DeviceGroup, Enrollment, NewEnterpriseApp, PolicyPayload, PolicyRef, Uem, UemApp,
-    UemDevice, UemError,
+    AppKind, DeploymentPolicy, DeviceGroup, Enrollment, NewEnterpriseApp, PayloadState, PolicyDeviceStatus,
+    PolicyPayload, PolicyRef, Uem, UemApp, UemDevice, UemError,
 };
 use crate::clock::Clock;
 use crate::outbound::{OrgHost, Outbound};
@@ -286,7 +286,13 @@ impl HexnodeClient {
     /// [`UemError::Protocol`] for a page without `results`, an item that does not read as `T`, or a `next` link
     /// that leaves the portal or loops.
     async fn list_all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, UemError> {
-        let mut url = self.api_url(&format!("{path}?page=1&per_page={PER_PAGE}"))?;
+        let url = self.api_url(&format!("{path}?page=1&per_page={PER_PAGE}"))?;
+        self.list_from(url, path).await
+    }
+
+    /// Every item of the paged list whose first page is `url`, as [`HexnodeClient::list_all`]; `path` names the
+    /// list in errors.
+    async fn list_from<T: DeserializeOwned>(&self, mut url: Url, path: &str) -> Result<Vec<T>, UemError> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         loop {
@@ -474,6 +480,31 @@ impl Uem for HexnodeClient {
     /// that cannot name one, without a request), else as the requests.
     async fn delete_policy(&self, policy_id: &str) -> Result<(), UemError> {
         self.send_item(Method::DELETE, "policy/", "policy", policy_id, None).await.map(|_| ())
+    }
+
+    /// All pages of `GET policy/{id}/devices/?page=1&per_page=100` (paged as every list), each item read by
+    /// `HxPolicyDevice`: `{"device_id": 12, "status": "success"|"pending"|"failed", "error": text|null, "apps":
+    /// [{"app_id": 701, "installed": true}]}` → [`PolicyDeviceStatus`] (`success` → [`PayloadState::Applied`],
+    /// `pending` → `Pending`, `failed` → `Failed`, anything else or none → `Unknown`).
+    ///
+    /// UNVERIFIED against Hexnode's public documentation: the whole call (the docs list `GET/POST /policy/` only;
+    /// the per-device status path and every item field are this product's assumption, read in the one private
+    /// struct `HxPolicyDevice`). Errors: [`UemError::NotFound`] for an unknown policy (404, or an id that cannot
+    /// name one, without a request), [`UemError::Protocol`] for an item without a `device_id` or an app without an
+    /// `app_id`, else as the requests.
+    async fn policy_device_status(&self, policy_id: &str) -> Result<Vec<PolicyDeviceStatus>, UemError> {
+        let mut url = self.item_url("policy/", "policy", policy_id)?;
+        url.path_segments_mut()
+            .map_err(|_| UemError::Protocol("API URL cannot take a path".into()))?
+            .pop_if_empty()
+            .push("devices")
+            .push("");
+        url.set_query(Some(&format!("page=1&per_page={PER_PAGE}")));
+        let items: Vec<HxPolicyDevice> = match self.list_from(url, "policy/{id}/devices/").await {
+            Err(UemError::NotFound(_)) => return Err(UemError::NotFound(format!("policy {policy_id}"))),
+            other => other?,
+        };
+        items.into_iter().map(HxPolicyDevice::into_status).collect()
     }
 }
 
@@ -818,6 +849,58 @@ struct HxPolicyRef {
     name: Option<String>,
 }
 
+/// One device of `GET policy/{id}/devices/`: `{"device_id", "status", "error", "apps": [{"app_id",
+/// "installed"}]}`. UNVERIFIED against Hexnode's public documentation: the whole shape (see
+/// [`HexnodeClient::policy_device_status`]); ids may be numbers or text, `apps` may be missing or `null` (no apps),
+/// `installed` counts only when it is JSON `true`.
+#[derive(Deserialize)]
+struct HxPolicyDevice {
+    #[serde(default, deserialize_with = "lenient_text")]
+    device_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    error: Option<String>,
+    #[serde(default)]
+    apps: Option<Vec<HxPolicyDeviceApp>>,
+}
+
+/// An entry of `HxPolicyDevice::apps`.
+#[derive(Deserialize)]
+struct HxPolicyDeviceApp {
+    #[serde(default, deserialize_with = "lenient_text")]
+    app_id: Option<String>,
+    #[serde(default)]
+    installed: Value,
+}
+
+impl HxPolicyDevice {
+    /// The product's [`PolicyDeviceStatus`]; `status` is matched case-insensitively. Errors:
+    /// [`UemError::Protocol`] for an item without a `device_id` or an app without an `app_id`.
+    fn into_status(self) -> Result<PolicyDeviceStatus, UemError> {
+        let device_id =
+            self.device_id.ok_or_else(|| UemError::Protocol("a policy device status without a device_id".into()))?;
+        let payload = match self.status.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("success") => PayloadState::Applied,
+            Some("pending") => PayloadState::Pending,
+            Some("failed") => PayloadState::Failed,
+            _ => PayloadState::Unknown,
+        };
+        let apps_installed = self
+            .apps
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| {
+                let id = a.app_id.ok_or_else(|| {
+                    UemError::Protocol(format!("an app without an app_id in the policy status of device {device_id}"))
+                })?;
+                Ok((id, a.installed == Value::Bool(true)))
+            })
+            .collect::<Result<Vec<_>, UemError>>()?;
+        Ok(PolicyDeviceStatus { device_id, payload, error: self.error, apps_installed })
+    }
+}
+
 /// Text from a JSON string (trimmed; empty is `None`) or number; anything else is `None`.
 fn text_of(v: &Value) -> Option<String> {
     match v {
@@ -1069,6 +1152,39 @@ mod tests {
         );
     }
 
+    #[test]
+    fn policy_device_status_reads_leniently() {
+        let page: Page<HxPolicyDevice> = serde_json::from_value(json!({"count": 4, "next": null, "results": [
+            {"device_id": 12, "status": "success", "error": null, "apps": [{"app_id": 701, "installed": true}]},
+            {"device_id": "13", "status": "PENDING", "apps": [{"app_id": "702", "installed": false},
+                                                                  {"app_id": 703}]},
+            {"device_id": 14, "status": "failed", "error": "Profile refused", "apps": null},
+            {"device_id": 15, "status": "removed", "extra": 1}
+        ]}))
+        .unwrap();
+        let s: Vec<PolicyDeviceStatus> = page.results.into_iter().map(|d| d.into_status().unwrap()).collect();
+        assert_eq!(
+            s[0],
+            PolicyDeviceStatus {
+                device_id: "12".into(),
+                payload: PayloadState::Applied,
+                error: None,
+                apps_installed: vec![("701".into(), true)],
+            }
+        );
+        assert_eq!(s[1].payload, PayloadState::Pending);
+        assert_eq!(s[1].apps_installed, vec![("702".into(), false), ("703".into(), false)]);
+        assert_eq!((s[2].payload, s[2].error.as_deref()), (PayloadState::Failed, Some("Profile refused")));
+        assert!(s[2].apps_installed.is_empty());
+        assert_eq!((s[3].payload, s[3].apps_installed.len()), (PayloadState::Unknown, 0));
+        let no_id: HxPolicyDevice = serde_json::from_value(json!({"status": "success"})).unwrap();
+        assert!(matches!(no_id.into_status(), Err(UemError::Protocol(_))));
+        let app_no_id: HxPolicyDevice =
+            serde_json::from_value(json!({"device_id": 1, "apps": [{"installed": true}]})).unwrap();
+        assert!(matches!(app_no_id.into_status(), Err(UemError::Protocol(_))));
+        assert_eq!(serde_json::to_value(PayloadState::Applied).unwrap(), json!("applied"));
+    }
+
     #[tokio::test]
     async fn an_unrouted_portal_is_unreachable_without_a_request() {
         let c = client();
@@ -1076,6 +1192,7 @@ mod tests {
         assert_eq!(c.request_count(), 0);
         assert!(matches!(c.device_group_members("..").await, Err(UemError::NotFound(_))));
         assert!(matches!(c.delete_policy(".").await, Err(UemError::NotFound(_))));
+        assert!(matches!(c.policy_device_status("..").await, Err(UemError::NotFound(_))));
         assert!(matches!(c.delete_device_group(" ").await, Err(UemError::NotFound(_))));
         assert!(matches!(c.change_group_members("", &["1".into()], &[]).await, Err(UemError::NotFound(_))));
         assert_eq!(c.change_group_members("5", &[], &[]).await, Ok(()), "nothing to change: no request");

@@ -168,6 +168,34 @@ pub struct DeploymentPolicy {
     pub device_group_ids: Vec<String>,
 }
 
+/// Whether a policy's payload has landed on a device, as the UEM reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayloadState {
+    /// The UEM delivered the policy's payload and the device applied it.
+    Applied,
+    /// Not delivered yet (the device has not checked in since the policy reached it).
+    Pending,
+    /// The device refused or failed to apply it ([`PolicyDeviceStatus::error`] says why, when the UEM does).
+    Failed,
+    /// The UEM gave no state, or one the product does not know.
+    Unknown,
+}
+
+/// One device a policy targets, with the evidence of what it carries: whether the payload landed and which of
+/// the policy's apps (Okta Verify) are installed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyDeviceStatus {
+    /// The UEM's device id (Hexnode: a number, kept as text).
+    pub device_id: String,
+    /// Whether the policy's payload landed.
+    pub payload: PayloadState,
+    /// The UEM's error text for this device, when it gives one.
+    pub error: Option<String>,
+    /// Each of the policy's apps as `(app id, installed)`, in the UEM's order.
+    pub apps_installed: Vec<(String, bool)>,
+}
+
 /// The read side of a UEM, as fleet-sync needs it, and the write side deploy-trigger needs. Every list follows
 /// its pages to the end.
 #[async_trait::async_trait]
@@ -207,4 +235,7 @@ pub trait Uem: Send + Sync {
     /// Deletes a policy (the UEM takes its app and payloads off the devices it targeted). Errors:
     /// [`UemError::NotFound`] when there is none.
     async fn delete_policy(&self, policy_id: &str) -> Result<(), UemError>;
+    /// Every device policy `policy_id` targets, with whether its payload landed and which of the policy's apps
+    /// are installed (every page). Errors: [`UemError::NotFound`] for an unknown policy.
+    async fn policy_device_status(&self, policy_id: &str) -> Result<Vec<PolicyDeviceStatus>, UemError>;
 }

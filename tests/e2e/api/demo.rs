@@ -7,6 +7,7 @@ use odt_tests::{unique, TestStack};
 
 #[tokio::test]
 async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
+    std::env::set_var("ODT_EXPORTS_DIR", std::env::temp_dir().join(unique("odt-demo-exports-")));
     let t = TestStack::start_with(|c: &mut StackConfig| {
         c.okta_domain = DEMO_DOMAIN.into();
         c.table = unique("odt-demo-test-");
@@ -44,6 +45,15 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
     assert!(outcome.reset_writes[0].starts_with("PUT /api/v1/policy/"), "{text}");
     assert_eq!(outcome.windows_left, 0);
     assert_eq!(outcome.removal, (0, 0, "none".to_string()), "{text}");
+    // Status and exports: the summary counts every device; both exports hold every device row.
+    assert_eq!(outcome.status_summary["devices"], 366, "{text}");
+    assert!(outcome.status_summary["byState"]["managed"].as_u64().unwrap_or(0) > 0, "{text}");
+    assert!(outcome.status_summary["byState"]["delivered"].as_u64().unwrap_or(0) > 0, "{text}");
+    assert_eq!(outcome.exports.len(), 2);
+    for (path, rows) in &outcome.exports {
+        assert_eq!(*rows, 366, "{}", path.display());
+        assert!(std::fs::metadata(path).map(|m| m.len() > 1000).unwrap_or(false), "{}", path.display());
+    }
     for reason in [
         "no_owner",
         "owner_not_in_okta_org",

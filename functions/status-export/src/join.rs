@@ -1,0 +1,76 @@
+//! Every device's status, one at a time: the `DEVICE#`, `DEPLOYED#` and `EVIDENCE#` records are each read page
+//! by page in key order (device id order for all three) and merged, so a fleet of 100,000 devices is walked
+//! without holding it.
+
+use crate::status::{device_status, DeviceStatus};
+use odt_shared::deps::Deps;
+use odt_shared::platform::Platform;
+use odt_shared::store::{DeployedRecord, DeviceRecord, DeviceTrustState, EvidenceRecord, PrefixCursor, StoreError};
+use std::collections::HashMap;
+
+/// A cursor over records keyed by device id, that can be advanced to an id.
+struct Side<T> {
+    cursor: PrefixCursor<T>,
+    head: Option<T>,
+    started: bool,
+}
+
+impl<T: serde::de::DeserializeOwned> Side<T> {
+    fn new(cursor: PrefixCursor<T>) -> Self {
+        Side { cursor, head: None, started: false }
+    }
+
+    /// The record for device `id`, skipping records of smaller ids (devices gone).
+    async fn take(&mut self, id: &str, id_of: impl Fn(&T) -> &str) -> Result<Option<T>, StoreError> {
+        if !self.started {
+            self.head = self.cursor.next().await?;
+            self.started = true;
+        }
+        loop {
+            match &self.head {
+                Some(h) if id_of(h) < id => self.head = self.cursor.next().await?,
+                Some(h) if id_of(h) == id => {
+                    let found = self.head.take();
+                    self.head = self.cursor.next().await?;
+                    return Ok(found);
+                }
+                _ => return Ok(None),
+            }
+        }
+    }
+}
+
+/// Walks every device of a tenant in id order with its deployment and evidence.
+pub struct StatusWalk {
+    devices: PrefixCursor<DeviceRecord>,
+    deployed: Side<DeployedRecord>,
+    evidence: Side<EvidenceRecord>,
+    removing: bool,
+    current: HashMap<Platform, String>,
+}
+
+impl StatusWalk {
+    /// Starts a walk (reads the device trust state and each platform's current payload hash).
+    pub async fn start(deps: &Deps, tenant: &str) -> Result<StatusWalk, StoreError> {
+        let removing =
+            deps.store.get_device_trust(tenant).await?.is_some_and(|d| d.state == DeviceTrustState::Removing);
+        let current =
+            deps.store.list_platforms(tenant).await?.into_iter().map(|p| (p.platform, p.payload_hash)).collect();
+        Ok(StatusWalk {
+            devices: deps.store.cursor(tenant, "DEVICE#"),
+            deployed: Side::new(deps.store.cursor(tenant, "DEPLOYED#")),
+            evidence: Side::new(deps.store.cursor(tenant, "EVIDENCE#")),
+            removing,
+            current,
+        })
+    }
+
+    /// The next device's status (with its record), or `None` at the end.
+    pub async fn next(&mut self) -> Result<Option<(DeviceRecord, DeviceStatus)>, StoreError> {
+        let Some(dev) = self.devices.next().await? else { return Ok(None) };
+        let dep = self.deployed.take(&dev.device_id, |d| d.device_id.as_str()).await?;
+        let ev = self.evidence.take(&dev.device_id, |e| e.device_id.as_str()).await?;
+        let status = device_status(&dev, dep.as_ref(), ev.as_ref(), self.removing, &self.current);
+        Ok(Some((dev, status)))
+    }
+}

@@ -1,0 +1,321 @@
+//! Per-device configuration status from evidence: the device record (scope), what deploy-trigger applied
+//! (`DEPLOYED#`), and what Okta and the UEM report (`EVIDENCE#`: the device user link's `managementStatus`, the
+//! policy's payload state, Okta Verify installed). A payload the UEM delivered that never produced a managed
+//! device in Okta shows as `delivered`, not as done.
+
+use odt_exports::{Cell, Column, ColumnKind};
+use odt_shared::platform::Platform;
+use odt_shared::store::{DeployItem, DeployedRecord, DeviceRecord, EvidenceRecord, ItemStatus};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
+
+/// A device's device-trust state, from the evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OdtState {
+    /// Okta reports the device managed for its owner (`managementStatus` MANAGED): done.
+    Managed,
+    /// Okta has the device for its owner, but not managed (`NOT_MANAGED`).
+    NotManaged,
+    /// The UEM delivered the items, but Okta has no device for the owner yet (Okta Verify not set up, or the
+    /// attestation never produced a managed device).
+    Delivered,
+    /// In scope; the items are not (all) on the device yet.
+    Pending,
+    /// The last deployment attempt failed, or the UEM reports the payload failed.
+    Failed,
+    /// Items are coming off (out of scope, platform off, or device trust deleted).
+    Removing,
+    /// Not in scope (see the exclusion).
+    NotInScope,
+}
+
+impl OdtState {
+    /// Every state, in display order.
+    pub const ALL: [OdtState; 7] = [
+        OdtState::Managed,
+        OdtState::NotManaged,
+        OdtState::Delivered,
+        OdtState::Pending,
+        OdtState::Failed,
+        OdtState::Removing,
+        OdtState::NotInScope,
+    ];
+
+    /// The state's name (`managed`, `not_managed`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OdtState::Managed => "managed",
+            OdtState::NotManaged => "not_managed",
+            OdtState::Delivered => "delivered",
+            OdtState::Pending => "pending",
+            OdtState::Failed => "failed",
+            OdtState::Removing => "removing",
+            OdtState::NotInScope => "not_in_scope",
+        }
+    }
+
+    /// The state named `s`.
+    pub fn parse(s: &str) -> Option<OdtState> {
+        OdtState::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// One device's status, as the API and the exports show it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceStatus {
+    pub device_id: String,
+    pub device_name: String,
+    pub platform: Option<Platform>,
+    pub os_version: String,
+    pub owner_email: Option<String>,
+    pub in_scope: bool,
+    /// Why the device is out of scope.
+    pub exclusion: Option<String>,
+    pub odt_status: OdtState,
+    /// `yes`, `no` or `unknown` (the UEM's app inventory of the device).
+    pub okta_verify_installed: String,
+    /// `yes` when Okta has a device record for the owner (Okta Verify registered), `no` otherwise.
+    pub okta_verify_configured: String,
+    /// macOS: `yes` / `no`; other platforms: `n/a`.
+    pub sso_extension: String,
+    /// The attestation payload (SCEP profile on macOS/Windows, app config on iOS/Android): `applied`,
+    /// `pending`, `failed`, `removed` or `n/a`.
+    pub attestation_payload: String,
+    /// Whether the device still carries an older payload (e.g. the previous secret key) than its platform's.
+    pub old_payload: bool,
+    /// Deployment attempts since the last success.
+    pub attempts: u32,
+    pub last_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+    /// The selected Okta groups the owner belongs to (for the group filter).
+    #[serde(skip)]
+    pub groups: Vec<String>,
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+fn item_status(dep: Option<&DeployedRecord>, item: DeployItem) -> Option<ItemStatus> {
+    dep.and_then(|d| d.items.get(&item)).map(|i| i.status)
+}
+
+/// The status of one device. `removing`: device trust is being deleted; `current_payload`: each platform's
+/// current payload hash.
+pub fn device_status(
+    dev: &DeviceRecord,
+    dep: Option<&DeployedRecord>,
+    ev: Option<&EvidenceRecord>,
+    removing: bool,
+    current_payload: &HashMap<Platform, String>,
+) -> DeviceStatus {
+    let statuses: Vec<ItemStatus> = dep.map(|d| d.items.values().map(|i| i.status).collect()).unwrap_or_default();
+    let any = |s: &[ItemStatus]| statuses.iter().any(|x| s.contains(x));
+    let all_applied = !statuses.is_empty() && statuses.iter().all(|s| *s == ItemStatus::Applied);
+    let payload_state = ev.and_then(|e| e.payload_state.as_deref());
+    let carries = dep.is_some_and(|d| d.carries_items());
+    let state = if removing || (!dev.in_scope && carries && !any(&[ItemStatus::Removed])) {
+        if carries {
+            OdtState::Removing
+        } else {
+            OdtState::NotInScope
+        }
+    } else if !dev.in_scope {
+        OdtState::NotInScope
+    } else if any(&[ItemStatus::Failed]) || payload_state == Some("failed") {
+        OdtState::Failed
+    } else if !all_applied || payload_state != Some("applied") {
+        OdtState::Pending
+    } else {
+        match ev.and_then(|e| e.management_status.as_deref()) {
+            Some("MANAGED") => OdtState::Managed,
+            Some(_) => OdtState::NotManaged,
+            None => OdtState::Delivered,
+        }
+    };
+    let platform = dev.platform;
+    let attestation = match (payload_state, item_status(dep, DeployItem::Attestation)) {
+        (_, Some(ItemStatus::Removed)) => "removed".to_string(),
+        (Some(p), _) if p != "unknown" => p.to_string(),
+        (_, Some(ItemStatus::Failed)) => "failed".to_string(),
+        (_, Some(_)) => "pending".to_string(),
+        (_, None) if dev.in_scope => "pending".to_string(),
+        _ => "n/a".to_string(),
+    };
+    let sso = match platform {
+        Some(Platform::Macos) => yes_no(
+            item_status(dep, DeployItem::SsoExtension) == Some(ItemStatus::Applied) && payload_state == Some("applied"),
+        ),
+        _ => "n/a".to_string(),
+    };
+    let installed = match ev.and_then(|e| e.okta_verify_installed) {
+        Some(b) => yes_no(b),
+        None => "unknown".to_string(),
+    };
+    let old_payload = match (dep.and_then(|d| d.payload_hash.as_ref()), platform.and_then(|p| current_payload.get(&p)))
+    {
+        (Some(have), Some(want)) => have != want,
+        _ => false,
+    };
+    let (attempts, last_attempt_at, last_error) = dep
+        .map(|d| {
+            let attempts = d.items.values().map(|i| i.attempts).max().unwrap_or(0);
+            let last = d.items.values().filter_map(|i| i.last_attempt_at.clone()).max();
+            let error =
+                d.items.values().find_map(|i| i.error.clone()).or_else(|| ev.and_then(|e| e.payload_error.clone()));
+            (attempts, last, error)
+        })
+        .unwrap_or((0, None, ev.and_then(|e| e.payload_error.clone())));
+    DeviceStatus {
+        device_id: dev.device_id.clone(),
+        device_name: dev.name.clone(),
+        platform,
+        os_version: dev.os_version.clone(),
+        owner_email: dev.owner_email.clone(),
+        in_scope: dev.in_scope,
+        exclusion: dev
+            .exclusion
+            .and_then(|e| serde_json::to_value(e).ok())
+            .and_then(|v| v.as_str().map(str::to_string)),
+        odt_status: state,
+        okta_verify_installed: installed,
+        okta_verify_configured: yes_no(ev.is_some_and(|e| e.okta_device_id.is_some())),
+        sso_extension: sso,
+        attestation_payload: attestation,
+        old_payload,
+        attempts,
+        last_attempt_at,
+        last_error,
+        groups: dev.owner_selected_groups.clone(),
+    }
+}
+
+/// The export columns, in order; the ids are the CSV's first row and never change.
+pub const COLUMNS: [Column; 16] = [
+    Column { id: "device_id", title: "Device ID", kind: ColumnKind::Text, width: 1.0 },
+    Column { id: "device_name", title: "Device", kind: ColumnKind::Text, width: 2.2 },
+    Column { id: "platform", title: "Platform", kind: ColumnKind::Text, width: 1.0 },
+    Column { id: "os_version", title: "OS", kind: ColumnKind::Text, width: 0.9 },
+    Column { id: "owner_email", title: "Owner", kind: ColumnKind::Text, width: 2.4 },
+    Column { id: "in_scope", title: "In scope", kind: ColumnKind::Text, width: 0.7 },
+    Column { id: "exclusion", title: "Excluded because", kind: ColumnKind::Text, width: 1.8 },
+    Column { id: "odt_status", title: "ODT status", kind: ColumnKind::Text, width: 1.2 },
+    Column { id: "okta_verify_installed", title: "OV installed", kind: ColumnKind::Text, width: 0.9 },
+    Column { id: "okta_verify_configured", title: "OV configured", kind: ColumnKind::Text, width: 1.0 },
+    Column { id: "sso_extension", title: "SSO ext.", kind: ColumnKind::Text, width: 0.8 },
+    Column { id: "attestation_payload", title: "SCEP / app config", kind: ColumnKind::Text, width: 1.2 },
+    Column { id: "old_payload", title: "Old payload", kind: ColumnKind::Text, width: 0.8 },
+    Column { id: "attempts", title: "Attempts", kind: ColumnKind::Number, width: 0.7 },
+    Column { id: "last_attempt_at", title: "Last attempt", kind: ColumnKind::Text, width: 1.6 },
+    Column { id: "last_error", title: "Last error", kind: ColumnKind::Text, width: 2.2 },
+];
+
+fn text(s: impl Into<String>) -> Cell {
+    let s = s.into();
+    if s.is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(s)
+    }
+}
+
+impl DeviceStatus {
+    /// The row's cells, in [`COLUMNS`] order.
+    pub fn cells(&self) -> Vec<Cell> {
+        vec![
+            text(self.device_id.clone()),
+            text(self.device_name.clone()),
+            text(self.platform.map(|p| p.as_str()).unwrap_or("")),
+            text(self.os_version.clone()),
+            text(self.owner_email.clone().unwrap_or_default()),
+            text(yes_no(self.in_scope)),
+            text(self.exclusion.clone().unwrap_or_default()),
+            text(self.odt_status.as_str()),
+            text(self.okta_verify_installed.clone()),
+            text(self.okta_verify_configured.clone()),
+            text(self.sso_extension.clone()),
+            text(self.attestation_payload.clone()),
+            text(yes_no(self.old_payload)),
+            Cell::Number(i64::from(self.attempts)),
+            text(self.last_attempt_at.clone().unwrap_or_default()),
+            text(self.last_error.clone().unwrap_or_default()),
+        ]
+    }
+}
+
+/// What the device list and exports filter by.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub platform: Option<Platform>,
+    pub state: Option<OdtState>,
+    /// An Okta group id the owner belongs to (of the selected ones).
+    pub group: Option<String>,
+    /// Case-insensitive text in the device name, id, owner email or OS version.
+    pub q: Option<String>,
+}
+
+impl Filter {
+    /// Whether `s` passes.
+    pub fn matches(&self, s: &DeviceStatus) -> bool {
+        self.platform.is_none_or(|p| s.platform == Some(p))
+            && self.state.is_none_or(|st| s.odt_status == st)
+            && self.group.as_ref().is_none_or(|g| s.groups.contains(g))
+            && self.q.as_ref().is_none_or(|q| {
+                let q = q.to_lowercase();
+                [Some(&s.device_name), Some(&s.device_id), s.owner_email.as_ref(), Some(&s.os_version)]
+                    .into_iter()
+                    .flatten()
+                    .any(|f| f.to_lowercase().contains(&q))
+            })
+    }
+}
+
+/// Counts per platform by state, and the whole fleet's.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub devices: usize,
+    pub in_scope: usize,
+    /// Devices by state.
+    pub by_state: BTreeMap<OdtState, usize>,
+    /// Per platform (`ios`, …; `other` for devices of no covered platform): devices by state.
+    pub by_platform: BTreeMap<String, BTreeMap<OdtState, usize>>,
+    /// Out-of-scope devices by reason.
+    pub excluded: BTreeMap<String, usize>,
+    /// Devices that still carry an older payload than their platform's.
+    pub old_payload: usize,
+}
+
+impl Summary {
+    /// Counts one device.
+    pub fn add(&mut self, s: &DeviceStatus) {
+        self.devices += 1;
+        self.in_scope += usize::from(s.in_scope);
+        *self.by_state.entry(s.odt_status).or_default() += 1;
+        let p = s.platform.map(|p| p.as_str()).unwrap_or("other").to_string();
+        *self.by_platform.entry(p).or_default().entry(s.odt_status).or_default() += 1;
+        if let Some(e) = &s.exclusion {
+            *self.excluded.entry(e.clone()).or_default() += 1;
+        }
+        self.old_payload += usize::from(s.old_payload);
+    }
+
+    /// Lines for the PDF's first page.
+    pub fn lines(&self) -> Vec<(String, String)> {
+        let mut out = vec![
+            ("Devices".to_string(), self.devices.to_string()),
+            ("In scope".to_string(), self.in_scope.to_string()),
+        ];
+        for (p, states) in &self.by_platform {
+            let parts: Vec<String> = states.iter().map(|(s, n)| format!("{} {n}", s.as_str())).collect();
+            out.push((p.clone(), parts.join(", ")));
+        }
+        if self.old_payload > 0 {
+            out.push(("Carrying an old payload".to_string(), self.old_payload.to_string()));
+        }
+        out
+    }
+}

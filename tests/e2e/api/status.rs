@@ -1,0 +1,301 @@
+//! Device configuration status (status-export) end to end, after a deployment on the local services: status from
+//! evidence (Okta's managementStatus, the UEM's policy state), summary counts equal to the records, filters and
+//! pages, CSV (C14, C15, C16) and PDF exports fetched through their presigned links, the old payload after a
+//! re-configure (C03), and mail only to the tenant's technicians.
+
+use odt_doubles::hexnode::{HexnodeApp, HexnodeDeviceSeed};
+use odt_tests::TestStack;
+use serde_json::{json, Value};
+
+const GROUP: &str = "00gSTATUSFLEET000001";
+
+/// Device trust, the UEM, four platforms with their Okta Verify methods, and 8 in-scope devices with awkward
+/// names plus 2 out of scope; deployed through the stream. Returns the in-scope device ids.
+async fn deployed(t: &TestStack) -> Vec<u64> {
+    t.ready_fleet().await;
+    let h = &t.stack.hexnode;
+    h.add_app(HexnodeApp::new(801, "Okta Verify", "ios", "vpp", Some("com.okta.mobile")));
+    h.add_app(HexnodeApp::new(802, "Okta Verify", "macos", "vpp", Some("com.okta.mobile.auth-service")));
+    h.add_app(HexnodeApp::new(803, "Okta Verify", "windows", "enterprise", None));
+    h.add_app(HexnodeApp::new(804, "Okta Verify", "android", "managed_google_play", Some("com.okta.android.auth")));
+    for (p, body) in [
+        ("ios", json!({"method": "vpp", "appId": "801", "locationToken": "VPP", "licenses": 50})),
+        ("macos", json!({"method": "vpp", "appId": "802", "locationToken": "VPP", "licenses": 50})),
+        ("windows", json!({"method": "exe", "appId": "803"})),
+        ("android", json!({"method": "managed_play"})),
+    ] {
+        let a = t.call("PUT", &format!("/okta-verify/{p}"), Some(&t.admin()), Some(body)).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+    }
+    t.stack.okta.add_group(GROUP, "Device Trust");
+    let names = [
+        ("iOS", "=HYPERLINK(\"http://x\",\"y\")"),
+        ("iOS", "Ærø-iPad"),
+        ("macOS", "Sales, EMEA \"Loaner\"\nMacBook"),
+        ("macOS", "\t=1+1 label"),
+        ("Windows", "Büro-PC"),
+        ("Windows", "Surface 7"),
+        ("Android", "José's Pixel"),
+        ("Android", "Pixel 9"),
+    ];
+    let mut ids = Vec::new();
+    for (n, (os, name)) in names.iter().enumerate() {
+        let n = n as u64;
+        let email = if n == 1 { "jose.muller@acme.com".to_string() } else { format!("owner{n}@acme.com") };
+        let okta_id = format!("00uSTATUS{n:011}");
+        t.stack.okta.add_user(&okta_id, &email, &email, "ACTIVE");
+        t.stack.okta.add_member(GROUP, &okta_id);
+        h.add_user(500 + n, if n == 0 { "@SUM(1+1)" } else { "José Müller" }, &email);
+        let mut d = HexnodeDeviceSeed::new(600 + n, name, os, Some(500 + n));
+        if *os == "Android" {
+            d = d.with_android_enrollment("work_profile");
+        }
+        h.add_device(d);
+        ids.push(600 + n);
+    }
+    // Out of scope: an owner Okta does not know, and a device with no owner.
+    h.add_user(590, "Outsider", "outsider@partner.example");
+    h.add_device(HexnodeDeviceSeed::new(690, "Partner iPhone", "iOS", Some(590)));
+    h.add_device(HexnodeDeviceSeed::new(691, "Spare iPad", "iOS", None));
+    let a = t
+        .call("PUT", "/fleet", Some(&t.admin()), Some(json!({"oktaGroupIds": [GROUP], "uemDeviceGroupIds": []})))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let a = t.call("POST", "/fleet/sync", Some(&t.admin()), None).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    t.stack.settle().await.expect("settles");
+    ids
+}
+
+/// Registers device `id` in Okta (matched by the UEM's serial `SER<id>`) for its owner with `status`.
+fn in_okta(t: &TestStack, id: u64, platform: &str, status: Option<&str>) {
+    let n = id - 600;
+    let owner = format!("00uSTATUS{n:011}");
+    t.stack.okta.add_device(
+        &format!("guo{id}"),
+        &format!("Device {id}"),
+        platform,
+        Some(&format!("SER{id}")),
+        None,
+        Some(&owner),
+        status,
+    );
+}
+
+async fn refresh(t: &TestStack) -> Value {
+    let a = t.call("POST", "/status/refresh", Some(&t.technician()), None).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    a.body
+}
+
+async fn fetch(url: &str) -> Vec<u8> {
+    let r = reqwest::get(url).await.expect("the presigned link answers");
+    assert_eq!(r.status().as_u16(), 200, "{url}");
+    r.bytes().await.expect("body").to_vec()
+}
+
+#[tokio::test]
+async fn status_comes_from_evidence_and_the_summary_matches_the_records() {
+    let t = TestStack::start().await;
+    let ids = deployed(&t).await;
+    in_okta(&t, ids[0], "IOS", Some("MANAGED"));
+    in_okta(&t, ids[2], "MACOS", Some("MANAGED"));
+    in_okta(&t, ids[4], "WINDOWS", Some("NOT_MANAGED"));
+    // The UEM says the Android payload failed on one device and Okta Verify is missing on another.
+    t.stack.hexnode.lock().device_status.insert(ids[6], "failed".into());
+    t.stack.hexnode.lock().device_status_error.insert(ids[6], "managed configuration rejected".into());
+    t.stack.hexnode.lock().apps_missing.insert(ids[7]);
+    let r = refresh(&t).await;
+    assert_eq!((r["devices"].clone(), r["matched"].clone()), (json!(10), json!(3)), "{r}");
+    let s = t.call("GET", "/status", Some(&t.technician()), None).await;
+    assert_eq!(s.status, 200, "{}", s.text);
+    let sum = &s.body["summary"];
+    assert_eq!((sum["devices"].clone(), sum["inScope"].clone()), (json!(10), json!(8)), "{sum}");
+    assert_eq!(sum["byState"]["managed"], 2, "{sum}");
+    assert_eq!(sum["byState"]["not_managed"], 1, "{sum}");
+    assert_eq!(sum["byState"]["failed"], 1, "{sum}");
+    assert_eq!(sum["byState"]["delivered"], 4, "delivered but never a managed device: {sum}");
+    assert_eq!(sum["byState"]["not_in_scope"], 2, "{sum}");
+    assert_eq!(sum["byPlatform"]["macos"]["managed"], 1, "{sum}");
+    // The same counts from the device records themselves.
+    let records = t.stack.deps.store.list_devices(&t.tenant).await.expect("devices");
+    assert_eq!(records.iter().filter(|d| d.in_scope).count(), 8);
+    let page = t.call("GET", "/status/devices?pageSize=500", Some(&t.technician()), None).await;
+    let items = page.body["items"].as_array().expect("items").clone();
+    assert_eq!(items.len(), records.len());
+    let by_id = |id: u64| {
+        items.iter().find(|i| i["deviceId"].as_str() == Some(&id.to_string())).cloned().expect("device listed")
+    };
+    let failed = by_id(ids[6]);
+    assert_eq!((failed["odtStatus"].clone(), failed["attestationPayload"].clone()), (json!("failed"), json!("failed")));
+    assert_eq!(failed["lastError"], "managed configuration rejected");
+    assert_eq!(by_id(ids[7])["oktaVerifyInstalled"], "no");
+    assert_eq!(by_id(ids[0])["oktaVerifyConfigured"], "yes");
+    assert_eq!(by_id(ids[1])["oktaVerifyConfigured"], "no");
+    assert_eq!(by_id(ids[2])["ssoExtension"], "yes");
+    assert_eq!(by_id(ids[0])["ssoExtension"], "n/a");
+    assert_eq!(by_id(690)["exclusion"], "owner_not_in_okta_org");
+}
+
+#[tokio::test]
+async fn device_pages_filter_by_platform_state_group_and_text() {
+    let t = TestStack::start().await;
+    let ids = deployed(&t).await;
+    in_okta(&t, ids[0], "IOS", Some("MANAGED"));
+    refresh(&t).await;
+    let get = |q: &str| {
+        let q = q.to_string();
+        let t = &t;
+        async move { t.call("GET", &format!("/status/devices?{q}"), Some(&t.technician()), None).await }
+    };
+    let ios = get("platform=ios").await;
+    assert_eq!(ios.body["total"], 4, "{}", ios.text);
+    let managed = get("state=managed").await;
+    assert_eq!(managed.body["items"][0]["deviceId"], ids[0].to_string());
+    let text = get("q=JOS%C3%89").await;
+    assert_eq!(text.body["total"], 1, "owner or name, case-insensitive: {}", text.text);
+    let group = get(&format!("group={GROUP}")).await;
+    assert_eq!(group.body["total"], 8);
+    let p1 = get("pageSize=3&page=1").await;
+    let p4 = get("pageSize=3&page=4").await;
+    assert_eq!((p1.body["pages"].clone(), p1.body["items"].as_array().map(Vec::len)), (json!(4), Some(3)));
+    assert_eq!(p4.body["items"].as_array().map(Vec::len), Some(1));
+    for (q, field) in
+        [("platform=beos", "platform"), ("state=done", "state"), ("pageSize=0", "pageSize"), ("page=0", "page")]
+    {
+        let a = get(q).await;
+        assert_eq!((a.status, a.body["error"]["field"].clone()), (400, json!(field)), "{q}: {}", a.text);
+    }
+}
+
+#[tokio::test]
+async fn csv_export_is_rfc4180_with_bom_and_neutralized_formulas() {
+    let t = TestStack::start().await;
+    deployed(&t).await;
+    refresh(&t).await;
+    let a = t.call("POST", "/status/exports", Some(&t.technician()), Some(json!({"format": "csv"}))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["rows"], 10);
+    let bytes = fetch(a.body["url"].as_str().expect("url")).await;
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "C15: the file starts with the UTF-8 BOM");
+    assert_eq!(a.body["inline"].as_str().map(str::as_bytes), Some(&bytes[..]), "small exports come back inline too");
+    let mut r = csv::Reader::from_reader(&bytes[3..]);
+    let headers: Vec<String> = r.headers().expect("header").iter().map(str::to_string).collect();
+    assert_eq!(headers[0], "device_id", "C15: the first header is the plain column id");
+    assert!(headers.contains(&"odt_status".to_string()) && headers.contains(&"attempts".to_string()));
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
+    assert_eq!(rows.len(), 10, "C16: a name with a comma, quotes and a newline stays one row");
+    let col = |name: &str| headers.iter().position(|h| h == name).expect("column");
+    let names: Vec<&str> = rows.iter().map(|r| &r[col("device_name")]).collect();
+    assert!(names.contains(&"Sales, EMEA \"Loaner\"\nMacBook"), "C16: {names:?}");
+    assert!(names.contains(&"Ærø-iPad") && names.contains(&"José's Pixel"), "C15: {names:?}");
+    assert!(names.contains(&"'=HYPERLINK(\"http://x\",\"y\")"), "C14: {names:?}");
+    // The UEM client trims names, so the leading tab is gone by the time it is stored; the writer's own tests
+    // cover a cell that starts with a tab (odt-exports, C14).
+    assert!(names.contains(&"'=1+1 label"), "C14: {names:?}");
+    for r in &rows {
+        assert!(r[col("attempts")].parse::<i64>().is_ok(), "numbers stay numbers: {:?}", &r[col("attempts")]);
+    }
+}
+
+#[tokio::test]
+async fn pdf_export_holds_every_device_with_header_and_page_numbers() {
+    let t = TestStack::start().await;
+    deployed(&t).await;
+    refresh(&t).await;
+    let a = t.call("POST", "/status/exports", Some(&t.admin()), Some(json!({"format": "pdf"}))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let bytes = fetch(a.body["url"].as_str().expect("url")).await;
+    assert!(bytes.starts_with(b"%PDF-"));
+    let dir = std::env::temp_dir().join(odt_tests::unique("pdf-"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("status.pdf");
+    std::fs::write(&file, &bytes).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", file.to_str().expect("path"), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/services.sh install puts it there)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&t.tenant), "{text}");
+    assert!(text.contains("Page 1 of"), "{text}");
+    for name in ["Ærø-iPad", "José's Pixel", "Büro-PC", "Partner iPhone", "Spare iPad"] {
+        assert!(text.contains(name), "{name} in the PDF: {text}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn c03_devices_still_carrying_the_old_key_show_it() {
+    let t = TestStack::start().await;
+    let ids = deployed(&t).await;
+    // The UEM refuses writes for now: the new iOS key cannot be pushed yet.
+    t.stack.hexnode.lock().throttled_writes.extend(std::iter::repeat_n(900.0, 5));
+    let a = t.call("PUT", "/platforms/ios", Some(&t.admin()), Some(json!({"secretKey": "K2-new-Secret"}))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    t.stack.settle().await.expect("settles");
+    let page = t.call("GET", "/status/devices?platform=ios", Some(&t.technician()), None).await;
+    let old: Vec<&Value> =
+        page.body["items"].as_array().expect("items").iter().filter(|i| i["oldPayload"] == true).collect();
+    assert_eq!(old.len(), 2, "the in-scope iOS devices still carry the old key: {}", page.text);
+    let android = t.call("GET", "/status/devices?platform=android", Some(&t.technician()), None).await;
+    assert!(android.body["items"].as_array().expect("items").iter().all(|i| i["oldPayload"] == false));
+    // Once the UEM takes writes again, a retry pushes it and no device carries the old key.
+    t.stack.hexnode.lock().throttled_writes.clear();
+    let r = t.call("POST", "/deployments/run", Some(&t.admin()), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let s = t.call("GET", "/status", Some(&t.technician()), None).await;
+    assert_eq!(s.body["summary"]["oldPayload"], 0, "{}", s.text);
+    let _ = ids;
+}
+
+#[tokio::test]
+async fn exports_are_mailed_only_to_the_tenants_technicians() {
+    let t = TestStack::start().await;
+    deployed(&t).await;
+    let a = t.call("PUT", "/technicians", Some(&t.technician()), Some(json!({"emails": ["a@acme.com"]}))).await;
+    assert_eq!(a.status, 403, "only admins keep the list");
+    let a = t.call("PUT", "/technicians", Some(&t.admin()), Some(json!({"emails": ["not-an-address"]}))).await;
+    assert_eq!((a.status, a.body["error"]["field"].clone()), (400, json!("emails")));
+    let a = t
+        .call(
+            "PUT",
+            "/technicians",
+            Some(&t.admin()),
+            Some(json!({"emails": ["Tech@Acme.com", "ops@acme.com"], "version": 0})),
+        )
+        .await;
+    assert_eq!((a.status, a.body["emails"][0].clone()), (200, json!("tech@acme.com")), "{}", a.text);
+    let objects = || async {
+        let x = &t.stack.exports;
+        let out = x.s3.list_objects_v2().bucket(&x.bucket).prefix(format!("exports/{}/", t.tenant)).send().await;
+        out.expect("ListObjectsV2").key_count().unwrap_or(0)
+    };
+    let refused = t
+        .call(
+            "POST",
+            "/status/exports/share",
+            Some(&t.technician()),
+            Some(json!({"format": "csv", "emails": ["tech@acme.com", "boss@elsewhere.com"]})),
+        )
+        .await;
+    assert_eq!((refused.status, refused.body["error"]["field"].clone()), (400, json!("emails")), "{}", refused.text);
+    assert_eq!(refused.body["error"]["refused"], json!(["boss@elsewhere.com"]));
+    assert_eq!(objects().await, 0, "refused: nothing exported, nothing sent");
+    let ok = t
+        .call(
+            "POST",
+            "/status/exports/share",
+            Some(&t.technician()),
+            Some(json!({"format": "pdf", "emails": ["TECH@acme.com"]})),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(ok.body["sentTo"], json!(["tech@acme.com"]));
+    assert_eq!(ok.body["messages"][0]["to"], "tech@acme.com");
+    assert!(
+        ok.body["messages"][0]["messageId"].as_str().is_some_and(|m| !m.is_empty()),
+        "SES accepted it: {}",
+        ok.text
+    );
+    assert_eq!(objects().await, 1);
+}
