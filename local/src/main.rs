@@ -158,6 +158,11 @@ fn up(name: &str) -> anyhow::Result<()> {
                 info["clientId"].as_str().unwrap_or_default(),
                 info["clientSecret"].as_str().unwrap_or_default()
             );
+            eprintln!(
+                "Hexnode double: https://{} (API key {} — a local double's, made for this run)",
+                info["hexnodePortal"].as_str().unwrap_or_default(),
+                info["hexnodeApiKey"].as_str().unwrap_or_default()
+            );
             eprintln!("token: cargo run -q -p odt-local -- --name {name} token --tenant my-tenant --role admin");
             eprintln!(
                 "logs: {}; stop: cargo run -q -p odt-local -- --name {name} down",

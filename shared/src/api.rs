@@ -218,6 +218,20 @@ pub fn https_url(field: &str, value: &str, host_must_be: Option<&str>) -> Result
     Ok(url.to_string())
 }
 
+/// [`https_url`], and the host a public name (no IP address, no reserved name such as `localhost`, the outbound
+/// rules' [`crate::outbound::parse_host`]) on the standard port: for URLs the UEM or devices fetch. Errors: 400
+/// naming `field`.
+pub fn public_https_url(field: &str, value: &str) -> Result<String, ApiError> {
+    let url = https_url(field, value, None)?;
+    let parsed = url::Url::parse(&url).map_err(|_| ApiError::invalid(field, format!("{field} is not a URL")))?;
+    crate::outbound::parse_host(&format!("https://{}", parsed.host_str().unwrap_or_default()))
+        .map_err(|e| ApiError::invalid(field, format!("the host of {field} {e}")))?;
+    if parsed.port().is_some() {
+        return Err(ApiError::invalid(field, format!("{field} must use the standard https port")));
+    }
+    Ok(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@
 use crate::policy::ANDROID_PACKAGE;
 use http::StatusCode;
 use lambda_http::{Body, Response};
-use odt_shared::api::{https_url, json_response, ApiRequest};
+use odt_shared::api::{json_response, public_https_url, ApiRequest};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::{store_failure, ErrorBody, GatewayMessage};
@@ -316,6 +316,7 @@ fn details(app: &UemApp, uploaded: bool) -> AppDetails {
         success_criteria: app.success_criteria.clone(),
         uninstall_parameters: app.uninstall_parameters.clone(),
         uploaded,
+        installer_url: None,
     }
 }
 
@@ -335,9 +336,15 @@ fn pick<'a>(apps: &'a [UemApp], id: &str, platform: Platform, kind: AppKind) -> 
     Ok(app)
 }
 
-/// Validates the input against the platform and the UEM's inventory, uploading an installer when asked (an app
-/// of the same name already uploaded is reused), and returns the method to store.
-async fn resolve(uem: &dyn Uem, p: Platform, input: &OktaVerifyInput) -> Result<(InstallMethod, AppDetails), ApiError> {
+/// Validates the input against the platform and the UEM's inventory, uploading an installer when asked, and
+/// returns the method to store. An upload saved again (same name, same installer URL, the app `stored` already
+/// uses) reuses its app; an app of that name from anything else is a 409 naming `name`, never silently reused.
+async fn resolve(
+    uem: &dyn Uem,
+    p: Platform,
+    input: &OktaVerifyInput,
+    stored: Option<&OktaVerifyRecord>,
+) -> Result<(InstallMethod, AppDetails), ApiError> {
     let m = input.method;
     if !methods_for(p).contains(&m) {
         let allowed: Vec<&str> = methods_for(p).iter().map(|m| m.as_str()).collect();
@@ -358,7 +365,7 @@ async fn resolve(uem: &dyn Uem, p: Platform, input: &OktaVerifyInput) -> Result<
             if url.trim().is_empty() {
                 return Err(ApiError::invalid("installerUrl", "installerUrl is required for this method"));
             }
-            (name, https_url("installerUrl", url, None)?)
+            (name, public_https_url("installerUrl", url)?)
         }
         _ => (String::new(), String::new()),
     };
@@ -396,14 +403,31 @@ async fn resolve(uem: &dyn Uem, p: Platform, input: &OktaVerifyInput) -> Result<
             let existing =
                 apps.iter().find(|a| a.platform == Some(p) && a.kind == AppKind::Enterprise && a.name == name).cloned();
             let app = match existing {
-                Some(a) => a,
+                // The same upload saved again: the app this method already uses, from the same installer.
+                Some(a)
+                    if stored.is_some_and(|r| {
+                        r.method.app_id() == a.id && r.app.installer_url.as_deref() == Some(installer_url.as_str())
+                    }) =>
+                {
+                    a
+                }
+                Some(a) => {
+                    return Err(ApiError::conflict(
+                        "app_exists",
+                        format!(
+                            "the UEM already has an app named `{}` (id {}); choose it with appId, or upload the new installer under a new name",
+                            a.name, a.id
+                        ),
+                    )
+                    .with_field("name"));
+                }
                 None => uem
                     .create_enterprise_app(&NewEnterpriseApp {
                         platform: p,
                         name,
                         category: category.unwrap_or_else(|| "Security".into()),
                         description: description.unwrap_or_else(|| "Okta Verify (Okta Device Trust)".into()),
-                        installer_url,
+                        installer_url: installer_url.clone(),
                         success_criteria: success,
                         uninstall_parameters: uninstall,
                     })
@@ -420,7 +444,9 @@ async fn resolve(uem: &dyn Uem, p: Platform, input: &OktaVerifyInput) -> Result<
             } else {
                 InstallMethod::Exe { app_id: app.id.clone() }
             };
-            Ok((method, details(&app, true)))
+            let mut d = details(&app, true);
+            d.installer_url = Some(installer_url);
+            Ok((method, d))
         }
         MethodName::ManagedPlay => {
             let ov = apps.iter().find(|a| {
@@ -467,7 +493,7 @@ pub async fn put(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response<
         return Err(ApiError::version_conflict(current));
     }
     let uem = connected_uem(deps, tenant).await?;
-    let (method, app) = resolve(uem.as_ref(), p, &input).await?;
+    let (method, app) = resolve(uem.as_ref(), p, &input, existing.as_ref()).await?;
     let rec = OktaVerifyRecord {
         pk: odt_shared::store::tenant_pk(tenant),
         sk: OktaVerifyRecord::sk_of(p),

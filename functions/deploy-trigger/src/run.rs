@@ -400,10 +400,43 @@ pub async fn run_tenant(deps: &Deps, tenant: &str, scope: &RunScope) -> Result<R
             || run.policy_written
             || recs.platform_of.values().any(|p| *p == Some(plan.platform))
             || recs.old.values().any(|r| r.platform == Some(plan.platform));
-        if let Some(g) = plan.dep.group_id.as_ref().filter(|_| touched) {
-            match uem.device_group_members(g).await {
+        if let Some(g) = plan.dep.group_id.clone().filter(|_| touched) {
+            match uem.device_group_members(&g).await {
                 Ok(m) => plan.members = m.into_iter().collect(),
                 Err(UemError::NotFound(_)) if !plan.deploy => {}
+                Err(UemError::NotFound(_)) if plan.failure.is_none() => {
+                    // The managed group was deleted in the UEM by hand: make a new one (empty) and point the
+                    // policy at it; every device that belongs there is added below.
+                    tracing::warn!(
+                        tenant,
+                        platform = plan.platform.as_str(),
+                        group = g.as_str(),
+                        "managed group gone; re-creating"
+                    );
+                    plan.dep.group_id = None;
+                    plan.dep.policy_key = None;
+                    let rec = platforms.iter().find(|r| r.platform == plan.platform);
+                    let redo = match (rec, org_domain.as_deref()) {
+                        (Some(rec), Some(domain)) => {
+                            ensure(deps, uem.as_ref(), tenant, &mut plan.dep, rec, domain, methods.get(&plan.platform))
+                                .await
+                        }
+                        _ => {
+                            Err(PlatformFailure { reason: "the platform cannot be deployed".into(), retry_after: None })
+                        }
+                    };
+                    match redo {
+                        Ok(done) => {
+                            run.group_created = done.group_created;
+                            run.policy_written |= done.policy_written;
+                            policy_changed.insert(plan.platform);
+                        }
+                        Err(f) => {
+                            run.error = Some(f.reason.clone());
+                            plan.failure = Some(f);
+                        }
+                    }
+                }
                 Err(e) => {
                     run.error.get_or_insert_with(|| e.to_string());
                     plan.failure.get_or_insert_with(|| e.into());

@@ -91,17 +91,8 @@ fn plan_desktop(
             (ChallengeKind::Static, None, None, vec![SECRET_KEY])
         }
         ChallengeInput::Dynamic { challenge_url, username, password } => {
-            let url = https_url("challenge.challengeUrl", &challenge_url, None)?;
             // The UEM calls it with the password: a public host name on the standard port, never an address.
-            let parsed = url::Url::parse(&url).map_err(|_| ApiError::invalid("challenge.challengeUrl", "not a URL"))?;
-            odt_shared::outbound::parse_host(&format!("https://{}", parsed.host_str().unwrap_or_default()))
-                .map_err(|e| ApiError::invalid("challenge.challengeUrl", format!("the challenge URL host {e}")))?;
-            if parsed.port().is_some() {
-                return Err(ApiError::invalid(
-                    "challenge.challengeUrl",
-                    "the challenge URL must use the standard https port",
-                ));
-            }
+            let url = odt_shared::api::public_https_url("challenge.challengeUrl", &challenge_url)?;
             let previous_url = match existing.map(|e| &e.settings) {
                 Some(PlatformSettings::Desktop { challenge_url: Some(u), .. }) => Some(u.as_str()),
                 _ => None,

@@ -108,7 +108,7 @@ pub async fn devices(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
     let page = req.query_u64("page")?.unwrap_or(1);
     let size = req.query_u64("pageSize")?.unwrap_or(50);
     if page == 0 || page > 1_000_000 {
-        return Err(ApiError::invalid("page", "a page from 1"));
+        return Err(ApiError::invalid("page", "a page from 1 to 1000000"));
     }
     if !(1..=MAX_PAGE_SIZE).contains(&size) {
         return Err(ApiError::invalid("pageSize", format!("1 to {MAX_PAGE_SIZE}")));

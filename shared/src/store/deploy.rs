@@ -58,6 +58,9 @@ pub struct AppDetails {
     pub uninstall_parameters: Option<String>,
     /// Whether the product uploaded it (`true`) or the admin chose it from the inventory.
     pub uploaded: bool,
+    /// Uploads: the installer URL the app was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installer_url: Option<String>,
 }
 
 /// The admin's Okta Verify installation method for one platform (`OKTAVERIFY#<platform>`).

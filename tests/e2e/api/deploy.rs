@@ -506,6 +506,25 @@ async fn okta_verify_methods_are_checked_against_the_platform_and_the_inventory(
     let b = t.call("PUT", "/okta-verify/windows", Some(&admin), Some(again)).await;
     assert_eq!((b.status, b.body["appId"].clone()), (200, a.body["appId"].clone()));
     assert_eq!(t.stack.hexnode.apps().iter().filter(|x| x.name == "Okta Verify 5").count(), 1);
+    // The same name from another installer is not silently the old app.
+    let mut other = upload.clone();
+    other["installerUrl"] = json!("https://acme.okta.com/downloads/OktaVerifySetup-6.exe");
+    other["version"] = json!(3);
+    let c = t.call("PUT", "/okta-verify/windows", Some(&admin), Some(other)).await;
+    assert_eq!((c.status, c.body["error"]["field"].clone()), (409, json!("name")), "{}", c.text);
+    for bad in [
+        "https://127.0.0.1/x.exe",
+        "https://169.254.169.254/latest/meta-data",
+        "https://localhost/ov.exe",
+        "https://acme.okta.com:8443/ov.exe",
+    ] {
+        let mut b = upload.clone();
+        b["installerUrl"] = json!(bad);
+        b["name"] = json!("Another name");
+        b["version"] = json!(3);
+        let a = t.call("PUT", "/okta-verify/windows", Some(&admin), Some(b)).await;
+        assert_eq!((a.status, a.body["error"]["field"].clone()), (400, json!("installerUrl")), "{bad}: {}", a.text);
+    }
     // Conditional: a stale version is refused.
     let c = t.call("PUT", "/okta-verify/windows", Some(&admin), Some(upload)).await;
     assert_eq!((c.status, c.body["error"]["currentVersion"].clone()), (409, json!(3)), "{}", c.text);
@@ -583,4 +602,29 @@ async fn a_thousand_device_scope_change_takes_a_handful_of_uem_calls() {
 fn items_are_named_in_the_fields_own_terms() {
     assert_eq!(serde_json::to_value(DeployItem::SsoExtension).unwrap(), json!("sso_extension"));
     assert_eq!(serde_json::to_value(ItemStatus::InProgress).unwrap(), json!("in_progress"));
+}
+
+#[tokio::test]
+async fn a_managed_group_deleted_by_hand_in_the_uem_is_made_again() {
+    let t = TestStack::start().await;
+    let f = fleet(&t).await;
+    sync_and_deploy(&t).await;
+    let (old, _) = group_of(&t, "iOS");
+    {
+        let mut s = t.stack.hexnode.lock();
+        s.groups.remove(&old);
+        for p in s.policies.values_mut() {
+            p.device_group_ids.retain(|g| *g != old);
+        }
+    }
+    assert!(t.stack.hexnode.device_carries(f.ios[0]).is_empty());
+    let run = t.call("POST", "/deployments/run", Some(&t.admin()), None).await;
+    assert_eq!(run.status, 200, "{}", run.text);
+    let (new, members) = group_of(&t, "iOS");
+    assert_ne!(new, old);
+    assert_eq!(members, f.ios, "{}", run.text);
+    for id in &f.ios {
+        assert_eq!(t.stack.hexnode.device_carries(*id).len(), 1, "{id} carries the iOS policy again");
+        assert_eq!(deployment(&t, *id).await["groupId"], new.to_string());
+    }
 }
