@@ -179,11 +179,8 @@ pub struct AppList {
 /// How a UEM failure during an admin request is told.
 pub fn uem_error(e: UemError) -> ApiError {
     match e {
-        UemError::Throttled { .. } => {
-            ApiError::upstream(StatusCode::SERVICE_UNAVAILABLE, "uem_throttled", e.to_string())
-        }
         UemError::Unauthorized(_) => ApiError::conflict("uem_credentials_rejected", e.to_string()),
-        e => ApiError::upstream(StatusCode::BAD_GATEWAY, "uem_error", e.to_string()),
+        e => odt_shared::error::uem_failure(e),
     }
 }
 

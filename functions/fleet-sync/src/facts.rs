@@ -4,11 +4,11 @@
 
 use crate::store_failure;
 use odt_shared::deps::Deps;
-use odt_shared::okta::{OktaError, User};
+use odt_shared::okta::User;
 use odt_shared::platform::Platform;
 use odt_shared::scope::ScopeFacts;
 use odt_shared::store::OrgRecord;
-use odt_shared::uem::{Uem, UemDevice, UemError};
+use odt_shared::uem::{Uem, UemDevice};
 use odt_shared::ApiError;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -40,27 +40,7 @@ pub struct Gathered {
     pub member_groups: HashMap<String, Vec<String>>,
 }
 
-/// How an Okta failure during a fleet read is told.
-pub fn okta_error(e: OktaError) -> ApiError {
-    match e {
-        e if e.rejects_credentials() => e.stored_credentials_rejected(),
-        OktaError::Api { status: 404, .. } => ApiError::bad_request("okta_not_found", e.to_string()),
-        OktaError::RateLimited { .. } => {
-            ApiError::upstream(http::StatusCode::SERVICE_UNAVAILABLE, "okta_rate_limited", e.to_string())
-        }
-        e => ApiError::upstream(http::StatusCode::BAD_GATEWAY, "okta_error", e.to_string()),
-    }
-}
-
-/// How a UEM failure during a fleet read is told.
-pub fn uem_error(e: UemError) -> ApiError {
-    match e {
-        UemError::Throttled { .. } => {
-            ApiError::upstream(http::StatusCode::SERVICE_UNAVAILABLE, "uem_throttled", e.to_string())
-        }
-        e => ApiError::upstream(http::StatusCode::BAD_GATEWAY, "uem_error", e.to_string()),
-    }
-}
+pub use odt_shared::error::{okta_failure as okta_error, uem_failure as uem_error};
 
 /// The tenant's connected Okta org (the one device trust uses) and UEM; 409 naming what is missing.
 pub async fn sources(deps: &Deps, tenant: &str) -> Result<Sources, ApiError> {

@@ -5,6 +5,7 @@
 use futures::stream::{self, StreamExt};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
+use odt_shared::error::{okta_failure, uem_failure};
 use odt_shared::store::{tenant_pk, EvidenceRecord, StoreError};
 use odt_shared::uem::{PayloadState, UemError};
 use odt_shared::ApiError;
@@ -33,25 +34,6 @@ fn key(s: &str) -> String {
     s.trim().to_ascii_lowercase()
 }
 
-fn uem_error(e: UemError) -> ApiError {
-    match e {
-        UemError::Throttled { .. } => {
-            ApiError::upstream(http::StatusCode::SERVICE_UNAVAILABLE, "uem_throttled", e.to_string())
-        }
-        e => ApiError::upstream(http::StatusCode::BAD_GATEWAY, "uem_error", e.to_string()),
-    }
-}
-
-fn okta_error(e: odt_shared::okta::OktaError) -> ApiError {
-    match e {
-        e if e.rejects_credentials() => e.stored_credentials_rejected(),
-        odt_shared::okta::OktaError::RateLimited { .. } => {
-            ApiError::upstream(http::StatusCode::SERVICE_UNAVAILABLE, "okta_rate_limited", e.to_string())
-        }
-        e => ApiError::upstream(http::StatusCode::BAD_GATEWAY, "okta_error", e.to_string()),
-    }
-}
-
 /// Reads the evidence for every device of `tenant` and writes what changed.
 pub async fn refresh(deps: &Deps, tenant: &str) -> Result<RefreshReport, ApiError> {
     let store_failure = odt_shared::error::store_failure;
@@ -61,7 +43,7 @@ pub async fn refresh(deps: &Deps, tenant: &str) -> Result<RefreshReport, ApiErro
         .await?
         .ok_or_else(|| ApiError::conflict("uem_not_connected", "connect the UEM first (PUT /uem)"))?;
     let now = rfc3339(deps.clock.now());
-    let okta_devices = okta.list_devices().await.map_err(okta_error)?;
+    let okta_devices = okta.list_devices().await.map_err(okta_failure)?;
     let mut by_hw: HashMap<String, usize> = HashMap::new();
     for (i, d) in okta_devices.iter().enumerate() {
         for k in [d.serial_number.as_deref(), d.udid.as_deref()].into_iter().flatten().filter(|k| !k.trim().is_empty())
@@ -76,7 +58,7 @@ pub async fn refresh(deps: &Deps, tenant: &str) -> Result<RefreshReport, ApiErro
         let rows = match uem.policy_device_status(policy).await {
             Ok(r) => r,
             Err(UemError::NotFound(_)) => continue,
-            Err(e) => return Err(uem_error(e)),
+            Err(e) => return Err(uem_failure(e)),
         };
         for r in rows {
             let installed = dep
