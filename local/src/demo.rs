@@ -55,14 +55,21 @@ pub fn exports_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| std::path::PathBuf::from(".local").join("demo-exports"))
 }
 
-struct Api<'a> {
-    http: reqwest::Client,
-    base: &'a str,
-    token: String,
+/// The admin API as a console would call it: a base URL and a bearer token.
+pub(crate) struct Api<'a> {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: &'a str,
+    pub(crate) token: String,
 }
 
 impl Api<'_> {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<(u16, Value)> {
+    /// Sends one request; answers the status and the JSON body (`Null` when empty).
+    pub(crate) async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<(u16, Value)> {
         let mut req = self.http.request(method.clone(), format!("{}{path}", self.base)).bearer_auth(&self.token);
         if let Some(b) = body {
             req = req.json(&b);
@@ -75,7 +82,8 @@ impl Api<'_> {
         Ok((status, v))
     }
 
-    async fn expect(
+    /// Sends one request and fails unless the status is `want`.
+    pub(crate) async fn expect(
         &self,
         method: reqwest::Method,
         path: &str,

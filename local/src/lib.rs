@@ -3,8 +3,10 @@
 //! is created from the template's own definition; the Okta double is seeded with a demo org.
 
 pub mod authorizer;
+pub mod bootstraps;
 pub mod demo;
 pub mod front;
+pub mod remote;
 pub mod seed;
 pub mod stack;
 pub mod streams;

@@ -4,6 +4,8 @@
 //! - `token --tenant T --role admin|technician`: print a bearer token the front accepts.
 //! - `demo`: run the walkthrough on a fresh local stack and print what happened.
 //! - `down`: stop what `up` started.
+//! - `walkthrough --api URL --setup FILE`: the walkthrough against a deployed stack and real Okta and Hexnode.
+//! - `bootstraps --dir target/lambda`: check that every function in template.yaml has its arm64 `bootstrap`.
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
@@ -43,6 +45,25 @@ enum Cmd {
     Demo,
     /// Stop what `up` started.
     Down,
+    /// Check that every function in template.yaml has an arm64 `bootstrap` under DIR (after
+    /// `cargo lambda build --release --arm64`; scripts/lambda-build.sh does both) and print each one's size.
+    Bootstraps {
+        #[arg(long, default_value = "target/lambda")]
+        dir: PathBuf,
+    },
+    /// Run the walkthrough against a deployed API, a real Okta org and a real Hexnode portal. The admin token is
+    /// read from ODT_TOKEN; SETUP is JSON with the API's own bodies (docs/walkthrough.example.json), where a
+    /// string `${NAME}` is read from the environment.
+    Walkthrough {
+        /// The API's base URL (the stack's `ApiUrl` output).
+        #[arg(long)]
+        api: String,
+        #[arg(long)]
+        setup: PathBuf,
+        /// Delete device trust at the end and wait until every item came off.
+        #[arg(long)]
+        teardown: bool,
+    },
 }
 
 fn root() -> PathBuf {
@@ -96,6 +117,23 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Demo => demo(),
+        Cmd::Walkthrough { api, setup, teardown } => {
+            let token = std::env::var("ODT_TOKEN").context("set ODT_TOKEN to an admin access token")?;
+            let text = std::fs::read_to_string(&setup).with_context(|| format!("reading {}", setup.display()))?;
+            let setup = odt_local::remote::expand(serde_json::from_str(&text)?, &|k| std::env::var(k).ok())?;
+            let mut out = std::io::stdout();
+            runtime()?.block_on(odt_local::remote::walkthrough(&api, token, &setup, teardown, &mut out))?;
+            Ok(())
+        }
+        Cmd::Bootstraps { dir } => {
+            let template = odt_local::template::Template::load(&odt_local::template::default_path())?;
+            let found = odt_local::bootstraps::check(&template, &dir)?;
+            for b in &found {
+                println!("{:<28} {:<26} {:>6.1} MB  {}", b.function, b.binary, b.bytes as f64 / 1e6, b.path.display());
+            }
+            println!("{} functions, each with an arm64 bootstrap", found.len());
+            Ok(())
+        }
         Cmd::Down => {
             let pid_file = run_dir(name).join("front.pid");
             if let Ok(pid) = std::fs::read_to_string(&pid_file) {

@@ -102,6 +102,31 @@ impl Template {
         out
     }
 
+    /// Every `AWS::Serverless::Function` with the binary `sam build` makes for it
+    /// (`Metadata.BuildProperties.Binary`, the `rust-cargolambda` build method), as `(logical id, binary)` in
+    /// template order. Errors on a function without one: `sam build` could not build it.
+    pub fn function_binaries(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        let Some(Value::Mapping(resources)) = self.doc.get("Resources") else { return Ok(out) };
+        for (id, res) in resources {
+            if res.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let id = id.as_str().unwrap_or_default().to_string();
+            let meta = res.get("Metadata");
+            if meta.and_then(|m| m.get("BuildMethod")).and_then(Value::as_str) != Some("rust-cargolambda") {
+                anyhow::bail!("{id}: Metadata.BuildMethod is not rust-cargolambda");
+            }
+            let binary = meta
+                .and_then(|m| m.get("BuildProperties"))
+                .and_then(|b| b.get("Binary"))
+                .and_then(Value::as_str)
+                .ok_or_else(|| anyhow::anyhow!("{id}: Metadata.BuildProperties.Binary is missing"))?;
+            out.push((id, binary.to_string()));
+        }
+        Ok(out)
+    }
+
     /// The `Properties` of the first `AWS::DynamoDB::Table`.
     pub fn table_properties(&self) -> Option<&Value> {
         let Some(Value::Mapping(resources)) = self.doc.get("Resources") else { return None };

@@ -65,3 +65,65 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
         assert!(outcome.excluded.contains_key(reason), "{reason} missing: {text}");
     }
 }
+
+/// The walkthrough against real systems (`odt-local walkthrough`) is configuration only: here it runs the
+/// documented example setup file (docs/walkthrough.example.json) against the local front over HTTP, with the
+/// doubles standing where a real Okta org and Hexnode portal would be.
+#[tokio::test]
+async fn remote_walkthrough_runs_the_example_setup_file_on_configuration_alone() {
+    std::env::set_var("ODT_EXPORTS_DIR", std::env::temp_dir().join(unique("odt-remote-exports-")));
+    let t = TestStack::start_with(|c: &mut StackConfig| {
+        c.okta_domain = DEMO_DOMAIN.into();
+        c.table = unique("odt-remote-test-");
+    })
+    .await;
+    let org = seed_demo(&t.stack.okta);
+    odt_local::seed::seed_demo_fleet(&t.stack.hexnode);
+    let ca = {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap().pem()
+    };
+    let env = std::collections::HashMap::from([
+        ("OKTA_DOMAIN", org.domain.clone()),
+        ("OKTA_CLIENT_ID", org.client_id.clone()),
+        ("OKTA_CLIENT_SECRET", org.client_secret.clone()),
+        ("HEXNODE_PORTAL_URL", format!("https://{}", t.stack.hexnode_portal)),
+        ("HEXNODE_API_KEY", t.stack.hexnode_api_key.clone()),
+        ("OKTA_IOS_SECRET_KEY", unique("ios-key-")),
+        ("OKTA_ANDROID_SECRET_KEY", unique("android-key-")),
+        ("OKTA_SCEP_URL", format!("https://{}/pki/ca/scep", org.domain)),
+        ("OKTA_MACOS_SCEP_CHALLENGE", unique("macos-challenge-")),
+        ("OKTA_WINDOWS_SCEP_CHALLENGE", unique("windows-challenge-")),
+        ("OKTA_CA_CERTIFICATE_PEM", ca),
+        ("HEXNODE_IOS_OKTA_VERIFY_APP_ID", "701".into()),
+        ("HEXNODE_MACOS_OKTA_VERIFY_APP_ID", "702".into()),
+        ("HEXNODE_WINDOWS_OKTA_VERIFY_APP_ID", "703".into()),
+        ("HEXNODE_VPP_LOCATION", "Acme Demo VPP".into()),
+        ("OKTA_GROUP_ID", "00gSALES000000000001".into()),
+        ("HEXNODE_DEVICE_GROUP_ID", odt_local::seed::DEMO_LAPTOP_GROUP.to_string()),
+    ]);
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/walkthrough.example.json"))
+        .expect("the example setup file");
+    let setup = odt_local::remote::expand(serde_json::from_str(&example).unwrap(), &|k| env.get(k).cloned())
+        .expect("every placeholder of the example is documented");
+    let mut out = Vec::new();
+    let outcome = odt_local::remote::walkthrough(&t.stack.base_url, t.admin(), &setup, true, &mut out)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}\n{}", String::from_utf8_lossy(&out)));
+    let text = String::from_utf8(out).unwrap();
+    assert!(outcome.in_scope > 0, "{text}");
+    let deployed: u64 = outcome.deployed.iter().map(|(_, n)| n).sum();
+    assert_eq!(deployed, outcome.in_scope, "every in-scope device is deployed on its platform: {text}");
+    assert_eq!(outcome.deployed.len(), 4, "{text}");
+    assert_eq!(outcome.exports.len(), 2);
+    for (path, rows) in &outcome.exports {
+        assert_eq!(*rows, 366, "{}", path.display());
+        assert!(std::fs::metadata(path).map(|m| m.len() > 1000).unwrap_or(false), "{}", path.display());
+    }
+    assert!(outcome.torn_down, "teardown left items on devices: {text}");
+    assert!(t.stack.hexnode.policies().is_empty(), "every policy removed: {text}");
+    for secret in env.iter().filter(|(k, _)| k.contains("SECRET") || k.contains("KEY") || k.contains("CHALLENGE")) {
+        assert!(!text.contains(secret.1.as_str()), "{} printed", secret.0);
+    }
+}

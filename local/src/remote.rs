@@ -1,0 +1,226 @@
+//! The walkthrough against real systems: a deployed API (API Gateway + the Lambda functions), a real Okta org and
+//! a real Hexnode portal. Nothing here differs from the local walkthrough but configuration: the same requests go
+//! to the same routes, and the functions reach Okta and Hexnode at the hosts the setup file names.
+//!
+//! The setup file is JSON holding exactly the bodies the admin API takes (see `docs/walkthrough.example.json`);
+//! any string may be `${NAME}`, read from the environment, so that secrets stay out of the file:
+//!
+//! ```json
+//! {"okta": {"domain": "acme.okta.com", "credentials": {"method": "client_secret_basic", "clientId": "0oa…",
+//!           "clientSecret": "${OKTA_CLIENT_SECRET}"}},
+//!  "uem": {"portalUrl": "https://acme.hexnodemdm.com", "apiKey": "${HEXNODE_API_KEY}"},
+//!  "platforms": {"ios": {"secretKey": "${OKTA_IOS_SECRET_KEY}"}},
+//!  "oktaVerify": {"ios": {"method": "vpp", "appId": "…"}},
+//!  "fleet": {"oktaGroupIds": ["00g…"], "uemDeviceGroupIds": ["42"]}}
+//! ```
+
+use crate::demo::{exports_dir, Api};
+use anyhow::{anyhow, bail, Context};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::io::Write;
+
+/// Replaces every string `${NAME}` in `v` by the environment variable `NAME` (via `lookup`). Errors naming the
+/// variable when it is not set.
+pub fn expand(v: Value, lookup: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Value> {
+    Ok(match v {
+        Value::String(s) => match s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+            Some(name) => {
+                Value::String(lookup(name).ok_or_else(|| anyhow!("the environment variable {name} is not set"))?)
+            }
+            None => Value::String(s),
+        },
+        Value::Array(a) => Value::Array(a.into_iter().map(|x| expand(x, lookup)).collect::<anyhow::Result<_>>()?),
+        Value::Object(o) => {
+            Value::Object(o.into_iter().map(|(k, x)| Ok((k, expand(x, lookup)?))).collect::<anyhow::Result<_>>()?)
+        }
+        other => other,
+    })
+}
+
+/// What the remote walkthrough saw.
+#[derive(Debug, Default)]
+pub struct RemoteOutcome {
+    pub org_id: String,
+    pub in_scope: u64,
+    /// Per platform: devices in scope and in its managed UEM group, from `GET /deployments`.
+    pub deployed: Vec<(String, u64)>,
+    /// The exports written, with their device rows.
+    pub exports: Vec<(std::path::PathBuf, u64)>,
+    /// Whether device trust was deleted at the end (`teardown`).
+    pub torn_down: bool,
+}
+
+async fn step<T>(
+    out: &mut (dyn Write + Send),
+    n: u32,
+    name: &str,
+    f: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    match f.await {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let _ = writeln!(out, "  ✗ step {n} ({name}) failed: {e:#}");
+            Err(anyhow!("step {n} ({name}) failed: {e:#}"))
+        }
+    }
+}
+
+/// Runs the admin's walkthrough against the API at `base` with an admin `token` (an access token of the issuer and
+/// audience the stack was deployed with, carrying `tenant_id` and `role: admin`). `setup` is the expanded setup
+/// file. With `teardown`, device trust is deleted at the end and the run waits until every item came off.
+pub async fn walkthrough(
+    base: &str,
+    token: String,
+    setup: &Value,
+    teardown: bool,
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<RemoteOutcome> {
+    let api = Api { http: reqwest::Client::new(), base: base.trim_end_matches('/'), token };
+    let mut outcome = RemoteOutcome::default();
+    let section = |key: &str| setup.get(key).cloned().ok_or_else(|| anyhow!("the setup file has no \"{key}\""));
+
+    writeln!(out, "[1] Connect the Okta org")?;
+    let okta = step(out, 1, "read the setup", async { section("okta") }).await?;
+    let domain = okta["domain"].as_str().unwrap_or_default().to_string();
+    let orgs = step(out, 1, "list connected orgs", api.expect(Method::GET, "/okta-orgs", None, 200)).await?;
+    let known = orgs["items"].as_array().and_then(|a| a.iter().find(|o| o["domain"] == domain.as_str())).cloned();
+    let org = match known {
+        Some(o) => {
+            let id = o["id"].as_str().unwrap_or_default().to_string();
+            let body = json!({"credentials": okta["credentials"]});
+            step(
+                out,
+                1,
+                "rotate credentials",
+                api.expect(Method::PUT, &format!("/okta-orgs/{id}/credentials"), Some(body), 200),
+            )
+            .await?
+        }
+        None => step(out, 1, "connect", api.expect(Method::POST, "/okta-orgs", Some(okta.clone()), 201)).await?,
+    };
+    outcome.org_id = org["id"].as_str().unwrap_or_default().to_string();
+    writeln!(out, "    {domain}: {} (granted scopes: {})", outcome.org_id, org["grantedScopes"])?;
+
+    writeln!(out, "[2] Enable device trust with this org; connect the UEM")?;
+    let body = json!({"oktaOrgId": outcome.org_id});
+    step(out, 2, "device trust", api.expect(Method::PUT, "/device-trust", Some(body), 200)).await?;
+    let uem = step(out, 2, "read the setup", async { section("uem") }).await?;
+    let uem = step(out, 2, "connect the UEM", api.expect(Method::PUT, "/uem", Some(uem), 200)).await?;
+    writeln!(out, "    UEM {} connected", uem["portal"].as_str().unwrap_or_default())?;
+
+    writeln!(out, "[3] Management attestation per platform, then the Okta Verify installation method")?;
+    let platforms = setup.get("platforms").and_then(Value::as_object).cloned().unwrap_or_default();
+    for (p, body) in &platforms {
+        let saved =
+            step(out, 3, p, api.expect(Method::PUT, &format!("/platforms/{p}"), Some(body.clone()), 200)).await?;
+        let on = json!({"enabled": true});
+        step(out, 3, p, api.expect(Method::PUT, &format!("/platforms/{p}/enabled"), Some(on), 200)).await?;
+        writeln!(out, "    {p:<8} enabled; payload {}", saved["payloadHash"].as_str().unwrap_or_default())?;
+    }
+    for (p, body) in setup.get("oktaVerify").and_then(Value::as_object).cloned().unwrap_or_default() {
+        step(out, 3, &p, api.expect(Method::PUT, &format!("/okta-verify/{p}"), Some(body), 200)).await?;
+        writeln!(out, "    {p:<8} Okta Verify method saved")?;
+    }
+
+    writeln!(out, "[4] Preview the fleet, apply it, reconcile")?;
+    let fleet = step(out, 4, "read the setup", async { section("fleet") }).await?;
+    let preview = step(out, 4, "preview", api.expect(Method::POST, "/fleet/preview", Some(fleet.clone()), 200)).await?;
+    writeln!(
+        out,
+        "    preview: {} devices, {} in scope, excluded {}",
+        preview["devices"], preview["inScope"], preview["excluded"]
+    )?;
+    step(out, 4, "apply", api.expect(Method::PUT, "/fleet", Some(fleet), 200)).await?;
+    let sync = step(out, 4, "reconcile", api.expect(Method::POST, "/fleet/sync", None, 200)).await?;
+    outcome.in_scope = sync["inScope"].as_u64().unwrap_or(0);
+    writeln!(
+        out,
+        "    {} in scope; {} records written; excluded {}",
+        outcome.in_scope, sync["written"], sync["excluded"]
+    )?;
+
+    writeln!(out, "[5] Deploy (deploy-trigger also follows the table's stream on its own)")?;
+    let run = step(out, 5, "run", api.expect(Method::POST, "/deployments/run", None, 200)).await?;
+    if let Some(blocked) = run["blocked"].as_str() {
+        bail!("step 5 (run) failed: blocked: {blocked}");
+    }
+    let overview = step(out, 5, "overview", api.expect(Method::GET, "/deployments", None, 200)).await?;
+    for p in overview["platforms"].as_array().cloned().unwrap_or_default() {
+        let name = p["platform"].as_str().unwrap_or_default().to_string();
+        writeln!(out, "    {name:<8} in scope {}; group {}; items {}", p["inScope"], p["groupId"], p["items"])?;
+        outcome.deployed.push((name, p["inScope"].as_u64().unwrap_or(0)));
+    }
+
+    writeln!(out, "[6] The event hook to create in Okta")?;
+    let hook = step(out, 6, "event hook", api.expect(Method::GET, "/event-hook", None, 200)).await?;
+    writeln!(
+        out,
+        "    URL {}{}; secret set: {}",
+        api.base,
+        hook["path"].as_str().unwrap_or_default(),
+        hook["secretSet"]
+    )?;
+    writeln!(out, "    event types: {}", hook["eventTypes"])?;
+
+    writeln!(out, "[7] Status from Okta's and the UEM's evidence; CSV and PDF exports")?;
+    let r = step(out, 7, "refresh evidence", api.expect(Method::POST, "/status/refresh", None, 200)).await?;
+    writeln!(out, "    {} Okta devices read, {} matched to UEM devices", r["oktaDevices"], r["matched"])?;
+    let s = step(out, 7, "summary", api.expect(Method::GET, "/status", None, 200)).await?;
+    writeln!(out, "    {}", s["summary"]["byPlatform"])?;
+    let dir = exports_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    for format in ["csv", "pdf"] {
+        let e = step(out, 7, format, api.expect(Method::POST, "/status/exports", Some(json!({"format": format})), 200))
+            .await?;
+        let bytes = step(out, 7, format, async {
+            let resp = api.http.get(e["url"].as_str().unwrap_or_default()).send().await?;
+            if !resp.status().is_success() {
+                bail!("GET the presigned link answered {}", resp.status());
+            }
+            Ok(resp.bytes().await?)
+        })
+        .await?;
+        let path = dir.join(format!("device-status.{format}"));
+        std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+        let rows = e["rows"].as_u64().unwrap_or(0);
+        writeln!(out, "    {format}: {rows} devices, {} bytes → {}", bytes.len(), path.display())?;
+        outcome.exports.push((path, rows));
+    }
+
+    if teardown {
+        writeln!(out, "[8] Delete device trust and wait until every item came off")?;
+        step(out, 8, "delete", api.expect(Method::DELETE, "/device-trust", None, 202)).await?;
+        let mut left = u64::MAX;
+        for _ in 0..60 {
+            step(out, 8, "run", api.expect(Method::POST, "/deployments/run", None, 200)).await?;
+            let o = step(out, 8, "overview", api.expect(Method::GET, "/deployments", None, 200)).await?;
+            left = o["devicesCarryingItems"].as_u64().unwrap_or(u64::MAX);
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
+        writeln!(out, "    devices still carrying items: {left}")?;
+        outcome.torn_down = left == 0;
+    }
+    writeln!(out, "Done. Exports in {}", dir.display())?;
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expand_reads_each_placeholder_from_the_environment_and_names_a_missing_one() {
+        let env = |k: &str| (k == "SECRET").then(|| "s3cr3t".to_string());
+        let v = json!({"a": "${SECRET}", "b": ["x", "${SECRET}"], "c": 1, "d": "$SECRET", "e": "a${SECRET}"});
+        assert_eq!(
+            expand(v, &env).unwrap(),
+            json!({"a": "s3cr3t", "b": ["x", "s3cr3t"], "c": 1, "d": "$SECRET", "e": "a${SECRET}"})
+        );
+        let err = expand(json!({"a": "${NOPE}"}), &env).unwrap_err().to_string();
+        assert!(err.contains("NOPE"), "{err}");
+    }
+}
