@@ -48,7 +48,8 @@ impl TryFrom<lambda_http::Request> for ApiRequest {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
                 format!("the body is {} bytes; at most {MAX_BODY_BYTES} are accepted", body.len()),
-            ));
+            )
+            .with_field("body"));
         }
         Ok(ApiRequest { caller, method, segments, query, content_type, body })
     }
@@ -117,18 +118,41 @@ pub fn parse_json<T: DeserializeOwned>(content_type: Option<&str>, body: &[u8]) 
         )
         .with_field("content-type"));
     }
+    parse_json_bytes(body)
+}
+
+/// Parses `body` as one JSON object into `T` strictly, whatever the content type (for callers that do not get
+/// one, such as Okta's event hook). Errors: 400 `invalid_json` naming `body` for invalid UTF-8, invalid JSON,
+/// anything but one object, or trailing data; 400 `invalid_field` naming the dotted field for wrong types,
+/// missing, unknown or duplicate fields. Messages name no Rust type.
+pub fn parse_json_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let text = std::str::from_utf8(body).map_err(|e| {
         ApiError::bad_request("invalid_json", format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to()))
             .with_field("body")
     })?;
+    // Every body is one JSON object: serde would otherwise read a struct from an array (`[true]`) and name Rust
+    // types in its messages.
+    let first = text.trim_start().chars().next();
+    if first != Some('{') {
+        let what = if first.is_none() { "the body is empty" } else { "the body is not a JSON object" };
+        return Err(
+            ApiError::bad_request("invalid_json", format!("{what}; a JSON object is expected")).with_field("body")
+        );
+    }
     let de = &mut serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let msg = inner.to_string();
-        let field = field_of(&path, &msg);
-        let code = if inner.is_syntax() || inner.is_eof() { "invalid_json" } else { "invalid_field" };
-        ApiError::bad_request(code, msg).with_field(field)
+        let msg = plain_message(&inner.to_string());
+        // serde_json reports some wrong values (`null` for an enum) as syntax errors: the body is invalid JSON
+        // only if it does not parse as JSON at all.
+        let not_json =
+            (inner.is_syntax() || inner.is_eof()) && serde_json::from_str::<serde_json::Value>(text).is_err();
+        if not_json {
+            return ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {msg}"))
+                .with_field("body");
+        }
+        ApiError::bad_request("invalid_field", msg.clone()).with_field(field_of(&path, &msg))
     })?;
     // One JSON document and nothing after it (a second document or trailing text is refused, not ignored).
     de.end().map_err(|e| {
@@ -137,9 +161,32 @@ pub fn parse_json<T: DeserializeOwned>(content_type: Option<&str>, body: &[u8]) 
     Ok(value)
 }
 
+/// serde's message with Rust type names replaced by what the client sees (`expected struct ConnectOrg` →
+/// `expected an object`).
+fn plain_message(msg: &str) -> String {
+    let mut out = msg.to_string();
+    for marker in ["expected internally tagged enum ", "expected struct variant ", "expected struct ", "expected enum "]
+    {
+        while let Some(at) = out.find(marker) {
+            let rest = &out[at + marker.len()..];
+            let name_len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).unwrap_or(rest.len());
+            let mut tail = &rest[name_len..];
+            if let Some(t) = tail.strip_prefix(" with ") {
+                // `with 2 elements`
+                let n = t.find(" element").map(|i| i + " element".len()).unwrap_or(0);
+                tail = t[n..].strip_prefix('s').unwrap_or(&t[n..]);
+            }
+            let what =
+                if marker.contains("enum") { "expected one of the documented values" } else { "expected an object" };
+            out = format!("{}{what}{tail}", &out[..at]);
+        }
+    }
+    out
+}
+
 /// The dotted field an error concerns: serde names unknown and missing fields in the message, not the path.
 fn field_of(path: &str, msg: &str) -> String {
-    let named = ["unknown field `", "missing field `"]
+    let named = ["unknown field `", "missing field `", "duplicate field `"]
         .iter()
         .find_map(|p| msg.strip_prefix(p).and_then(|r| r.split('`').next()));
     let base = if path == "." || path == "?" { String::new() } else { path.to_string() };
@@ -268,6 +315,42 @@ mod tests {
         assert_eq!(e.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         let e = parse_json::<In>(Some("application/json"), b"{\"domain\":\"\xff\"}").unwrap_err();
         assert_eq!(e.code, "invalid_json");
+        assert_eq!(err(r#"{"domain":"a","domain":"b"}"#).field.as_deref(), Some("domain"), "duplicates are named");
+        for body in ["[]", "[\"a\"]", "\"a\"", "null", "1", "", "  "] {
+            let e = err(body);
+            assert_eq!((e.code, e.field.as_deref()), ("invalid_json", Some("body")), "{body:?}: {}", e.message);
+        }
+        assert_eq!(err(r#"{"domain":"a","inner":null,"#).field.as_deref(), Some("body"), "invalid JSON is the body's");
+    }
+
+    #[test]
+    fn wrong_values_are_invalid_fields_and_messages_name_no_rust_type() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(rename_all = "snake_case")]
+        #[allow(dead_code)]
+        enum Format {
+            Csv,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct F {
+            format: Format,
+            inner: Option<Inner>,
+        }
+        let e = parse_json::<F>(Some("application/json"), br#"{"format": null}"#).unwrap_err();
+        assert_eq!((e.code, e.field.as_deref()), ("invalid_field", Some("format")), "{}", e.message);
+        let e = parse_json::<F>(Some("application/json"), br#"{"format": "csv", "inner": []}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("inner"));
+        assert!(!e.message.contains("Inner") && !e.message.contains("struct"), "{}", e.message);
+        assert_eq!(
+            plain_message("invalid length 0, expected struct In with 2 elements"),
+            "invalid length 0, expected an object"
+        );
+        assert_eq!(
+            plain_message("invalid type: string, expected internally tagged enum Creds"),
+            "invalid type: string, expected one of the documented values"
+        );
     }
 
     #[test]
