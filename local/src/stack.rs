@@ -14,6 +14,15 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+/// Puts something in front of the Okta double: given the double's address, starts whatever should stand between
+/// the product and the double (e.g. the contract test's validating proxies) and returns the address the org host
+/// is routed to instead. Errors fail [`Stack::start`].
+pub type OktaFront = Arc<
+    dyn Fn(SocketAddr) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<SocketAddr>> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// How to start a stack.
 pub struct StackConfig {
     pub table: String,
@@ -27,6 +36,8 @@ pub struct StackConfig {
     pub resolver: Arc<dyn HostResolver>,
     /// `0` for any free port.
     pub front_port: u16,
+    /// Test hook: `None` (the default) routes the org host to the Okta double itself.
+    pub okta_front: Option<OktaFront>,
 }
 
 impl StackConfig {
@@ -42,6 +53,7 @@ impl StackConfig {
             clock: Arc::new(odt_shared::clock::SystemClock),
             resolver: Arc::new(StaticResolver::default()),
             front_port: 0,
+            okta_front: None,
         }
     }
 }
@@ -157,10 +169,12 @@ impl Stack {
         let hexnode_api_key = format!("hx-{}", uuid::Uuid::new_v4().simple());
         let hexnode = HexnodeDouble::new(&cfg.hexnode_portal, &hexnode_api_key);
         let hexnode_served = Served::start(hexnode.router(), 0).await?;
-        let test_routes = HashMap::from([
-            (cfg.okta_domain.clone(), okta_served.addr),
-            (cfg.hexnode_portal.clone(), hexnode_served.addr),
-        ]);
+        let okta_addr = match &cfg.okta_front {
+            Some(front) => front(okta_served.addr).await?,
+            None => okta_served.addr,
+        };
+        let test_routes =
+            HashMap::from([(cfg.okta_domain.clone(), okta_addr), (cfg.hexnode_portal.clone(), hexnode_served.addr)]);
         let outbound = Outbound::with_test_routes(test_routes.clone());
         let table = cfg.table.clone();
         let deps = Arc::new(Deps::new(&sdk, cfg.table, cfg.secrets_prefix, outbound, cfg.resolver, cfg.clock));
