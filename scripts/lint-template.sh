@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Checks template.yaml: cfn-lint on the template as written, and cfn-lint again on the CloudFormation that
-# aws-sam-translator makes of it (cfn-lint misses some errors inside SAM resources, such as an undefined !Ref).
+# aws-sam-translator makes of it (cfn-lint misses some errors inside SAM resources, such as an undefined !Ref);
+# checkov's CloudFormation checks (waivers, each with its reason, in .checkov.yaml and on the resources); and
+# least privilege: no Allow statement in the template has a `*` in an action or a bare `*` resource.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -12,3 +14,92 @@ trap 'rm -rf "$out"' EXIT
 "$venv/bin/python" scripts/sam_translate.py template.yaml > "$out/translated.json"
 "$venv/bin/cfn-lint" "$out/translated.json"
 echo "template.yaml: cfn-lint clean (as written and translated)"
+
+# checkov: nonzero on any failed check; offline (skip-download in .checkov.yaml). Its own venv, installed once
+# (and again when scripts/requirements-checkov.txt changes).
+ck=.local/checkov-venv
+want=$(sha256sum scripts/requirements-checkov.txt | cut -d' ' -f1)
+if [[ $want != "$(cat "$ck/.requirements.sha256" 2>/dev/null || true)" || ! -x $ck/bin/checkov ]]; then
+  echo "installing scripts/requirements-checkov.txt (checkov) into $ck" >&2
+  [[ -x $ck/bin/python ]] || python3 -m venv "$ck"
+  "$ck/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-checkov.txt >&2
+  echo "$want" > "$ck/.requirements.sha256"
+fi
+"$ck/bin/checkov" --config-file .checkov.yaml -f template.yaml
+echo "template.yaml: checkov clean"
+
+# Least privilege. Exceptions are (resource, Sid) pairs with the reason AWS requires a wildcard; none today.
+# (SAM itself attaches AWS managed policies to each function role, outside this template's statements:
+# AWSLambdaBasicExecutionRole, AWSXrayWriteOnlyAccess for Tracing: Active — X-Ray's PutTraceSegments takes
+# only Resource "*" — and AWSLambdaDynamoDBExecutionRole for the stream consumer.)
+cat > "$out/iam_check.py" <<'PY'
+import sys
+from cfnlint.decode import decode
+
+# (logical id, Sid) -> why AWS needs a wildcard there.
+ALLOWED = {}
+
+def statements(name, res):
+    props = res.get("Properties", {}) or {}
+    kind = res.get("Type", "")
+    docs = []
+    if kind == "AWS::Serverless::Function":
+        docs += [p for p in props.get("Policies", []) or [] if isinstance(p, dict) and "Statement" in p]
+    if kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::S3::BucketPolicy"):
+        docs.append(props.get("PolicyDocument", {}))
+    if kind == "AWS::IAM::Role":
+        docs += [p.get("PolicyDocument", {}) for p in props.get("Policies", []) or []]
+    for doc in docs:
+        for st in doc.get("Statement", []) or []:
+            yield st
+
+def as_list(v):
+    return v if isinstance(v, list) else [v]
+
+def check(path):
+    template, errors = decode(path)
+    if errors:
+        return [str(e) for e in errors]
+    problems = []
+    for name, res in (template.get("Resources") or {}).items():
+        for st in statements(name, res):
+            if st.get("Effect") != "Allow":
+                continue
+            where = f"{name} statement {st.get('Sid', '(no Sid)')}"
+            if (name, st.get("Sid")) in ALLOWED:
+                continue
+            if "NotAction" in st or "NotResource" in st:
+                problems.append(f"{where}: Allow with NotAction/NotResource")
+            for a in as_list(st.get("Action", [])):
+                if isinstance(a, str) and "*" in a:
+                    problems.append(f"{where}: wildcard action {a!r}")
+            for r in as_list(st.get("Resource", [])):
+                if isinstance(r, str) and r.strip() in ("*", "arn:aws:*:*:*:*") :
+                    problems.append(f"{where}: wildcard resource {r!r}")
+    return problems
+
+path = sys.argv[1]
+problems = check(path)
+for p in problems:
+    print(f"{path}: {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+# The check must be able to fail: a statement with a `*` action and resource is refused.
+cat > "$out/bad.yaml" <<'YAML'
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Policies:
+        - Statement:
+            - Sid: TooBroad
+              Effect: Allow
+              Action: "dynamodb:*"
+              Resource: "*"
+YAML
+if "$venv/bin/python" "$out/iam_check.py" "$out/bad.yaml" 2>/dev/null; then
+  echo "the IAM wildcard check accepted a wildcard statement" >&2
+  exit 1
+fi
+"$venv/bin/python" "$out/iam_check.py" template.yaml
+echo "template.yaml: no wildcard action or resource in an Allow statement"

@@ -5,7 +5,9 @@
 //! device group and its owner is a user of the connected Okta org), and also its owner is ACTIVE in Okta, its
 //! platform is enabled, its OS is supported (macOS 13+; Windows 10 21H2/22H2, builds 19044/19045, or Windows 11,
 //! build 22000+; iOS 16+; Android 11+), and an Android device is enrolled through Android Enterprise. Owners match
-//! Okta users by email against the user's login and primary email, trimmed and case-insensitive, exactly.
+//! Okta users by email against the user's login and primary email, trimmed and case-insensitive, exactly; an
+//! email two users share goes to the user whose login it is, else to the smaller user id (never to whichever came
+//! last).
 
 use crate::platform::Platform;
 use crate::uem::{Enrollment, UemDevice};
@@ -67,15 +69,31 @@ pub struct ScopeFacts {
     pub selected_devices: HashSet<String>,
     /// Platforms switched on.
     pub enabled_platforms: HashSet<Platform>,
+    /// The keys of `users_by_email` that some user has as login (rather than only as primary email).
+    login_keys: HashSet<String>,
 }
 
 impl ScopeFacts {
     /// Records an Okta user under its login and primary email.
+    ///
+    /// When two users share a key (Okta keeps logins unique, but a primary email may repeat or equal another
+    /// user's login), the owner is the one whose login it is, else the smallest `(id, status)`, so the match
+    /// never depends on the order users are added (Okta's page order).
     pub fn add_user(&mut self, id: &str, status: &str, login: &str, email: Option<&str>) {
         let facts = OktaUserFacts { id: id.to_string(), status: status.to_string() };
-        for key in std::iter::once(login).chain(email) {
+        for (key, from_login) in std::iter::once((login, true)).chain(email.map(|e| (e, false))) {
             let k = normalize_email(key);
-            if !k.is_empty() {
+            if k.is_empty() {
+                continue;
+            }
+            let replace = self.users_by_email.get(&k).is_none_or(|old| {
+                let old_rank = (!self.login_keys.contains(&k), &old.id, &old.status);
+                (!from_login, &facts.id, &facts.status) < old_rank
+            });
+            if replace {
+                if from_login {
+                    self.login_keys.insert(k.clone());
+                }
                 self.users_by_email.insert(k, facts.clone());
             }
         }
@@ -248,6 +266,32 @@ mod tests {
     }
 
     #[test]
+    fn a_shared_email_goes_to_the_user_whose_login_it_is_in_any_order() {
+        let users = [("00u1", "ann@acme.com", Some("Shared@acme.com")), ("00u9", "shared@acme.com", None)];
+        for reversed in [false, true] {
+            let mut f = ScopeFacts::default();
+            let mut order = users.to_vec();
+            if reversed {
+                order.reverse();
+            }
+            for (id, login, email) in order {
+                f.add_user(id, "ACTIVE", login, email);
+            }
+            assert_eq!(f.users_by_email["shared@acme.com"].id, "00u9", "reversed: {reversed}");
+            assert_eq!(f.users_by_email["ann@acme.com"].id, "00u1");
+        }
+        // Two primary emails alike and no login: the smaller id, whatever the order.
+        let mut a = ScopeFacts::default();
+        a.add_user("00u7", "ACTIVE", "x", Some("p@acme.com"));
+        a.add_user("00u3", "SUSPENDED", "y", Some("p@acme.com"));
+        let mut b = ScopeFacts::default();
+        b.add_user("00u3", "SUSPENDED", "y", Some("p@acme.com"));
+        b.add_user("00u7", "ACTIVE", "x", Some("p@acme.com"));
+        assert_eq!(a.users_by_email["p@acme.com"].id, "00u3");
+        assert_eq!(a.users_by_email, b.users_by_email);
+    }
+
+    #[test]
     fn c18_device_group_of_six_with_four_okta_owners_puts_exactly_four_in_scope() {
         let mut f = facts();
         f.selected_members.clear();
@@ -299,6 +343,194 @@ mod tests {
             (Ios, "iOS 16.1", true),
         ] {
             assert_eq!(os_supported(p, v), ok, "{p} {v}");
+        }
+    }
+}
+
+/// Properties of the scope rules over generated fleets (proptest). Each names the change that makes it fail.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::{select, subsequence};
+
+    const EMAILS: [&str; 5] = ["ann@acme.com", "bob@acme.com", "cy@acme.com", "di@other.com", "ed@other.com"];
+    const STATUSES: [&str; 5] = ["ACTIVE", "SUSPENDED", "DEPROVISIONED", "STAGED", "LOCKED_OUT"];
+    const ENROLLMENTS: [Enrollment; 4] =
+        [Enrollment::AndroidWorkProfile, Enrollment::AndroidFullyManaged, Enrollment::AndroidLegacy, Enrollment::Other];
+
+    /// One of a few addresses, in any case and with any padding, so owners and users collide often.
+    fn email() -> impl Strategy<Value = String> {
+        (select(EMAILS.to_vec()), any::<bool>(), "[ \t]{0,2}").prop_map(|(e, upper, pad)| {
+            let e = if upper { e.to_uppercase() } else { e.to_string() };
+            format!("{pad}{e}{pad}")
+        })
+    }
+
+    /// `(id, status, login, primary email)`; ids repeat and emails collide across users on purpose.
+    fn user() -> impl Strategy<Value = (String, String, String, Option<String>)> {
+        ("00u[0-5]", select(STATUSES.to_vec()), prop_oneof![email(), "[a-z]{1,4}"], proptest::option::of(email()))
+            .prop_map(|(id, status, login, mail)| (id, status.to_string(), login, mail))
+    }
+
+    /// A version as UEMs report it: numbers joined by dots, sometimes prefixed or followed by a build note.
+    fn version() -> impl Strategy<Value = String> {
+        (proptest::collection::vec(0u64..30_000, 0..5), select(vec!["", "iOS ", "v"]), select(vec!["", " (23C64)"]))
+            .prop_map(|(n, pre, post)| {
+                format!("{pre}{}{post}", n.iter().map(u64::to_string).collect::<Vec<_>>().join("."))
+            })
+    }
+
+    fn device() -> impl Strategy<Value = UemDevice> {
+        (
+            "d[0-5]",
+            proptest::option::of(select(Platform::ALL.to_vec())),
+            prop_oneof![
+                version(),
+                select(vec!["17.1", "14.2.1", "14", "10.0.19045", "10.0.22631", "11"]).prop_map(str::to_string)
+            ],
+            select(ENROLLMENTS.to_vec()),
+            proptest::option::of(prop_oneof![4 => email(), 1 => "[ a-z@.]{0,8}"]),
+        )
+            .prop_map(|(id, platform, os_version, enrollment, owner_email)| UemDevice {
+                name: format!("device {id}"),
+                id,
+                platform,
+                os_version,
+                serial: None,
+                udid: None,
+                enrollment,
+                owner_email,
+                owner_id: None,
+            })
+    }
+
+    type User = (String, String, String, Option<String>);
+
+    /// The inputs facts are built from, in the order they arrive (Okta pages, group member lists).
+    #[derive(Debug, Clone)]
+    struct Inputs {
+        users: Vec<User>,
+        members: Vec<String>,
+        devices: Vec<String>,
+        enabled: Vec<Platform>,
+    }
+
+    fn inputs() -> impl Strategy<Value = Inputs> {
+        (
+            proptest::collection::vec(user(), 0..8),
+            proptest::collection::vec("00u[0-5]", 0..5),
+            proptest::collection::vec("d[0-5]", 0..4),
+            subsequence(Platform::ALL.to_vec(), 0..=4),
+        )
+            .prop_map(|(users, members, devices, enabled)| Inputs { users, members, devices, enabled })
+    }
+
+    fn build(i: &Inputs) -> ScopeFacts {
+        let mut f = ScopeFacts::default();
+        for (id, status, login, mail) in &i.users {
+            f.add_user(id, status, login, mail.as_deref());
+        }
+        f.selected_members.extend(i.members.iter().cloned());
+        f.selected_devices.extend(i.devices.iter().cloned());
+        f.enabled_platforms.extend(i.enabled.iter().copied());
+        f
+    }
+
+    /// `inputs` with every list in another order.
+    fn shuffled() -> impl Strategy<Value = (Inputs, Inputs)> {
+        inputs().prop_flat_map(|i| {
+            let other = (
+                Just(i.users.clone()).prop_shuffle(),
+                Just(i.members.clone()).prop_shuffle(),
+                Just(i.devices.clone()).prop_shuffle(),
+                Just(i.enabled.clone()).prop_shuffle(),
+            )
+                .prop_map(|(users, members, devices, enabled)| Inputs { users, members, devices, enabled });
+            (Just(i), other)
+        })
+    }
+
+    /// A version's leading numbers, compared as a tuple.
+    fn nums(v: &[u64]) -> String {
+        v.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
+    }
+
+    proptest! {
+        /// Fails if any rule is checked before the owner (e.g. a device group selection admitting ownerless
+        /// devices) or if a blank email counted as an owner.
+        #[test]
+        fn a_device_without_an_owner_is_never_in_scope(i in inputs(), mut d in device(), blank in "[ \t]{0,3}",
+            none in any::<bool>()) {
+            d.owner_email = if none { None } else { Some(blank) };
+            let decision = decide(&d, &build(&i));
+            prop_assert_eq!(decision, Decision { okta_user_id: None, exclusion: Some(Exclusion::NoOwner) });
+        }
+
+        /// Fails if any status but ACTIVE (SUSPENDED, DEPROVISIONED, …) let a device in.
+        #[test]
+        fn an_owner_who_is_not_active_is_never_in_scope(i in inputs(), mut d in device(), id in "00u[0-5]",
+            status in select(STATUSES[1..].to_vec()), owner in email()) {
+            let mut others = i.clone();
+            let key = normalize_email(&owner);
+            others.users.retain(|(uid, _, login, mail)| {
+                *uid != id && normalize_email(login) != key && mail.as_deref().map(normalize_email) != Some(key.clone())
+            });
+            let mut f = build(&others);
+            f.add_user(&id, status, &owner, None);
+            f.selected_members.insert(id.clone());
+            d.owner_email = Some(owner);
+            let decision = decide(&d, &f);
+            prop_assert!(!decision.in_scope());
+            prop_assert_eq!(decision.okta_user_id, Some(id));
+        }
+
+        /// Fails if a decision depended on the order Okta's pages, group members or device group members came
+        /// in (e.g. the last of two users sharing an email winning), or on anything but its inputs.
+        #[test]
+        fn deciding_is_deterministic_and_independent_of_input_order((a, b) in shuffled(),
+            devices in proptest::collection::vec(device(), 1..6)) {
+            let (fa, fb) = (build(&a), build(&b));
+            for d in &devices {
+                let first = decide(d, &fa);
+                prop_assert_eq!(&first, &decide(d, &fa));
+                prop_assert_eq!(&first, &decide(d, &fb), "{:?}", d);
+            }
+        }
+
+        /// Fails if a selected Okta group the owner is not a member of (or a device group the device is not in)
+        /// could bring a device into scope or change its reason.
+        #[test]
+        fn adding_a_group_the_owner_is_not_in_changes_nothing(i in inputs(), d in device(),
+            group in proptest::collection::vec("00u[0-9]", 0..5), device_group in proptest::collection::vec("d[0-9]", 0..5)) {
+            let before = build(&i);
+            let decision = decide(&d, &before);
+            let mut after = before.clone();
+            let owner = decision.okta_user_id.clone();
+            after.selected_members.extend(group.into_iter().filter(|m| Some(m) != owner.as_ref()));
+            after.selected_devices.extend(device_group.into_iter().filter(|g| *g != d.id));
+            prop_assert_eq!(decide(&d, &after), decision);
+        }
+
+        /// Fails if a newer macOS, iOS or Android release (or a newer Windows 11 build) could be refused where
+        /// an older one is accepted.
+        #[test]
+        fn os_supported_is_monotonic_in_the_version(p in select(vec![Platform::Macos, Platform::Ios, Platform::Android]),
+            a in proptest::collection::vec(0u64..40, 1..4), b in proptest::collection::vec(0u64..40, 1..4),
+            build_a in 22_000u64..40_000, build_b in 22_000u64..40_000) {
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            prop_assert!(!os_supported(p, &nums(&lo)) || os_supported(p, &nums(&hi)), "{} {:?} {:?}", p, lo, hi);
+            let (lo, hi) = (build_a.min(build_b), build_a.max(build_b));
+            let (old, new) = (format!("10.0.{lo}"), format!("10.0.{hi}"));
+            let (old_ok, new_ok) = (os_supported(Platform::Windows, &old), os_supported(Platform::Windows, &new));
+            prop_assert!(!old_ok || new_ok, "{} {}", old, new);
+            prop_assert!(old_ok, "{}", old);
+        }
+
+        /// Fails if reading a version could panic (overflowing numbers, odd characters) on any text.
+        #[test]
+        fn os_supported_never_panics(p in select(Platform::ALL.to_vec()), v in any::<String>()) {
+            let _ = os_supported(p, &v);
         }
     }
 }

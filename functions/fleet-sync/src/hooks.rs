@@ -155,20 +155,27 @@ pub async fn put_config(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
 
 /// One System Log event as a hook delivers it (only the fields used).
 #[derive(Debug, Deserialize)]
-struct Event {
-    uuid: String,
+pub struct Event {
+    /// The event's id (`uuid`), checked by [`parse_delivery`] to be a safe id.
+    pub uuid: String,
+    /// The System Log event type, e.g. `group.user_membership.add`.
     #[serde(rename = "eventType")]
-    event_type: String,
-    published: String,
+    pub event_type: String,
+    /// When Okta published the event, as sent (RFC 3339).
+    pub published: String,
+    /// The event's targets (users, groups, devices), if any.
     #[serde(default)]
-    target: Option<Vec<Target>>,
+    pub target: Option<Vec<Target>>,
 }
 
+/// One target of an event.
 #[derive(Debug, Deserialize)]
-struct Target {
-    id: String,
+pub struct Target {
+    /// The Okta id of the target.
+    pub id: String,
+    /// The target's type (`User`, `UserGroup`, `Device`, …); empty when absent.
     #[serde(rename = "type", default)]
-    kind: String,
+    pub kind: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -276,22 +283,7 @@ pub async fn receive(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Re
         Body::Binary(b) => b,
         _ => Vec::new(),
     };
-    if body.len() > odt_shared::api::MAX_BODY_BYTES {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the delivery is over 1 MiB"));
-    }
-    let envelope: Envelope = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad_request("invalid_json", format!("not an event hook delivery: {e}")).with_field("body")
-    })?;
-    let mut events: Vec<(time::OffsetDateTime, Event)> = Vec::with_capacity(envelope.data.events.len());
-    for e in envelope.data.events {
-        let at = time::OffsetDateTime::parse(&e.published, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| ApiError::invalid("data.events.published", "published is not an RFC 3339 time"))?;
-        if !is_safe_id(&e.uuid) {
-            return Err(ApiError::invalid("data.events.uuid", "uuid is not an event id"));
-        }
-        events.push((at, e));
-    }
-    events.sort_by_key(|e| e.0);
+    let events = parse_delivery(&body)?;
     let ctx = Context::load(deps, tenant).await?;
     let mut out = Received { received: events.len(), applied: 0, duplicates: 0, ignored: 0 };
     for (at, e) in &events {
@@ -318,6 +310,34 @@ pub async fn receive(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Re
     Ok(json_response(StatusCode::OK, &out))
 }
 
+/// Parses the body of a hook delivery (`{"data": {"events": [...]}}`, Okta's `com.okta.event_hook`) into its
+/// events with their `published` times, oldest first (a stable sort: equal times keep the delivery's order).
+/// Pure, so it is also the fuzz target `hook_payload` (`fuzz/`).
+///
+/// # Errors
+/// 413 `body_too_large` over [`odt_shared::api::MAX_BODY_BYTES`]; 400 `invalid_json` (field `body`) for a body
+/// that is not a delivery; 400 naming `data.events.published` for a time that is not RFC 3339, or
+/// `data.events.uuid` for a uuid that is not a safe id.
+pub fn parse_delivery(body: &[u8]) -> Result<Vec<(time::OffsetDateTime, Event)>, ApiError> {
+    if body.len() > odt_shared::api::MAX_BODY_BYTES {
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the delivery is over 1 MiB"));
+    }
+    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request("invalid_json", format!("not an event hook delivery: {e}")).with_field("body")
+    })?;
+    let mut events: Vec<(time::OffsetDateTime, Event)> = Vec::with_capacity(envelope.data.events.len());
+    for e in envelope.data.events {
+        let at = time::OffsetDateTime::parse(&e.published, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| ApiError::invalid("data.events.published", "published is not an RFC 3339 time"))?;
+        if !is_safe_id(&e.uuid) {
+            return Err(ApiError::invalid("data.events.uuid", "uuid is not an event id"));
+        }
+        events.push((at, e));
+    }
+    events.sort_by_key(|e| e.0);
+    Ok(events)
+}
+
 /// What applying events needs, read once per delivery.
 struct Context {
     selected_groups: Vec<String>,
@@ -340,7 +360,9 @@ impl Context {
     }
 }
 
-fn target<'a>(e: &'a Event, kind: &str) -> Option<&'a str> {
+/// The id of the first target of `kind` (`User`, `UserGroup`, `Device`) in `e`, when it is a safe id; what
+/// applying an event acts on.
+pub fn target<'a>(e: &'a Event, kind: &str) -> Option<&'a str> {
     e.target.as_ref()?.iter().find(|t| t.kind == kind).map(|t| t.id.as_str()).filter(|id| is_safe_id(id))
 }
 
@@ -413,8 +435,12 @@ async fn apply(
     }
 }
 
+/// Conditional writes one device's re-decision may lose to concurrent writers before the delivery fails.
+const REDECIDE_ATTEMPTS: usize = 5;
+
 /// Re-decides every device of `user` after `change`, from the facts on each record, conditionally on the
-/// record's version; a conflict (reconciliation wrote meanwhile) re-reads and re-applies (case C12).
+/// record's version; a conflict (reconciliation wrote meanwhile) re-reads and re-applies (case C12). Errors:
+/// the store failing, or [`REDECIDE_ATTEMPTS`] conflicts in a row on one record (500: Okta delivers again).
 async fn redecide(
     deps: &Deps,
     tenant: &str,
@@ -423,24 +449,145 @@ async fn redecide(
     change: impl Fn(&mut DeviceRecord),
 ) -> Result<(), ApiError> {
     for found in deps.store.devices_of_user(tenant, user).await.map_err(store_failure)? {
-        for _ in 0..3 {
+        let mut done = false;
+        for _ in 0..REDECIDE_ATTEMPTS {
             let Some(fresh) = deps.store.get::<DeviceRecord>(&found.pk, &found.sk).await.map_err(store_failure)? else {
+                done = true;
                 break;
             };
             let mut next = fresh.clone();
             change(&mut next);
             crate::sync::redecide_record(&mut next, &ctx.enabled);
             if next.same_state(&fresh) {
+                done = true;
                 break;
             }
             next.version = fresh.version + 1;
             next.updated_at = rfc3339(deps.clock.now());
             match deps.store.put_device(&next, Some(fresh.version)).await {
-                Ok(()) => break,
+                Ok(()) => {
+                    done = true;
+                    break;
+                }
                 Err(StoreError::VersionConflict { .. }) => continue,
                 Err(e) => return Err(store_failure(e)),
             }
         }
+        if !done {
+            // Losing every attempt must not pass for applied: the delivery fails (no marker is written), so
+            // Okta's redelivery applies the event again instead of the change being lost.
+            return Err(store_failure(StoreError::VersionConflict { current: None }));
+        }
     }
     Ok(())
+}
+
+/// Properties of the delivery parser (proptest). Each names the change that makes it fail.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    /// An event as Okta sends it: a uuid, a type, a `published` time (ms or µs, `Z` or an offset), targets.
+    fn event() -> impl Strategy<Value = serde_json::Value> {
+        (
+            "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}",
+            select(EVENT_TYPES.to_vec()),
+            0i64..2_000_000_000,
+            0u32..1_000_000,
+            select(vec!["Z", "+00:00", "-05:30", "+14:00"]),
+            proptest::collection::vec(
+                ("00[ug][A-Za-z0-9]{6}", select(vec!["User", "UserGroup", "Device", "AppInstance"])),
+                0..3,
+            ),
+        )
+            .prop_map(|(uuid, kind, secs, micros, zone, targets)| {
+                let utc = time::OffsetDateTime::from_unix_timestamp(secs).unwrap()
+                    + time::Duration::microseconds(micros.into());
+                let offset = match zone {
+                    "Z" | "+00:00" => time::UtcOffset::UTC,
+                    "-05:30" => time::UtcOffset::from_hms(-5, -30, 0).unwrap(),
+                    _ => time::UtcOffset::from_hms(14, 0, 0).unwrap(),
+                };
+                let local = utc.to_offset(offset);
+                let published = format!(
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}{zone}",
+                    local.year(),
+                    u8::from(local.month()),
+                    local.day(),
+                    local.hour(),
+                    local.minute(),
+                    local.second(),
+                    local.microsecond()
+                );
+                let target: Vec<serde_json::Value> =
+                    targets.into_iter().map(|(id, ty)| serde_json::json!({"id": id, "type": ty})).collect();
+                serde_json::json!({"uuid": uuid, "eventType": kind, "published": published, "target": target,
+                    "displayMessage": "x", "severity": "INFO"})
+            })
+    }
+
+    fn delivery(events: &[serde_json::Value]) -> Vec<u8> {
+        serde_json::json!({"eventType": "com.okta.event_hook", "data": {"events": events}}).to_string().into_bytes()
+    }
+
+    proptest! {
+        /// Fails if an event were dropped, if events came out in any order but by `published` (across time
+        /// zones), or if the delivery's order decided anything but the order of events published at once.
+        #[test]
+        fn events_come_out_in_published_order_whatever_the_delivery_order(
+            events in proptest::collection::vec(event(), 0..8).prop_shuffle(), seed in any::<u64>()) {
+            let parsed = parse_delivery(&delivery(&events)).unwrap();
+            prop_assert_eq!(parsed.len(), events.len());
+            prop_assert!(parsed.windows(2).all(|w| w[0].0 <= w[1].0));
+            let mut other = events.clone();
+            let n = other.len().max(1);
+            other.rotate_left((seed as usize) % n);
+            let again = parse_delivery(&delivery(&other)).unwrap();
+            let key = |v: &Vec<(time::OffsetDateTime, Event)>| {
+                let mut k: Vec<(time::OffsetDateTime, String)> = v.iter().map(|(t, e)| (*t, e.uuid.clone())).collect();
+                k.sort();
+                k
+            };
+            prop_assert_eq!(key(&parsed), key(&again));
+            let times = |v: &Vec<(time::OffsetDateTime, Event)>| v.iter().map(|(t, _)| *t).collect::<Vec<_>>();
+            prop_assert_eq!(times(&parsed), times(&again));
+        }
+
+        /// Fails if a uuid that is not a safe id (one that could shape another record's key) were accepted.
+        #[test]
+        fn an_unsafe_uuid_is_refused(mut events in proptest::collection::vec(event(), 1..4), at in any::<prop::sample::Index>(),
+            bad in "[a-z0-9]{0,4}[#/ .:]{1,2}[a-z0-9]{0,4}") {
+            let i = at.index(events.len());
+            events[i]["uuid"] = serde_json::Value::String(bad);
+            let err = parse_delivery(&delivery(&events)).unwrap_err();
+            prop_assert_eq!(err.field.as_deref(), Some("data.events.uuid"));
+        }
+
+        /// Fails on a panic for any body, or if an accepted body held an unsafe uuid or unsorted events.
+        #[test]
+        fn never_panics(body in prop_oneof![proptest::collection::vec(any::<u8>(), 0..200).prop_map(|b| b),
+            "\\{\"data\":\\{\"events\":\\[(\\{\"uuid\":\"[a-z#]{0,3}\",\"eventType\":\"[a-z.]{0,8}\",\"published\":\"[0-9T:.Z+-]{0,30}\"(,\"target\":\\[\\{\"id\":\"[a-z]{0,3}\"\\}\\])?\\},?){0,3}\\]\\}\\}".prop_map(String::into_bytes)]) {
+            if let Ok(events) = parse_delivery(&body) {
+                prop_assert!(events.windows(2).all(|w| w[0].0 <= w[1].0));
+                prop_assert!(events.iter().all(|(_, e)| is_safe_id(&e.uuid)));
+            }
+        }
+    }
+
+    #[test]
+    fn the_recorded_okta_deliveries_parse() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/okta-hooks");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.to_string_lossy().ends_with("_envelope.json") {
+                let events = parse_delivery(&std::fs::read(&path).unwrap()).unwrap();
+                assert!(!events.is_empty(), "{}", path.display());
+                seen += 1;
+            }
+        }
+        assert!(seen >= 3);
+    }
 }

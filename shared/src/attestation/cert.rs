@@ -273,3 +273,70 @@ mod tests {
         assert_eq!(serde_json::from_str::<CaCertificate>(&json).unwrap(), ca);
     }
 }
+
+/// Properties of the CA certificate parser (proptest). Each names the change that makes it fail.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use rcgen::{date_time_ymd, BasicConstraints, CertificateParams, IsCa, KeyPair};
+
+    /// A CA certificate with a generated common name and validity, with `now` inside the validity.
+    fn ca() -> impl Strategy<Value = (Vec<u8>, String, OffsetDateTime)> {
+        ("[A-Za-z0-9 .,'=+-]{1,40}", 2000i32..2040, 1i32..30, 0u8..12).prop_map(|(cn, from, years, month)| {
+            let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params.not_before = date_time_ymd(from, 1, 1);
+            params.not_after = date_time_ymd(from + years, 1, 1);
+            let cert = params.self_signed(&KeyPair::generate().unwrap()).unwrap();
+            let now = date_time_ymd(from, month + 1, 15);
+            (cert.der().to_vec(), cert.pem(), now)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Fails if the normalized PEM, the base64 form (any line width, indented) or the DER gave a different
+        /// certificate, or if the thumbprint were not the SHA-1 of the DER.
+        #[test]
+        fn accepts_what_it_renders((der, pem, now) in ca(), width in 1usize..120, indent in "[ \t]{0,4}") {
+            let ca = parse_ca_certificate(&pem, now).unwrap();
+            prop_assert_eq!(&ca.sha1_thumbprint, &hex::encode_upper(Sha1::digest(&der)));
+            prop_assert_eq!(parse_ca_certificate(&ca.pem, now), Ok(ca.clone()));
+            prop_assert_eq!(parse_ca_certificate_der(&der, now), Ok(ca.clone()));
+            let b64 = STANDARD.encode(&der);
+            let wrapped: Vec<String> =
+                b64.as_bytes().chunks(width).map(|c| format!("{indent}{}", String::from_utf8_lossy(c))).collect();
+            prop_assert_eq!(parse_ca_certificate(&wrapped.join("\n"), now), Ok(ca.clone()));
+            let indented: Vec<String> = ca.pem.lines().map(|l| format!("{indent}{l}")).collect();
+            prop_assert_eq!(parse_ca_certificate(&indented.join("\n"), now), Ok(ca.clone()));
+        }
+
+        /// Fails on a panic for a corrupted certificate (a byte changed, cut short, bytes appended).
+        #[test]
+        fn never_panics_on_damaged_der((der, _pem, now) in ca(), at in any::<prop::sample::Index>(), byte in any::<u8>(),
+            cut in any::<prop::sample::Index>(), tail in proptest::collection::vec(any::<u8>(), 0..8)) {
+            let mut bad = der.clone();
+            let i = at.index(bad.len());
+            bad[i] = byte;
+            let _ = parse_ca_certificate_der(&bad, now);
+            let _ = parse_ca_certificate(&STANDARD.encode(&bad), now);
+            let _ = parse_ca_certificate_der(&der[..cut.index(der.len())], now);
+            let mut longer = der.clone();
+            longer.extend(tail);
+            let _ = parse_ca_certificate_der(&longer, now);
+        }
+
+        /// Fails on a panic for any text or bytes (PEM armor around garbage, stray labels, invalid base64).
+        #[test]
+        fn never_panics_on_any_input(text in prop_oneof![any::<String>(),
+            "(-----BEGIN [A-Z ]{0,12}-----\n)?[A-Za-z0-9+/= \n]{0,80}(\n-----END CERTIFICATE-----)?"],
+            bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let now = OffsetDateTime::now_utc();
+            let _ = parse_ca_certificate(&text, now);
+            let _ = parse_ca_certificate_der(&bytes, now);
+        }
+    }
+}

@@ -496,3 +496,67 @@ mod tests {
         }
     }
 }
+
+/// Properties of the Subject parser (proptest). Each names the change that makes it fail.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    fn keep(name: &str) -> String {
+        ["{{", name, "}}"].concat()
+    }
+
+    /// A value: text with any characters but braces (control characters, RFC 4514 specials, spaces at the
+    /// edges, non-ASCII) and documented variables between.
+    fn value() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            3 => "[^{}]{1,6}",
+            2 => "[ ,+\"\\\\<>;=#\t\u{a0}a\u{e9}]{1,4}",
+            1 => select(SUBJECT_VARIABLES.iter().map(|(v, _)| v.to_string()).collect::<Vec<_>>()),
+        ];
+        proptest::collection::vec(piece, 1..4).prop_map(|p| p.concat())
+    }
+
+    /// An attribute type in its normal form: a known short name (not C, which takes only country codes) or an OID.
+    fn attr_type() -> impl Strategy<Value = String> {
+        prop_oneof![
+            select(KNOWN_TYPES.iter().map(|(t, _)| t.to_string()).filter(|t| t != "C").collect::<Vec<_>>()),
+            "[1-2]\\.[0-9]{1,2}(\\.[0-9]{1,3}){0,3}".prop_filter("not C", |o| o != "2.5.4.6"),
+        ]
+    }
+
+    /// A Subject as parsing makes it: a CN first, then other RDNs, some multi-valued.
+    fn subject() -> impl Strategy<Value = Subject> {
+        (value(), proptest::collection::vec(proptest::collection::vec((attr_type(), value()), 1..3), 0..4)).prop_map(
+            |(cn, rest)| {
+                let mut rdns = vec![vec![("CN".to_string(), cn)]];
+                rdns.extend(rest);
+                Subject { rdns }
+            },
+        )
+    }
+
+    proptest! {
+        /// Fails if a value lost or gained characters through escaping (a special, a space at an edge, a control
+        /// character, non-ASCII), if multi-valued RDNs or OID types did not survive, or if variables were not kept.
+        #[test]
+        fn parses_what_it_writes(s in subject()) {
+            let text = s.to_rfc4514(keep);
+            prop_assume!(text.chars().count() <= MAX_LEN);
+            prop_assert_eq!(parse_subject(&text), Ok(s.clone()), "{}", text);
+        }
+
+        /// Fails on a panic (a multi-byte character after `\`, a hex escape cut short, an unclosed `{{`).
+        #[test]
+        fn never_panics(dn in prop_oneof![any::<String>(), "[CNOU=,+\\\\\"#; a{}.0-9\u{e9}]{0,40}",
+            "CN=[\\\\0-9A-Fa-f{}]{0,12}"]) {
+            if let Ok(s) = parse_subject(&dn) {
+                let _ = s.to_apple_subject(|v| format!("%{v}%"));
+                let _ = s.to_windows_subject_name(|v| format!("%{v}%"));
+                prop_assert_eq!(parse_subject(&s.to_rfc4514(keep)), Ok(s));
+            }
+        }
+    }
+}

@@ -94,3 +94,85 @@ mod tests {
         assert_eq!(next_link(["garbage", "<unterminated; rel=next"]), None);
     }
 }
+
+/// Properties of the `Link` parser (proptest). Each names the change that makes it fail.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    /// A page URL as Okta writes it, with the characters that trip naive parsers (`,` `;` `"` `=` `%`) in the
+    /// cursor; never `>` or whitespace, which cannot appear inside `<…>` (RFC 8288 section 3).
+    fn url() -> impl Strategy<Value = String> {
+        (
+            "[a-z0-9-]{1,12}",
+            select(vec!["groups", "users", "devices", "groups/00g1/users"]),
+            "[A-Za-z0-9%=,;\"'._~-]{0,24}",
+            1u32..1000,
+        )
+            .prop_map(|(host, path, after, limit)| {
+                format!("https://{host}.okta.com/api/v1/{path}?after={after}&limit={limit}")
+            })
+    }
+
+    /// A link that is not `next`: `self`, `prev`, `first`, with a title holding commas, quotes and semicolons.
+    fn other_link() -> impl Strategy<Value = String> {
+        (
+            url(),
+            select(vec!["self", "prev", "first", "\"self\"", "\"prev first\""]),
+            proptest::option::of("[a-z ,;]{0,10}"),
+        )
+            .prop_map(|(u, rel, title)| match title {
+                Some(t) => format!("<{u}>; title=\"{}\"; rel={rel}", t.replace(['"', '\\'], "")),
+                None => format!("<{u}>; rel={rel}"),
+            })
+    }
+
+    /// `rel=next` as servers write it: quoted or not, any case, alone or among other relation types.
+    fn next_rel() -> impl Strategy<Value = String> {
+        select(vec![
+            "rel=\"next\"",
+            "rel=next",
+            "REL=\"NEXT\"",
+            "rel=\"prev next\"",
+            "rel = \"next\"",
+            "rel=\"next last\"",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    proptest! {
+        /// Fails if the target were re-encoded or cut at a `,` `;` or `"`, if a `self`/`prev` link before it (in
+        /// the same header value or an earlier one) were taken, or if the relation were matched case-sensitively.
+        #[test]
+        fn a_generated_next_link_comes_back_unchanged(target in url(), rel in next_rel(),
+            before in proptest::collection::vec(other_link(), 0..3), after in proptest::collection::vec(other_link(), 0..2),
+            one_value in any::<bool>(), space in "[ ]{0,2}") {
+            let next = format!("<{target}>;{space}{rel}");
+            let links: Vec<String> = before.into_iter().chain(std::iter::once(next)).chain(after).collect();
+            let found = if one_value {
+                next_link([links.join(&format!(",{space}")).as_str()])
+            } else {
+                next_link(links.iter().map(String::as_str))
+            };
+            prop_assert_eq!(found, Some(target));
+        }
+
+        /// Fails if a page without a `next` link (the last page) produced one.
+        #[test]
+        fn without_next_there_is_no_next_link(links in proptest::collection::vec(other_link(), 0..4)) {
+            prop_assert_eq!(next_link(links.iter().map(String::as_str)), None);
+        }
+
+        /// Fails on a panic (slicing inside a multi-byte character, an unterminated quote or `<`), or if the
+        /// link returned were not text of the input.
+        #[test]
+        fn never_panics_and_returns_only_input_text(values in proptest::collection::vec(
+            prop_oneof![any::<String>(), "[<>;,=\" \\\\a-z\u{e9}\u{1F600}]{0,40}"], 0..3)) {
+            if let Some(next) = next_link(values.iter().map(String::as_str)) {
+                prop_assert!(values.iter().any(|v| v.contains(&next)), "{:?}", next);
+            }
+        }
+    }
+}

@@ -1199,3 +1199,44 @@ mod tests {
         assert_eq!(c.request_count(), 0);
     }
 }
+
+/// Properties of the wait read from a Hexnode `429` (proptest). Each names the change that makes it fail.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Fails if the wait were shorter than Hexnode asked, longer than its number rounded up to the next whole
+        /// second, or zero; plain text and the JSON `detail` form alike.
+        #[test]
+        fn the_wait_is_what_hexnode_asked_rounded_up(tenths in 0u64..10_000_000, json in any::<bool>(),
+            header in proptest::option::of(any::<u64>())) {
+            let asked = tenths as f64 / 10.0;
+            let text = format!("Request was throttled. Expected available in {asked:.1} seconds.");
+            let body = if json { serde_json::json!({ "detail": text }).to_string() } else { text };
+            let wait = throttle_wait_secs(&body, header);
+            prop_assert!(wait >= 1);
+            prop_assert!(wait as f64 >= asked, "{} < {}", wait, asked);
+            prop_assert!((wait as f64) < asked.max(1.0) + 1.0, "{} for {}", wait, asked);
+        }
+
+        /// Fails if a body without Hexnode's sentence gave anything but `Retry-After` (at least 1 s) or the
+        /// default.
+        #[test]
+        fn without_the_sentence_the_header_or_the_default_decides(body in "[^vV]{0,60}",
+            header in proptest::option::of(any::<u64>())) {
+            let want = header.unwrap_or(DEFAULT_THROTTLE_WAIT.as_secs()).max(1);
+            prop_assert_eq!(throttle_wait_secs(&body, header), want);
+        }
+
+        /// Fails on a panic for any body (non-ASCII text around "available in", huge or odd numbers), or a zero
+        /// wait.
+        #[test]
+        fn never_panics_and_never_zero(body in prop_oneof![any::<String>(),
+            "(\u{e9}|x| ){0,3}[Aa]vailable [Ii]n ?[0-9.eE+\\-]{0,30}( seconds)?\u{1F600}?"],
+            header in proptest::option::of(any::<u64>())) {
+            prop_assert!(throttle_wait_secs(&body, header) >= 1);
+        }
+    }
+}
