@@ -18,10 +18,10 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "installing cargo-fuzz (crates.io, --locked)" >&2
   cargo install cargo-fuzz --locked >&2
 fi
-# The CA certificate target reads DER too: the PEM seeds decoded, into the working corpus.
+# The CA certificate target reads DER too: the PEM seeds (.crt) decoded, into the working corpus.
 mkdir -p fuzz/corpus/ca_certificate
-for pem in fuzz/seeds/ca_certificate/*.pem; do
-  grep -v -- '-----' "$pem" | base64 -d > "fuzz/corpus/ca_certificate/$(basename "$pem" .pem).der"
+for pem in fuzz/seeds/ca_certificate/*.crt; do
+  grep -v -- '-----' "$pem" | base64 -d > "fuzz/corpus/ca_certificate/$(basename "$pem" .crt).der"
 done
 # One build for every target (release with debug assertions, address sanitizer).
 cargo fuzz build --fuzz-dir fuzz
