@@ -529,11 +529,18 @@ fn page_link(
 
 /// One page of `items` as `{"count", "next", "previous", "results"}`; 404 `Invalid page.` past the end.
 fn paged(s: &HexnodeState, uri: &Uri, items: Vec<Value>) -> Response {
+    let count = items.len();
+    paged_with(s, uri, count, |skip, take| items.into_iter().skip(skip).take(take).collect())
+}
+
+/// [`paged`] over `count` items of which only the page served is built (`page_of(skip, take)`), so paging through
+/// a large inventory costs one page's JSON per request, not the whole list's.
+fn paged_with(s: &HexnodeState, uri: &Uri, count: usize, page_of: impl FnOnce(usize, usize) -> Vec<Value>) -> Response {
     let q = query_pairs(uri);
     let param = |name: &str| q.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let max = s.max_per_page.max(1);
     let per_page = param("per_page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(max).clamp(1, max);
-    let last = items.len().div_ceil(per_page).max(1);
+    let last = count.div_ceil(per_page).max(1);
     let page = match param("page").map(str::parse::<usize>) {
         None => 1,
         Some(Ok(p)) if (1..=last).contains(&p) => p,
@@ -542,8 +549,7 @@ fn paged(s: &HexnodeState, uri: &Uri, items: Vec<Value>) -> Response {
     let path = uri.path();
     let next = (page < last).then(|| page_link(s, path, &q, page + 1, per_page, false));
     let previous = (page > 1).then(|| page_link(s, path, &q, page - 1, per_page, page == 2));
-    let count = items.len();
-    let results: Vec<Value> = items.into_iter().skip((page - 1) * per_page).take(per_page).collect();
+    let results = page_of((page - 1) * per_page, per_page);
     Json(json!({ "count": count, "next": next, "previous": previous, "results": results })).into_response()
 }
 
@@ -567,8 +573,7 @@ fn device_json(s: &HexnodeState, d: &HexnodeDeviceSeed) -> Value {
     v
 }
 
-fn user_json(s: &HexnodeState, u: &HexnodeUser) -> Value {
-    let total = s.devices.values().filter(|d| d.user_id == Some(u.id)).count();
+fn user_json(u: &HexnodeUser, total: usize) -> Value {
     json!({ "id": u.id, "name": u.name, "email": u.email, "phoneno": "", "total_devices": total, "domain": "local" })
 }
 
@@ -605,8 +610,10 @@ async fn list_devices(State(state): State<Shared>, headers: HeaderMap, uri: Uri)
     if let Err(r) = gate(&mut s, &headers, "GET") {
         return *r;
     }
-    let items: Vec<Value> = s.devices.values().map(|d| device_json(&s, d)).collect();
-    paged(&s, &uri, items)
+    let s = &*s;
+    paged_with(s, &uri, s.devices.len(), |skip, take| {
+        s.devices.values().skip(skip).take(take).map(|d| device_json(s, d)).collect()
+    })
 }
 
 async fn get_device(State(state): State<Shared>, headers: HeaderMap, uri: Uri, Path(id): Path<String>) -> Response {
@@ -627,8 +634,21 @@ async fn list_users(State(state): State<Shared>, headers: HeaderMap, uri: Uri) -
     if let Err(r) = gate(&mut s, &headers, "GET") {
         return *r;
     }
-    let items: Vec<Value> = s.users.values().map(|u| user_json(&s, u)).collect();
-    paged(&s, &uri, items)
+    let s = &*s;
+    paged_with(s, &uri, s.users.len(), |skip, take| {
+        let users: Vec<&HexnodeUser> = s.users.values().skip(skip).take(take).collect();
+        // Devices per user of this page only, in one pass over the inventory.
+        let (lo, hi) = (users.first().map(|u| u.id), users.last().map(|u| u.id));
+        let mut total: BTreeMap<u64, usize> = BTreeMap::new();
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            for d in s.devices.values() {
+                if let Some(u) = d.user_id.filter(|u| (lo..=hi).contains(u)) {
+                    *total.entry(u).or_default() += 1;
+                }
+            }
+        }
+        users.into_iter().map(|u| user_json(u, total.get(&u.id).copied().unwrap_or(0))).collect()
+    })
 }
 
 async fn list_groups(State(state): State<Shared>, headers: HeaderMap, uri: Uri) -> Response {

@@ -431,14 +431,22 @@ fn with_rate_headers(mut r: Response) -> Response {
 }
 
 /// One page of `items` after cursor `after` with `Link` headers for `path`, keeping the other query params.
-fn page(domain: &str, path: &str, items: Vec<Value>, q: &HashMap<String, String>, max: usize) -> Response {
+/// Items may be borrowed (`Vec<&Value>`): only the page served is cloned, so paging through a large org costs
+/// one pass per page, not a copy of every item.
+fn page<T: std::borrow::Borrow<Value>>(
+    domain: &str,
+    path: &str,
+    items: Vec<T>,
+    q: &HashMap<String, String>,
+    max: usize,
+) -> Response {
     let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(max).clamp(1, max);
     let start = match q.get("after") {
-        Some(a) => items.iter().position(|i| i["id"] == a.as_str()).map(|p| p + 1).unwrap_or(items.len()),
+        Some(a) => items.iter().position(|i| i.borrow()["id"] == a.as_str()).map(|p| p + 1).unwrap_or(items.len()),
         None => 0,
     };
     let end = (start + limit).min(items.len());
-    let slice: Vec<Value> = items[start..end].to_vec();
+    let slice: Vec<Value> = items[start..end].iter().map(|v| v.borrow().clone()).collect();
     let mut params: Vec<(String, String)> =
         q.iter().filter(|(k, _)| *k != "after").map(|(k, v)| (k.clone(), v.clone())).collect();
     params.sort();
@@ -498,13 +506,12 @@ async fn list_groups(
     if q.contains_key("search") && prefix.is_none() {
         return okta_error(StatusCode::BAD_REQUEST, "E0000031", "Invalid search.");
     }
-    let items: Vec<Value> = s
+    let items: Vec<&Value> = s
         .groups
         .iter()
         .filter(|g| {
             prefix.as_ref().is_none_or(|p| g["profile"]["name"].as_str().unwrap_or("").to_lowercase().starts_with(p))
         })
-        .cloned()
         .collect();
     page(&s.domain, "/api/v1/groups", items, &q, s.max_page)
 }
@@ -528,7 +535,7 @@ async fn list_members(
             &format!("Not found: Resource not found: {id} (UserGroup)"),
         );
     };
-    let items: Vec<Value> = ids.iter().filter_map(|u| s.users.get(u).cloned()).collect();
+    let items: Vec<&Value> = ids.iter().filter_map(|u| s.users.get(u)).collect();
     page(&s.domain, &path, items, &q, s.max_page)
 }
 
@@ -552,14 +559,13 @@ async fn list_users(
         },
         None => None,
     };
-    let items: Vec<Value> = s
+    let items: Vec<&Value> = s
         .users
         .values()
         .filter(|u| match &status {
             Some(st) => u["status"] == st.as_str(),
             None => u["status"] != "DEPROVISIONED",
         })
-        .cloned()
         .collect();
     page(&s.domain, "/api/v1/users", items, &q, s.max_page)
 }
