@@ -168,6 +168,28 @@ async fn okta_traffic_matches_okta_openapi_description() {
     assert_eq!(a.body["count"], 12, "{}", a.text);
     assert!(t.stack.okta.requests_to("/api/v1/groups?").len() - before >= 3, "three pages of search results");
 
+    // Error answers the spec declares: the token endpoint's 401 invalid_client and 400 invalid_scope, a list's 403
+    // E0000006 and 429 E0000047 (retried after the reset, which is now).
+    let wrong = json!({"domain": DEMO_DOMAIN, "credentials": {"method": "client_secret_basic", "clientId": secret_client, "clientSecret": "not-the-secret"}});
+    let a = t.call("POST", "/okta-orgs", Some(&t.stack.token(&unique("tenant-"), "admin")), Some(wrong)).await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    let (narrow_client, narrow_secret) = (unique("0oa"), unique("secret-"));
+    t.stack.okta.add_secret_client(&narrow_client, &narrow_secret, &["okta.groups.read"]);
+    let narrow = json!({"domain": DEMO_DOMAIN, "credentials": {"method": "client_secret_basic", "clientId": narrow_client, "clientSecret": narrow_secret}});
+    let a = t.call("POST", "/okta-orgs", Some(&t.stack.token(&unique("tenant-"), "admin")), Some(narrow)).await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    t.stack.okta.lock().failures.push_back(403);
+    let a = t.call("GET", &format!("/okta-orgs/{org_id}/groups"), Some(&admin), None).await;
+    assert!(a.status >= 400, "{}", a.text);
+    let reset = time::OffsetDateTime::now_utc().unix_timestamp();
+    t.stack.okta.lock().rate_limited.push_back(reset);
+    let a = t.call("GET", &format!("/okta-orgs/{org_id}/groups?q=Contract%20Group"), Some(&admin), None).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let statuses: Vec<u16> = chain.exchanges().iter().map(|e| e.status).collect();
+    for s in [400, 401, 403, 429] {
+        assert!(statuses.contains(&s), "no {s} answer went through the chain");
+    }
+
     let findings = unexpected(chain.findings());
     assert!(findings.is_empty(), "Okta spec mismatches:\n{}", show(&findings));
     // Every operation the doc comment lists went through the chain and was answered 200.
