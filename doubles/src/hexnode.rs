@@ -254,6 +254,25 @@ pub struct HexnodeState {
     /// Every write that changed the data (answered 2xx), in order: what actually happened, where
     /// [`HexnodeState::requests`] also holds throttled, failed and refused attempts.
     pub applied: Vec<Recorded>,
+    /// Knob: devices that vanish from the inventory (and every group) just before the next membership write
+    /// (`POST devicegroups/{id}/`) that names them passes the gate: a device gone mid-deployment.
+    pub vanish_on_write: BTreeSet<u64>,
+    /// Every membership write that changed the data (answered 200), in order, as the devices it named stood.
+    pub membership_log: Vec<MembershipWrite>,
+}
+
+/// One applied membership write, as [`HexnodeState::membership_log`] keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MembershipWrite {
+    pub group_id: u64,
+    /// Devices named in `add_devices` that were not members (added by this write).
+    pub added: Vec<u64>,
+    /// Devices named in `add_devices` that already were members (an add done twice).
+    pub already_members: Vec<u64>,
+    /// Devices named in `remove_devices` that were members (removed by this write).
+    pub removed: Vec<u64>,
+    /// Devices named in `remove_devices` that were not members (a removal done twice).
+    pub not_members: Vec<u64>,
 }
 
 /// A handle to the double; clones share the state.
@@ -724,6 +743,25 @@ async fn create_group(State(state): State<Shared>, headers: HeaderMap, uri: Uri,
 }
 
 /// Device ids in `o[key]` (numbers or numeric strings); `Err` names the entries that are not device ids.
+/// The [`HexnodeState::vanish_on_write`] knob: devices named in `add_devices` or `remove_devices` that are
+/// due to vanish leave the inventory and every group now.
+fn vanish_named(s: &mut HexnodeState, o: &Map<String, Value>) {
+    let named: Vec<u64> = ["add_devices", "remove_devices"]
+        .iter()
+        .filter_map(|k| o.get(*k).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|v| v.as_u64().or_else(|| v.as_str().and_then(|t| t.trim().parse().ok())))
+        .filter(|id| s.vanish_on_write.contains(id))
+        .collect();
+    for id in named {
+        s.vanish_on_write.remove(&id);
+        s.devices.remove(&id);
+        for g in s.groups.values_mut() {
+            g.members.retain(|m| *m != id);
+        }
+    }
+}
+
 fn device_ids(s: &HexnodeState, o: &Map<String, Value>, key: &str) -> Result<Vec<u64>, Vec<String>> {
     let items = match o.get(key) {
         None | Some(Value::Null) => return Ok(Vec::new()),
@@ -767,6 +805,7 @@ async fn update_group_members(
         Ok(o) => o,
         Err(r) => return *r,
     };
+    vanish_named(&mut s, &o);
     let (add, remove) = match (device_ids(&s, &o, "add_devices"), device_ids(&s, &o, "remove_devices")) {
         (Ok(a), Ok(r)) => (a, r),
         (a, r) => {
@@ -775,12 +814,25 @@ async fn update_group_members(
         }
     };
     let Some(g) = s.groups.get_mut(&gid) else { return not_found() };
+    let mut log = MembershipWrite { group_id: gid, ..Default::default() };
+    for d in &remove {
+        if g.members.contains(d) {
+            log.removed.push(*d)
+        } else {
+            log.not_members.push(*d)
+        }
+    }
     for d in add {
         if !g.members.contains(&d) {
             g.members.push(d);
+            log.added.push(d);
+        } else {
+            log.already_members.push(d);
         }
     }
     g.members.retain(|m| !remove.contains(m));
+    s.membership_log.push(log);
+    let Some(g) = s.groups.get_mut(&gid) else { return not_found() };
     g.modified_date = rfc3339(now());
     let answer = s.groups.get(&gid).map(|g| group_detail_json(&s, g)).unwrap_or(Value::Null);
     applied(&mut s, "POST", &uri);

@@ -86,6 +86,29 @@ pub struct OktaState {
     pub latency: Duration,
     /// Every request, in arrival order.
     pub requests: Vec<Recorded>,
+    /// Knob: a fault plan for `/api/v1/` requests, one entry taken per request (see [`OktaFault`]); an empty
+    /// plan lets every request through.
+    pub fault_plan: VecDeque<OktaFault>,
+    /// Every fault the plan injected (not [`OktaFault::Pass`]), with the path and query it hit, in order.
+    pub faults_injected: Vec<(String, OktaFault)>,
+}
+
+/// One entry of [`OktaState::fault_plan`]: what happens to the next `/api/v1/` request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OktaFault {
+    /// Answered normally.
+    Pass,
+    /// Answered with this status (5xx: Okta's `E0000009` body) without being served.
+    Status(u16),
+    /// Answered 429 `E0000047` with `X-Rate-Limit-Remaining: 0` and this `X-Rate-Limit-Reset` (epoch seconds).
+    RateLimited(i64),
+    /// Served after this delay (beyond the client's request timeout: a timeout).
+    Stall(Duration),
+    /// A list page cut short: only its first `n` items, with a `next` link after the last one served (Okta may
+    /// answer fewer than `limit`; the client must follow `next`, never count).
+    ShortPage(usize),
+    /// The answer's body stops half-way and the connection closes (a page that dies mid-way).
+    CutBody,
 }
 
 /// A handle to a running double.
@@ -126,6 +149,7 @@ impl OktaDouble {
             .route("/api/v1/users", get(list_users))
             .route("/api/v1/users/{id}", get(get_user))
             .route("/api/v1/devices", get(list_devices))
+            .layer(axum::middleware::from_fn_with_state(self.state.clone(), fault_plan))
             .with_state(self.state.clone())
     }
 
@@ -647,4 +671,104 @@ async fn list_devices(
         })
         .collect();
     page(&s.domain, "/api/v1/devices", items, &q, s.max_page)
+}
+
+/// Applies [`OktaState::fault_plan`] to `/api/v1/` requests (the token endpoint is never faulted).
+async fn fault_plan(
+    State(state): State<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let pq = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    if !pq.starts_with("/api/v1/") {
+        return next.run(req).await;
+    }
+    let fault = {
+        let mut s = state.lock().expect("double state lock");
+        let f = s.fault_plan.pop_front().unwrap_or(OktaFault::Pass);
+        if f != OktaFault::Pass {
+            s.faults_injected.push((pq.clone(), f));
+        }
+        if matches!(f, OktaFault::Status(_) | OktaFault::RateLimited(_)) {
+            // Served requests are recorded by their handler; these never reach one.
+            s.requests.push(Recorded { method: req.method().to_string(), path_and_query: pq.clone(), at: now() });
+        }
+        f
+    };
+    match fault {
+        OktaFault::Pass => next.run(req).await,
+        OktaFault::Status(code) => {
+            let st = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            okta_error(st, "E0000009", "Internal Server Error")
+        }
+        OktaFault::RateLimited(reset) => {
+            let mut r = okta_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "E0000047",
+                "API call exceeded rate limit due to too many requests.",
+            );
+            let h = r.headers_mut();
+            h.insert("x-rate-limit-limit", HeaderValue::from(600));
+            h.insert("x-rate-limit-remaining", HeaderValue::from(0));
+            h.insert("x-rate-limit-reset", HeaderValue::from(reset));
+            r
+        }
+        OktaFault::Stall(d) => {
+            tokio::time::sleep(d).await;
+            next.run(req).await
+        }
+        OktaFault::ShortPage(n) => {
+            let uri = req.uri().clone();
+            let domain = state.lock().expect("double state lock").domain.clone();
+            short_page(next.run(req).await, &domain, &uri, n).await
+        }
+        OktaFault::CutBody => {
+            let (mut parts, body) = next.run(req).await.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let half = bytes.slice(..bytes.len() / 2);
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> =
+                vec![Ok(half), Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "cut"))];
+            Response::from_parts(parts, axum::body::Body::from_stream(futures::stream::iter(chunks)))
+        }
+    }
+}
+
+/// Keeps the first `n` items of a JSON array answer and points `next` after the last one kept.
+async fn short_page(r: Response, domain: &str, uri: &axum::http::Uri, n: usize) -> Response {
+    let (mut parts, body) = r.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    if items.len() <= n.max(1) {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    let kept: Vec<Value> = items.into_iter().take(n.max(1)).collect();
+    let after = kept.last().and_then(|v| v["id"].as_str()).unwrap_or_default().to_string();
+    let mut params: Vec<(String, String)> = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .filter(|(k, _)| k != "after")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    params.insert(0, ("after".into(), after));
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &params {
+        ser.append_pair(k, v);
+    }
+    let next = format!("<https://{domain}{}?{}>; rel=\"next\"", uri.path(), ser.finish());
+    let others: Vec<HeaderValue> = parts
+        .headers
+        .get_all("link")
+        .iter()
+        .filter(|v| !v.to_str().unwrap_or("").contains("rel=\"next\""))
+        .cloned()
+        .collect();
+    parts.headers.remove("link");
+    for v in others {
+        parts.headers.append("link", v);
+    }
+    parts.headers.append("link", HeaderValue::from_str(&next).expect("link header is ASCII"));
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let body = serde_json::to_vec(&Value::Array(kept)).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }

@@ -36,6 +36,11 @@ pub struct StackConfig {
     pub resolver: Arc<dyn HostResolver>,
     /// `0` for any free port.
     pub front_port: u16,
+    /// Test hook: interceptors added to the functions' DynamoDB client (fault injection); none by default, and
+    /// the stream pump's own client never carries them.
+    pub dynamodb_interceptors: Vec<odt_shared::aws::Interceptor>,
+    /// Test hook: interceptors added to the functions' Secrets Manager client; none by default.
+    pub secrets_interceptors: Vec<odt_shared::aws::Interceptor>,
     /// Test hook: `None` (the default) routes the org host to the Okta double itself.
     pub okta_front: Option<OktaFront>,
 }
@@ -53,6 +58,8 @@ impl StackConfig {
             clock: Arc::new(odt_shared::clock::SystemClock),
             resolver: Arc::new(StaticResolver::default()),
             front_port: 0,
+            dynamodb_interceptors: Vec::new(),
+            secrets_interceptors: Vec::new(),
             okta_front: None,
         }
     }
@@ -177,7 +184,16 @@ impl Stack {
             HashMap::from([(cfg.okta_domain.clone(), okta_addr), (cfg.hexnode_portal.clone(), hexnode_served.addr)]);
         let outbound = Outbound::with_test_routes(test_routes.clone());
         let table = cfg.table.clone();
-        let deps = Arc::new(Deps::new(&sdk, cfg.table, cfg.secrets_prefix, outbound, cfg.resolver, cfg.clock));
+        let mut deps = Deps::new(&sdk, cfg.table, cfg.secrets_prefix.clone(), outbound, cfg.resolver, cfg.clock);
+        if !cfg.dynamodb_interceptors.is_empty() {
+            let client = odt_shared::aws::dynamodb_client_with(&sdk, &cfg.dynamodb_interceptors);
+            deps.store = odt_shared::store::Store::new(client, table.clone());
+        }
+        if !cfg.secrets_interceptors.is_empty() {
+            let client = odt_shared::aws::secrets_client_with(&sdk, &cfg.secrets_interceptors);
+            deps.secrets = odt_shared::secrets::Secrets::new(client, cfg.secrets_prefix);
+        }
+        let deps = Arc::new(deps);
         let bucket = format!("odt-exports-{}", table.to_ascii_lowercase()).chars().take(63).collect::<String>();
         let exports = Arc::new(status_export::ExportDeps::new(&sdk, bucket.clone(), LOCAL_SENDER.to_string()));
         prepare_exports(&exports).await?;

@@ -319,9 +319,7 @@ impl OktaClient {
         let mut url = self.host.base_url().join(path_and_query).map_err(|e| OktaError::Protocol(e.to_string()))?;
         let mut out = Vec::new();
         loop {
-            let resp = self.get(&url).await?;
-            let next = next_link(resp.headers().get_all("link").iter().filter_map(|v| v.to_str().ok()));
-            let bytes = resp.bytes().await.map_err(|e| OktaError::Unreachable(e.without_url().to_string()))?;
+            let (next, bytes) = self.get_page(&url).await?;
             let page: Vec<T> = serde_json::from_slice(&bytes)
                 .map_err(|e| OktaError::Protocol(format!("page of {}: {e}", url.path())))?;
             out.extend(page);
@@ -334,6 +332,25 @@ impl OktaClient {
                     }
                     url = n;
                 }
+            }
+        }
+    }
+
+    /// One page: its `next` link and its body. A body that breaks off mid-way (the connection dropped) is a
+    /// transport error and the page is asked for again, within the same [`RetryPolicy`] attempts.
+    async fn get_page(&self, url: &Url) -> Result<(Option<String>, Vec<u8>), OktaError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let resp = self.get(url).await?;
+            let next = next_link(resp.headers().get_all("link").iter().filter_map(|v| v.to_str().ok()));
+            match resp.bytes().await {
+                Ok(b) => return Ok((next, b.to_vec())),
+                Err(e) if attempt < self.policy.max_attempts => {
+                    tracing::warn!(error = %e.without_url(), attempt, "Okta page broke off; asking again");
+                    self.clock.sleep(self.backoff(attempt)).await;
+                }
+                Err(e) => return Err(OktaError::Unreachable(e.without_url().to_string())),
             }
         }
     }

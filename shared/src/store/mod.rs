@@ -233,7 +233,8 @@ impl Store {
     }
 
     /// Writes `value` under a key unless a write with a later `published` (a sortable text) is already there.
-    /// Returns whether it wrote: an older event never overwrites a newer one.
+    /// Returns whether it wrote: an older event never overwrites a newer one, while the same event again (equal
+    /// `published`: a redelivery after a failed first attempt) writes again, so its effects can be re-applied.
     pub async fn put_if_newer(&self, pk: &str, sk: &str, published: &str, value: String) -> Result<bool, StoreError> {
         let mut item = Self::key(pk, sk);
         item.insert("published".into(), AttributeValue::N(published.to_string()));
@@ -243,7 +244,7 @@ impl Store {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk) OR published < :p")
+            .condition_expression("attribute_not_exists(pk) OR published <= :p")
             .expression_attribute_values(":p", AttributeValue::N(published.to_string()))
             .send()
             .await
