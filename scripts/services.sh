@@ -42,7 +42,7 @@ install() {
     # one npm at a time in .local/npm: concurrent `start`s (the demo, the tests) would race on node_modules
     exec 9>"$local_dir/npm.lock"; flock 9
     [[ -x $npm_dir/node_modules/.bin/prism ]] || npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error @stoplight/prism-cli@5 >&2
-    flock -u 9
+    flock -u 9; exec 9>&-
   fi
   [[ -x $npm_dir/node_modules/.bin/prism ]] || { log "prism not found after npm install"; exit 1; }
   local want have
