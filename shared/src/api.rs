@@ -239,7 +239,7 @@ pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
 }
 
 /// Checks that `value` (the request field `field`) is an `https` URL naming a host, without user info, at most
-/// 2048 characters, and (when `host_must_be` is given) on that host; returns it normalized. Errors: 400 naming
+/// 2048 characters, and (when `host_must_be` is given) on that host and the standard port; returns it normalized. Errors: 400 naming
 /// `field` and the reason.
 pub fn https_url(field: &str, value: &str, host_must_be: Option<&str>) -> Result<String, ApiError> {
     let url =
@@ -257,6 +257,11 @@ pub fn https_url(field: &str, value: &str, host_must_be: Option<&str>) -> Result
                 field,
                 format!("{field} must be on the device-trust org's domain {expected}"),
             ));
+        }
+        // The org serves on the standard port only (as the outbound rules require); another port is another
+        // service on that host.
+        if url.port().is_some() {
+            return Err(ApiError::invalid(field, format!("{field} must use the standard https port")));
         }
     }
     if value.len() > 2048 {
@@ -351,6 +356,16 @@ mod tests {
             plain_message("invalid type: string, expected internally tagged enum Creds"),
             "invalid type: string, expected one of the documented values"
         );
+    }
+
+    #[test]
+    fn org_urls_stay_on_the_org_and_its_port() {
+        let ok = https_url("scepUrl", "https://acme.okta.com/pki/ca/scep", Some("acme.okta.com"));
+        assert!(ok.is_ok());
+        assert!(https_url("scepUrl", "https://acme.okta.com:443/pki/ca/scep", Some("acme.okta.com")).is_ok());
+        for bad in ["https://acme.okta.com:8443/scep", "https://evil.com/scep", "https://u@acme.okta.com/scep"] {
+            assert_eq!(https_url("scepUrl", bad, Some("acme.okta.com")).unwrap_err().field.as_deref(), Some("scepUrl"));
+        }
     }
 
     #[test]
