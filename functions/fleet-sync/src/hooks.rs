@@ -315,16 +315,17 @@ pub async fn receive(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Re
 /// Pure, so it is also the fuzz target `hook_payload` (`fuzz/`).
 ///
 /// # Errors
-/// 413 `body_too_large` over [`odt_shared::api::MAX_BODY_BYTES`]; 400 `invalid_json` (field `body`) for a body
-/// that is not a delivery; 400 naming `data.events.published` for a time that is not RFC 3339, or
-/// `data.events.uuid` for a uuid that is not a safe id.
+/// 413 `body_too_large` (field `body`) over [`odt_shared::api::MAX_BODY_BYTES`]; 400 `invalid_json` (field
+/// `body`) for a body that is not one JSON object; 400 `invalid_field` naming the field for a missing or mistyped
+/// one (`data`, `data.events`, `data.events[0].uuid`: the shared edge's [`odt_shared::api::parse_json_bytes`]);
+/// 400 naming `data.events.published` for a time that is not RFC 3339, or `data.events.uuid` for a uuid that is
+/// not a safe id.
 pub fn parse_delivery(body: &[u8]) -> Result<Vec<(time::OffsetDateTime, Event)>, ApiError> {
     if body.len() > odt_shared::api::MAX_BODY_BYTES {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the delivery is over 1 MiB"));
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the delivery is over 1 MiB")
+            .with_field("body"));
     }
-    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request("invalid_json", format!("not an event hook delivery: {e}")).with_field("body")
-    })?;
+    let envelope: Envelope = odt_shared::api::parse_json_bytes(body)?;
     let mut events: Vec<(time::OffsetDateTime, Event)> = Vec::with_capacity(envelope.data.events.len());
     for e in envelope.data.events {
         let at = time::OffsetDateTime::parse(&e.published, &time::format_description::well_known::Rfc3339)
