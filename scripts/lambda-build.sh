@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every Lambda function for AWS (arm64, release) the way `sam build` does (cargo-lambda, which brings its
 # own Zig from PyPI), then checks that each function in template.yaml has its `bootstrap`: an aarch64 ELF at
-# target/lambda/<Binary>/bootstrap (odt-local bootstraps prints each one's size).
+# target/lambda/<Binary>/bootstrap (under CARGO_TARGET_DIR when set; odt-local bootstraps prints each one's size).
 #
 #   scripts/lambda-build.sh            install what is missing, build, check
 #   scripts/lambda-build.sh --check    check only (after a build)
@@ -30,4 +30,4 @@ if [[ ${1:-} != --check ]]; then
   log "cargo lambda build --release --arm64 ${packages[*]}"
   cargo lambda build --release --arm64 --locked "${packages[@]}"
 fi
-cargo run -q --locked -p odt-local -- bootstraps --dir "$root/target/lambda"
+cargo run -q --locked -p odt-local -- bootstraps --dir "${CARGO_TARGET_DIR:-$root/target}/lambda"
