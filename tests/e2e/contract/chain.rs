@@ -310,6 +310,9 @@ impl Chain {
         let oauth = prism_document("oauth.yaml", &dir)?;
         let (mlog, olog) = (dir.join("prism-management.log"), dir.join("prism-oauth.log"));
         let (m, o) = tokio::try_join!(start_prism(&management, double, &mlog), start_prism(&oauth, double, &olog))?;
+        // Prism holds the documents in memory once it listens; only its logs stay.
+        let _ = std::fs::remove_file(&management);
+        let _ = std::fs::remove_file(&oauth);
         let record = Arc::new(Mutex::new(Record::default()));
         let up = Arc::new(Upstreams {
             oauth: o.1,
