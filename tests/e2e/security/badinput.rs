@@ -466,7 +466,17 @@ fn hook_cases(r: &Ready) -> Vec<Case> {
         cases.push(Case { kind, method: "POST", path: path.clone(), headers, body: Some(body), expect })
     };
     let f = |s: u16, f: &str| Expect::Field(s, f.to_string());
-    for raw in ["{\"", "", "[]", "\"x\"", "42", "null", "{} {}", "{\"data\":", "{\"data\":{\"events\":[}}"] {
+    for raw in [
+        "{\"",
+        "",
+        "[]",
+        "\"x\"",
+        "42",
+        "null",
+        "{\"data\":{\"events\":[]}} {}",
+        "{\"data\":",
+        "{\"data\":{\"events\":[}}",
+    ] {
         push("hook", auth(true), raw.as_bytes().to_vec(), f(400, "body"));
     }
     push("hook", auth(true), vec![0xff, 0xfe, b'{', b'}'], f(400, "body"));
