@@ -250,7 +250,16 @@ pub fn parse_subject(dn: &str) -> Result<Subject, String> {
         if value.is_empty() {
             return Err(format!("the value of {ty} is empty"));
         }
-        split_vars(&value).map_err(|e| format!("in the value of {ty}: {e}"))?;
+        // Variables are kept in one form (`{{ user.email }}` becomes `{{user.email}}`), so what is written back
+        // reads as the same Subject.
+        let value: String = split_vars(&value)
+            .map_err(|e| format!("in the value of {ty}: {e}"))?
+            .into_iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.to_string(),
+                Piece::Var(name) => ["{{", name, "}}"].concat(),
+            })
+            .collect();
         rdn.push((ty, value));
         match end {
             Some('+') => {}
@@ -480,6 +489,15 @@ mod tests {
             let name = &var[2..var.len() - 2];
             assert_eq!(s.to_apple_subject(|v| format!("<{v}>"))[0][0][1], format!("<{name}>"));
         }
+    }
+
+    #[test]
+    fn spaces_inside_a_variable_are_dropped() {
+        // Found by the fuzz target `subject`: `{{ user.email}}` was kept as written and came back as
+        // `{{user.email}}`, a different Subject.
+        let s = parse_subject("CN={{ user.email}} tma,O={{device.id  }}").unwrap();
+        assert_eq!(s.rdns, pairs(&[&[("CN", "{{user.email}} tma")], &[("O", "{{device.id}}")]]));
+        assert_eq!(parse_subject(&s.to_rfc4514(identity)).unwrap(), s);
     }
 
     #[test]
