@@ -412,19 +412,21 @@ fn authenticate(s: &OktaState, headers: &HeaderMap, form: &HashMap<String, Strin
     Ok(c.clone())
 }
 
+/// Okta's 429 (`E0000047`) with its rate-limit headers; `reset` is the window's end in epoch seconds.
+fn rate_limited(reset: i64) -> Response {
+    let mut r =
+        okta_error(StatusCode::TOO_MANY_REQUESTS, "E0000047", "API call exceeded rate limit due to too many requests.");
+    let h = r.headers_mut();
+    h.insert("x-rate-limit-limit", HeaderValue::from(600));
+    h.insert("x-rate-limit-remaining", HeaderValue::from(0));
+    h.insert("x-rate-limit-reset", HeaderValue::from(reset));
+    r
+}
+
 /// Checks the bearer token and applies the 429/failure knobs; `Err` is the answer to send instead.
 fn gate(s: &mut OktaState, headers: &HeaderMap, scope: &str) -> Result<(), Box<Response>> {
     if let Some(reset) = s.rate_limited.pop_front() {
-        let mut r = okta_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "E0000047",
-            "API call exceeded rate limit due to too many requests.",
-        );
-        let h = r.headers_mut();
-        h.insert("x-rate-limit-limit", HeaderValue::from(600));
-        h.insert("x-rate-limit-remaining", HeaderValue::from(0));
-        h.insert("x-rate-limit-reset", HeaderValue::from(reset));
-        return Err(Box::new(r));
+        return Err(Box::new(rate_limited(reset)));
     }
     if let Some(status) = s.failures.pop_front() {
         let st = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -701,18 +703,7 @@ async fn fault_plan(
             let st = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             okta_error(st, "E0000009", "Internal Server Error")
         }
-        OktaFault::RateLimited(reset) => {
-            let mut r = okta_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "E0000047",
-                "API call exceeded rate limit due to too many requests.",
-            );
-            let h = r.headers_mut();
-            h.insert("x-rate-limit-limit", HeaderValue::from(600));
-            h.insert("x-rate-limit-remaining", HeaderValue::from(0));
-            h.insert("x-rate-limit-reset", HeaderValue::from(reset));
-            r
-        }
+        OktaFault::RateLimited(reset) => rate_limited(reset),
         OktaFault::Stall(d) => {
             tokio::time::sleep(d).await;
             next.run(req).await
