@@ -388,9 +388,9 @@ async fn apply(
             if !deps.store.put_if_newer(&pk, &key, &published, member.to_string()).await.map_err(store_failure)? {
                 return Ok(false);
             }
-            redecide(deps, tenant, ctx, user, |r| {
+            redecide(deps, tenant, ctx, user, &key, |r, fact| {
                 r.owner_selected_groups.retain(|g| g != group);
-                if member {
+                if fact == "true" {
                     r.owner_selected_groups.push(group.to_string());
                     r.owner_selected_groups.sort();
                 }
@@ -410,15 +410,11 @@ async fn apply(
                 "user.lifecycle.delete.initiated" => "DELETED",
                 _ => return Ok(false),
             };
-            if !deps
-                .store
-                .put_if_newer(&pk, &format!("OKTAUSER#{user}"), &published, status.to_string())
-                .await
-                .map_err(store_failure)?
-            {
+            let key = format!("OKTAUSER#{user}");
+            if !deps.store.put_if_newer(&pk, &key, &published, status.to_string()).await.map_err(store_failure)? {
                 return Ok(false);
             }
-            redecide(deps, tenant, ctx, user, |r| r.owner_status = Some(status.to_string())).await?;
+            redecide(deps, tenant, ctx, user, &key, |r, fact| r.owner_status = Some(fact.to_string())).await?;
             Ok(true)
         }
         t if t.starts_with("device.user.") || t.starts_with("device.lifecycle.") => {
@@ -439,16 +435,21 @@ async fn apply(
 /// Conditional writes one device's re-decision may lose to concurrent writers before the delivery fails.
 const REDECIDE_ATTEMPTS: usize = 5;
 
-/// Re-decides every device of `user` after `change`, from the facts on each record, conditionally on the
-/// record's version; a conflict (reconciliation wrote meanwhile) re-reads and re-applies (case C12). Errors:
-/// the store failing, or [`REDECIDE_ATTEMPTS`] conflicts in a row on one record (500: Okta delivers again).
+/// Re-decides every device of `user` after the fact under `fact_sk` changed, from the facts on each record,
+/// conditionally on the record's version; a conflict (reconciliation or another delivery wrote meanwhile)
+/// re-reads and re-applies (case C12). Each attempt applies the newest stored value of the fact, read after the
+/// record, never the value of the event at hand: two deliveries for one user racing (an older remove and a newer
+/// add, applied at once) then end on the newer one whichever writes the record last. Errors: the store failing,
+/// or [`REDECIDE_ATTEMPTS`] conflicts in a row on one record (500: Okta delivers again).
 async fn redecide(
     deps: &Deps,
     tenant: &str,
     ctx: &Context,
     user: &str,
-    change: impl Fn(&mut DeviceRecord),
+    fact_sk: &str,
+    change: impl Fn(&mut DeviceRecord, &str),
 ) -> Result<(), ApiError> {
+    let pk = tenant_pk(tenant);
     for found in deps.store.devices_of_user(tenant, user).await.map_err(store_failure)? {
         let mut done = false;
         for _ in 0..REDECIDE_ATTEMPTS {
@@ -456,8 +457,13 @@ async fn redecide(
                 done = true;
                 break;
             };
+            let Some(fact) = deps.store.fact(&pk, fact_sk).await.map_err(store_failure)? else {
+                // Written just before this call and never deleted; absent only if the table was emptied.
+                done = true;
+                break;
+            };
             let mut next = fresh.clone();
-            change(&mut next);
+            change(&mut next, &fact);
             crate::sync::redecide_record(&mut next, &ctx.enabled);
             if next.same_state(&fresh) {
                 done = true;

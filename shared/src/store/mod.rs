@@ -255,6 +255,15 @@ impl Store {
         }
     }
 
+    /// The newest value written by [`Store::put_if_newer`] under a key (strongly consistent), if any.
+    pub async fn fact(&self, pk: &str, sk: &str) -> Result<Option<String>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Fact {
+            value: String,
+        }
+        Ok(self.get::<Fact>(pk, sk).await?.map(|f| f.value))
+    }
+
     /// Writes a record that carries `version` if the stored one is at `expected` (`None`: none stored).
     /// Errors: [`StoreError::VersionConflict`] with the current version.
     pub async fn put_versioned<T: serde::Serialize + DeserializeOwned + Versioned>(
