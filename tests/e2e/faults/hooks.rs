@@ -47,3 +47,48 @@ async fn hook_deliveries_duplicated_reordered_and_batched_lose_no_change() {
     assert!(left.is_empty(), "hooks alone must bring every record to the oracle: {left:#?}");
     assert_eq!(body["written"], 0, "the reconciliation after the hooks had nothing to correct: {body}");
 }
+
+/// Two deliveries about one user, racing: an older change (a `remove`, a `suspend`) has written its fact and is
+/// held there while a newer one (an `add`, an `unsuspend`) is applied whole; then the older delivery re-decides
+/// the user's devices. They must end on the newer fact, as Okta's final data says (the oracle). Applying the
+/// event's own value instead of the newest stored fact ends on the older one (found by the DynamoDB scenario).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_older_change_held_while_a_newer_one_lands_ends_on_the_newer() {
+    let ddb = super::inject::DdbFaults::new(seed());
+    let (t, _clock) = stack(Some(&ddb), None).await;
+    fleet(&t, 20).await;
+    let (status, body) = sync(&t).await;
+    assert_eq!(status, 200, "{body}");
+    hook_ready(&t).await;
+    let nanos = |k: usize| {
+        let at = time::OffsetDateTime::parse(&published(k), &time::format_description::well_known::Rfc3339);
+        at.expect("rfc3339").unix_timestamp_nanos().to_string()
+    };
+    // Person 4 stays a member (removed, then added back); person 5 stays active (suspended, then unsuspended).
+    let (member, active) = (okta_user(4), okta_user(5));
+    let races = [
+        (
+            format!("GMEMBER#{GROUP}#{member}"),
+            event("race-old-1", "group.user_membership.remove", &published(0), &member, Some(GROUP)),
+            event("race-new-1", "group.user_membership.add", &published(1), &member, Some(GROUP)),
+        ),
+        (
+            format!("OKTAUSER#{active}"),
+            event("race-old-2", "user.lifecycle.suspend", &published(2), &active, None),
+            event("race-new-2", "user.lifecycle.unsuspend", &published(3), &active, None),
+        ),
+    ];
+    for (k, (fact, older, newer)) in races.iter().enumerate() {
+        let hold = ddb.hold_after_put(fact, &nanos(2 * k));
+        let (older, newer) = (envelope(std::slice::from_ref(older)), envelope(std::slice::from_ref(newer)));
+        let (a, b) = futures::join!(deliver(&t, &older), async {
+            hold.held().await;
+            let b = deliver(&t, &newer).await;
+            hold.release();
+            b
+        });
+        assert_eq!((a, b), (200, 200), "{fact}: both deliveries are accepted");
+    }
+    let left = mismatches(&t).await;
+    assert!(left.is_empty(), "the newer change wins whichever delivery writes the record last: {left:#?}");
+}

@@ -5,7 +5,9 @@
 //!   renamed so DynamoDB Local refuses it, then the answer is replaced), conditional-check failures as a
 //!   concurrent writer causes them (the `version = :v` condition of a device write is made to fail for real),
 //!   and query pages that come back empty but carry `LastEvaluatedKey` (case C17); plus a counter of device
-//!   writes that can wake a test (to stop a function in the middle of a reconciliation).
+//!   writes that can wake a test (to stop a function in the middle of a reconciliation), and a hold that stops
+//!   one function right after one named write reached the table, until the test lets it go (to order two
+//!   deliveries racing on one record deterministically).
 //! - Secrets Manager: unavailable for the next N attempts (sent to a closed port: connection refused).
 
 use aws_sdk_dynamodb::config::interceptors::{
@@ -49,6 +51,54 @@ struct DdbState {
     counts: DdbCounts,
     /// Wakes when `device_puts` reaches the number.
     wake_at_puts: Option<(usize, Arc<tokio::sync::Notify>)>,
+    /// The armed hold: the `sk` and `published` of the `PutItem` to stop after.
+    hold: Option<(String, String, Hold)>,
+}
+
+/// A function stopped right after one write reached DynamoDB (see [`DdbFaults::hold_after_put`]); clones share
+/// state. The function's thread waits in `block_in_place`, so the test runtime must be multi-threaded.
+#[derive(Clone, Default, Debug)]
+pub struct Hold(Arc<(Mutex<HoldPhase>, std::sync::Condvar)>);
+
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+enum HoldPhase {
+    #[default]
+    Armed,
+    Held,
+    Released,
+}
+
+impl Storable for Hold {
+    type Storer = StoreReplace<Self>;
+}
+
+impl Hold {
+    /// Waits until the function is held (at most 30 s; panics after).
+    pub async fn held(&self) {
+        let start = std::time::Instant::now();
+        while *self.0 .0.lock().unwrap() != HoldPhase::Held {
+            assert!(start.elapsed().as_secs() < 30, "the held write never came");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Lets the held function go on.
+    pub fn release(&self) {
+        *self.0 .0.lock().unwrap() = HoldPhase::Released;
+        self.0 .1.notify_all();
+    }
+
+    /// Called on the function's thread after the write: waits for [`Hold::release`] (at most 30 s).
+    fn wait(&self) {
+        let (phase, cv) = &*self.0;
+        *phase.lock().unwrap() = HoldPhase::Held;
+        tokio::task::block_in_place(|| {
+            let guard = phase.lock().unwrap();
+            let _ = cv
+                .wait_timeout_while(guard, std::time::Duration::from_secs(30), |p| *p != HoldPhase::Released)
+                .unwrap();
+        });
+    }
 }
 
 /// The DynamoDB fault injector; clones share state.
@@ -80,6 +130,7 @@ impl DdbFaults {
             rng: fastrand::Rng::with_seed(seed),
             counts: DdbCounts::default(),
             wake_at_puts: None,
+            hold: None,
         })))
     }
 
@@ -96,6 +147,14 @@ impl DdbFaults {
     /// What was injected so far.
     pub fn counts(&self) -> DdbCounts {
         self.0.lock().unwrap().counts
+    }
+
+    /// Stops the function that writes `PutItem` of `sk` with `published` (a number, as the store writes it)
+    /// right after DynamoDB applied it, until [`Hold::release`]; once.
+    pub fn hold_after_put(&self, sk: &str, published: &str) -> Hold {
+        let hold = Hold::default();
+        self.0.lock().unwrap().hold = Some((sk.to_string(), published.to_string(), hold.clone()));
+        hold
     }
 
     /// A notification fired once `n` more device writes have gone out.
@@ -140,6 +199,13 @@ impl Intercept for DdbFaults {
         let mut conflict_body = None;
         {
             let mut s = self.0.lock().unwrap();
+            let item = body.as_ref().map(|b| (&b["Item"]["sk"]["S"], &b["Item"]["published"]["N"]));
+            if op == "PutItem"
+                && s.hold.as_ref().zip(item).is_some_and(|((sk, at, _), (k, p))| k == sk.as_str() && p == at.as_str())
+            {
+                let (_, _, hold) = s.hold.take().expect("armed");
+                cfg.interceptor_state().store_put(hold);
+            }
             let device_put = op == "PutItem"
                 && body
                     .as_ref()
@@ -199,6 +265,10 @@ impl Intercept for DdbFaults {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        if let Some(hold) = cfg.load::<Hold>() {
+            // The write reached the table; its function stops here until the test releases it.
+            hold.wait();
+        }
         let (status, body) = match cfg.load::<Injected>() {
             Some(Injected::Throttle) => (
                 400u16,
