@@ -58,45 +58,66 @@ pub struct OktaUserFacts {
     pub status: String,
 }
 
+/// The hasher of the scope maps: foldhash (fast on short ids and emails, seeded per process). The keys are the
+/// tenant's own Okta and UEM data, hashed within that tenant's run only.
+pub type ScopeHasher = foldhash::fast::RandomState;
+
 /// Everything scope is decided from, gathered once per reconciliation.
 #[derive(Debug, Default, Clone)]
 pub struct ScopeFacts {
-    /// Okta users of the org by normalized login and by normalized primary email.
-    pub users_by_email: HashMap<String, OktaUserFacts>,
+    /// Okta users of the org, each once per `add_user`.
+    users: Vec<OktaUserFacts>,
+    /// Normalized login or primary email → the index in `users` of its owner, and whether that owner has it as
+    /// login (rather than only as primary email).
+    by_email: HashMap<String, (usize, bool), ScopeHasher>,
     /// Okta user ids that are members of a selected Okta group.
-    pub selected_members: HashSet<String>,
+    pub selected_members: HashSet<String, ScopeHasher>,
     /// UEM device ids in a selected UEM device group.
-    pub selected_devices: HashSet<String>,
+    pub selected_devices: HashSet<String, ScopeHasher>,
     /// Platforms switched on.
     pub enabled_platforms: HashSet<Platform>,
-    /// The keys of `users_by_email` that some user has as login (rather than only as primary email).
-    login_keys: HashSet<String>,
 }
 
 impl ScopeFacts {
+    /// Empty facts with room for `users` Okta users (and as many members) without growing.
+    pub fn with_capacity(users: usize) -> Self {
+        ScopeFacts {
+            users: Vec::with_capacity(users),
+            by_email: HashMap::with_capacity_and_hasher(users, ScopeHasher::default()),
+            selected_members: HashSet::with_capacity_and_hasher(users, ScopeHasher::default()),
+            ..Default::default()
+        }
+    }
+
     /// Records an Okta user under its login and primary email.
     ///
     /// When two users share a key (Okta keeps logins unique, but a primary email may repeat or equal another
     /// user's login), the owner is the one whose login it is, else the smallest `(id, status)`, so the match
     /// never depends on the order users are added (Okta's page order).
     pub fn add_user(&mut self, id: &str, status: &str, login: &str, email: Option<&str>) {
-        let facts = OktaUserFacts { id: id.to_string(), status: status.to_string() };
+        let index = self.users.len();
+        self.users.push(OktaUserFacts { id: id.to_string(), status: status.to_string() });
+        let facts = &self.users[index];
         for (key, from_login) in std::iter::once((login, true)).chain(email.map(|e| (e, false))) {
-            let k = normalize_email(key);
+            let k = normalized(key);
             if k.is_empty() {
                 continue;
             }
-            let replace = self.users_by_email.get(&k).is_none_or(|old| {
-                let old_rank = (!self.login_keys.contains(&k), &old.id, &old.status);
-                (!from_login, &facts.id, &facts.status) < old_rank
+            let replace = self.by_email.get(k.as_ref()).is_none_or(|&(old, old_login)| {
+                let old = &self.users[old];
+                (!from_login, &facts.id, &facts.status) < (!old_login, &old.id, &old.status)
             });
             if replace {
-                if from_login {
-                    self.login_keys.insert(k.clone());
-                }
-                self.users_by_email.insert(k, facts.clone());
+                // Only another login takes over a key that is some user's login.
+                self.by_email.insert(k.into_owned(), (index, from_login));
             }
         }
+    }
+
+    /// The Okta user an owner's email matches (trimmed, case-insensitive, exact), if any.
+    pub fn user_by_email(&self, email: &str) -> Option<&OktaUserFacts> {
+        let k = normalized(email);
+        self.by_email.get(k.as_ref()).map(|&(i, _)| &self.users[i])
     }
 }
 
@@ -118,16 +139,26 @@ impl Decision {
 
 /// An email as owners are matched: trimmed, lower case. Exact comparison only (never substring).
 pub fn normalize_email(s: &str) -> String {
-    s.trim().to_lowercase()
+    normalized(s).into_owned()
+}
+
+/// [`normalize_email`] without copying an email that is already trimmed lower-case ASCII (the usual case).
+fn normalized(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    if t.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        std::borrow::Cow::Borrowed(t)
+    } else {
+        std::borrow::Cow::Owned(t.to_lowercase())
+    }
 }
 
 /// Decides one device.
 pub fn decide(device: &UemDevice, facts: &ScopeFacts) -> Decision {
     let out = |okta_user_id: Option<String>, e: Exclusion| Decision { okta_user_id, exclusion: Some(e) };
-    let Some(email) = device.owner_email.as_deref().map(normalize_email).filter(|e| !e.is_empty()) else {
+    let Some(email) = device.owner_email.as_deref().map(normalized).filter(|e| !e.is_empty()) else {
         return out(None, Exclusion::NoOwner);
     };
-    let Some(user) = facts.users_by_email.get(&email) else {
+    let Some(user) = facts.user_by_email(&email) else {
         return out(None, Exclusion::OwnerNotInOktaOrg);
     };
     let uid = Some(user.id.clone());
@@ -277,8 +308,8 @@ mod tests {
             for (id, login, email) in order {
                 f.add_user(id, "ACTIVE", login, email);
             }
-            assert_eq!(f.users_by_email["shared@acme.com"].id, "00u9", "reversed: {reversed}");
-            assert_eq!(f.users_by_email["ann@acme.com"].id, "00u1");
+            assert_eq!(f.user_by_email("shared@acme.com").unwrap().id, "00u9", "reversed: {reversed}");
+            assert_eq!(f.user_by_email(" Ann@ACME.com").unwrap().id, "00u1");
         }
         // Two primary emails alike and no login: the smaller id, whatever the order.
         let mut a = ScopeFacts::default();
@@ -287,8 +318,14 @@ mod tests {
         let mut b = ScopeFacts::default();
         b.add_user("00u3", "SUSPENDED", "y", Some("p@acme.com"));
         b.add_user("00u7", "ACTIVE", "x", Some("p@acme.com"));
-        assert_eq!(a.users_by_email["p@acme.com"].id, "00u3");
-        assert_eq!(a.users_by_email, b.users_by_email);
+        assert_eq!(a.user_by_email("p@acme.com").unwrap().id, "00u3");
+        assert_eq!(a.user_by_email("p@acme.com"), b.user_by_email("p@acme.com"));
+        // A login taken over by a later login with a smaller id stays a login: a primary email never takes it.
+        let mut c = ScopeFacts::default();
+        c.add_user("00u5", "ACTIVE", "q@acme.com", None);
+        c.add_user("00u2", "ACTIVE", "q@acme.com", None);
+        c.add_user("00u1", "ACTIVE", "z", Some("q@acme.com"));
+        assert_eq!(c.user_by_email("q@acme.com").unwrap().id, "00u2");
     }
 
     #[test]

@@ -65,8 +65,7 @@ const CHECKPOINT_SK: &str = "SYNCCHECKPOINT";
 pub fn desired(tenant: &str, d: &UemDevice, g: &Gathered, stored: Option<&DeviceRecord>, now: &str) -> DeviceRecord {
     let decision = decide(d, &g.facts);
     let hash = if decision.in_scope() { d.platform.and_then(|p| g.payload_hashes.get(&p).cloned()) } else { None };
-    let owner =
-        d.owner_email.as_deref().map(odt_shared::scope::normalize_email).and_then(|e| g.facts.users_by_email.get(&e));
+    let owner = d.owner_email.as_deref().and_then(|e| g.facts.user_by_email(e));
     let mut owner_selected_groups = owner.and_then(|u| g.member_groups.get(&u.id)).cloned().unwrap_or_default();
     owner_selected_groups.sort();
     DeviceRecord {
