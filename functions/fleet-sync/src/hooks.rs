@@ -14,6 +14,7 @@
 //!   (`OKTADEVICE#<id>`) as evidence for status; they do not change scope.
 
 use crate::store_failure;
+use futures::stream::{self, StreamExt, TryStreamExt};
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, ApiRequest};
@@ -286,19 +287,23 @@ pub async fn receive(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Re
     let events = parse_delivery(&body)?;
     let ctx = Context::load(deps, tenant).await?;
     let mut out = Received { received: events.len(), applied: 0, duplicates: 0, ignored: 0 };
-    for (at, e) in &events {
-        let marker = format!("HOOKEVENT#{}", e.uuid);
-        if deps.store.exists(&tenant_pk(tenant), &marker).await.map_err(store_failure)? {
-            out.duplicates += 1;
-            continue;
+    // The same event twice in one delivery counts once; the others run at once (their order does not matter:
+    // each fact keeps its newest event and every re-decision reads the newest facts).
+    let mut seen = std::collections::HashSet::new();
+    let ctx = &ctx;
+    let applying: Vec<_> = events
+        .iter()
+        .filter(|(_, e)| seen.insert(e.uuid.as_str()))
+        .map(|(at, e)| apply_once(deps, tenant, ctx, e, *at))
+        .collect();
+    out.duplicates += events.len() - applying.len();
+    let outcomes: Vec<Outcome> = stream::iter(applying).buffer_unordered(EVENTS_AT_ONCE).try_collect().await?;
+    for o in outcomes {
+        match o {
+            Outcome::Applied => out.applied += 1,
+            Outcome::Ignored => out.ignored += 1,
+            Outcome::Duplicate => out.duplicates += 1,
         }
-        if apply(deps, tenant, &ctx, e, *at).await? {
-            out.applied += 1;
-        } else {
-            out.ignored += 1;
-        }
-        let expires = deps.clock.now().unix_timestamp() + DEDUP_TTL_SECS;
-        deps.store.put_marker(&tenant_pk(tenant), &marker, expires).await.map_err(store_failure)?;
     }
     tracing::info!(
         tenant,
@@ -359,6 +364,36 @@ impl Context {
             .collect();
         Ok(Context { selected_groups: fleet.map(|f| f.okta_group_ids).unwrap_or_default(), enabled })
     }
+}
+
+/// Events of one delivery applied at once (each is a handful of DynamoDB calls; Okta waits 3 seconds).
+const EVENTS_AT_ONCE: usize = 8;
+
+/// What became of one event of a delivery.
+enum Outcome {
+    Applied,
+    Ignored,
+    Duplicate,
+}
+
+/// Applies one event unless its marker says it was (case C06), then writes the marker. Errors: the store or a
+/// lost re-decision; the delivery then fails and Okta delivers again (an event applied but not marked is
+/// applied again, which changes nothing).
+async fn apply_once(
+    deps: &Deps,
+    tenant: &str,
+    ctx: &Context,
+    e: &Event,
+    at: time::OffsetDateTime,
+) -> Result<Outcome, ApiError> {
+    let marker = format!("HOOKEVENT#{}", e.uuid);
+    if deps.store.exists(&tenant_pk(tenant), &marker).await.map_err(store_failure)? {
+        return Ok(Outcome::Duplicate);
+    }
+    let outcome = if apply(deps, tenant, ctx, e, at).await? { Outcome::Applied } else { Outcome::Ignored };
+    let expires = deps.clock.now().unix_timestamp() + DEDUP_TTL_SECS;
+    deps.store.put_marker(&tenant_pk(tenant), &marker, expires).await.map_err(store_failure)?;
+    Ok(outcome)
 }
 
 /// The id of the first target of `kind` (`User`, `UserGroup`, `Device`) in `e`, when it is a safe id; what
