@@ -410,6 +410,8 @@ async fn hooks(concurrency: usize, events: usize, rounds: usize, n: usize) -> an
 #[derive(Default)]
 struct Invocation {
     event: serde_json::Value,
+    /// The first `GET .../invocation/next`: the function's init is done (Lambda's "Init Duration" ends here).
+    ready: Option<Instant>,
     answered: Option<Instant>,
     answer: Option<String>,
     handed: bool,
@@ -426,6 +428,7 @@ fn runtime_api(state: Shared) -> axum::Router {
         use axum::response::IntoResponse;
         let event = {
             let mut s = s.lock().expect("lock");
+            s.ready.get_or_insert_with(Instant::now);
             if s.handed {
                 None
             } else {
@@ -500,6 +503,7 @@ async fn cold_start(bin_dir: &str, lambda_dir: &str, runs: usize) -> anyhow::Res
         let path = std::path::Path::new(bin_dir).join(bin);
         anyhow::ensure!(path.exists(), "{} is missing: run cargo build --release first", path.display());
         let mut times = Vec::new();
+        let mut inits = Vec::new();
         let mut last_answer = String::new();
         for _ in 0..runs {
             let state: Shared =
@@ -533,6 +537,9 @@ async fn cold_start(bin_dir: &str, lambda_dir: &str, runs: usize) -> anyhow::Res
             child.kill().await.ok();
             let at = answered.ok_or_else(|| anyhow::anyhow!("{bin} never answered"))?;
             times.push((at - spawned).as_secs_f64() * 1000.0);
+            if let Some(ready) = state.lock().expect("lock").ready {
+                inits.push((ready - spawned).as_secs_f64() * 1000.0);
+            }
             last_answer = state.lock().expect("lock").answer.clone().unwrap_or_default();
         }
         times.sort_by(|a, b| a.total_cmp(b));
@@ -547,6 +554,10 @@ async fn cold_start(bin_dir: &str, lambda_dir: &str, runs: usize) -> anyhow::Res
             "ms",
             50.0,
         ));
+        inits.sort_by(|a, b| a.total_cmp(b));
+        if let Some(init) = inits.get(inits.len() / 2) {
+            figs.push(Figure::info(format!("{bin}: of which init (process start to first next, median)"), *init, "ms"));
+        }
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         figs.push(Figure::info(format!("{bin}: release binary for this machine"), mb(size as usize), "MB"));
         let bootstrap = std::path::Path::new(lambda_dir).join(bin).join("bootstrap");

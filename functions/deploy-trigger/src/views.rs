@@ -108,12 +108,16 @@ fn state_name(s: Option<DeviceTrustState>) -> &'static str {
 pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let tenant = req.caller.tenant.as_str();
     let s = &deps.store;
-    let dt = s.get_device_trust(tenant).await.map_err(store_failure)?;
-    let platforms = s.list_platforms(tenant).await.map_err(store_failure)?;
-    let deployments = s.list_deployments(tenant).await.map_err(store_failure)?;
-    let methods = s.list_okta_verify(tenant).await.map_err(store_failure)?;
-    let devices = s.list_devices(tenant).await.map_err(store_failure)?;
-    let deployed = s.list_deployed(tenant).await.map_err(store_failure)?;
+    // Six independent reads, at once (one round trip of latency instead of six).
+    let (dt, platforms, deployments, methods, devices, deployed) = futures::try_join!(
+        s.get_device_trust(tenant),
+        s.list_platforms(tenant),
+        s.list_deployments(tenant),
+        s.list_okta_verify(tenant),
+        s.list_devices(tenant),
+        s.list_deployed(tenant),
+    )
+    .map_err(store_failure)?;
     let mut out = Vec::new();
     for p in Platform::ALL {
         let rec = platforms.iter().find(|r| r.platform == p);
