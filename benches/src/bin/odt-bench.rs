@@ -60,6 +60,9 @@ enum Cmd {
         /// Devices (and owners) in the fleet the events are about.
         #[arg(long, default_value_t = 2000)]
         devices: usize,
+        /// Keep deploy-trigger's stream consumer running (it then shares DynamoDB Local with the hooks).
+        #[arg(long)]
+        with_stream: bool,
     },
     /// Process start to first answered invocation of each function binary through a local Lambda Runtime API.
     ColdStart {
@@ -93,7 +96,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::ScopeChange { devices } => scope_change(devices).await,
-        Cmd::Hooks { concurrency, events, rounds, devices } => hooks(concurrency, events, rounds, devices).await,
+        Cmd::Hooks { concurrency, events, rounds, devices, with_stream } => {
+            hooks(concurrency, events, rounds, devices, with_stream).await
+        }
         Cmd::ColdStart { bin_dir, lambda_dir, runs } => cold_start(&bin_dir, &lambda_dir, runs).await,
     }
 }
@@ -343,9 +348,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-async fn hooks(concurrency: usize, events: usize, rounds: usize, n: usize) -> anyhow::Result<()> {
+async fn hooks(concurrency: usize, events: usize, rounds: usize, n: usize, with_stream: bool) -> anyhow::Result<()> {
     const SECRET: &str = "bench-hook-secret-0123456789abcdef";
-    let (t, _) = ready_stack().await;
+    let (mut t, _) = ready_stack().await;
+    if !with_stream {
+        // The hook's answer alone, as for reconciliation: deploy-trigger's stream consumer is not part of it.
+        t.stack.streams.clear();
+    }
     fleet::seed(&t, n, 200, 20).await?;
     reconcile(&t.stack.deps, &t.tenant, Budget::default()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let a = t.call("PUT", "/event-hook", Some(&t.admin()), Some(json!({"secret": SECRET}))).await;
@@ -396,7 +405,8 @@ async fn hooks(concurrency: usize, events: usize, rounds: usize, n: usize) -> an
     }
     let total = wall.elapsed().as_secs_f64();
     latencies.sort_by(|a, b| a.total_cmp(b));
-    let label = format!("event hook, {concurrency} concurrent deliveries x {events} events ({rounds} rounds)");
+    let stream = if with_stream { ", deploy-trigger's stream consumer running" } else { "" };
+    let label = format!("event hook, {concurrency} concurrent deliveries x {events} events ({rounds} rounds{stream})");
     report(&[
         Figure::info(format!("{label}: p50"), percentile(&latencies, 50.0), "ms"),
         Figure::at_most(format!("{label}: p99"), percentile(&latencies, 99.0), "ms", 100.0),
