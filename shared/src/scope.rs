@@ -79,16 +79,6 @@ pub struct ScopeFacts {
 }
 
 impl ScopeFacts {
-    /// Empty facts with room for `users` Okta users (and as many members) without growing.
-    pub fn with_capacity(users: usize) -> Self {
-        ScopeFacts {
-            users: Vec::with_capacity(users),
-            by_email: HashMap::with_capacity_and_hasher(users, ScopeHasher::default()),
-            selected_members: HashSet::with_capacity_and_hasher(users, ScopeHasher::default()),
-            ..Default::default()
-        }
-    }
-
     /// Records an Okta user under its login and primary email.
     ///
     /// When two users share a key (Okta keeps logins unique, but a primary email may repeat or equal another
@@ -116,8 +106,12 @@ impl ScopeFacts {
 
     /// The Okta user an owner's email matches (trimmed, case-insensitive, exact), if any.
     pub fn user_by_email(&self, email: &str) -> Option<&OktaUserFacts> {
-        let k = normalized(email);
-        self.by_email.get(k.as_ref()).map(|&(i, _)| &self.users[i])
+        self.user_by_key(&normalized(email))
+    }
+
+    /// The Okta user under an already normalized email.
+    fn user_by_key(&self, key: &str) -> Option<&OktaUserFacts> {
+        self.by_email.get(key).map(|&(i, _)| &self.users[i])
     }
 }
 
@@ -158,7 +152,7 @@ pub fn decide(device: &UemDevice, facts: &ScopeFacts) -> Decision {
     let Some(email) = device.owner_email.as_deref().map(normalized).filter(|e| !e.is_empty()) else {
         return out(None, Exclusion::NoOwner);
     };
-    let Some(user) = facts.user_by_email(&email) else {
+    let Some(user) = facts.user_by_key(&email) else {
         return out(None, Exclusion::OwnerNotInOktaOrg);
     };
     let uid = Some(user.id.clone());
