@@ -78,7 +78,7 @@ mod tests {
         let mut deployed: Vec<String> = template.function_binaries().unwrap().into_iter().map(|(_, b)| b).collect();
         deployed.sort();
         let built = function_crate_binaries(&root()).unwrap();
-        assert_eq!(deployed.len(), 8, "the template's functions: {deployed:?}");
+        assert_eq!(deployed.len(), 9, "the template's functions: {deployed:?}");
         assert_eq!(deployed, built, "template.yaml's Binary names and the function crates' [[bin]]s differ");
     }
 

@@ -375,8 +375,8 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
         let again = step!(out, 12, format!("deliver {name} again"), deliver(bytes.to_vec()).await);
         writeln!(
             out,
-            "    {name}: {} event(s) received; sent again: {} duplicate(s), nothing changed",
-            v["received"], again["duplicates"]
+            "    {name}: {} event(s) received, {} kept to apply; sent again: {} duplicate(s), nothing changed",
+            v["received"], v["accepted"], again["duplicates"]
         )?;
     }
     let device_of = |id: &str| {
@@ -406,6 +406,7 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
         membership(&uuid::Uuid::new_v4().to_string(), "add", "2026-11-29T10:00:01.000Z"),
     ]);
     step!(out, 12, "deliver remove + older add", deliver(batch).await);
+    step!(out, 12, "let the hook's stream consumer apply it", stack.settle().await);
     let after = step!(out, 12, "read the device", device_of(device).await);
     let scope_of = |d: &Option<odt_shared::store::DeviceRecord>| match d {
         Some(d) if d.in_scope => "in scope".to_string(),
@@ -426,6 +427,7 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
     step!(out, 12, "deliver a newer add", {
         deliver(envelope(vec![membership(&uuid::Uuid::new_v4().to_string(), "add", "2026-11-29T10:00:03.000Z")])).await
     });
+    step!(out, 12, "let the hook's stream consumer apply it", stack.settle().await);
     let back = step!(out, 12, "read the device", device_of(device).await);
     writeln!(out, "    a newer add (10:00:03) → {}", scope_of(&back))?;
     outcome.hook_round_trip = after.is_some_and(|d| !d.in_scope) && back.is_some_and(|d| d.in_scope);

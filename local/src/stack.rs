@@ -143,9 +143,18 @@ fn stream_handler(
     deps: Arc<Deps>,
     delivered: Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
 ) -> anyhow::Result<crate::streams::Deliver> {
-    if function != "DeployTriggerStreamFunction" {
-        anyhow::bail!("no local handler for the stream consumer {function}");
-    }
+    type Consumer = fn(
+        Arc<Deps>,
+        aws_lambda_events::event::dynamodb::Event,
+    )
+        -> futures::future::BoxFuture<'static, aws_lambda_events::event::streams::DynamoDbEventResponse>;
+    let consumer: Consumer = match function {
+        "DeployTriggerStreamFunction" => {
+            |d, e| Box::pin(async move { deploy_trigger::stream::handle_stream(&d, e).await })
+        }
+        "FleetSyncHookFunction" => |d, e| Box::pin(async move { fleet_sync::inbox::handle_stream(&d, e).await }),
+        other => anyhow::bail!("no local handler for the stream consumer {other}"),
+    };
     Ok(Arc::new(move |event: serde_json::Value| {
         let deps = deps.clone();
         let delivered = delivered.clone();
@@ -154,7 +163,7 @@ fn stream_handler(
                 d.push(event.clone());
             }
             let answer = match serde_json::from_value(event) {
-                Ok(e) => deploy_trigger::stream::handle_stream(&deps, e).await,
+                Ok(e) => consumer(deps, e).await,
                 Err(e) => {
                     tracing::error!(error = %e, "stream event does not read as a DynamoDB event");
                     return serde_json::json!({"batchItemFailures": []});
@@ -228,12 +237,19 @@ impl Stack {
     }
 
     /// Waits until every record written so far has gone through the stream consumers and their runs have
-    /// answered (at most 60 s).
+    /// answered, including what the consumers' own writes set off (an applied hook delivery changes device
+    /// records, which deploy-trigger then deploys): rounds over every consumer until one delivers nothing new
+    /// (at most 60 s per consumer and round).
     pub async fn settle(&self) -> anyhow::Result<()> {
-        for s in &self.streams {
-            s.settle(std::time::Duration::from_secs(60)).await?;
+        loop {
+            let before: u64 = self.streams.iter().map(|s| s.delivered()).sum();
+            for s in &self.streams {
+                s.settle(std::time::Duration::from_secs(60)).await?;
+            }
+            if self.streams.iter().map(|s| s.delivered()).sum::<u64>() == before {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     /// The stream events delivered so far, in order.

@@ -1146,10 +1146,32 @@ mod tests {
         json!({"eventID": "1", "eventName": event_name, "eventSource": "aws:dynamodb", "dynamodb": d})
     }
 
+    /// The consumer of `function` in the real template.
+    fn consumer(function: &str) -> crate::template::StreamConsumer {
+        let all = Template::load(&default_path()).unwrap().stream_consumers().unwrap();
+        all.into_iter().find(|c| c.function == function).unwrap()
+    }
+
+    #[test]
+    fn the_hook_consumers_filter_passes_only_new_inbox_records() {
+        let f = parse_filters(&consumer("FleetSyncHookFunction").filters).unwrap();
+        let events = json!({"events": {"L": []}});
+        let cases = [
+            (rec("INSERT", "HOOKINBOX#0123#0", Some(events.clone()), None), true),
+            (rec("REMOVE", "HOOKINBOX#0123#0", None, Some(events.clone())), false),
+            (rec("MODIFY", "HOOKINBOX#0123#0", Some(events.clone()), Some(events.clone())), false),
+            (rec("INSERT", "HOOKEVENT#u1", Some(json!({})), None), false),
+            (rec("INSERT", "HOOK", Some(json!({})), None), false),
+            (rec("INSERT", "DEVICE#1", Some(json!({"in_scope": {"BOOL": true}})), None), false),
+        ];
+        for (record, want) in cases {
+            assert_eq!(f.matches(&record), want, "{record}");
+        }
+    }
+
     #[test]
     fn the_templates_filters() {
-        let consumer = Template::load(&default_path()).unwrap().stream_consumers().unwrap().remove(0);
-        let f = parse_filters(&consumer.filters).unwrap();
+        let f = parse_filters(&consumer("DeployTriggerStreamFunction").filters).unwrap();
         assert_eq!(f.len(), 3);
         let yes = json!({"in_scope": {"BOOL": true}});
         let no = json!({"in_scope": {"BOOL": false}});
@@ -1175,6 +1197,7 @@ mod tests {
             (rec("MODIFY", "ORG#x", Some(yes.clone()), Some(yes.clone())), false),
             (rec("INSERT", "FLEET", Some(json!({})), None), false),
             (rec("INSERT", "XDEVICE#1", Some(yes.clone()), None), false),
+            (rec("INSERT", "HOOKINBOX#0123#0", Some(json!({})), None), false),
         ];
         for (record, want) in cases {
             assert_eq!(f.matches(&record), want, "{record}");

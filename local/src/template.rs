@@ -217,8 +217,15 @@ mod tests {
     fn stream_consumers_of_the_real_template() {
         let t = Template::load(&default_path()).unwrap();
         let consumers = t.stream_consumers().unwrap();
-        assert_eq!(consumers.len(), 1, "{consumers:?}");
-        let c = &consumers[0];
+        assert_eq!(consumers.len(), 2, "{consumers:?}");
+        let h = &consumers[0];
+        assert_eq!(h.function, "FleetSyncHookFunction");
+        assert_eq!((h.batch_size, h.batching_window, h.max_retries), (100, Duration::ZERO, 100));
+        assert!(h.report_batch_item_failures);
+        assert_eq!(h.filters.len(), 1);
+        assert_eq!(h.filters[0]["eventName"][0], "INSERT");
+        assert_eq!(h.filters[0]["dynamodb"]["Keys"]["sk"]["S"][0]["prefix"], "HOOKINBOX#");
+        let c = &consumers[1];
         assert_eq!(c.function, "DeployTriggerStreamFunction");
         assert_eq!(c.batch_size, 1000);
         assert_eq!(c.batching_window, Duration::from_secs(5));

@@ -35,12 +35,17 @@ fn err<E: ProvideErrorMetadata>(op: &'static str) -> impl Fn(E) -> SecretsError 
 pub struct Secrets {
     client: Client,
     prefix: String,
+    /// Values read by [`Secrets::get_cached`], by (name, version id): a version's value never changes.
+    cache: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, String), SecretString>>>,
 }
+
+/// Versions [`Secrets::get_cached`] keeps per warm instance before it starts again from empty.
+const CACHED_VERSIONS: usize = 256;
 
 impl Secrets {
     /// The adapter over `client`, naming secrets under `prefix`.
     pub fn new(client: Client, prefix: impl Into<String>) -> Self {
-        Secrets { client, prefix: prefix.into().trim_end_matches('/').to_string() }
+        Secrets { client, prefix: prefix.into().trim_end_matches('/').to_string(), cache: Default::default() }
     }
 
     /// The name of a tenant's secret: `<prefix>/<tenant>/<parts joined by '/'>`. Callers pass safe ids only.
@@ -108,6 +113,25 @@ impl Secrets {
         out.secret_string
             .map(SecretString::from)
             .ok_or(SecretsError { op: "GetSecretValue", message: "the secret has no string value".into() })
+    }
+
+    /// The value of exactly that version, read from Secrets Manager once per warm instance: a secret version's
+    /// value is immutable, so the cached value is the stored one, and a rotated secret is a new version id that
+    /// is read afresh. For hot paths that a caller outside the product drives (the event hook's secret on every
+    /// delivery). Errors: as [`Secrets::get`].
+    pub async fn get_cached(&self, r: &SecretRef) -> Result<SecretString, SecretsError> {
+        let key = (r.name.clone(), r.version_id.clone());
+        if let Some(v) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(v);
+        }
+        let v = self.get(r).await?;
+        if let Ok(mut c) = self.cache.lock() {
+            if c.len() >= CACHED_VERSIONS {
+                c.clear();
+            }
+            c.insert(key, v.clone());
+        }
+        Ok(v)
     }
 
     /// Moves the `AWSCURRENT` label to version `r` (no-op when it is already there).

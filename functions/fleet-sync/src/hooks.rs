@@ -1,20 +1,19 @@
-//! Okta event hooks: the one-time verification, authenticated deliveries, de-duplication by event uuid,
-//! ordering by `published`, and the fast part of applying them (DynamoDB only; slow work is left to
-//! reconciliation). Source: Okta developer docs, "Event hooks" concept page and best practices.
+//! Okta event hooks, the door: the one-time verification, authenticated deliveries, and a durable record of
+//! each accepted delivery; applying its events is the stream consumer's ([`crate::inbox`]). Okta waits 3
+//! seconds and delivers at least once, so the answer waits only for one write. Source: Okta developer docs,
+//! "Event hooks" concept page and best practices.
 //!
 //! - `GET /hooks/okta/{tenant}` with `x-okta-verification-challenge: v` answers `{"verification": "v"}` (case C04).
 //! - `POST /hooks/okta/{tenant}` must carry the tenant's hook secret in `Authorization` (header names in any
 //!   case, compared in constant time; case C05), else 401 and nothing is written.
-//! - Each event is applied once: a marker `HOOKEVENT#<uuid>` (TTL 7 days) is checked before and written after;
-//!   applying is idempotent, so a duplicate racing the first changes nothing (case C06).
-//! - Membership and user-state changes are kept per (group, user) and per user with the event's `published`
-//!   time, and an older event never overwrites a newer one, so unordered deliveries converge (case C06).
-//! - The owner's devices are then re-decided from the facts kept on their records.
-//! - `device.user.*` and `device.lifecycle.*` events keep the latest state of Okta's device record
-//!   (`OKTADEVICE#<id>`) as evidence for status; they do not change scope.
+//! - An accepted delivery is written as `HOOKINBOX#<key>#<part>` records ([`crate::inbox::InboxRecord`]: the
+//!   events the product acts on, oldest first, with only the targets it reads), all or none, and only if the
+//!   same delivery (the same event uuids) is not there yet: Okta's redelivery of a delivery is a duplicate at
+//!   the door. Events repeated across different deliveries are caught by the consumer's per-event markers
+//!   (case C06).
 
+use crate::inbox::{InboxRecord, INBOX_PREFIX};
 use crate::store_failure;
-use futures::stream::{self, StreamExt, TryStreamExt};
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, ApiRequest};
@@ -22,13 +21,12 @@ use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::{ErrorBody, GatewayMessage};
 use odt_shared::ids::is_safe_id;
-use odt_shared::platform::Platform;
 use odt_shared::secrets::SecretRef;
-use odt_shared::store::{tenant_pk, DeviceRecord, StoreError};
+use odt_shared::store::{tenant_pk, StoreError};
 use odt_shared::ApiError;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
@@ -154,8 +152,8 @@ pub async fn put_config(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
     }
 }
 
-/// One System Log event as a hook delivers it (only the fields used).
-#[derive(Debug, Deserialize)]
+/// One System Log event as a hook delivers it (only the fields used; also its stored form in the inbox).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     /// The event's id (`uuid`), checked by [`parse_delivery`] to be a safe id.
     pub uuid: String,
@@ -170,7 +168,7 @@ pub struct Event {
 }
 
 /// One target of an event.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Target {
     /// The Okta id of the target.
     pub id: String,
@@ -251,19 +249,27 @@ pub struct HookDeliveryData {
     pub events: Vec<serde_json::Value>,
 }
 
-/// What a delivery did.
+/// What the door did with a delivery (applying follows from the table's stream within seconds).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Received {
+    /// Events in the delivery.
     pub received: usize,
-    pub applied: usize,
+    /// Events kept to be applied (types the hook acts on, each once).
+    pub accepted: usize,
+    /// Events repeated inside the delivery, or every event of a delivery already received.
     pub duplicates: usize,
+    /// Events of types the hook does not act on.
     pub ignored: usize,
 }
 
-/// A delivery: checked, de-duplicated, ordered and applied.
+/// Events per inbox record: a part stays far below DynamoDB's 400 KB item limit (an event's stored form is a
+/// few hundred bytes), and a 1 MiB delivery needs at most a few dozen parts (one transaction holds 100).
+const EVENTS_PER_PART: usize = 400;
+
+/// A delivery: checked, then kept durably for the stream consumer; answered once it is written.
 #[utoipa::path(post, path = "/hooks/okta/{tenant}", tag = "event-hook", operation_id = "receiveOktaHook",
-    description = "Called by Okta with the hook secret in Authorization; no token.",
+    description = "Called by Okta with the hook secret in Authorization; no token. The events are applied from the table's stream within seconds of the answer.",
     params(("tenant" = String, Path, description = "The tenant id")),
     request_body = HookDelivery, security(("hookSecret" = [])),
     responses((status = 200, description = "Accepted", body = Received),
@@ -275,7 +281,7 @@ pub async fn receive(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Re
     let rec = hook_of(deps, tenant).await?;
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let sent = header("authorization").ok_or_else(hook_401)?;
-    let secret = deps.secrets.get(&rec.secret).await.map_err(odt_shared::error::secrets_failure)?;
+    let secret = deps.secrets.get_cached(&rec.secret).await.map_err(odt_shared::error::secrets_failure)?;
     if !bool::from(sent.as_bytes().ct_eq(secret.expose_secret().as_bytes())) {
         return Err(hook_401());
     }
@@ -285,34 +291,64 @@ pub async fn receive(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Re
         _ => Vec::new(),
     };
     let events = parse_delivery(&body)?;
-    let ctx = Context::load(deps, tenant).await?;
-    let mut out = Received { received: events.len(), applied: 0, duplicates: 0, ignored: 0 };
-    // The same event twice in one delivery counts once; the others run at once (their order does not matter:
-    // each fact keeps its newest event and every re-decision reads the newest facts).
+    let received = events.len();
     let mut seen = std::collections::HashSet::new();
-    let ctx = &ctx;
-    let applying: Vec<_> = events
-        .iter()
-        .filter(|(_, e)| seen.insert(e.uuid.as_str()))
-        .map(|(at, e)| apply_once(deps, tenant, ctx, e, *at))
-        .collect();
-    out.duplicates += events.len() - applying.len();
-    let outcomes: Vec<Outcome> = stream::iter(applying).buffer_unordered(EVENTS_AT_ONCE).try_collect().await?;
-    for o in outcomes {
-        match o {
-            Outcome::Applied => out.applied += 1,
-            Outcome::Ignored => out.ignored += 1,
-            Outcome::Duplicate => out.duplicates += 1,
+    let unique: Vec<Event> = events.into_iter().map(|(_, e)| e).filter(|e| seen.insert(e.uuid.clone())).collect();
+    let repeated = received - unique.len();
+    let kept: Vec<Event> =
+        unique.iter().filter(|e| EVENT_TYPES.contains(&e.event_type.as_str())).map(stored_form).collect();
+    let mut out = Received { received, accepted: kept.len(), duplicates: repeated, ignored: unique.len() - kept.len() };
+    if received > 0 {
+        let now = deps.clock.now();
+        let key = delivery_key(&unique);
+        let parts: Vec<InboxRecord> = kept
+            .chunks(EVENTS_PER_PART)
+            .map(<[Event]>::to_vec)
+            .chain(kept.is_empty().then(Vec::new))
+            .enumerate()
+            .map(|(i, events)| InboxRecord {
+                pk: tenant_pk(tenant),
+                sk: format!("{INBOX_PREFIX}{key}#{i}"),
+                events,
+                received_at: rfc3339(now),
+                expires_at: now.unix_timestamp() + DEDUP_TTL_SECS,
+            })
+            .collect();
+        if !deps.store.put_new_all(&parts).await.map_err(store_failure)? {
+            out = Received { received, accepted: 0, duplicates: received, ignored: 0 };
         }
     }
     tracing::info!(
         tenant,
         received = out.received,
-        applied = out.applied,
+        accepted = out.accepted,
         duplicates = out.duplicates,
+        ignored = out.ignored,
         "event hook delivery"
     );
     Ok(json_response(StatusCode::OK, &out))
+}
+
+/// The key of a delivery: 32 hex digits of SHA-256 over its event uuids (each once, sorted), so Okta's
+/// redelivery of the same delivery has the same key, in whatever order it lists the events.
+fn delivery_key(events: &[Event]) -> String {
+    let mut uuids: Vec<&str> = events.iter().map(|e| e.uuid.as_str()).collect();
+    uuids.sort_unstable();
+    let mut h = Sha256::new();
+    for u in uuids {
+        h.update(u.as_bytes());
+        h.update(b"\n");
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+/// An event as the inbox keeps it: only the targets applying reads (`User`, `UserGroup`, `Device`).
+fn stored_form(e: &Event) -> Event {
+    let target = e
+        .target
+        .as_ref()
+        .map(|ts| ts.iter().filter(|t| matches!(t.kind.as_str(), "User" | "UserGroup" | "Device")).cloned().collect());
+    Event { uuid: e.uuid.clone(), event_type: e.event_type.clone(), published: e.published.clone(), target }
 }
 
 /// Parses the body of a hook delivery (`{"data": {"events": [...]}}`, Okta's `com.okta.event_hook`) into its
@@ -344,184 +380,10 @@ pub fn parse_delivery(body: &[u8]) -> Result<Vec<(time::OffsetDateTime, Event)>,
     Ok(events)
 }
 
-/// What applying events needs, read once per delivery.
-struct Context {
-    selected_groups: Vec<String>,
-    enabled: HashMap<Platform, String>,
-}
-
-impl Context {
-    async fn load(deps: &Deps, tenant: &str) -> Result<Context, ApiError> {
-        let fleet = deps.store.get_fleet(tenant).await.map_err(store_failure)?;
-        let enabled = deps
-            .store
-            .list_platforms(tenant)
-            .await
-            .map_err(store_failure)?
-            .into_iter()
-            .filter(|p| p.enabled)
-            .map(|p| (p.platform, p.payload_hash))
-            .collect();
-        Ok(Context { selected_groups: fleet.map(|f| f.okta_group_ids).unwrap_or_default(), enabled })
-    }
-}
-
-/// Events of one delivery applied at once (each is a handful of DynamoDB calls; Okta waits 3 seconds).
-const EVENTS_AT_ONCE: usize = 8;
-
-/// What became of one event of a delivery.
-enum Outcome {
-    Applied,
-    Ignored,
-    Duplicate,
-}
-
-/// Applies one event unless its marker says it was (case C06), then writes the marker. Errors: the store or a
-/// lost re-decision; the delivery then fails and Okta delivers again (an event applied but not marked is
-/// applied again, which changes nothing).
-async fn apply_once(
-    deps: &Deps,
-    tenant: &str,
-    ctx: &Context,
-    e: &Event,
-    at: time::OffsetDateTime,
-) -> Result<Outcome, ApiError> {
-    let marker = format!("HOOKEVENT#{}", e.uuid);
-    if deps.store.exists(&tenant_pk(tenant), &marker).await.map_err(store_failure)? {
-        return Ok(Outcome::Duplicate);
-    }
-    let outcome = if apply(deps, tenant, ctx, e, at).await? { Outcome::Applied } else { Outcome::Ignored };
-    let expires = deps.clock.now().unix_timestamp() + DEDUP_TTL_SECS;
-    deps.store.put_marker(&tenant_pk(tenant), &marker, expires).await.map_err(store_failure)?;
-    Ok(outcome)
-}
-
 /// The id of the first target of `kind` (`User`, `UserGroup`, `Device`) in `e`, when it is a safe id; what
 /// applying an event acts on.
 pub fn target<'a>(e: &'a Event, kind: &str) -> Option<&'a str> {
     e.target.as_ref()?.iter().find(|t| t.kind == kind).map(|t| t.id.as_str()).filter(|id| is_safe_id(id))
-}
-
-/// Applies one event; `false` when it does not concern the fleet or is older than what is known.
-async fn apply(
-    deps: &Deps,
-    tenant: &str,
-    ctx: &Context,
-    e: &Event,
-    at: time::OffsetDateTime,
-) -> Result<bool, ApiError> {
-    let pk = tenant_pk(tenant);
-    let published = at.unix_timestamp_nanos().to_string();
-    match e.event_type.as_str() {
-        t @ ("group.user_membership.add" | "group.user_membership.remove") => {
-            let (Some(user), Some(group)) = (target(e, "User"), target(e, "UserGroup")) else { return Ok(false) };
-            if !ctx.selected_groups.iter().any(|g| g == group) {
-                return Ok(false);
-            }
-            let member = t.ends_with(".add");
-            let key = format!("GMEMBER#{group}#{user}");
-            if !deps.store.put_if_newer(&pk, &key, &published, member.to_string()).await.map_err(store_failure)? {
-                return Ok(false);
-            }
-            redecide(deps, tenant, ctx, user, &key, |r, fact| {
-                r.owner_selected_groups.retain(|g| g != group);
-                if fact == "true" {
-                    r.owner_selected_groups.push(group.to_string());
-                    r.owner_selected_groups.sort();
-                }
-            })
-            .await?;
-            Ok(true)
-        }
-        t if t.starts_with("user.lifecycle.") => {
-            let Some(user) = target(e, "User") else { return Ok(false) };
-            let status = match t {
-                "user.lifecycle.create"
-                | "user.lifecycle.activate"
-                | "user.lifecycle.reactivate"
-                | "user.lifecycle.unsuspend" => "ACTIVE",
-                "user.lifecycle.suspend" => "SUSPENDED",
-                "user.lifecycle.deactivate" => "DEPROVISIONED",
-                "user.lifecycle.delete.initiated" => "DELETED",
-                _ => return Ok(false),
-            };
-            let key = format!("OKTAUSER#{user}");
-            if !deps.store.put_if_newer(&pk, &key, &published, status.to_string()).await.map_err(store_failure)? {
-                return Ok(false);
-            }
-            redecide(deps, tenant, ctx, user, &key, |r, fact| r.owner_status = Some(fact.to_string())).await?;
-            Ok(true)
-        }
-        t if t.starts_with("device.user.") || t.starts_with("device.lifecycle.") => {
-            // Okta's own device record changed (its user link, or the device itself). Scope does not depend on
-            // it; the latest state is kept per Okta device as evidence for the status report.
-            let Some(device) = target(e, "Device") else { return Ok(false) };
-            let value = format!("{t} {}", target(e, "User").unwrap_or("-"));
-            Ok(deps
-                .store
-                .put_if_newer(&pk, &format!("OKTADEVICE#{device}"), &published, value)
-                .await
-                .map_err(store_failure)?)
-        }
-        _ => Ok(false),
-    }
-}
-
-/// Conditional writes one device's re-decision may lose to concurrent writers before the delivery fails.
-const REDECIDE_ATTEMPTS: usize = 5;
-
-/// Re-decides every device of `user` after the fact under `fact_sk` changed, from the facts on each record,
-/// conditionally on the record's version; a conflict (reconciliation or another delivery wrote meanwhile)
-/// re-reads and re-applies (case C12). Each attempt applies the newest stored value of the fact, read after the
-/// record, never the value of the event at hand: two deliveries for one user racing (an older remove and a newer
-/// add, applied at once) then end on the newer one whichever writes the record last. Errors: the store failing,
-/// or [`REDECIDE_ATTEMPTS`] conflicts in a row on one record (500: Okta delivers again).
-async fn redecide(
-    deps: &Deps,
-    tenant: &str,
-    ctx: &Context,
-    user: &str,
-    fact_sk: &str,
-    change: impl Fn(&mut DeviceRecord, &str),
-) -> Result<(), ApiError> {
-    let pk = tenant_pk(tenant);
-    for found in deps.store.devices_of_user(tenant, user).await.map_err(store_failure)? {
-        let mut done = false;
-        for _ in 0..REDECIDE_ATTEMPTS {
-            let Some(fresh) = deps.store.get::<DeviceRecord>(&found.pk, &found.sk).await.map_err(store_failure)? else {
-                done = true;
-                break;
-            };
-            let Some(fact) = deps.store.fact(&pk, fact_sk).await.map_err(store_failure)? else {
-                // Written just before this call and never deleted; absent only if the table was emptied.
-                done = true;
-                break;
-            };
-            let mut next = fresh.clone();
-            change(&mut next, &fact);
-            crate::sync::redecide_record(&mut next, &ctx.enabled);
-            if next.same_state(&fresh) {
-                done = true;
-                break;
-            }
-            next.version = fresh.version + 1;
-            next.updated_at = rfc3339(deps.clock.now());
-            match deps.store.put_device(&next, Some(fresh.version)).await {
-                Ok(()) => {
-                    done = true;
-                    break;
-                }
-                Err(StoreError::VersionConflict { .. }) => continue,
-                Err(e) => return Err(store_failure(e)),
-            }
-        }
-        if !done {
-            // Losing every attempt must not pass for applied: the delivery fails (no marker is written), so
-            // Okta's redelivery applies the event again instead of the change being lost.
-            return Err(store_failure(StoreError::VersionConflict { current: None }));
-        }
-    }
-    Ok(())
 }
 
 /// Properties of the delivery parser (proptest). Each names the change that makes it fail.
@@ -616,6 +478,28 @@ mod props {
                 prop_assert!(events.iter().all(|(_, e)| is_safe_id(&e.uuid)));
             }
         }
+    }
+
+    /// Fails if Okta's redelivery of a delivery (the same events, listed in another order) got another key, if
+    /// two deliveries with different events shared one, or if the stored form kept a target applying never reads.
+    #[test]
+    fn a_delivery_key_names_its_set_of_events_and_the_stored_form_keeps_only_what_applying_reads() {
+        let e = |uuid: &str| Event {
+            uuid: uuid.into(),
+            event_type: "group.user_membership.add".into(),
+            published: "2026-11-29T10:00:00.000Z".into(),
+            target: Some(vec![
+                Target { id: "00u1".into(), kind: "User".into() },
+                Target { id: "0oa1".into(), kind: "AppInstance".into() },
+                Target { id: "00g1".into(), kind: "UserGroup".into() },
+            ]),
+        };
+        assert_eq!(delivery_key(&[e("a"), e("b")]), delivery_key(&[e("b"), e("a")]));
+        assert_ne!(delivery_key(&[e("a"), e("b")]), delivery_key(&[e("a")]));
+        assert_ne!(delivery_key(&[e("ab")]), delivery_key(&[e("a"), e("b")]));
+        assert_eq!(delivery_key(&[e("a")]).len(), 32);
+        let kinds: Vec<String> = stored_form(&e("a")).target.unwrap().into_iter().map(|t| t.kind).collect();
+        assert_eq!(kinds, ["User", "UserGroup"]);
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //! Routes (JWT authorizer; admins change, technicians read): `GET|PUT /fleet` (the selected Okta user groups
 //! and UEM device groups, by id), `POST /fleet/preview` (scope counts by reason and a sample for a proposed
 //! selection, nothing written), `POST /fleet/sync` (reconcile now), `GET|PUT /event-hook` (the hook secret);
-//! and, authenticated by the hook secret instead of a JWT, `GET|POST /hooks/okta/{tenant}` (Okta event hooks).
+//! and, authenticated by the hook secret instead of a JWT, `GET|POST /hooks/okta/{tenant}` (Okta event hooks,
+//! answered once a delivery is durable; [`inbox::handle_stream`] applies it from the table's stream).
 
 pub mod api_doc;
 pub mod facts;
 pub mod hooks;
+pub mod inbox;
 mod routes;
 pub mod sync;
 

@@ -322,3 +322,49 @@ pub trait Versioned {
     /// The record's version.
     fn version(&self) -> u64;
 }
+
+impl Store {
+    /// Writes every record of `recs` only if none of them exists yet (`attribute_not_exists` on each: one
+    /// conditional PutItem for one record, a TransactWriteItems of up to 100 for more, so they land together or
+    /// not at all). Returns `false`, writing nothing, when one of them already exists.
+    ///
+    /// # Errors
+    /// [`StoreError::Malformed`] for more than 100 records or one that does not serialize; DynamoDB failures.
+    pub async fn put_new_all<T: serde::Serialize>(&self, recs: &[T]) -> Result<bool, StoreError> {
+        use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+        match recs {
+            [] => Ok(true),
+            [one] => match self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(to_item(one)?))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await
+            {
+                Ok(_) => Ok(true),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
+                Err(e) => Err(aws_err("PutItem")(e)),
+            },
+            many if many.len() > 100 => Err(StoreError::Malformed("more than 100 records in one transaction".into())),
+            many => {
+                let mut tx = self.client.transact_write_items();
+                for rec in many {
+                    let put = Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(to_item(rec)?))
+                        .condition_expression("attribute_not_exists(pk)")
+                        .build()
+                        .map_err(build_err)?;
+                    tx = tx.transact_items(TransactWriteItem::builder().put(put).build());
+                }
+                match tx.send().await.map_err(Self::transaction_error) {
+                    Ok(_) => Ok(true),
+                    Err(StoreError::TransactionCondition { .. }) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+}

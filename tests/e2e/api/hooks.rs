@@ -1,5 +1,6 @@
 //! Okta event hooks: verification (C04), the secret in any header case (C05), duplicates and order (C06),
-//! the real sample deliveries byte for byte, lifecycle events, malformed deliveries.
+//! the real sample deliveries byte for byte, lifecycle events, malformed deliveries. The hook answers once a
+//! delivery is kept; its events are applied from the table's stream (`settled` waits for that).
 
 use odt_doubles::hexnode::HexnodeDeviceSeed;
 use odt_tests::TestStack;
@@ -13,6 +14,13 @@ async fn hook_ready(t: &TestStack) {
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(a.body["path"], format!("/hooks/okta/{}", t.tenant));
     assert!(!a.text.contains(SECRET));
+}
+
+/// Posts a delivery, then waits until the stream consumers have applied whatever it kept.
+async fn settled(t: &TestStack, auth: Option<&str>, body: Vec<u8>) -> (u16, Value) {
+    let answer = post(t, auth, body).await;
+    t.stack.settle().await.expect("the stream consumers settle");
+    answer
 }
 
 async fn post(t: &TestStack, auth: Option<&str>, body: Vec<u8>) -> (u16, Value) {
@@ -146,27 +154,42 @@ async fn c06_duplicates_change_nothing_and_events_apply_in_published_order() {
         event("c06-remove", "group.user_membership.remove", "2026-11-29T10:00:02.000Z", &u, Some(&g)),
         event("c06-add", "group.user_membership.add", "2026-11-29T10:00:01.000Z", &u, Some(&g)),
     ]);
-    let (status, body) = post(&t, Some(SECRET), batch.clone()).await;
+    let (status, body) = settled(&t, Some(SECRET), batch.clone()).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["applied"], 2);
+    assert_eq!((body["received"].clone(), body["accepted"].clone()), (json!(2), json!(2)), "{body}");
     let d = device(&t).await;
     assert!(!d.in_scope, "after the batch U is not in G");
     assert_eq!(d.exclusion, Some(odt_shared::scope::Exclusion::NotInSelectedGroup));
     let version = d.version;
-    // The same delivery again changes nothing.
-    let (_, again) = post(&t, Some(SECRET), batch).await;
-    assert_eq!((again["duplicates"].clone(), again["applied"].clone()), (json!(2), json!(0)));
+    // The same delivery again is known at the door and changes nothing.
+    let (_, again) = settled(&t, Some(SECRET), batch).await;
+    assert_eq!((again["duplicates"].clone(), again["accepted"].clone()), (json!(2), json!(0)));
     assert_eq!(device(&t).await.version, version);
+    // The same events in another delivery (with another event, one repeated inside it) change nothing.
+    let regrouped = envelope(vec![
+        event("c06-add", "group.user_membership.add", "2026-11-29T10:00:01.000Z", &u, Some(&g)),
+        event("c06-session", "user.session.start", "2026-11-29T10:00:01.500Z", &u, None),
+        event("c06-remove", "group.user_membership.remove", "2026-11-29T10:00:02.000Z", &u, Some(&g)),
+        event("c06-add", "group.user_membership.add", "2026-11-29T10:00:01.000Z", &u, Some(&g)),
+    ]);
+    let (_, regrouped) = settled(&t, Some(SECRET), regrouped).await;
+    assert_eq!(
+        (regrouped["duplicates"].clone(), regrouped["accepted"].clone(), regrouped["ignored"].clone()),
+        (json!(1), json!(2), json!(1))
+    );
+    assert_eq!(device(&t).await.version, version, "per-event markers keep them from applying twice");
     // A late delivery of an older add does not undo the newer remove.
     let late =
         envelope(vec![event("c06-older-add", "group.user_membership.add", "2026-11-29T10:00:00.500Z", &u, Some(&g))]);
-    let (_, late) = post(&t, Some(SECRET), late).await;
-    assert_eq!(late["ignored"], 1);
-    assert!(!device(&t).await.in_scope);
+    let (_, late) = settled(&t, Some(SECRET), late).await;
+    assert_eq!(late["accepted"], 1);
+    let d = device(&t).await;
+    assert!(!d.in_scope);
+    assert_eq!(d.version, version, "the older event changed nothing");
     // A newer add brings the device back.
     let newer =
         envelope(vec![event("c06-newer-add", "group.user_membership.add", "2026-11-29T10:00:03.000Z", &u, Some(&g))]);
-    post(&t, Some(SECRET), newer).await;
+    settled(&t, Some(SECRET), newer).await;
     let d = device(&t).await;
     assert!(d.in_scope);
     assert_eq!(d.desired_payload_hash.as_ref().map(|h| h.len()), Some(64));
@@ -177,23 +200,31 @@ async fn lifecycle_events_change_the_owners_devices() {
     let t = TestStack::start().await;
     let (_, u) = fleet_with_one_device(&t).await;
     let off = envelope(vec![event("lc-1", "user.lifecycle.suspend", "2026-11-29T11:00:00.000Z", &u, None)]);
-    assert_eq!(post(&t, Some(SECRET), off).await.0, 200);
+    assert_eq!(settled(&t, Some(SECRET), off).await.0, 200);
     assert_eq!(device(&t).await.exclusion, Some(odt_shared::scope::Exclusion::OwnerNotActive));
     let on = envelope(vec![event("lc-2", "user.lifecycle.unsuspend", "2026-11-29T11:05:00.000Z", &u, None)]);
-    post(&t, Some(SECRET), on).await;
-    assert!(device(&t).await.in_scope);
-    // Events for groups outside the fleet are accepted and ignored.
+    settled(&t, Some(SECRET), on).await;
+    let d = device(&t).await;
+    assert!(d.in_scope);
+    // Events for groups outside the fleet are accepted and change nothing.
     let other =
         envelope(vec![event("lc-3", "group.user_membership.remove", "2026-11-29T11:06:00.000Z", &u, Some("00gOTHER"))]);
-    let (_, body) = post(&t, Some(SECRET), other).await;
-    assert_eq!(body["ignored"], 1);
-    assert!(device(&t).await.in_scope);
+    let (_, body) = settled(&t, Some(SECRET), other).await;
+    assert_eq!(body["accepted"], 1);
+    let pk = format!("T#{}", t.tenant);
+    assert!(!t.stack.deps.store.exists(&pk, &format!("GMEMBER#00gOTHER#{u}")).await.unwrap());
+    assert!(t.stack.deps.store.exists(&pk, "HOOKEVENT#lc-3").await.unwrap(), "applied (as nothing to do) and marked");
+    assert_eq!(device(&t).await.version, d.version);
+    // Event types the hook does not act on are answered as ignored and never kept.
+    let session = envelope(vec![event("lc-5", "user.session.start", "2026-11-29T11:06:30.000Z", &u, None)]);
+    let (_, body) = settled(&t, Some(SECRET), session).await;
+    assert_eq!((body["ignored"].clone(), body["accepted"].clone()), (json!(1), json!(0)), "{body}");
+    assert!(!t.stack.deps.store.exists(&pk, "HOOKEVENT#lc-5").await.unwrap());
     // Okta device events are kept as evidence (not scope), newest first wins.
     let mut dev = event("lc-4", "device.lifecycle.deactivate", "2026-11-29T11:07:00.000Z", &u, None);
     dev["target"].as_array_mut().unwrap().push(json!({"id": "guo1okta0device0001", "type": "Device"}));
-    let (_, body) = post(&t, Some(SECRET), envelope(vec![dev])).await;
-    assert_eq!(body["applied"], 1, "{body}");
-    let pk = format!("T#{}", t.tenant);
+    let (_, body) = settled(&t, Some(SECRET), envelope(vec![dev])).await;
+    assert_eq!(body["accepted"], 1, "{body}");
     assert!(t.stack.deps.store.exists(&pk, "OKTADEVICE#guo1okta0device0001").await.unwrap());
     assert!(device(&t).await.in_scope);
 }
@@ -243,7 +274,7 @@ async fn c12_hook_and_reconciliation_from_the_same_version_both_changes_survive(
     // Meanwhile a hook, starting from the same version, removes U from G.
     let remove =
         envelope(vec![event("c12-remove", "group.user_membership.remove", "2026-11-29T12:00:00.000Z", &u, Some(&g))]);
-    assert_eq!(post(&t, Some(SECRET), remove).await.1["applied"], 1);
+    assert_eq!(settled(&t, Some(SECRET), remove).await.1["accepted"], 1);
     assert_eq!(device(&t).await.version, base.version + 1);
     // Reconciliation's conditional write fails, re-reads, merges and writes again.
     let wrote = fleet_sync::sync::write_merging(&t.stack.deps, ours, Some(base.clone()), &enabled).await.unwrap();

@@ -187,8 +187,10 @@ fn as_text(v: Value) -> Option<String> {
     v.as_str().map(str::to_string)
 }
 
-/// The device records that differ from the oracle (missing, extra or different), described.
+/// The device records that differ from the oracle (missing, extra or different), described, once the stream
+/// consumers have applied everything written so far (accepted hook deliveries among it).
 pub async fn mismatches(t: &TestStack) -> Vec<String> {
+    t.stack.settle().await.expect("the stream consumers settle");
     let expected = {
         let okta = t.stack.okta.lock();
         let hexnode = t.stack.hexnode.lock();
