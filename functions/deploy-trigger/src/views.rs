@@ -11,7 +11,9 @@ use odt_shared::deps::Deps;
 use odt_shared::error::{store_failure, ErrorBody, GatewayMessage};
 use odt_shared::ids::is_safe_id;
 use odt_shared::platform::Platform;
-use odt_shared::store::{DeployItem, DeployedRecord, DeviceTrustState, InstallMethod, ItemStatus};
+use odt_shared::store::{
+    DeployItem, DeployedRecord, DeviceRecord, DeviceTrustState, InstallMethod, ItemStatus, Store, StoreError,
+};
 use odt_shared::ApiError;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -108,14 +110,15 @@ fn state_name(s: Option<DeviceTrustState>) -> &'static str {
 pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let tenant = req.caller.tenant.as_str();
     let s = &deps.store;
-    // Six independent reads, at once (one round trip of latency instead of six).
-    let (dt, platforms, deployments, methods, devices, deployed) = futures::try_join!(
+    // Independent reads, at once (one round trip of latency instead of six); the device and deployed records
+    // are walked page by page and counted, so a fleet of any size is never held in memory.
+    let (dt, platforms, deployments, methods, in_scope, carried) = futures::try_join!(
         s.get_device_trust(tenant),
         s.list_platforms(tenant),
         s.list_deployments(tenant),
         s.list_okta_verify(tenant),
-        s.list_devices(tenant),
-        s.list_deployed(tenant),
+        count_in_scope(s, tenant),
+        count_deployed(s, tenant),
     )
     .map_err(store_failure)?;
     let mut out = Vec::new();
@@ -123,13 +126,8 @@ pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, A
         let rec = platforms.iter().find(|r| r.platform == p);
         let dep = deployments.iter().find(|d| d.platform == Some(p));
         let method = methods.iter().find(|m| m.platform == p);
-        let in_scope = devices.iter().filter(|d| d.in_scope && d.platform == Some(p)).count();
-        let mut items: BTreeMap<DeployItem, BTreeMap<ItemStatus, usize>> = BTreeMap::new();
-        for r in deployed.iter().filter(|r| r.platform == Some(p)) {
-            for (item, st) in &r.items {
-                *items.entry(*item).or_default().entry(st.status).or_default() += 1;
-            }
-        }
+        let in_scope = in_scope.get(&p).copied().unwrap_or(0);
+        let items = carried.items.get(&p).cloned().unwrap_or_default();
         let licenses = method.and_then(|m| match &m.method {
             InstallMethod::Vpp { licenses, .. } => Some(Licenses {
                 licenses: *licenses,
@@ -153,17 +151,59 @@ pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, A
             licenses,
         });
     }
-    let failed = |r: &&DeployedRecord| r.items.values().any(|i| i.status == ItemStatus::Failed);
     Ok(json_response(
         StatusCode::OK,
         &Overview {
             device_trust: state_name(dt.map(|d| d.state)).into(),
             platforms: out,
-            devices_carrying_items: deployed.iter().filter(|r| r.carries_items()).count(),
-            failed_devices: deployed.iter().filter(failed).count(),
-            permanent_failures: deployed.iter().filter(|r| r.permanent_failure).count(),
+            devices_carrying_items: carried.carrying,
+            failed_devices: carried.failed,
+            permanent_failures: carried.permanent,
         },
     ))
+}
+
+/// In-scope devices per platform, counted over the tenant's `DEVICE#` records one page at a time.
+async fn count_in_scope(s: &Store, tenant: &str) -> Result<BTreeMap<Platform, usize>, StoreError> {
+    let mut out = BTreeMap::new();
+    let mut cursor = s.cursor::<DeviceRecord>(tenant, &DeviceRecord::sk_of(""));
+    while let Some(d) = cursor.next().await? {
+        if let (true, Some(p)) = (d.in_scope, d.platform) {
+            *out.entry(p).or_default() += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// What the tenant's `DEPLOYED#` records add up to.
+#[derive(Default)]
+struct DeployedCounts {
+    /// Per platform, devices by item and state.
+    items: BTreeMap<Platform, BTreeMap<DeployItem, BTreeMap<ItemStatus, usize>>>,
+    /// Devices that still carry an item.
+    carrying: usize,
+    /// Devices with a failed item.
+    failed: usize,
+    /// Devices that wait for the admin.
+    permanent: usize,
+}
+
+/// Counts the tenant's `DEPLOYED#` records one page at a time.
+async fn count_deployed(s: &Store, tenant: &str) -> Result<DeployedCounts, StoreError> {
+    let mut out = DeployedCounts::default();
+    let mut cursor = s.cursor::<DeployedRecord>(tenant, &DeployedRecord::sk_of(""));
+    while let Some(r) = cursor.next().await? {
+        if let Some(p) = r.platform {
+            let per_item = out.items.entry(p).or_default();
+            for (item, st) in &r.items {
+                *per_item.entry(*item).or_default().entry(st.status).or_default() += 1;
+            }
+        }
+        out.carrying += usize::from(r.carries_items());
+        out.failed += usize::from(r.items.values().any(|i| i.status == ItemStatus::Failed));
+        out.permanent += usize::from(r.permanent_failure);
+    }
+    Ok(out)
 }
 
 /// `GET /deployments/devices/{deviceId}`.
@@ -180,8 +220,7 @@ pub async fn device(deps: &Deps, req: &ApiRequest, id: &str) -> Result<Response<
     }
     let tenant = req.caller.tenant.as_str();
     let pk = odt_shared::store::tenant_pk(tenant);
-    let dev: Option<odt_shared::store::DeviceRecord> =
-        deps.store.get(&pk, &odt_shared::store::DeviceRecord::sk_of(id)).await.map_err(store_failure)?;
+    let dev: Option<DeviceRecord> = deps.store.get(&pk, &DeviceRecord::sk_of(id)).await.map_err(store_failure)?;
     let dep = deps.store.get_deployed(tenant, id).await.map_err(store_failure)?;
     if dev.is_none() && dep.is_none() {
         return Err(ApiError::not_found("device"));
