@@ -85,8 +85,11 @@ fn inbox_of(r: &EventRecord) -> Option<(String, InboxRecord)> {
     }
 }
 
-/// Handles one stream batch: each tenant's inbox records in stream order, its context read once. A record
-/// that fails is reported by sequence number; the rest of the batch goes on.
+/// Inbox records of one tenant applied at once (their order does not matter, as for the events inside one).
+const RECORDS_AT_ONCE: usize = 4;
+
+/// Handles one stream batch: each tenant's inbox records ([`RECORDS_AT_ONCE`] at once), its context read once.
+/// A record that fails is reported by sequence number; the rest of the batch goes on.
 pub async fn handle_stream(deps: &Deps, event: StreamEvent) -> DynamoDbEventResponse {
     let mut by_tenant: Vec<(String, Vec<(String, InboxRecord)>)> = Vec::new();
     for r in &event.records {
@@ -107,18 +110,28 @@ pub async fn handle_stream(deps: &Deps, event: StreamEvent) -> DynamoDbEventResp
                 continue;
             }
         };
-        for (seq, rec) in recs {
-            match apply_events(deps, &tenant, &ctx, &rec.events).await {
+        let ctx = &ctx;
+        let tenant = tenant.as_str();
+        let outcomes: Vec<(String, Result<Applied, ApiError>, String)> = stream::iter(recs)
+            .map(|(seq, rec)| async move {
+                let r = apply_events(deps, tenant, ctx, &rec.events).await;
+                (seq, r, rec.sk)
+            })
+            .buffer_unordered(RECORDS_AT_ONCE)
+            .collect()
+            .await;
+        for (seq, outcome, sk) in outcomes {
+            match outcome {
                 Ok(a) => tracing::info!(
-                    tenant = tenant.as_str(),
-                    record = rec.sk.as_str(),
+                    tenant,
+                    record = sk.as_str(),
                     applied = a.applied,
                     duplicates = a.duplicates,
                     ignored = a.ignored,
                     "event hook delivery applied"
                 ),
                 Err(e) => {
-                    tracing::warn!(tenant = tenant.as_str(), record = rec.sk.as_str(), error = %e.message,
+                    tracing::warn!(tenant, record = sk.as_str(), error = %e.message,
                         "event hook delivery not applied; retried");
                     failed.push(seq);
                 }
@@ -286,11 +299,13 @@ async fn apply(
 const REDECIDE_ATTEMPTS: usize = 5;
 
 /// Re-decides every device of `user` after the fact under `fact_sk` changed, from the facts on each record,
-/// conditionally on the record's version; a conflict (reconciliation or another delivery wrote meanwhile)
+/// conditionally on the record's version; a conflict (reconciliation or another consumer wrote meanwhile)
 /// re-reads and re-applies (case C12). Each attempt applies the newest stored value of the fact, read after the
-/// record, never the value of the event at hand: two deliveries for one user racing (an older remove and a newer
-/// add, applied at once) then end on the newer one whichever writes the record last. Errors: the store failing,
-/// or [`REDECIDE_ATTEMPTS`] conflicts in a row on one record (the stream delivers the inbox record again).
+/// record, never the value of the event at hand; and after a write the fact is read once more: if a newer event
+/// landed between this attempt's read and its write (its own re-decision saw the record before this write and
+/// found nothing to do), this one applies the newer value too. So applications racing on one user end on the
+/// newest fact whichever writes last. Errors: the store failing, or [`REDECIDE_ATTEMPTS`] rounds on one record
+/// without settling (the stream delivers the inbox record again).
 async fn redecide(
     deps: &Deps,
     tenant: &str,
@@ -313,7 +328,7 @@ async fn redecide(
                 break;
             };
             let mut next = fresh.clone();
-            change(&mut next, &fact);
+            change(&mut next, &fact.value);
             crate::sync::redecide_record(&mut next, &ctx.enabled);
             if next.same_state(&fresh) {
                 done = true;
@@ -323,16 +338,18 @@ async fn redecide(
             next.updated_at = rfc3339(deps.clock.now());
             match deps.store.put_device(&next, Some(fresh.version)).await {
                 Ok(()) => {
-                    done = true;
-                    break;
+                    if deps.store.fact(&pk, fact_sk).await.map_err(store_failure)?.as_ref() == Some(&fact) {
+                        done = true;
+                        break;
+                    }
                 }
                 Err(StoreError::VersionConflict { .. }) => continue,
                 Err(e) => return Err(store_failure(e)),
             }
         }
         if !done {
-            // Losing every attempt must not pass for applied: the delivery fails (no marker is written), so
-            // Okta's redelivery applies the event again instead of the change being lost.
+            // Losing every attempt must not pass for applied: the record fails (no marker is written), so the
+            // stream's redelivery applies the event again instead of the change being lost.
             return Err(store_failure(StoreError::VersionConflict { current: None }));
         }
     }

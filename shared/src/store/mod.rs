@@ -255,13 +255,25 @@ impl Store {
         }
     }
 
-    /// The newest value written by [`Store::put_if_newer`] under a key (strongly consistent), if any.
-    pub async fn fact(&self, pk: &str, sk: &str) -> Result<Option<String>, StoreError> {
-        #[derive(serde::Deserialize)]
-        struct Fact {
-            value: String,
+    /// The newest value written by [`Store::put_if_newer`] under a key, with its `published` text (strongly
+    /// consistent), if any.
+    pub async fn fact(&self, pk: &str, sk: &str) -> Result<Option<Fact>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws_err("GetItem"))?;
+        let Some(item) = out.item else { return Ok(None) };
+        match (item.get("value"), item.get("published")) {
+            (Some(AttributeValue::S(value)), Some(AttributeValue::N(published))) => {
+                Ok(Some(Fact { value: value.clone(), published: published.clone() }))
+            }
+            _ => Err(StoreError::Malformed(format!("fact {sk} without value or published"))),
         }
-        Ok(self.get::<Fact>(pk, sk).await?.map(|f| f.value))
     }
 
     /// Writes a record that carries `version` if the stored one is at `expected` (`None`: none stored).
@@ -315,6 +327,13 @@ impl Store {
             Err(e) => Err(aws_err("DeleteItem")(e)),
         }
     }
+}
+
+/// A fact kept by [`Store::put_if_newer`]: its value and the `published` text of the event that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub value: String,
+    pub published: String,
 }
 
 /// A record with a `version` (for [`Store::put_versioned`]).

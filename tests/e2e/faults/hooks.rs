@@ -78,24 +78,54 @@ async fn an_older_change_held_while_a_newer_one_lands_ends_on_the_newer() {
             event("race-new-2", "user.lifecycle.unsuspend", &published(3), &active, None),
         ),
     ];
-    let deps = &t.stack.deps;
-    let ctx = fleet_sync::inbox::Context::load(deps, &t.tenant).await.expect("context");
-    let events = |e: &serde_json::Value| -> Vec<fleet_sync::hooks::Event> {
-        let parsed = fleet_sync::hooks::parse_delivery(&envelope(std::slice::from_ref(e))).expect("a delivery");
-        parsed.into_iter().map(|(_, e)| e).collect()
-    };
     for (k, (fact, older, newer)) in races.iter().enumerate() {
         let hold = ddb.hold_after_put(fact, &nanos(2 * k));
-        let (older, newer) = (events(older), events(newer));
-        let (a, b) = futures::join!(fleet_sync::inbox::apply_events(deps, &t.tenant, &ctx, &older), async {
-            hold.held().await;
-            let b = fleet_sync::inbox::apply_events(deps, &t.tenant, &ctx, &newer).await;
-            hold.release();
-            b
-        });
-        let (a, b) = (a.expect("the older applies"), b.expect("the newer applies"));
+        let (a, b) = race(&t, &hold, older, newer).await;
         assert_eq!((a.applied, b.applied), (1, 1), "{fact}: both change the fact");
     }
     let left = mismatches(&t).await;
     assert!(left.is_empty(), "the newer change wins whichever writes the record last: {left:#?}");
+}
+
+/// Two applications about one user: the older (a `remove`) has read the record and the fact and is held just
+/// before its device write; meanwhile the newer (an `add`) lands whole and, seeing the record still as it was,
+/// writes nothing. Then the older writes its stale view. It must notice the newer fact after its write and apply
+/// it, so the device ends as Okta's final data says. Without the check after the write it ends on the remove.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_older_change_held_before_its_write_still_ends_on_the_newer() {
+    let ddb = super::inject::DdbFaults::new(seed());
+    let (t, _clock) = stack(Some(&ddb), None).await;
+    fleet(&t, 20).await;
+    let (status, body) = sync(&t).await;
+    assert_eq!(status, 200, "{body}");
+    let member = okta_user(4);
+    let older = event("held-old", "group.user_membership.remove", &published(0), &member, Some(GROUP));
+    let newer = event("held-new", "group.user_membership.add", &published(1), &member, Some(GROUP));
+    let hold = ddb.hold_before_put(&format!("DEVICE#{}", device_id(4)));
+    let (a, b) = race(&t, &hold, &older, &newer).await;
+    assert_eq!((a.applied, b.applied), (1, 1), "both change the fact");
+    let left = mismatches(&t).await;
+    assert!(left.is_empty(), "the newer change wins though the older wrote last: {left:#?}");
+}
+
+/// Applies `older` in a task of its own (as a second stream consumer would) until it stops at `hold`, then
+/// `newer` whole, then lets `older` go on; answers what each applied.
+async fn race(
+    t: &odt_tests::TestStack,
+    hold: &super::inject::Hold,
+    older: &serde_json::Value,
+    newer: &serde_json::Value,
+) -> (fleet_sync::inbox::Applied, fleet_sync::inbox::Applied) {
+    let events = |e: &serde_json::Value| -> Vec<fleet_sync::hooks::Event> {
+        let parsed = fleet_sync::hooks::parse_delivery(&envelope(std::slice::from_ref(e))).expect("a delivery");
+        parsed.into_iter().map(|(_, e)| e).collect()
+    };
+    let ctx = std::sync::Arc::new(fleet_sync::inbox::Context::load(&t.stack.deps, &t.tenant).await.expect("context"));
+    let (deps, tenant, first, c) = (t.stack.deps.clone(), t.tenant.clone(), events(older), ctx.clone());
+    let a = tokio::spawn(async move { fleet_sync::inbox::apply_events(&deps, &tenant, &c, &first).await });
+    hold.held().await;
+    let b = fleet_sync::inbox::apply_events(&t.stack.deps, &t.tenant, &ctx, &events(newer)).await;
+    hold.release();
+    let a = a.await.expect("the older's task");
+    (a.expect("the older applies"), b.expect("the newer applies"))
 }

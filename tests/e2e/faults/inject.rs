@@ -53,6 +53,8 @@ struct DdbState {
     wake_at_puts: Option<(usize, Arc<tokio::sync::Notify>)>,
     /// The armed hold: the `sk` and `published` of the `PutItem` to stop after.
     hold: Option<(String, String, Hold)>,
+    /// The armed hold: the `sk` of the `PutItem` to stop before it is sent.
+    hold_before: Option<(String, Hold)>,
 }
 
 /// A function stopped right after one write reached DynamoDB (see [`DdbFaults::hold_after_put`]); clones share
@@ -88,7 +90,7 @@ impl Hold {
         self.0 .1.notify_all();
     }
 
-    /// Called on the function's thread after the write: waits for [`Hold::release`] (at most 30 s).
+    /// Called on the function's thread at the held point: waits for [`Hold::release`] (at most 30 s).
     fn wait(&self) {
         let (phase, cv) = &*self.0;
         *phase.lock().unwrap() = HoldPhase::Held;
@@ -131,6 +133,7 @@ impl DdbFaults {
             counts: DdbCounts::default(),
             wake_at_puts: None,
             hold: None,
+            hold_before: None,
         })))
     }
 
@@ -154,6 +157,14 @@ impl DdbFaults {
     pub fn hold_after_put(&self, sk: &str, published: &str) -> Hold {
         let hold = Hold::default();
         self.0.lock().unwrap().hold = Some((sk.to_string(), published.to_string(), hold.clone()));
+        hold
+    }
+
+    /// Stops the function whose next `PutItem` is of `sk` just before the write is sent (it has read what it
+    /// writes from), until [`Hold::release`]; once.
+    pub fn hold_before_put(&self, sk: &str) -> Hold {
+        let hold = Hold::default();
+        self.0.lock().unwrap().hold_before = Some((sk.to_string(), hold.clone()));
         hold
     }
 
@@ -197,6 +208,20 @@ impl Intercept for DdbFaults {
         let body = body_json(ctx);
         let mut injected = Injected::None;
         let mut conflict_body = None;
+        let before = {
+            let mut s = self.0.lock().unwrap();
+            let sk = body.as_ref().and_then(|b| b["Item"]["sk"]["S"].as_str());
+            let hit = op == "PutItem" && s.hold_before.as_ref().zip(sk).is_some_and(|((want, _), sk)| want == sk);
+            if hit {
+                s.hold_before.take().map(|(_, h)| h)
+            } else {
+                None
+            }
+        };
+        if let Some(hold) = before {
+            // The function has read what it is about to write; it stops here until the test releases it.
+            hold.wait();
+        }
         {
             let mut s = self.0.lock().unwrap();
             let item = body.as_ref().map(|b| (&b["Item"]["sk"]["S"], &b["Item"]["published"]["N"]));
