@@ -11,6 +11,7 @@ use axum::{Form, Json, Router};
 use base64::Engine;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -457,8 +458,7 @@ fn with_rate_headers(mut r: Response) -> Response {
 }
 
 /// One page of `items` after cursor `after` with `Link` headers for `path`, keeping the other query params.
-/// Items may be borrowed (`Vec<&Value>`): only the page served is cloned, so paging through a large org costs
-/// one pass per page, not a copy of every item.
+/// Items may be borrowed (`Vec<&Value>`): only the page served is cloned.
 fn page<T: std::borrow::Borrow<Value>>(
     domain: &str,
     path: &str,
@@ -466,13 +466,26 @@ fn page<T: std::borrow::Borrow<Value>>(
     q: &HashMap<String, String>,
     max: usize,
 ) -> Response {
-    let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(max).clamp(1, max);
     let start = match q.get("after") {
         Some(a) => items.iter().position(|i| i.borrow()["id"] == a.as_str()).map(|p| p + 1).unwrap_or(items.len()),
         None => 0,
     };
-    let end = (start + limit).min(items.len());
-    let slice: Vec<Value> = items[start..end].iter().map(|v| v.borrow().clone()).collect();
+    page_of_rest(domain, path, items[start..].iter().map(|v| v.borrow()), q, max)
+}
+
+/// [`page`] given `rest`, the items after the cursor (every item without one; none for a cursor that names no
+/// item). Only the page served and the one item after it are taken from `rest`, so a list whose cursor is found
+/// without a scan (the users, by id) costs one page per request, not a pass over every item before the cursor.
+fn page_of_rest<'a>(
+    domain: &str,
+    path: &str,
+    mut rest: impl Iterator<Item = &'a Value>,
+    q: &HashMap<String, String>,
+    max: usize,
+) -> Response {
+    let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(max).clamp(1, max);
+    let slice: Vec<Value> = rest.by_ref().take(limit).cloned().collect();
+    let more = rest.next().is_some();
     let mut params: Vec<(String, String)> =
         q.iter().filter(|(k, _)| *k != "after").map(|(k, v)| (k.clone(), v.clone())).collect();
     params.sort();
@@ -484,7 +497,7 @@ fn page<T: std::borrow::Borrow<Value>>(
         s.finish()
     };
     let mut links = vec![format!("<https://{domain}{path}?{}>; rel=\"self\"", enc(&params))];
-    if end < items.len() {
+    if more {
         let mut next = params.clone();
         next.insert(
             0,
@@ -561,8 +574,15 @@ async fn list_members(
             &format!("Not found: Resource not found: {id} (UserGroup)"),
         );
     };
-    let items: Vec<&Value> = ids.iter().filter_map(|u| s.users.get(u)).collect();
-    page(&s.domain, &path, items, &q, s.max_page)
+    // The cursor is found among the member ids (a member the double has no user for is not listed, so it
+    // names no item), and only the page served is looked up.
+    let start = match q.get("after") {
+        Some(a) if s.users.contains_key(a) => ids.iter().position(|u| u == a).map_or(ids.len(), |p| p + 1),
+        Some(_) => ids.len(),
+        None => 0,
+    };
+    let rest = ids[start..].iter().filter_map(|u| s.users.get(u));
+    page_of_rest(&s.domain, &path, rest, &q, s.max_page)
 }
 
 /// `GET /api/v1/users`: every user but DEPROVISIONED ones, as Okta lists them without a filter; or those with
@@ -585,15 +605,21 @@ async fn list_users(
         },
         None => None,
     };
-    let items: Vec<&Value> = s
-        .users
-        .values()
-        .filter(|u| match &status {
-            Some(st) => u["status"] == st.as_str(),
-            None => u["status"] != "DEPROVISIONED",
-        })
-        .collect();
-    page(&s.domain, "/api/v1/users", items, &q, s.max_page)
+    let listed = |u: &&Value| match &status {
+        Some(st) => u["status"] == st.as_str(),
+        None => u["status"] != "DEPROVISIONED",
+    };
+    // Users are kept and listed in id order, so the cursor (the last id served) is found in the map, not by
+    // scanning every user before it: one page per request however large the org.
+    let rest: Box<dyn Iterator<Item = &Value>> = match q.get("after") {
+        None => Box::new(s.users.values().filter(listed)),
+        Some(a) if s.users.get(a).as_ref().is_some_and(listed) => Box::new(
+            s.users.range::<str, _>((Bound::Excluded(a.as_str()), Bound::Unbounded)).map(|(_, u)| u).filter(listed),
+        ),
+        // A cursor that names no listed user: an empty page, as before.
+        Some(_) => Box::new(std::iter::empty()),
+    };
+    page_of_rest(&s.domain, "/api/v1/users", rest, &q, s.max_page)
 }
 
 async fn get_user(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {

@@ -82,7 +82,30 @@ fn add_users(facts: &mut ScopeFacts, users: &[User]) {
 }
 
 /// Reads everything scope needs for `sel`.
+///
+/// Okta, the UEM and the table are independent sources, so they are read at once (`try_join!`): Okta's reads
+/// are paced by its rate limit (the client waits for each reset), and reading the UEM inventory and the
+/// platforms one after the other would add to that wait instead of filling it. Each source keeps its own order
+/// (Okta's pages one after another, as before). The first error wins; the other reads are dropped (they only
+/// read).
 pub async fn gather(deps: &Deps, tenant: &str, src: &Sources, sel: &Selection) -> Result<Gathered, ApiError> {
+    let platforms = async { deps.store.list_platforms(tenant).await.map_err(store_failure) };
+    let ((mut facts, member_groups), (devices, selected_devices), platforms) =
+        futures::try_join!(okta_facts(src, sel), uem_facts(src, sel), platforms)?;
+    facts.selected_devices.extend(selected_devices);
+    let mut payload_hashes = HashMap::new();
+    for p in platforms {
+        if p.enabled {
+            facts.enabled_platforms.insert(p.platform);
+            payload_hashes.insert(p.platform, p.payload_hash.clone());
+        }
+    }
+    Ok(Gathered { devices, facts, payload_hashes, member_groups })
+}
+
+/// Okta's part of [`gather`]: the org's users (the deprovisioned ones too) and each selected group's members,
+/// and the selected groups per member.
+async fn okta_facts(src: &Sources, sel: &Selection) -> Result<(ScopeFacts, HashMap<String, Vec<String>>), ApiError> {
     let mut facts = ScopeFacts::default();
     let users: Vec<User> = src.okta.list_all("api/v1/users?limit=200").await.map_err(okta_error)?;
     add_users(&mut facts, &users);
@@ -103,16 +126,15 @@ pub async fn gather(deps: &Deps, tenant: &str, src: &Sources, sel: &Selection) -
             facts.selected_members.insert(m.id);
         }
     }
+    Ok((facts, member_groups))
+}
+
+/// The UEM's part of [`gather`]: the inventory and the members of each selected device group.
+async fn uem_facts(src: &Sources, sel: &Selection) -> Result<(Vec<UemDevice>, Vec<String>), ApiError> {
     let devices = src.uem.devices().await.map_err(uem_error)?;
+    let mut selected = Vec::new();
     for g in &sel.uem_group_ids {
-        facts.selected_devices.extend(src.uem.device_group_members(g).await.map_err(uem_error)?);
+        selected.extend(src.uem.device_group_members(g).await.map_err(uem_error)?);
     }
-    let mut payload_hashes = HashMap::new();
-    for p in deps.store.list_platforms(tenant).await.map_err(store_failure)? {
-        if p.enabled {
-            facts.enabled_platforms.insert(p.platform);
-            payload_hashes.insert(p.platform, p.payload_hash.clone());
-        }
-    }
-    Ok(Gathered { devices, facts, payload_hashes, member_groups })
+    Ok((devices, selected))
 }

@@ -184,17 +184,14 @@ pub async fn reconcile(deps: &Deps, tenant: &str, budget: Budget) -> Result<Sync
     let sel = fleet
         .map(|f| Selection { okta_group_ids: f.okta_group_ids, uem_group_ids: f.uem_group_ids })
         .unwrap_or_default();
-    let g = gather(deps, tenant, &src, &sel).await?;
-    let stored: HashMap<String, DeviceRecord> = deps
-        .store
-        .list_devices(tenant)
-        .await
-        .map_err(store_failure)?
-        .into_iter()
-        .map(|d| (d.device_id.clone(), d))
-        .collect();
-    let checkpoint: Option<Checkpoint> =
-        deps.store.get(&tenant_pk(tenant), CHECKPOINT_SK).await.map_err(store_failure)?;
+    // The stored records and the checkpoint are read while `gather` reads Okta and the UEM (independent
+    // sources; see `gather`): the table's pages fill the Okta client's rate-limit waits. The first error wins.
+    let (g, stored, checkpoint) = futures::try_join!(
+        gather(deps, tenant, &src, &sel),
+        async { deps.store.list_devices(tenant).await.map_err(store_failure) },
+        async { deps.store.get::<Checkpoint>(&tenant_pk(tenant), CHECKPOINT_SK).await.map_err(store_failure) },
+    )?;
+    let stored: HashMap<String, DeviceRecord> = stored.into_iter().map(|d| (d.device_id.clone(), d)).collect();
     let now = rfc3339(deps.clock.now());
     let mut devices: Vec<&UemDevice> = g.devices.iter().collect();
     devices.sort_by(|a, b| a.id.cmp(&b.id));
