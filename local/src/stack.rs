@@ -88,6 +88,9 @@ pub struct Stack {
     _front_served: Served,
 }
 
+/// Rounds over every stream consumer [`Stack::settle`] takes at most.
+pub const SETTLE_ROUNDS: usize = 20;
+
 /// The address exports are mailed from on the local stack (an SES identity on the emulator).
 pub const LOCAL_SENDER: &str = "device-trust@exports.acme-demo.example";
 
@@ -239,9 +242,10 @@ impl Stack {
     /// Waits until every record written so far has gone through the stream consumers and their runs have
     /// answered, including what the consumers' own writes set off (an applied hook delivery changes device
     /// records, which deploy-trigger then deploys): rounds over every consumer until one delivers nothing new
-    /// (at most 60 s per consumer and round).
+    /// (at most 60 s per consumer and round, and [`SETTLE_ROUNDS`] rounds: a consumer whose writes kept setting
+    /// itself or another off would never settle, and that is an error, named with the pumps' counters).
     pub async fn settle(&self) -> anyhow::Result<()> {
-        loop {
+        for _ in 0..SETTLE_ROUNDS {
             let before: u64 = self.streams.iter().map(|s| s.delivered()).sum();
             for s in &self.streams {
                 s.settle(std::time::Duration::from_secs(60)).await?;
@@ -250,6 +254,8 @@ impl Stack {
                 return Ok(());
             }
         }
+        let stats: Vec<String> = self.streams.iter().map(|s| format!("{}: {:?}", s.function(), s.stats())).collect();
+        anyhow::bail!("the stream consumers did not settle in {SETTLE_ROUNDS} rounds ({})", stats.join("; "))
     }
 
     /// The stream events delivered so far, in order.

@@ -220,7 +220,7 @@ mod tests {
         assert_eq!(consumers.len(), 2, "{consumers:?}");
         let h = &consumers[0];
         assert_eq!(h.function, "FleetSyncHookFunction");
-        assert_eq!((h.batch_size, h.batching_window, h.max_retries), (100, Duration::ZERO, 100));
+        assert_eq!((h.batch_size, h.batching_window, h.max_retries), (100, Duration::ZERO, 20));
         assert!(h.report_batch_item_failures);
         assert_eq!(h.filters.len(), 1);
         assert_eq!(h.filters[0]["eventName"][0], "INSERT");

@@ -293,14 +293,18 @@ pub async fn receive(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Re
     let events = parse_delivery(&body)?;
     let received = events.len();
     let mut seen = std::collections::HashSet::new();
-    let unique: Vec<Event> = events.into_iter().map(|(_, e)| e).filter(|e| seen.insert(e.uuid.clone())).collect();
+    let unique: Vec<(time::OffsetDateTime, Event)> =
+        events.into_iter().filter(|(_, e)| seen.insert(e.uuid.clone())).collect();
     let repeated = received - unique.len();
-    let kept: Vec<Event> =
-        unique.iter().filter(|e| EVENT_TYPES.contains(&e.event_type.as_str())).map(stored_form).collect();
+    let kept: Vec<Event> = unique
+        .iter()
+        .filter(|(_, e)| EVENT_TYPES.contains(&e.event_type.as_str()))
+        .map(|(at, e)| stored_form(*at, e))
+        .collect();
     let mut out = Received { received, accepted: kept.len(), duplicates: repeated, ignored: unique.len() - kept.len() };
     if received > 0 {
         let now = deps.clock.now();
-        let key = delivery_key(&unique);
+        let key = delivery_key(unique.iter().map(|(_, e)| e.uuid.as_str()));
         let parts: Vec<InboxRecord> = kept
             .chunks(EVENTS_PER_PART)
             .map(<[Event]>::to_vec)
@@ -331,8 +335,8 @@ pub async fn receive(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Re
 
 /// The key of a delivery: 32 hex digits of SHA-256 over its event uuids (each once, sorted), so Okta's
 /// redelivery of the same delivery has the same key, in whatever order it lists the events.
-fn delivery_key(events: &[Event]) -> String {
-    let mut uuids: Vec<&str> = events.iter().map(|e| e.uuid.as_str()).collect();
+fn delivery_key<'a>(uuids: impl Iterator<Item = &'a str>) -> String {
+    let mut uuids: Vec<&str> = uuids.collect();
     uuids.sort_unstable();
     let mut h = Sha256::new();
     for u in uuids {
@@ -342,13 +346,24 @@ fn delivery_key(events: &[Event]) -> String {
     hex::encode(&h.finalize()[..16])
 }
 
-/// An event as the inbox keeps it: only the targets applying reads (`User`, `UserGroup`, `Device`).
-fn stored_form(e: &Event) -> Event {
-    let target = e
-        .target
-        .as_ref()
-        .map(|ts| ts.iter().filter(|t| matches!(t.kind.as_str(), "User" | "UserGroup" | "Device")).cloned().collect());
-    Event { uuid: e.uuid.clone(), event_type: e.event_type.clone(), published: e.published.clone(), target }
+/// An event as the inbox keeps it, bounded whatever the delivery held (well under 1 KB, so a part of
+/// [`EVENTS_PER_PART`] stays under DynamoDB's 400 KB item limit): `published` as RFC 3339 in UTC, and of the
+/// targets only what [`target`] reads, the first `User`, `UserGroup` and `Device`, each kept only when its id is
+/// a safe id (otherwise [`target`] finds none either way).
+fn stored_form(at: time::OffsetDateTime, e: &Event) -> Event {
+    let target = e.target.as_ref().map(|ts| {
+        ["User", "UserGroup", "Device"]
+            .iter()
+            .filter_map(|kind| ts.iter().find(|t| t.kind == *kind))
+            .filter(|t| is_safe_id(&t.id))
+            .cloned()
+            .collect()
+    });
+    let published = at
+        .to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| e.published.clone());
+    Event { uuid: e.uuid.clone(), event_type: e.event_type.clone(), published, target }
 }
 
 /// Parses the body of a hook delivery (`{"data": {"events": [...]}}`, Okta's `com.okta.event_hook`) into its
@@ -481,25 +496,33 @@ mod props {
     }
 
     /// Fails if Okta's redelivery of a delivery (the same events, listed in another order) got another key, if
-    /// two deliveries with different events shared one, or if the stored form kept a target applying never reads.
+    /// two deliveries with different events shared one, or if the stored form kept a target applying never reads,
+    /// a second target of a kind, an unsafe id, or `published` as sent instead of in UTC.
     #[test]
     fn a_delivery_key_names_its_set_of_events_and_the_stored_form_keeps_only_what_applying_reads() {
-        let e = |uuid: &str| Event {
-            uuid: uuid.into(),
+        let key = |uuids: &[&str]| delivery_key(uuids.iter().copied());
+        assert_eq!(key(&["a", "b"]), key(&["b", "a"]));
+        assert_ne!(key(&["a", "b"]), key(&["a"]));
+        assert_ne!(key(&["ab"]), key(&["a", "b"]));
+        assert_eq!(key(&["a"]).len(), 32);
+        let t = |id: &str, kind: &str| Target { id: id.into(), kind: kind.into() };
+        let e = Event {
+            uuid: "a".into(),
             event_type: "group.user_membership.add".into(),
-            published: "2026-11-29T10:00:00.000Z".into(),
+            published: "2026-11-29T11:00:00.123456789+01:00".into(),
             target: Some(vec![
-                Target { id: "00u1".into(), kind: "User".into() },
-                Target { id: "0oa1".into(), kind: "AppInstance".into() },
-                Target { id: "00g1".into(), kind: "UserGroup".into() },
+                t("0oa1", "AppInstance"),
+                t("00g1", "UserGroup"),
+                t("00u1", "User"),
+                t("00u2", "User"),
+                t(&"d".repeat(200), "Device"),
             ]),
         };
-        assert_eq!(delivery_key(&[e("a"), e("b")]), delivery_key(&[e("b"), e("a")]));
-        assert_ne!(delivery_key(&[e("a"), e("b")]), delivery_key(&[e("a")]));
-        assert_ne!(delivery_key(&[e("ab")]), delivery_key(&[e("a"), e("b")]));
-        assert_eq!(delivery_key(&[e("a")]).len(), 32);
-        let kinds: Vec<String> = stored_form(&e("a")).target.unwrap().into_iter().map(|t| t.kind).collect();
-        assert_eq!(kinds, ["User", "UserGroup"]);
+        let at = time::OffsetDateTime::parse(&e.published, &time::format_description::well_known::Rfc3339).unwrap();
+        let kept = stored_form(at, &e);
+        let ids: Vec<(String, String)> = kept.target.unwrap().into_iter().map(|t| (t.kind, t.id)).collect();
+        assert_eq!(ids, [("User".to_string(), "00u1".to_string()), ("UserGroup".into(), "00g1".into())]);
+        assert_eq!(kept.published, "2026-11-29T10:00:00.123456789Z");
     }
 
     #[test]

@@ -14,8 +14,9 @@
 //!   (`OKTADEVICE#<id>`) as evidence for status; they do not change scope.
 //!
 //! A record whose events cannot all be applied (the store failing, or a re-decision losing every attempt) is
-//! reported as a batch item failure, so the stream delivers it again and the other tenants' records go on
-//! (ServerlessDevelopers/serverless-rust: partial batch responses). An inbox record that does not read is
+//! reported as a batch item failure, so the stream delivers it again (from that record on, 20 attempts and 15
+//! minutes at most: `template.yaml`) while the rest of the batch is applied (ServerlessDevelopers/serverless-rust:
+//! partial batch responses). An inbox record that does not read is
 //! logged and skipped: delivering it again cannot help, and reconciliation covers whatever it held.
 
 use crate::hooks::{target, Event, DEDUP_TTL_SECS};
@@ -34,8 +35,8 @@ use std::collections::HashMap;
 /// The sort key prefix of inbox records (`HOOKINBOX#<delivery key>#<part>`).
 pub const INBOX_PREFIX: &str = "HOOKINBOX#";
 
-/// One part of an accepted delivery, kept until the stream consumer has applied it (and 7 days in all, so a
-/// redelivery of the same delivery is known at the door).
+/// One part of an accepted delivery, kept 7 days (TTL): the stream consumer applies it once it is written, and
+/// while it is there a redelivery of the same delivery is known at the door.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InboxRecord {
     pub pk: String,

@@ -345,7 +345,8 @@ pub trait Versioned {
 impl Store {
     /// Writes every record of `recs` only if none of them exists yet (`attribute_not_exists` on each: one
     /// conditional PutItem for one record, a TransactWriteItems of up to 100 for more, so they land together or
-    /// not at all). Returns `false`, writing nothing, when one of them already exists.
+    /// not at all). Returns `false`, writing nothing, when one of them already exists. The transaction carries a
+    /// client request token of its own, so the SDK retrying one that committed is not taken for a conflict.
     ///
     /// # Errors
     /// [`StoreError::Malformed`] for more than 100 records or one that does not serialize; DynamoDB failures.
@@ -368,7 +369,10 @@ impl Store {
             },
             many if many.len() > 100 => Err(StoreError::Malformed("more than 100 records in one transaction".into())),
             many => {
-                let mut tx = self.client.transact_write_items();
+                // One token per call: the SDK's retries of this call are idempotent (a retry of one that
+                // committed is not taken for a conflict), while another call with the same records is not.
+                let token = uuid::Uuid::new_v4().simple().to_string();
+                let mut tx = self.client.transact_write_items().client_request_token(token);
                 for rec in many {
                     let put = Put::builder()
                         .table_name(&self.table)
