@@ -285,3 +285,28 @@ async fn c12_hook_and_reconciliation_from_the_same_version_both_changes_survive(
     assert!(last.owner_selected_groups.is_empty(), "the hook's change is there");
     assert_eq!(last.exclusion, Some(odt_shared::scope::Exclusion::NotInSelectedGroup));
 }
+
+#[tokio::test]
+async fn a_delivery_over_one_part_is_kept_whole_and_its_redelivery_is_known() {
+    let t = TestStack::start().await;
+    hook_ready(&t).await;
+    // 450 events the hook acts on: two inbox parts (400 a part), written in one transaction.
+    let events: Vec<Value> = (0..450)
+        .map(|i| {
+            let at = format!("2026-11-29T12:{:02}:{:02}.000Z", i / 60, i % 60);
+            event(&format!("big-{i}"), "group.user_membership.add", &at, "00uBIG", Some("00gOUTSIDE"))
+        })
+        .collect();
+    let body = envelope(events);
+    let (status, first) = post(&t, Some(SECRET), body.clone()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!((first["received"].clone(), first["accepted"].clone()), (json!(450), json!(450)), "{first}");
+    let pk = format!("T#{}", t.tenant);
+    let parts: Vec<Value> = t.stack.deps.store.query_prefix(&pk, "HOOKINBOX#").await.unwrap();
+    let sizes: Vec<usize> = parts.iter().map(|p| p["events"].as_array().map_or(0, Vec::len)).collect();
+    assert_eq!(sizes, [400, 50], "two parts, all the events");
+    let (_, again) = post(&t, Some(SECRET), body).await;
+    assert_eq!((again["duplicates"].clone(), again["accepted"].clone()), (json!(450), json!(0)), "{again}");
+    t.stack.settle().await.expect("settles");
+    assert!(t.stack.deps.store.exists(&pk, "HOOKEVENT#big-449").await.unwrap(), "the second part was applied too");
+}
