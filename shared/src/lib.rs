@@ -16,6 +16,7 @@ pub mod platform;
 pub mod scope;
 pub mod secrets;
 pub mod store;
+pub mod stream;
 pub mod telemetry;
 pub mod uem;
 

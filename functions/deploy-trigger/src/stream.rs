@@ -5,7 +5,7 @@
 
 use crate::run::{run_tenant, RunScope};
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
-use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use odt_shared::deps::Deps;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,18 +21,9 @@ pub enum Change {
     Ignored,
 }
 
-fn key_text(r: &EventRecord, name: &str) -> Option<String> {
-    match r.change.keys.get(name)? {
-        serde_dynamo::AttributeValue::S(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
 /// What record `r` asks for, from its keys alone (`pk = T#<tenant>`, `sk`).
 pub fn classify(r: &EventRecord) -> Change {
-    let (Some(pk), Some(sk)) = (key_text(r, "pk"), key_text(r, "sk")) else { return Change::Ignored };
-    let Some(tenant) = pk.strip_prefix("T#").filter(|t| !t.is_empty()) else { return Change::Ignored };
-    let tenant = tenant.to_string();
+    let Some((tenant, sk)) = odt_shared::stream::tenant_and_sk(r) else { return Change::Ignored };
     if let Some(id) = sk.strip_prefix("DEVICE#") {
         return Change::Device { tenant, device_id: id.to_string() };
     }
@@ -82,17 +73,11 @@ pub async fn handle_stream(deps: &Deps, event: Event) -> DynamoDbEventResponse {
             ),
             Err(e) => {
                 tracing::warn!(tenant = tenant.as_str(), error = %e.message, "deployment run failed; its records are retried");
-                failures.extend(seqs.into_iter().map(|s| {
-                    let mut f = DynamoDbBatchItemFailure::default();
-                    f.item_identifier = Some(s);
-                    f
-                }));
+                failures.extend(seqs);
             }
         }
     }
-    let mut out = DynamoDbEventResponse::default();
-    out.batch_item_failures = failures;
-    out
+    odt_shared::stream::batch_failures(failures)
 }
 
 /// Every tenant with device trust (active or being removed), run with the schedule's rules: due retries, and

@@ -22,7 +22,7 @@
 use crate::hooks::{target, Event, DEDUP_TTL_SECS};
 use crate::store_failure;
 use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord};
-use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
@@ -62,18 +62,10 @@ pub struct Applied {
     pub ignored: usize,
 }
 
-fn key_text(r: &EventRecord, name: &str) -> Option<String> {
-    match r.change.keys.get(name)? {
-        serde_dynamo::AttributeValue::S(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
 /// The tenant and inbox record of a stream record, or `None` for any other record (or one that does not read,
 /// which is logged).
 fn inbox_of(r: &EventRecord) -> Option<(String, InboxRecord)> {
-    let (pk, sk) = (key_text(r, "pk")?, key_text(r, "sk")?);
-    let tenant = pk.strip_prefix("T#").filter(|t| !t.is_empty())?.to_string();
+    let (tenant, sk) = odt_shared::stream::tenant_and_sk(r)?;
     if !sk.starts_with(INBOX_PREFIX) || r.event_name != "INSERT" {
         return None;
     }
@@ -139,16 +131,7 @@ pub async fn handle_stream(deps: &Deps, event: StreamEvent) -> DynamoDbEventResp
             }
         }
     }
-    let mut out = DynamoDbEventResponse::default();
-    out.batch_item_failures = failed
-        .into_iter()
-        .map(|s| {
-            let mut f = DynamoDbBatchItemFailure::default();
-            f.item_identifier = Some(s);
-            f
-        })
-        .collect();
-    out
+    odt_shared::stream::batch_failures(failed)
 }
 
 /// Applies `events` of `tenant` ([`EVENTS_AT_ONCE`] at once: their order does not matter, since each fact keeps

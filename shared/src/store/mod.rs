@@ -83,18 +83,27 @@ impl Store {
         ])
     }
 
-    /// One record by key (strongly consistent), or `None`.
-    pub async fn get<T: DeserializeOwned>(&self, pk: &str, sk: &str) -> Result<Option<T>, StoreError> {
+    /// One item by key (strongly consistent), only the `projection` attributes when given, or `None`.
+    async fn get_item(&self, pk: &str, sk: &str, projection: Option<&str>) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(pk, sk)))
             .consistent_read(true)
+            .set_projection_expression(projection.map(str::to_string))
             .send()
             .await
             .map_err(aws_err("GetItem"))?;
-        out.item.map(|i| serde_dynamo::from_item(i).map_err(|e| StoreError::Malformed(e.to_string()))).transpose()
+        Ok(out.item)
+    }
+
+    /// One record by key (strongly consistent), or `None`.
+    pub async fn get<T: DeserializeOwned>(&self, pk: &str, sk: &str) -> Result<Option<T>, StoreError> {
+        self.get_item(pk, sk, None)
+            .await?
+            .map(|i| serde_dynamo::from_item(i).map_err(|e| StoreError::Malformed(e.to_string())))
+            .transpose()
     }
 
     /// Every record under `pk` whose `sk` starts with `prefix`, following `LastEvaluatedKey` until none is left
@@ -199,17 +208,7 @@ pub(crate) fn build_err(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
 impl Store {
     /// Whether a record exists (strongly consistent).
     pub async fn exists(&self, pk: &str, sk: &str) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(pk, sk)))
-            .consistent_read(true)
-            .projection_expression("pk")
-            .send()
-            .await
-            .map_err(aws_err("GetItem"))?;
-        Ok(out.item.is_some())
+        Ok(self.get_item(pk, sk, Some("pk")).await?.is_some())
     }
 
     /// Writes a marker that expires at `expires_at` (epoch seconds, the table's TTL attribute `expiresAt`),
@@ -258,16 +257,7 @@ impl Store {
     /// The newest value written by [`Store::put_if_newer`] under a key, with its `published` text (strongly
     /// consistent), if any.
     pub async fn fact(&self, pk: &str, sk: &str) -> Result<Option<Fact>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(pk, sk)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(aws_err("GetItem"))?;
-        let Some(item) = out.item else { return Ok(None) };
+        let Some(item) = self.get_item(pk, sk, None).await? else { return Ok(None) };
         match (item.get("value"), item.get("published")) {
             (Some(AttributeValue::S(value)), Some(AttributeValue::N(published))) => {
                 Ok(Some(Fact { value: value.clone(), published: published.clone() }))

@@ -55,11 +55,7 @@ async fn hook_deliveries_duplicated_reordered_and_batched_lose_no_change() {
 /// stored fact ends on the older one (found by the DynamoDB scenario).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_older_change_held_while_a_newer_one_lands_ends_on_the_newer() {
-    let ddb = super::inject::DdbFaults::new(seed());
-    let (t, _clock) = stack(Some(&ddb), None).await;
-    fleet(&t, 20).await;
-    let (status, body) = sync(&t).await;
-    assert_eq!(status, 200, "{body}");
+    let (t, ddb) = race_stack().await;
     let nanos = |k: usize| {
         let at = time::OffsetDateTime::parse(&published(k), &time::format_description::well_known::Rfc3339);
         at.expect("rfc3339").unix_timestamp_nanos().to_string()
@@ -93,11 +89,7 @@ async fn an_older_change_held_while_a_newer_one_lands_ends_on_the_newer() {
 /// it, so the device ends as Okta's final data says. Without the check after the write it ends on the remove.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_older_change_held_before_its_write_still_ends_on_the_newer() {
-    let ddb = super::inject::DdbFaults::new(seed());
-    let (t, _clock) = stack(Some(&ddb), None).await;
-    fleet(&t, 20).await;
-    let (status, body) = sync(&t).await;
-    assert_eq!(status, 200, "{body}");
+    let (t, ddb) = race_stack().await;
     let member = okta_user(4);
     let older = event("held-old", "group.user_membership.remove", &published(0), &member, Some(GROUP));
     let newer = event("held-new", "group.user_membership.add", &published(1), &member, Some(GROUP));
@@ -106,6 +98,16 @@ async fn an_older_change_held_before_its_write_still_ends_on_the_newer() {
     assert_eq!((a.applied, b.applied), (1, 1), "both change the fact");
     let left = mismatches(&t).await;
     assert!(left.is_empty(), "the newer change wins though the older wrote last: {left:#?}");
+}
+
+/// A reconciled 20-device fleet on a stack whose DynamoDB client can be held (no faults injected).
+async fn race_stack() -> (odt_tests::TestStack, super::inject::DdbFaults) {
+    let ddb = super::inject::DdbFaults::new(seed());
+    let (t, _clock) = stack(Some(&ddb), None).await;
+    fleet(&t, 20).await;
+    let (status, body) = sync(&t).await;
+    assert_eq!(status, 200, "{body}");
+    (t, ddb)
 }
 
 /// Applies `older` in a task of its own (as a second stream consumer would) until it stops at `hold`, then
