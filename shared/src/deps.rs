@@ -20,6 +20,8 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
     pub retry: RetryPolicy,
     pub okta_pool: OktaPool,
+    /// Small records kept for a few seconds across invocations of a warm instance (the event hook's record).
+    pub warm: crate::warm::Warm,
 }
 
 impl Deps {
@@ -49,6 +51,7 @@ impl Deps {
             clock,
             retry: RetryPolicy::default(),
             okta_pool: OktaPool::default(),
+            warm: crate::warm::Warm::default(),
         }
     }
 

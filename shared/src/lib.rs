@@ -19,5 +19,6 @@ pub mod store;
 pub mod stream;
 pub mod telemetry;
 pub mod uem;
+pub mod warm;
 
 pub use error::ApiError;

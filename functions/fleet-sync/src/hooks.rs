@@ -5,7 +5,10 @@
 //!
 //! - `GET /hooks/okta/{tenant}` with `x-okta-verification-challenge: v` answers `{"verification": "v"}` (case C04).
 //! - `POST /hooks/okta/{tenant}` must carry the tenant's hook secret in `Authorization` (header names in any
-//!   case, compared in constant time; case C05), else 401 and nothing is written.
+//!   case, compared in constant time; case C05), else 401 and nothing is written. A warm instance checks it
+//!   against the hook record it read in the last [`HOOK_RECORD_KEPT_SECS`] (and the secret's value it read once
+//!   by version id), so a steady stream of deliveries costs one write each; a mismatch is checked again against
+//!   a fresh read.
 //! - An accepted delivery is written as `HOOKINBOX#<key>#<part>` records ([`crate::inbox::InboxRecord`]: the
 //!   events the product acts on, oldest first, with only the targets it reads), all or none, and only if the
 //!   same delivery (the same event uuids) is not there yet: Okta's redelivery of a delivery is a duplicate at
@@ -145,7 +148,9 @@ pub async fn put_config(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
         secret_updated_at: rfc3339(deps.clock.now()),
         version: current + 1,
     };
-    match deps.store.put_versioned(&rec, existing.as_ref().map(|e| e.version)).await {
+    let saved = deps.store.put_versioned(&rec, existing.as_ref().map(|e| e.version)).await;
+    deps.warm.forget(&warm_key(tenant));
+    match saved {
         Ok(()) => Ok(json_response(StatusCode::OK, &view(tenant, Some(&rec)))),
         Err(StoreError::VersionConflict { current }) => Err(ApiError::version_conflict(current.unwrap_or(0))),
         Err(e) => Err(store_failure(e)),
@@ -191,13 +196,39 @@ fn hook_401() -> ApiError {
     ApiError::unauthorized("the Authorization header does not carry this tenant's hook secret")
 }
 
-/// The tenant's hook record, 404 for an unknown or malformed tenant.
+/// How long a warm instance answers deliveries from the hook record it read, in seconds: a secret rotated (or a
+/// hook set) on another instance is in force here within this time. A secret that does not match the kept record
+/// is checked again against a fresh read at once, so a new secret is never refused for this long.
+pub const HOOK_RECORD_KEPT_SECS: i64 = 5;
+
+fn warm_key(tenant: &str) -> String {
+    format!("{}#{HOOK_SK}", tenant_pk(tenant))
+}
+
+/// The tenant's hook record read from the table (and kept for [`HOOK_RECORD_KEPT_SECS`]), 404 for an unknown or
+/// malformed tenant (never kept, so a hook just set is seen at once).
 async fn hook_of(deps: &Deps, tenant: &str) -> Result<HookRecord, ApiError> {
     if !is_safe_id(tenant) {
         return Err(ApiError::not_found("event hook"));
     }
     let rec: Option<HookRecord> = deps.store.get(&tenant_pk(tenant), HOOK_SK).await.map_err(store_failure)?;
-    rec.ok_or_else(|| ApiError::not_found("event hook"))
+    let rec = rec.ok_or_else(|| ApiError::not_found("event hook"))?;
+    deps.warm.put(&warm_key(tenant), deps.clock.now(), rec.clone());
+    Ok(rec)
+}
+
+/// The tenant's hook record as this warm instance read it less than [`HOOK_RECORD_KEPT_SECS`] ago, if it did.
+fn kept_hook(deps: &Deps, tenant: &str) -> Option<HookRecord> {
+    if !is_safe_id(tenant) {
+        return None;
+    }
+    deps.warm.get(&warm_key(tenant), deps.clock.now(), time::Duration::seconds(HOOK_RECORD_KEPT_SECS))
+}
+
+/// Whether `sent` is the secret `rec` points at (constant time).
+async fn carries_secret(deps: &Deps, rec: &HookRecord, sent: &str) -> Result<bool, ApiError> {
+    let secret = deps.secrets.get_cached(&rec.secret).await.map_err(odt_shared::error::secrets_failure)?;
+    Ok(bool::from(sent.as_bytes().ct_eq(secret.expose_secret().as_bytes())))
 }
 
 /// Serves `GET|POST /hooks/okta/{tenant}` (no JWT: Okta authenticates with the hook secret).
@@ -278,12 +309,18 @@ const EVENTS_PER_PART: usize = 400;
         (status = 404, description = "No hook for this tenant", body = ErrorBody),
         (status = 413, description = "Over 1 MiB", body = ErrorBody)))]
 pub async fn receive(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Result<Response<Body>, ApiError> {
-    let rec = hook_of(deps, tenant).await?;
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let sent = header("authorization").ok_or_else(hook_401)?;
-    let secret = deps.secrets.get_cached(&rec.secret).await.map_err(odt_shared::error::secrets_failure)?;
-    if !bool::from(sent.as_bytes().ct_eq(secret.expose_secret().as_bytes())) {
-        return Err(hook_401());
+    let sent = header("authorization");
+    let matches_kept = match (kept_hook(deps, tenant), &sent) {
+        (Some(kept), Some(sent)) => carries_secret(deps, &kept, sent).await?,
+        _ => false,
+    };
+    if !matches_kept {
+        let rec = hook_of(deps, tenant).await?;
+        let Some(sent) = &sent else { return Err(hook_401()) };
+        if !carries_secret(deps, &rec, sent).await? {
+            return Err(hook_401());
+        }
     }
     let body: Vec<u8> = match req.into_body() {
         Body::Text(t) => t.into_bytes(),

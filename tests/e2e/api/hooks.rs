@@ -310,3 +310,53 @@ async fn a_delivery_over_one_part_is_kept_whole_and_its_redelivery_is_known() {
     t.stack.settle().await.expect("settles");
     assert!(t.stack.deps.store.exists(&pk, "HOOKEVENT#big-449").await.unwrap(), "the second part was applied too");
 }
+
+/// One delivery of one event to `deps` (an instance of the fleet-sync function) called as a library; its status.
+async fn post_to(deps: &odt_shared::deps::Deps, tenant: &str, auth: &str, uuid: &str) -> u16 {
+    let body = envelope(vec![event(uuid, "user.session.start", "2026-11-29T10:00:00.000Z", "00uX", None)]);
+    let req = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri(format!("/hooks/okta/{tenant}"))
+        .header("content-type", "application/json")
+        .header("authorization", auth)
+        .body(lambda_http::Body::from(body))
+        .unwrap();
+    fleet_sync::handle(deps, req).await.status().as_u16()
+}
+
+/// Fails if a warm instance read the hook record for every delivery (the old secret would be refused at once on
+/// an instance that read the record before the rotation), if it kept the record past
+/// `HOOK_RECORD_KEPT_SECS` (the old secret still accepted after it), if a new secret waited for the kept record
+/// to expire (refused), or if the instance that saved the new secret kept answering from the old record.
+#[tokio::test]
+async fn a_rotated_hook_secret_is_in_force_at_once_here_and_within_seconds_on_other_instances() {
+    let clock = odt_shared::clock::ManualClock::new(time::OffsetDateTime::now_utc());
+    let c = clock.clone();
+    let t = TestStack::start_with(move |cfg| cfg.clock = std::sync::Arc::new(c)).await;
+    hook_ready(&t).await;
+    let instance = || {
+        let mut d = (*t.stack.deps).clone();
+        d.warm = odt_shared::warm::Warm::default();
+        d
+    };
+    let (early, late) = (instance(), instance());
+    assert_eq!(post_to(&early, &t.tenant, SECRET, "rot-1").await, 200);
+    assert_eq!(post_to(&late, &t.tenant, SECRET, "rot-2").await, 200);
+    assert_eq!(post(&t, Some(SECRET), envelope(vec![])).await.0, 200, "the front's instance read the record too");
+
+    const NEW: &str = "hook-secret-rotated-0123456789";
+    let a = t.call("PUT", "/event-hook", Some(&t.admin()), Some(json!({"secret": NEW}))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let e = |u: &str| envelope(vec![event(u, "user.session.start", "2026-11-29T10:00:00.000Z", "00uX", None)]);
+    assert_eq!(post(&t, Some(SECRET), e("rot-3")).await.0, 401, "the instance that saved it refuses the old at once");
+    assert_eq!(post(&t, Some(NEW), e("rot-4")).await.0, 200);
+
+    clock.advance(std::time::Duration::from_secs(fleet_sync::hooks::HOOK_RECORD_KEPT_SECS as u64 - 1));
+    assert_eq!(post_to(&early, &t.tenant, SECRET, "rot-5").await, 200, "answered from the record it kept");
+    assert_eq!(post_to(&early, &t.tenant, NEW, "rot-6").await, 200, "a new secret is checked against a fresh read");
+    assert_eq!(post_to(&early, &t.tenant, SECRET, "rot-7").await, 401, "and the fresh read is kept");
+
+    clock.advance(std::time::Duration::from_secs(1));
+    assert_eq!(post_to(&late, &t.tenant, SECRET, "rot-8").await, 401, "the kept record expired");
+    assert_eq!(post_to(&late, &t.tenant, NEW, "rot-9").await, 200);
+}
