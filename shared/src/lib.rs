@@ -18,6 +18,7 @@ pub mod secrets;
 pub mod store;
 pub mod stream;
 pub mod telemetry;
+pub mod tls;
 pub mod uem;
 pub mod warm;
 

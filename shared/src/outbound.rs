@@ -313,6 +313,7 @@ impl Outbound {
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
             .user_agent(concat!("odt-device-trust/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_only(crate::tls::roots().iter().filter_map(|der| reqwest::Certificate::from_der(der).ok()))
             .build()
             .expect("reqwest client builds");
         Outbound { http, test_routes: routes.map(Arc::new) }
