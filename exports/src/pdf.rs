@@ -3,10 +3,13 @@
 //! page. Written with typst's `pdf-writer` crate; the fonts are the standard Helvetica and Helvetica-Bold in
 //! WinAnsiEncoding (Windows-1252), not embedded, so text outside Windows-1252 shows as `?`.
 //!
-//! Rows are consumed from the iterator one at a time and each page's content stream is compressed (Flate) as
-//! soon as the page is full, so memory holds the compressed output plus one page, never the rows. `pdf-writer`
-//! builds the file in memory and the bytes go to `out` at the end, in one write: nothing is written when a row
-//! is rejected. The page objects and the footers are written last, once the page count is known.
+//! Rows are taken one at a time ([`PdfReport::row`], or from [`write_pdf`]'s iterator) and each page's content
+//! stream is compressed (Flate) as soon as the page is full, so memory holds the compressed output plus one page,
+//! never the rows. Page 1's header block is a content stream of its own, written at the end
+//! ([`PdfReport::finish`]): a summary counted over the rows can head the rows it counts, room for it reserved up
+//! front. `pdf-writer` builds the file in memory and the bytes go to `out` at the end, in one write: nothing is
+//! written when a row is rejected. The page objects and the footers are written last, once the page count is
+//! known.
 
 use std::io::Write;
 
@@ -101,30 +104,77 @@ pub fn rows_per_page(first_page: bool, summary_lines: usize) -> usize {
 /// of the wrong kind (then nothing has been written), or a summary too long to leave a table row on page 1;
 /// [`ExportError::Io`] when writing `out` fails.
 pub fn write_pdf<W: Write>(
-    mut out: W,
+    out: W,
     meta: &PdfMeta,
     columns: &[Column],
     rows: impl Iterator<Item = Vec<Cell>>,
 ) -> Result<PdfStats, ExportError> {
-    check_columns(columns)?;
-    if rows_per_page(true, meta.summary.len()) == 0 {
-        return Err(ExportError::Shape(format!(
-            "{} summary lines leave no room for the table on the first page",
-            meta.summary.len()
-        )));
-    }
-    let mut doc = Doc::new(columns);
-    doc.start_page(Some(meta));
-    let mut count = 0usize;
+    let mut report = PdfReport::new(columns, meta.summary.len())?;
     for cells in rows {
-        count += 1;
-        check_row(columns, &cells, count as u64)?;
-        doc.row(&cells);
+        report.row(&cells)?;
     }
-    let (bytes, pages) = doc.finish(&meta.title)?;
-    out.write_all(&bytes)?;
-    out.flush()?;
-    Ok(PdfStats { pages, rows: count, bytes: bytes.len() as u64 })
+    report.finish(out, meta)
+}
+
+/// The report of [`write_pdf`] built a row at a time, its page-1 header block ([`PdfMeta`]) given only at the
+/// end, so a summary counted over the rows can be written without holding them. Room on page 1 is reserved for
+/// `summary_lines` summary lines; fewer leave that room blank.
+pub struct PdfReport<'a> {
+    doc: Doc<'a>,
+    columns: &'a [Column],
+    summary_lines: usize,
+    rows: usize,
+}
+
+impl<'a> PdfReport<'a> {
+    /// A report of `columns` with room on page 1 for up to `summary_lines` summary lines.
+    ///
+    /// Errors: [`ExportError::Shape`] for no columns, a non-positive width, or a summary too long to leave a
+    /// table row on page 1.
+    pub fn new(columns: &'a [Column], summary_lines: usize) -> Result<Self, ExportError> {
+        check_columns(columns)?;
+        if rows_per_page(true, summary_lines) == 0 {
+            return Err(ExportError::Shape(format!(
+                "{summary_lines} summary lines leave no room for the table on the first page"
+            )));
+        }
+        let mut doc = Doc::new(columns);
+        doc.start_page(Some(summary_lines));
+        Ok(Self { doc, columns, summary_lines, rows: 0 })
+    }
+
+    /// Adds one row (one cell per column, in column order). Errors: [`ExportError::Shape`] for a row of the wrong
+    /// length or with a cell of the wrong kind (the report stays as it was).
+    pub fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError> {
+        check_row(self.columns, cells, self.rows as u64 + 1)?;
+        self.rows += 1;
+        self.doc.row(cells);
+        Ok(())
+    }
+
+    /// Rows added so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Writes the whole file to `out` with `meta` above the table on page 1, and flushes `out`.
+    ///
+    /// Errors: [`ExportError::Shape`] for more summary lines than reserved, or past `i32::MAX` pages (nothing
+    /// written); [`ExportError::Io`] when writing `out` fails.
+    pub fn finish<W: Write>(self, mut out: W, meta: &PdfMeta) -> Result<PdfStats, ExportError> {
+        if meta.summary.len() > self.summary_lines {
+            return Err(ExportError::Shape(format!(
+                "{} summary lines, room was reserved for {}",
+                meta.summary.len(),
+                self.summary_lines
+            )));
+        }
+        let rows = self.rows;
+        let (bytes, pages) = self.doc.finish(meta)?;
+        out.write_all(&bytes)?;
+        out.flush()?;
+        Ok(PdfStats { pages, rows, bytes: bytes.len() as u64 })
+    }
 }
 
 /// The height of page 1's header block with `summary_lines` summary lines, gap to the table included.
@@ -189,15 +239,15 @@ impl<'a> Doc<'a> {
         }
     }
 
-    /// Starts a page: the header block when `meta` is given (page 1), then the table's header row.
-    fn start_page(&mut self, meta: Option<&PdfMeta>) {
+    /// Starts a page with the table's header row: below room for a header block of `summary_lines` summary lines
+    /// when given (page 1; the block itself is written by [`Doc::finish`]).
+    fn start_page(&mut self, summary_lines: Option<usize>) {
         self.content = Content::new();
         self.content.save_state();
         let mut top = PAGE_H - MARGIN;
-        if let Some(meta) = meta {
-            self.header_block(meta, top);
-            top -= block_height(meta.summary.len());
-            self.capacity = rows_per_page(true, meta.summary.len());
+        if let Some(lines) = summary_lines {
+            top -= block_height(lines);
+            self.capacity = rows_per_page(true, lines);
         } else {
             self.capacity = rows_per_page(false, 0);
         }
@@ -215,10 +265,13 @@ impl<'a> Doc<'a> {
         self.on_page = 0;
     }
 
-    /// Page 1's header block from `top` down: the title in bold, then `Tenant:`, `Exported:` and the summary.
-    fn header_block(&mut self, meta: &PdfMeta, top: f32) {
+    /// Page 1's header block, a content stream of its own: the title in bold at the top, then `Tenant:`,
+    /// `Exported:` and the summary. Returns the stream's id.
+    fn header_block(&mut self, meta: &PdfMeta) -> Ref {
+        let top = PAGE_H - MARGIN;
+        let mut content = Content::new();
         let title = metrics::fit(metrics::encode(&meta.title), Font::Bold, TITLE_SIZE, USABLE_W);
-        show(&mut self.content, BOLD, TITLE_SIZE, vec![(MARGIN, top - TITLE_SIZE, title)]);
+        show(&mut content, BOLD, TITLE_SIZE, vec![(MARGIN, top - TITLE_SIZE, title)]);
         let lines = [format!("Tenant: {}", meta.tenant), format!("Exported: {}", meta.exported_at)]
             .into_iter()
             .chain(meta.summary.iter().map(|(label, value)| format!("{label}: {value}")));
@@ -229,7 +282,10 @@ impl<'a> Doc<'a> {
                 (MARGIN, y, metrics::fit(metrics::encode(&line), Font::Regular, META_SIZE, USABLE_W))
             })
             .collect();
-        show(&mut self.content, REGULAR, META_SIZE, runs);
+        show(&mut content, REGULAR, META_SIZE, runs);
+        let id = self.next.bump();
+        self.pdf.stream(id, &compress_to_vec_zlib(&content.finish(), FLATE_LEVEL)).filter(Filter::FlateDecode);
+        id
     }
 
     /// Adds one (already checked) row, starting a new page first when this one is full.
@@ -277,13 +333,14 @@ impl<'a> Doc<'a> {
         self.bodies.push(id);
     }
 
-    /// Closes the last page and writes the footers, the page objects, the page tree, the fonts, the catalog and
-    /// the document information; returns the file's bytes and its page count. Errors: [`ExportError::Shape`] past
-    /// `i32::MAX` pages.
-    fn finish(mut self, title: &str) -> Result<(Vec<u8>, usize), ExportError> {
+    /// Closes the last page and writes page 1's header block (`meta`), the footers, the page objects, the page
+    /// tree, the fonts, the catalog and the document information; returns the file's bytes and its page count.
+    /// Errors: [`ExportError::Shape`] past `i32::MAX` pages.
+    fn finish(mut self, meta: &PdfMeta) -> Result<(Vec<u8>, usize), ExportError> {
         self.end_page();
         let pages = self.bodies.len();
         let count = i32::try_from(pages).map_err(|_| ExportError::Shape(format!("{pages} pages is too many")))?;
+        let header = self.header_block(meta);
         let mut page_ids = Vec::with_capacity(pages);
         for (i, body) in self.bodies.iter().enumerate() {
             let (footer, page_id) = (self.next.bump(), self.next.bump());
@@ -293,7 +350,8 @@ impl<'a> Doc<'a> {
             show(&mut content, REGULAR, FOOTER_SIZE, vec![(x, FOOTER_BASELINE, label)]);
             self.pdf.stream(footer, &content.finish());
             let mut page = self.pdf.page(page_id);
-            page.parent(self.tree).media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H)).contents_array([*body, footer]);
+            let contents = if i == 0 { vec![header, *body, footer] } else { vec![*body, footer] };
+            page.parent(self.tree).media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H)).contents_array(contents);
             page.resources().fonts().pair(REGULAR, self.regular).pair(BOLD, self.bold);
             page.finish();
             page_ids.push(page_id);
@@ -303,7 +361,7 @@ impl<'a> Doc<'a> {
             self.pdf.type1_font(id).base_font(name).encoding_predefined(Name(b"WinAnsiEncoding"));
         }
         self.pdf.catalog(self.catalog).pages(self.tree);
-        self.pdf.document_info(self.info).title(TextStr(title)).producer(TextStr("odt-exports"));
+        self.pdf.document_info(self.info).title(TextStr(&meta.title)).producer(TextStr("odt-exports"));
         Ok((self.pdf.finish(), pages))
     }
 }

@@ -202,3 +202,44 @@ fn a_hundred_thousand_rows() {
     assert!(last.contains(&format!("Page {0} of {0}", stats.pages)), "{last}");
     assert!(last.contains("device-099999"), "{last}");
 }
+
+/// Fails if a report built a row at a time with its header block given at the end differed in what it shows from
+/// `write_pdf` with the header first, if page 1 did not keep the reserved room, or if a summary longer than
+/// reserved were accepted.
+#[test]
+fn a_report_built_row_by_row_takes_its_summary_at_the_end() {
+    use odt_exports::PdfReport;
+    let rows: Vec<Vec<Cell>> = (0..150).map(|i| row(&format!("Mac-{i:03}"), "ann@acme.com", i)).collect();
+    let whole = temp_pdf("late-whole");
+    write_pdf(std::fs::File::create(&whole).unwrap(), &meta(), &COLUMNS, rows.clone().into_iter()).unwrap();
+    let mut report = PdfReport::new(&COLUMNS, meta().summary.len()).unwrap();
+    for r in &rows {
+        report.row(r).unwrap();
+    }
+    assert_eq!(report.rows(), 150);
+    let late = temp_pdf("late-report");
+    let stats = report.finish(std::fs::File::create(&late).unwrap(), &meta()).unwrap();
+    assert_eq!(stats.rows, 150);
+    assert_eq!(pdftotext(&late, None), pdftotext(&whole, None), "the same report either way");
+    let first = pdftotext(&late, Some(1));
+    assert!(first.contains("Device status report") && first.contains("Non-compliant: 7"), "{first}");
+
+    let (roomy_first, tight_first) = (rows_per_page(true, 4), rows_per_page(true, meta().summary.len()));
+    assert!(roomy_first < tight_first, "4 reserved lines take room from the table");
+    let mut reserved = PdfReport::new(&COLUMNS, 4).unwrap();
+    for r in &rows[..=roomy_first] {
+        reserved.row(r).unwrap();
+    }
+    let roomy = temp_pdf("late-roomy");
+    reserved.finish(std::fs::File::create(&roomy).unwrap(), &meta()).unwrap();
+    let (page1, page2) = (pdftotext(&roomy, Some(1)), pdftotext(&roomy, Some(2)));
+    let name = |i: usize| format!("Mac-{i:03}");
+    assert!(page1.contains(&name(roomy_first - 1)) && !page1.contains(&name(roomy_first)), "{page1}");
+    assert!(page2.contains(&name(roomy_first)), "page 1 kept the room of 4 summary lines: {page2}");
+
+    let mut short = PdfReport::new(&COLUMNS, 1).unwrap();
+    short.row(&rows[0]).unwrap();
+    let mut out = Vec::new();
+    assert!(matches!(short.finish(&mut out, &meta()), Err(ExportError::Shape(_))));
+    assert!(out.is_empty(), "nothing written");
+}

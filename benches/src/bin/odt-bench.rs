@@ -43,6 +43,10 @@ enum Cmd {
         /// The limiter's window in seconds.
         #[arg(long, default_value_t = 60)]
         window_secs: i64,
+        /// Then export the reconciled fleet as CSV and as PDF through status-export's own path (DynamoDB
+        /// Local, S3 on moto): time and peak heap.
+        #[arg(long)]
+        exports: bool,
     },
     /// UEM calls deploy-trigger makes when 1,000 devices come into scope on Hexnode.
     ScopeChange {
@@ -89,9 +93,9 @@ async fn main() -> anyhow::Result<()> {
         .try_init();
     match Cli::parse().cmd {
         Cmd::Inprocess { rows } => inprocess(&rows),
-        Cmd::Reconcile { devices, groups, rate_limit, window_secs } => {
+        Cmd::Reconcile { devices, groups, rate_limit, window_secs, exports } => {
             for n in devices {
-                reconciliation(n, groups, rate_limit, window_secs).await?;
+                reconciliation(n, groups, rate_limit, window_secs, exports).await?;
             }
             Ok(())
         }
@@ -166,7 +170,13 @@ fn requests(t: &TestStack) -> (usize, usize, usize) {
     (api, token, t.stack.hexnode.lock().requests.len())
 }
 
-async fn reconciliation(n: usize, groups: usize, rate_limit: Option<usize>, window_secs: i64) -> anyhow::Result<()> {
+async fn reconciliation(
+    n: usize,
+    groups: usize,
+    rate_limit: Option<usize>,
+    window_secs: i64,
+    exports: bool,
+) -> anyhow::Result<()> {
     let (mut t, prefix) = ready_stack().await;
     let setup = Instant::now();
     fleet::seed(&t, n, 200, groups).await?;
@@ -218,11 +228,38 @@ async fn reconciliation(n: usize, groups: usize, rate_limit: Option<usize>, wind
         figs.push(Figure::info(format!("{label}: CPU time of the harness process (product + doubles)"), cpu, "s"));
         figs.push(Figure::info(format!("{label}: in scope"), summary.in_scope as f64, "devices"));
     }
+    if exports {
+        figs.extend(exports_of(&t, n).await?);
+    }
     if let Some(limit) = rate_limit {
         figs.extend(rate_limited(&t, &prefix, limit, window_secs).await?);
     }
     report(&figs);
     Ok(())
+}
+
+/// The reconciled fleet of `n` devices exported as CSV and as PDF by `status_export::exports::export`, the code
+/// behind `POST /exports`: the device, deployment and platform records read page by page from DynamoDB Local,
+/// the file uploaded to S3 (moto) in parts. Wall time and the peak heap the export added (the doubles are idle).
+async fn exports_of(t: &TestStack, n: usize) -> anyhow::Result<Vec<Figure>> {
+    use status_export::exports::{export, Format};
+    let mut figs = Vec::new();
+    for (format, name) in [(Format::Csv, "CSV"), (Format::Pdf, "PDF")] {
+        let base = alloc::current();
+        alloc::reset_peak();
+        let start = Instant::now();
+        let view = export(&t.stack.deps, &t.stack.exports, &t.tenant, format, &Default::default())
+            .await
+            .map_err(|e| anyhow::anyhow!("{name} export: {e:?}"))?;
+        let secs = start.elapsed().as_secs_f64();
+        let peak = alloc::peak().saturating_sub(base);
+        anyhow::ensure!(view.rows == n, "{name} export: {} rows of {n}", view.rows);
+        let label = format!("{name} export through status-export, {n} rows");
+        figs.push(Figure::info(format!("{label}: wall time (DynamoDB Local reads and S3 upload included)"), secs, "s"));
+        figs.push(Figure::at_most(format!("{label}: peak heap"), mb(peak), "MB", 100.0));
+        figs.push(Figure::info(format!("{label}: file size"), mb(view.bytes as usize), "MB"));
+    }
+    Ok(figs)
 }
 
 /// The unchanged reconciliation again, with Okta behind a limiter of `limit` calls per `window_secs`: the time

@@ -8,7 +8,7 @@ use crate::status::{Filter, Summary, COLUMNS};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
-use odt_exports::{write_pdf, CsvExport, PdfMeta};
+use odt_exports::{CsvExport, PdfMeta, PdfReport};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::ApiError;
@@ -216,14 +216,15 @@ pub async fn export(
             upload.part(buf.take()).await?;
         }
         Format::Pdf => {
-            let mut cells = Vec::new();
+            let pdf_failure = |e: odt_exports::ExportError| failure("PDF export")(e.to_string());
+            let mut report = PdfReport::new(&COLUMNS, Summary::MAX_LINES).map_err(pdf_failure)?;
             while let Some((_, s)) = walk.next().await.map_err(store_failure)? {
                 if filter.matches(&s) {
                     summary.add(&s);
-                    cells.push(s.cells());
+                    report.row(&s.cells()).map_err(pdf_failure)?;
                 }
             }
-            rows = cells.len();
+            rows = report.rows();
             let meta = PdfMeta {
                 title: "Okta Device Trust: device configuration status".into(),
                 tenant: tenant.to_string(),
@@ -231,8 +232,7 @@ pub async fn export(
                 summary: summary.lines(),
             };
             let mut out = Vec::new();
-            let stats = write_pdf(&mut out, &meta, &COLUMNS, cells.into_iter())
-                .map_err(|e| failure("PDF export")(e.to_string()))?;
+            let stats = report.finish(&mut out, &meta).map_err(pdf_failure)?;
             pages = Some(stats.pages);
             let mut rest = out;
             while rest.len() > PART_BYTES {

@@ -290,6 +290,10 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The most lines [`Summary::lines`] returns: devices, in scope, one per platform and `other`, and the old
+    /// payload count.
+    pub const MAX_LINES: usize = 2 + odt_shared::platform::Platform::ALL.len() + 1 + 1;
+
     /// Counts one device.
     pub fn add(&mut self, s: &DeviceStatus) {
         self.devices += 1;
@@ -317,5 +321,20 @@ impl Summary {
             out.push(("Carrying an old payload".to_string(), self.old_payload.to_string()));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails if a summary could have more lines than the PDF export reserves room for on page 1.
+    #[test]
+    fn a_summary_never_has_more_lines_than_reserved() {
+        let mut s = Summary { devices: 9, in_scope: 8, old_payload: 1, ..Summary::default() };
+        for p in odt_shared::platform::Platform::ALL.iter().map(|p| p.as_str()).chain(["other"]) {
+            s.by_platform.entry(p.to_string()).or_default().insert(OdtState::Managed, 1);
+        }
+        assert_eq!(s.lines().len(), Summary::MAX_LINES);
     }
 }
