@@ -15,7 +15,7 @@ struct Side<T> {
     started: bool,
 }
 
-impl<T: serde::de::DeserializeOwned> Side<T> {
+impl<T: serde::de::DeserializeOwned + Send + 'static> Side<T> {
     fn new(cursor: PrefixCursor<T>) -> Self {
         Side { cursor, head: None, started: false }
     }

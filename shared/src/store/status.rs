@@ -69,17 +69,23 @@ pub struct TechniciansRecord {
 pub const TECHNICIANS_SK: &str = "TECHNICIANS";
 
 /// Reads every record under `pk` whose `sk` starts with a prefix, one DynamoDB page (≤ 1 MB) at a time, in key
-/// order; empty pages that carry a `LastEvaluatedKey` are followed (case C17).
+/// order; empty pages that carry a `LastEvaluatedKey` are followed (case C17). The next page is read (and its
+/// records parsed) in a task of its own as soon as the page before it arrives, so the reader works through one
+/// page while the next is on its way, and cursors walked side by side (`status_export::join`) wait at once.
+/// At most two pages are held.
 pub struct PrefixCursor<T> {
     store: Store,
     pk: String,
     prefix: String,
-    start: Option<Item>,
     done: bool,
+    pending: Option<tokio::task::JoinHandle<Result<Page<T>, StoreError>>>,
     buffer: std::collections::VecDeque<T>,
 }
 
-impl<T: DeserializeOwned> PrefixCursor<T> {
+/// One page's records and where the next page starts (`None`: the last page).
+type Page<T> = (Vec<T>, Option<Item>);
+
+impl<T: DeserializeOwned + Send + 'static> PrefixCursor<T> {
     /// The next record, or `None` at the end.
     pub async fn next(&mut self) -> Result<Option<T>, StoreError> {
         loop {
@@ -89,26 +95,50 @@ impl<T: DeserializeOwned> PrefixCursor<T> {
             if self.done {
                 return Ok(None);
             }
-            let page = self
-                .store
+            let read = match self.pending.take() {
+                Some(read) => read,
+                None => self.read(None),
+            };
+            let (items, next) = read.await.map_err(|e| StoreError::Malformed(format!("page read stopped: {e}")))??;
+            self.buffer.extend(items);
+            match next {
+                Some(start) => self.pending = Some(self.read(Some(start))),
+                None => self.done = true,
+            }
+        }
+    }
+
+    /// Reads the page starting after `start` (the first page for `None`) in a task of its own.
+    fn read(&self, start: Option<Item>) -> tokio::task::JoinHandle<Result<Page<T>, StoreError>> {
+        let (store, pk, prefix) = (self.store.clone(), self.pk.clone(), self.prefix.clone());
+        tokio::spawn(async move {
+            let page = store
                 .client
                 .query()
-                .table_name(&self.store.table)
+                .table_name(&store.table)
                 .key_condition_expression("pk = :pk AND begins_with(sk, :p)")
-                .expression_attribute_values(":pk", AttributeValue::S(self.pk.clone()))
-                .expression_attribute_values(":p", AttributeValue::S(self.prefix.clone()))
+                .expression_attribute_values(":pk", AttributeValue::S(pk))
+                .expression_attribute_values(":p", AttributeValue::S(prefix))
                 .consistent_read(true)
-                .set_exclusive_start_key(self.start.take())
+                .set_exclusive_start_key(start)
                 .send()
                 .await
                 .map_err(aws_err("Query"))?;
-            for item in page.items.unwrap_or_default() {
-                self.buffer.push_back(serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string()))?);
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => self.start = Some(k),
-                _ => self.done = true,
-            }
+            let items = page
+                .items
+                .unwrap_or_default()
+                .into_iter()
+                .map(|item| serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string())))
+                .collect::<Result<Vec<T>, _>>()?;
+            Ok((items, page.last_evaluated_key.filter(|k| !k.is_empty())))
+        })
+    }
+}
+
+impl<T> Drop for PrefixCursor<T> {
+    fn drop(&mut self) {
+        if let Some(read) = self.pending.take() {
+            read.abort();
         }
     }
 }
@@ -120,8 +150,8 @@ impl Store {
             store: self.clone(),
             pk: tenant_pk(tenant),
             prefix: prefix.to_string(),
-            start: None,
             done: false,
+            pending: None,
             buffer: Default::default(),
         }
     }
