@@ -41,7 +41,7 @@ run inprocess --rows "$sizes"
 for n in ${sizes//,/ }; do
   # Okta's 600 calls a minute as 100 calls per 10-second window: the same rate, and a run of a few hundred
   # calls crosses windows (so waiting for the reset is measured).
-  run reconcile --devices "$n" --rate-limit 100 --window-secs 10
+  run reconcile --devices "$n" --rate-limit 100 --window-secs 10 --exports
 done
 run scope-change --devices 1000
 run hooks --rounds 2
