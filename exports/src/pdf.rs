@@ -121,7 +121,6 @@ pub fn write_pdf<W: Write>(
 /// `summary_lines` summary lines; fewer leave that room blank.
 pub struct PdfReport<'a> {
     doc: Doc<'a>,
-    columns: &'a [Column],
     summary_lines: usize,
     rows: usize,
 }
@@ -140,13 +139,13 @@ impl<'a> PdfReport<'a> {
         }
         let mut doc = Doc::new(columns);
         doc.start_page(Some(summary_lines));
-        Ok(Self { doc, columns, summary_lines, rows: 0 })
+        Ok(Self { doc, summary_lines, rows: 0 })
     }
 
     /// Adds one row (one cell per column, in column order). Errors: [`ExportError::Shape`] for a row of the wrong
     /// length or with a cell of the wrong kind (the report stays as it was).
     pub fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError> {
-        check_row(self.columns, cells, self.rows as u64 + 1)?;
+        check_row(self.doc.columns, cells, self.rows as u64 + 1)?;
         self.rows += 1;
         self.doc.row(cells);
         Ok(())
