@@ -3,6 +3,7 @@
 //! domains, the clock, and a pool of Okta clients whose cached tokens outlive one invocation.
 
 use crate::clock::{Clock, SystemClock};
+use crate::error::Error;
 use crate::okta::{OktaClient, OktaCredentials, RetryPolicy};
 use crate::outbound::{HostResolver, OrgHost, Outbound, SystemResolver};
 use crate::secrets::Secrets;
@@ -92,41 +93,43 @@ impl Deps {
 
 impl Deps {
     /// The tenant's connected UEM, ready to call, or `Ok(None)` when none is connected. Errors: the store or
-    /// Secrets Manager failing, or a stored portal that no longer passes the outbound rules (500, logged).
-    pub async fn tenant_uem(&self, tenant: &str) -> Result<Option<Box<dyn crate::uem::Uem>>, crate::ApiError> {
-        let Some(rec) = self.store.get_uem(tenant).await.map_err(crate::error::store_failure)? else {
+    /// Secrets Manager failing, or a stored portal that no longer passes the outbound rules (internal).
+    pub async fn tenant_uem(&self, tenant: &str) -> Result<Option<Box<dyn crate::uem::Uem>>, Error> {
+        let Some(rec) = self.store.get_uem(tenant).await? else {
             return Ok(None);
         };
-        let portal =
-            OrgHost::revalidate(&rec.portal).map_err(|e| crate::error::internal_failure("stored UEM portal", e))?;
-        let api_key = self.secrets.get(&rec.secret).await.map_err(crate::error::secrets_failure)?;
+        let portal = OrgHost::revalidate(&rec.portal).map_err(|e| Error::internal("stored UEM portal", e))?;
+        let api_key = self.secrets.get(&rec.secret).await?;
         Ok(Some(Box::new(self.hexnode(portal, api_key))))
+    }
+
+    /// The tenant's connected UEM, or [`Error::uem_not_connected`].
+    pub async fn connected_uem(&self, tenant: &str) -> Result<Box<dyn crate::uem::Uem>, Error> {
+        self.tenant_uem(tenant).await?.ok_or_else(Error::uem_not_connected)
     }
 }
 
 impl Deps {
     /// The org device trust uses (active device trust only) and a pooled Okta client for it asking for `scopes`.
-    /// Errors: 409 `device_trust_not_configured` when device trust is not active or its org is gone; the store or
-    /// Secrets Manager failing (500).
+    /// Errors: [`Error::device_trust_not_configured`] when device trust is not active or its org is gone; the
+    /// store or Secrets Manager failing.
     pub async fn device_trust_okta(
         &self,
         tenant: &str,
         scopes: &[&str],
-    ) -> Result<(crate::store::OrgRecord, Arc<OktaClient>), crate::ApiError> {
-        let not_configured =
-            || crate::ApiError::conflict("device_trust_not_configured", "choose the Okta org for device trust first");
-        let dt = self.store.get_device_trust(tenant).await.map_err(crate::error::store_failure)?;
+    ) -> Result<(crate::store::OrgRecord, Arc<OktaClient>), Error> {
+        let dt = self.store.get_device_trust(tenant).await?;
         let Some(dt) = dt.filter(|d| d.state == crate::store::DeviceTrustState::Active) else {
-            return Err(not_configured());
+            return Err(Error::device_trust_not_configured("choose the Okta org for device trust first"));
         };
-        let org =
-            self.store.get_org(tenant, &dt.okta_org_id).await.map_err(crate::error::store_failure)?.ok_or_else(
-                || crate::ApiError::conflict("device_trust_not_configured", "the device-trust org is gone"),
-            )?;
-        let secret = self.secrets.get(&org.secret).await.map_err(crate::error::secrets_failure)?;
+        let org = self
+            .store
+            .get_org(tenant, &dt.okta_org_id)
+            .await?
+            .ok_or_else(|| Error::device_trust_not_configured("the device-trust org is gone"))?;
+        let secret = self.secrets.get(&org.secret).await?;
         let creds = OktaCredentials::from_parts(org.auth_method, org.client_id.clone(), secret, org.key_id.clone());
-        let host =
-            OrgHost::revalidate(&org.domain).map_err(|e| crate::error::internal_failure("stored Okta domain", e))?;
+        let host = OrgHost::revalidate(&org.domain).map_err(|e| Error::internal("stored Okta domain", e))?;
         let key = format!("{}|{}|{}", org.pk, org.org_id, org.secret.version_id);
         let okta = self.okta(&key, host, creds, scopes);
         Ok((org, okta))

@@ -6,9 +6,9 @@ use super::payload::{
     android_managed_config, content_hash, ios_app_config, macos_profile, windows_scep_syncml, MacosProfile, WindowsScep,
 };
 use super::subject::parse_subject;
+use crate::error::Error;
 use crate::platform::Platform;
 use crate::store::{ChallengeKind, PlatformRecord, PlatformSettings};
-use crate::ApiError;
 
 /// The secret names a platform record may hold.
 pub const SECRET_KEY: &str = "secretKey";
@@ -52,8 +52,8 @@ impl Document {
     }
 }
 
-fn failed(e: impl std::fmt::Display) -> ApiError {
-    crate::error::internal_failure("payload rendering", e)
+fn failed(e: impl std::fmt::Display) -> Error {
+    Error::internal("payload rendering", e)
 }
 
 /// Renders the platform's document. `secret(name)` gives the text to put where secret `name` goes.
@@ -62,7 +62,7 @@ pub fn render(
     rec: &PlatformRecord,
     org_domain: &str,
     secret: &dyn Fn(&str) -> String,
-) -> Result<Document, ApiError> {
+) -> Result<Document, Error> {
     match (&rec.settings, rec.platform) {
         (PlatformSettings::Mobile { .. }, Platform::Ios) => Ok(Document {
             media_type: "application/x-plist",
@@ -114,7 +114,7 @@ pub fn render(
 }
 
 /// The content hash devices are compared against: the document with each secret's version id in its place.
-pub fn payload_hash(tenant: &str, rec: &PlatformRecord, org_domain: &str) -> Result<String, ApiError> {
+pub fn payload_hash(tenant: &str, rec: &PlatformRecord, org_domain: &str) -> Result<String, Error> {
     let versions = rec.secrets.clone();
     let by_version =
         move |name: &str| versions.get(name).map(|r| format!("secret-version:{}", r.version_id)).unwrap_or_default();
@@ -122,6 +122,6 @@ pub fn payload_hash(tenant: &str, rec: &PlatformRecord, org_domain: &str) -> Res
 }
 
 /// The preview: the document with every secret masked.
-pub fn preview(tenant: &str, rec: &PlatformRecord, org_domain: &str) -> Result<Document, ApiError> {
+pub fn preview(tenant: &str, rec: &PlatformRecord, org_domain: &str) -> Result<Document, Error> {
     render(tenant, rec, org_domain, &|_| MASK.to_string())
 }

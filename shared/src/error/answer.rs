@@ -1,4 +1,4 @@
-//! The one error type an API handler answers with: an HTTP status and a JSON body
+//! The HTTP answer of a failed request: an HTTP status and a JSON body
 //! `{"error": {"code", "message", "field"?, ...details}}` that names the field and the reason.
 
 use http::StatusCode;
@@ -114,46 +114,4 @@ pub struct ErrorDetail {
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct GatewayMessage {
     pub message: String,
-}
-
-/// A failure of a dependency no route expects (DynamoDB, Secrets Manager, rendering): logged here with its cause,
-/// answered as a plain 500 that carries nothing internal.
-pub fn internal_failure(what: &'static str, e: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %e, what, "internal failure");
-    ApiError::internal()
-}
-
-/// A DynamoDB failure no route expects (see [`internal_failure`]).
-pub fn store_failure(e: crate::store::StoreError) -> ApiError {
-    internal_failure("store", e)
-}
-
-/// A Secrets Manager failure (see [`internal_failure`]).
-pub fn secrets_failure(e: crate::secrets::SecretsError) -> ApiError {
-    internal_failure("secrets", e)
-}
-
-/// How an Okta failure during a read is told: stored credentials Okta refuses → 409 (rotate them), 404 → 400
-/// `okta_not_found`, rate limited past the client's wait → 503 `okta_rate_limited`, anything else → 502
-/// `okta_error`. Never carries a secret.
-pub fn okta_failure(e: crate::okta::OktaError) -> ApiError {
-    match e {
-        e if e.rejects_credentials() => e.stored_credentials_rejected(),
-        crate::okta::OktaError::Api { status: 404, .. } => ApiError::bad_request("okta_not_found", e.to_string()),
-        crate::okta::OktaError::RateLimited { .. } => {
-            ApiError::upstream(StatusCode::SERVICE_UNAVAILABLE, "okta_rate_limited", e.to_string())
-        }
-        e => ApiError::upstream(StatusCode::BAD_GATEWAY, "okta_error", e.to_string()),
-    }
-}
-
-/// How a UEM failure is told: throttled past the client's wait → 503 `uem_throttled`, anything else → 502
-/// `uem_error`. Never carries the API key.
-pub fn uem_failure(e: crate::uem::UemError) -> ApiError {
-    match e {
-        crate::uem::UemError::Throttled { .. } => {
-            ApiError::upstream(StatusCode::SERVICE_UNAVAILABLE, "uem_throttled", e.to_string())
-        }
-        e => ApiError::upstream(StatusCode::BAD_GATEWAY, "uem_error", e.to_string()),
-    }
 }
