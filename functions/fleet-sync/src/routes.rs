@@ -12,7 +12,7 @@ use odt_shared::error::{ErrorBody, GatewayMessage};
 use odt_shared::ids::is_safe_id;
 use odt_shared::platform::Platform;
 use odt_shared::scope::{decide, Exclusion};
-use odt_shared::store::{FleetRecord, StoreError};
+use odt_shared::store::{FleetRecord, Store};
 use odt_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -125,13 +125,11 @@ pub async fn get(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiErr
     request_body = FleetInput, security(("bearer" = [])),
     responses((status = 200, description = "Saved", body = FleetView),
         (status = 400, description = "Invalid or unknown ids (unknownIds)", body = ErrorBody),
-        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
-        (status = 403, description = "The caller is not an admin", body = ErrorBody),
         (status = 409, description = "Changed meanwhile, or device trust / UEM not set up", body = ErrorBody),
-        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "Body is not application/json", body = ErrorBody),
         (status = 502, description = "Okta or the UEM failed", body = ErrorBody),
-        (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody)))]
+        (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody),
+        odt_shared::error::responses::Unauthorized, odt_shared::error::responses::Forbidden,
+        odt_shared::error::responses::BodyRefused))]
 pub async fn put(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let tenant = req.caller.tenant.as_str();
@@ -140,19 +138,13 @@ pub async fn put(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiErr
         okta_group_ids: ids("oktaGroupIds", input.okta_group_ids)?,
         uem_group_ids: ids("uemDeviceGroupIds", input.uem_device_group_ids)?,
     };
-    let existing = deps.store.get_fleet(tenant).await.map_err(store_failure)?;
-    let current = existing.as_ref().map(|e| e.version).unwrap_or(0);
-    if input.version.is_some_and(|v| v != current) {
-        return Err(ApiError::version_conflict(current));
-    }
+    let existing = deps.store.get_fleet(tenant).await?.map(|e| e.version);
+    let current = Store::expect_version(input.version, existing)?;
     let src = sources(deps, tenant).await?;
     check_selection(&src, &sel).await?;
     let rec = FleetRecord::new(tenant, sel.okta_group_ids, sel.uem_group_ids, rfc3339(deps.clock.now()), current + 1);
-    match deps.store.put_fleet(&rec, existing.as_ref().map(|e| e.version)).await {
-        Ok(()) => Ok(json_response(StatusCode::OK, &view(Some(&rec)))),
-        Err(StoreError::VersionConflict { current }) => Err(ApiError::version_conflict(current.unwrap_or(0))),
-        Err(e) => Err(store_failure(e)),
-    }
+    deps.store.put_fleet(&rec, existing).await?;
+    Ok(json_response(StatusCode::OK, &view(Some(&rec))))
 }
 
 /// `POST /fleet/preview`: what a selection would put in scope, by reason, with a sample; nothing written.

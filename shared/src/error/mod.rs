@@ -9,6 +9,7 @@
 
 mod answer;
 mod mapping;
+pub mod responses;
 
 pub use answer::{ApiError, ErrorBody, ErrorDetail, GatewayMessage};
 

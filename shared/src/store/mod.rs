@@ -266,6 +266,18 @@ impl Store {
         }
     }
 
+    /// The first step of every versioned save: the caller's `given` version (`None`: not sent, last writer
+    /// wins) against the `stored` record's (`None`: none stored). Returns the stored version (0 when none), the
+    /// new record then carries that plus one and is written with [`Store::put_versioned`]. Errors:
+    /// [`StoreError::VersionConflict`] when the caller read another version (answered 409 `version_conflict`).
+    pub fn expect_version(given: Option<u64>, stored: Option<u64>) -> Result<u64, StoreError> {
+        let current = stored.unwrap_or(0);
+        match given {
+            Some(v) if v != current => Err(StoreError::VersionConflict { current: Some(current) }),
+            _ => Ok(current),
+        }
+    }
+
     /// Writes a record that carries `version` if the stored one is at `expected` (`None`: none stored).
     /// Errors: [`StoreError::VersionConflict`] with the current version.
     pub async fn put_versioned<T: serde::Serialize + DeserializeOwned + Versioned>(
