@@ -13,6 +13,7 @@ pub mod ids;
 pub mod okta;
 pub mod outbound;
 pub mod platform;
+pub mod router;
 pub mod scope;
 pub mod secrets;
 pub mod store;

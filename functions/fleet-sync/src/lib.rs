@@ -16,6 +16,7 @@ pub mod sync;
 use http::Method;
 use lambda_http::{Body, Response};
 use odt_shared::api::{respond, ApiRequest};
+use odt_shared::router::{self, Route};
 use odt_shared::ApiError;
 
 pub use odt_shared::deps::Deps;
@@ -31,21 +32,36 @@ async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>,
         return hooks::deliver(deps, req, tenant.trim_end_matches('/')).await;
     }
     let req = ApiRequest::try_from(req)?;
-    let path = req.path();
-    match (path.as_slice(), &req.method) {
-        (["fleet"], &Method::GET) => routes::get(deps, &req).await,
-        (["fleet"], &Method::PUT) => routes::put(deps, &req).await,
-        (["fleet", "preview"], &Method::POST) => routes::preview(deps, &req).await,
-        (["fleet", "sync"], &Method::POST) => routes::sync_now(deps, &req).await,
-        (["event-hook"], &Method::GET) => hooks::get_config(deps, &req).await,
-        (["event-hook"], &Method::PUT) => hooks::put_config(deps, &req).await,
-        (["fleet"] | ["fleet", "preview" | "sync"] | ["event-hook"], _) => Err(ApiError::new(
-            http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "method not allowed on this route",
-        )),
-        _ => Err(ApiError::not_found("route")),
+    let (op, _) = router::resolve(ROUTES, &req.method, &req.path())?;
+    match op {
+        Op::GetFleet => routes::get(deps, &req).await,
+        Op::PutFleet => routes::put(deps, &req).await,
+        Op::Preview => routes::preview(deps, &req).await,
+        Op::Sync => routes::sync_now(deps, &req).await,
+        Op::GetHook => hooks::get_config(deps, &req).await,
+        Op::PutHook => hooks::put_config(deps, &req).await,
     }
 }
+
+/// The operations of this function's admin routes.
+#[derive(Clone, Copy)]
+enum Op {
+    GetFleet,
+    PutFleet,
+    Preview,
+    Sync,
+    GetHook,
+    PutHook,
+}
+
+/// The admin routes (the event hook's own path is matched before the token is read).
+const ROUTES: &[Route<Op>] = &[
+    (Method::GET, &["fleet"], Op::GetFleet),
+    (Method::PUT, &["fleet"], Op::PutFleet),
+    (Method::POST, &["fleet", "preview"], Op::Preview),
+    (Method::POST, &["fleet", "sync"], Op::Sync),
+    (Method::GET, &["event-hook"], Op::GetHook),
+    (Method::PUT, &["event-hook"], Op::PutHook),
+];
 
 pub(crate) use odt_shared::error::store_failure;
