@@ -7,9 +7,7 @@ mod api {
     pub mod demo;
     pub mod deploy;
     pub mod device_trust;
-    pub mod evidence;
     pub mod fleet;
-    pub mod hexnode_client;
     pub mod hooks;
     pub mod okta_client;
     pub mod platforms;

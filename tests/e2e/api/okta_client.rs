@@ -1,53 +1,8 @@
-//! The Okta client against the double: paging (C08), rate limits (C09), retries and token caching.
+//! The Okta client behind the admin API's groups route (C08): every page of 1,001 groups, name search, and one
+//! token across requests. Needs the local services; the client's own tests against the Okta double (paging, rate
+//! limits, retries, token caching) are in `shared/tests/clients/okta_client.rs`.
 
-use odt_shared::clock::{Clock, ManualClock};
-use odt_shared::okta::{OktaClient, OktaCredentials, OktaError, RetryPolicy};
-use odt_shared::outbound::{OrgHost, Outbound};
-use odt_tests::{unique, TestStack, ALL_SCOPES};
-use std::sync::Arc;
-use std::time::Duration;
-
-fn client(t: &TestStack, clock: Arc<dyn Clock>, id: &str, secret: &str) -> OktaClient {
-    OktaClient::new(
-        Outbound::with_test_routes(t.stack.test_routes.clone()),
-        clock,
-        OrgHost::revalidate(&t.domain).unwrap(),
-        OktaCredentials::ClientSecret { client_id: id.into(), client_secret: secret.to_string().into() },
-        vec!["okta.groups.read".into()],
-        RetryPolicy::default(),
-    )
-}
-
-fn manual_clock() -> ManualClock {
-    ManualClock::new(time::OffsetDateTime::now_utc())
-}
-
-#[tokio::test]
-async fn c08_okta_paging_follows_every_next_link() {
-    let t = TestStack::start().await;
-    let (id, secret) = t.oin_client(&ALL_SCOPES);
-    let group = t.stack.okta.add_group("00gBIG0000000000001", "Big");
-    for i in 0..1001 {
-        let uid = format!("00u{i:017}");
-        t.stack.okta.add_user(&uid, &format!("u{i}@example.com"), &format!("u{i}@example.com"), "ACTIVE");
-        t.stack.okta.add_member(&group, &uid);
-    }
-    let c = client(&t, Arc::new(manual_clock()), &id, &secret);
-    let members = c.list_group_members(&group).await.unwrap();
-    assert_eq!(members.len(), 1001);
-    let mut ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
-    ids.dedup();
-    assert_eq!(ids.len(), 1001, "no member twice");
-    let pages = t.stack.okta.requests_to(&format!("/api/v1/groups/{group}/users"));
-    assert_eq!(pages.len(), 6, "6 page requests: {pages:?}");
-    assert_eq!(pages[0].path_and_query, format!("/api/v1/groups/{group}/users?limit=200"));
-    for (n, p) in pages.iter().enumerate().skip(1) {
-        // Each request carries the cursor of the previous page's last member: the Link it was given.
-        let last = &members[n * 200 - 1].id;
-        assert!(p.path_and_query.contains(&format!("after={last}")), "page {n}: {}", p.path_and_query);
-        assert!(p.path_and_query.contains("limit=200"));
-    }
-}
+use odt_tests::{unique, TestStack};
 
 #[tokio::test]
 async fn c08_groups_route_reads_all_1001_groups() {
@@ -67,91 +22,6 @@ async fn c08_groups_route_reads_all_1001_groups() {
         .call("GET", &format!("/okta-orgs/{}/groups?q=Group%2010", org["id"].as_str().unwrap()), Some(&t.admin()), None)
         .await;
     assert_eq!(a.body["count"], 12, "Group 10, Group 100..109, Group 1000: {}", a.text);
-}
-
-#[tokio::test]
-async fn c09_rate_limit_waits_until_reset_then_completes() {
-    let t = TestStack::start().await;
-    let (id, secret) = t.oin_client(&ALL_SCOPES);
-    t.stack.okta.add_group("00gA", "A");
-    let clock = manual_clock();
-    let start = clock.now();
-    let reset = start.unix_timestamp() + 2;
-    t.stack.okta.lock().rate_limited.push_back(reset);
-    let c = client(&t, Arc::new(clock.clone()), &id, &secret);
-    let groups = c.list_groups(None).await.unwrap();
-    assert_eq!(groups.len(), 1);
-    let sleeps = clock.sleeps();
-    assert_eq!(sleeps.len(), 1, "one wait, for the reset: {sleeps:?}");
-    assert!(sleeps[0] > Duration::from_secs(1) && sleeps[0] <= Duration::from_secs(2), "{sleeps:?}");
-    // The retry left only once the clock had reached the reset time.
-    assert!(clock.now().unix_timestamp() >= reset);
-    let calls = t.stack.okta.requests_to("/api/v1/groups");
-    assert_eq!(calls.len(), 2, "the 429 and the retry: {calls:?}");
-}
-
-#[tokio::test]
-async fn rate_limit_reset_beyond_the_longest_wait_fails_with_the_retry_time() {
-    let t = TestStack::start().await;
-    let (id, secret) = t.oin_client(&ALL_SCOPES);
-    for i in 0..3 {
-        t.stack.okta.add_group(&format!("00g{i}"), &format!("G{i}"));
-    }
-    let clock = manual_clock();
-    // A 429 whose reset is too far ahead for the policy: the client gives up and says when to retry.
-    let far = clock.now().unix_timestamp() + 3600;
-    t.stack.okta.lock().rate_limited.push_back(far);
-    let c = client(&t, Arc::new(clock.clone()), &id, &secret);
-    match c.list_groups(None).await {
-        Err(OktaError::RateLimited { retry_at }) => assert_eq!(retry_at.unix_timestamp(), far),
-        other => panic!("expected RateLimited, got {other:?}"),
-    }
-    assert!(clock.sleeps().is_empty(), "no wait beyond the policy's maximum");
-}
-
-#[tokio::test]
-async fn server_errors_retry_with_bounded_backoff() {
-    let t = TestStack::start().await;
-    let (id, secret) = t.oin_client(&ALL_SCOPES);
-    t.stack.okta.add_group("00gA", "A");
-    let clock = manual_clock();
-    t.stack.okta.lock().failures.extend([500, 503]);
-    let c = client(&t, Arc::new(clock.clone()), &id, &secret);
-    assert_eq!(c.list_groups(None).await.unwrap().len(), 1);
-    assert_eq!(clock.sleeps(), vec![Duration::from_millis(500), Duration::from_millis(1000)]);
-    // Five failures in a row exhaust the attempts: the error is typed by Okta's errorCode.
-    t.stack.okta.lock().failures.extend([500; 5]);
-    match c.list_groups(None).await {
-        Err(OktaError::Api { status: 500, code, .. }) => assert_eq!(code, "E0000009"),
-        other => panic!("expected Api 500, got {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn token_is_cached_until_shortly_before_expiry() {
-    let t = TestStack::start().await;
-    let (id, secret) = t.oin_client(&ALL_SCOPES);
-    t.stack.okta.add_group("00gA", "A");
-    let clock = manual_clock();
-    let c = client(&t, Arc::new(clock.clone()), &id, &secret);
-    c.list_groups(None).await.unwrap();
-    c.list_groups(None).await.unwrap();
-    assert_eq!(t.stack.okta.requests_to("/oauth2/v1/token").len(), 1);
-    clock.advance(Duration::from_secs(3600 - 30));
-    c.list_groups(None).await.unwrap();
-    assert_eq!(t.stack.okta.requests_to("/oauth2/v1/token").len(), 2, "refreshed within a minute of expiry");
-}
-
-#[tokio::test]
-async fn revoked_token_is_refreshed_once() {
-    let t = TestStack::start().await;
-    let (id, secret) = t.oin_client(&ALL_SCOPES);
-    t.stack.okta.add_group("00gA", "A");
-    let c = client(&t, Arc::new(manual_clock()), &id, &secret);
-    c.list_groups(None).await.unwrap();
-    t.stack.okta.lock().tokens.clear();
-    c.list_groups(None).await.unwrap();
-    assert_eq!(t.stack.okta.requests_to("/oauth2/v1/token").len(), 2);
 }
 
 #[tokio::test]
