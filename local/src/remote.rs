@@ -14,7 +14,7 @@
 //!  "fleet": {"oktaGroupIds": ["00g…"], "uemDeviceGroupIds": ["42"]}}
 //! ```
 
-use crate::demo::{exports_dir, Api};
+use crate::demo::{exports_dir, step, Api};
 use anyhow::{anyhow, bail, Context};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -49,21 +49,6 @@ pub struct RemoteOutcome {
     pub exports: Vec<(std::path::PathBuf, u64)>,
     /// Whether device trust was deleted at the end (`teardown`).
     pub torn_down: bool,
-}
-
-async fn step<T>(
-    out: &mut (dyn Write + Send),
-    n: u32,
-    name: &str,
-    f: impl std::future::Future<Output = anyhow::Result<T>>,
-) -> anyhow::Result<T> {
-    match f.await {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            let _ = writeln!(out, "  ✗ step {n} ({name}) failed: {e:#}");
-            Err(anyhow!("step {n} ({name}) failed: {e:#}"))
-        }
-    }
 }
 
 /// Runs the admin's walkthrough against the API at `base` with an admin `token` (an access token of the issuer and
