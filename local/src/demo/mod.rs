@@ -14,7 +14,7 @@ mod hooks;
 mod platforms;
 mod status;
 
-pub(crate) use api::{step, Api};
+pub(crate) use api::{check, step, Api};
 
 use crate::seed::DemoOrg;
 use crate::stack::Stack;
