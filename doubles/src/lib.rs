@@ -4,6 +4,7 @@
 
 pub mod hexnode;
 pub mod okta;
+mod record;
 mod serve;
 
 pub use serve::Served;

@@ -14,7 +14,7 @@
 //!  "fleet": {"oktaGroupIds": ["00g…"], "uemDeviceGroupIds": ["42"]}}
 //! ```
 
-use crate::demo::{exports_dir, Api};
+use crate::demo::{check, exports_dir, step, Api};
 use anyhow::{anyhow, bail, Context};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -51,21 +51,6 @@ pub struct RemoteOutcome {
     pub torn_down: bool,
 }
 
-async fn step<T>(
-    out: &mut (dyn Write + Send),
-    n: u32,
-    name: &str,
-    f: impl std::future::Future<Output = anyhow::Result<T>>,
-) -> anyhow::Result<T> {
-    match f.await {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            let _ = writeln!(out, "  ✗ step {n} ({name}) failed: {e:#}");
-            Err(anyhow!("step {n} ({name}) failed: {e:#}"))
-        }
-    }
-}
-
 /// Runs the admin's walkthrough against the API at `base` with an admin `token` (an access token of the issuer and
 /// audience the stack was deployed with, carrying `tenant_id` and `role: admin`). `setup` is the expanded setup
 /// file. With `teardown`, device trust is deleted at the end and the run waits until every item came off.
@@ -77,135 +62,206 @@ pub async fn walkthrough(
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<RemoteOutcome> {
     let api = Api { http: reqwest::Client::new(), base: base.trim_end_matches('/'), token };
-    let mut outcome = RemoteOutcome::default();
-    let section = |key: &str| setup.get(key).cloned().ok_or_else(|| anyhow!("the setup file has no \"{key}\""));
-
-    writeln!(out, "[1] Connect the Okta org")?;
-    let okta = step(out, 1, "read the setup", async { section("okta") }).await?;
-    let domain = okta["domain"].as_str().unwrap_or_default().to_string();
-    let orgs = step(out, 1, "list connected orgs", api.expect(Method::GET, "/okta-orgs", None, 200)).await?;
-    let known = orgs["items"].as_array().and_then(|a| a.iter().find(|o| o["domain"] == domain.as_str())).cloned();
-    let org = match known {
-        Some(o) => {
-            let id = o["id"].as_str().unwrap_or_default().to_string();
-            let body = json!({"credentials": okta["credentials"]});
-            step(
-                out,
-                1,
-                "rotate credentials",
-                api.expect(Method::PUT, &format!("/okta-orgs/{id}/credentials"), Some(body), 200),
-            )
-            .await?
-        }
-        None => step(out, 1, "connect", api.expect(Method::POST, "/okta-orgs", Some(okta.clone()), 201)).await?,
-    };
-    outcome.org_id = org["id"].as_str().unwrap_or_default().to_string();
-    writeln!(out, "    {domain}: {} (granted scopes: {})", outcome.org_id, org["grantedScopes"])?;
-
-    writeln!(out, "[2] Enable device trust with this org; connect the UEM")?;
-    let body = json!({"oktaOrgId": outcome.org_id});
-    step(out, 2, "device trust", api.expect(Method::PUT, "/device-trust", Some(body), 200)).await?;
-    let uem = step(out, 2, "read the setup", async { section("uem") }).await?;
-    let uem = step(out, 2, "connect the UEM", api.expect(Method::PUT, "/uem", Some(uem), 200)).await?;
-    writeln!(out, "    UEM {} connected", uem["portal"].as_str().unwrap_or_default())?;
-
-    writeln!(out, "[3] Management attestation per platform, then the Okta Verify installation method")?;
-    let platforms = setup.get("platforms").and_then(Value::as_object).cloned().unwrap_or_default();
-    for (p, body) in &platforms {
-        let saved =
-            step(out, 3, p, api.expect(Method::PUT, &format!("/platforms/{p}"), Some(body.clone()), 200)).await?;
-        let on = json!({"enabled": true});
-        step(out, 3, p, api.expect(Method::PUT, &format!("/platforms/{p}/enabled"), Some(on), 200)).await?;
-        writeln!(out, "    {p:<8} enabled; payload {}", saved["payloadHash"].as_str().unwrap_or_default())?;
-    }
-    for (p, body) in setup.get("oktaVerify").and_then(Value::as_object).cloned().unwrap_or_default() {
-        step(out, 3, &p, api.expect(Method::PUT, &format!("/okta-verify/{p}"), Some(body), 200)).await?;
-        writeln!(out, "    {p:<8} Okta Verify method saved")?;
-    }
-
-    writeln!(out, "[4] Preview the fleet, apply it, reconcile")?;
-    let fleet = step(out, 4, "read the setup", async { section("fleet") }).await?;
-    let preview = step(out, 4, "preview", api.expect(Method::POST, "/fleet/preview", Some(fleet.clone()), 200)).await?;
-    writeln!(
-        out,
-        "    preview: {} devices, {} in scope, excluded {}",
-        preview["devices"], preview["inScope"], preview["excluded"]
-    )?;
-    step(out, 4, "apply", api.expect(Method::PUT, "/fleet", Some(fleet), 200)).await?;
-    let sync = step(out, 4, "reconcile", api.expect(Method::POST, "/fleet/sync", None, 200)).await?;
-    outcome.in_scope = sync["inScope"].as_u64().unwrap_or(0);
-    writeln!(
-        out,
-        "    {} in scope; {} records written; excluded {}",
-        outcome.in_scope, sync["written"], sync["excluded"]
-    )?;
-
-    writeln!(out, "[5] Deploy (deploy-trigger also follows the table's stream on its own)")?;
-    let run = step(out, 5, "run", api.expect(Method::POST, "/deployments/run", None, 200)).await?;
-    if let Some(blocked) = run["blocked"].as_str() {
-        bail!("step 5 (run) failed: blocked: {blocked}");
-    }
-    let overview = step(out, 5, "overview", api.expect(Method::GET, "/deployments", None, 200)).await?;
-    for p in overview["platforms"].as_array().cloned().unwrap_or_default() {
-        let name = p["platform"].as_str().unwrap_or_default().to_string();
-        writeln!(out, "    {name:<8} in scope {}; group {}; items {}", p["inScope"], p["groupId"], p["items"])?;
-        outcome.deployed.push((name, p["inScope"].as_u64().unwrap_or(0)));
-    }
-
-    writeln!(out, "[6] The event hook to create in Okta")?;
-    let hook = step(out, 6, "event hook", api.expect(Method::GET, "/event-hook", None, 200)).await?;
-    writeln!(
-        out,
-        "    URL {}{}; secret set: {}",
-        api.base,
-        hook["path"].as_str().unwrap_or_default(),
-        hook["secretSet"]
-    )?;
-    writeln!(out, "    event types: {}", hook["eventTypes"])?;
-
-    writeln!(out, "[7] Status from Okta's and the UEM's evidence; CSV and PDF exports")?;
-    let r = step(out, 7, "refresh evidence", api.expect(Method::POST, "/status/refresh", None, 200)).await?;
-    writeln!(out, "    {} Okta devices read, {} matched to UEM devices", r["oktaDevices"], r["matched"])?;
-    let s = step(out, 7, "summary", api.expect(Method::GET, "/status", None, 200)).await?;
-    writeln!(out, "    {}", s["summary"]["byPlatform"])?;
-    let dir = exports_dir();
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    for format in ["csv", "pdf"] {
-        let e = step(out, 7, format, api.expect(Method::POST, "/status/exports", Some(json!({"format": format})), 200))
-            .await?;
-        let bytes = step(out, 7, format, async {
-            let resp = api.http.get(e["url"].as_str().unwrap_or_default()).send().await?;
-            if !resp.status().is_success() {
-                bail!("GET the presigned link answered {}", resp.status());
-            }
-            Ok(resp.bytes().await?)
-        })
-        .await?;
-        let path = dir.join(format!("device-status.{format}"));
-        std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
-        let rows = e["rows"].as_u64().unwrap_or(0);
-        writeln!(out, "    {format}: {rows} devices, {} bytes → {}", bytes.len(), path.display())?;
-        outcome.exports.push((path, rows));
-    }
-
+    let mut walk = Remote { api, setup, out, outcome: RemoteOutcome::default() };
+    walk.connect_org().await?;
+    walk.device_trust_and_uem().await?;
+    walk.platforms().await?;
+    walk.fleet().await?;
+    walk.deploy().await?;
+    walk.event_hook().await?;
+    let dir = walk.status_and_exports().await?;
     if teardown {
-        writeln!(out, "[8] Delete device trust and wait until every item came off")?;
-        step(out, 8, "delete", api.expect(Method::DELETE, "/device-trust", None, 202)).await?;
+        walk.teardown().await?;
+    }
+    writeln!(walk.out, "Done. Exports in {}", dir.display())?;
+    Ok(walk.outcome)
+}
+
+/// What every step of the remote walkthrough works with: the API, the setup file, where the account is written,
+/// and what the steps have seen so far.
+struct Remote<'a> {
+    api: Api<'a>,
+    setup: &'a Value,
+    out: &'a mut (dyn Write + Send),
+    outcome: RemoteOutcome,
+}
+
+/// The setup file's section `key`; errors naming it when it is missing.
+fn section(setup: &Value, key: &str) -> anyhow::Result<Value> {
+    setup.get(key).cloned().ok_or_else(|| anyhow!("the setup file has no \"{key}\""))
+}
+
+impl Remote<'_> {
+    /// The setup file's object `key` (empty when missing).
+    fn entries(&self, key: &str) -> serde_json::Map<String, Value> {
+        self.setup.get(key).and_then(Value::as_object).cloned().unwrap_or_default()
+    }
+
+    /// Step 1: connects the org of the setup's `okta`, or rotates its credentials when it is connected already.
+    async fn connect_org(&mut self) -> anyhow::Result<()> {
+        let api = &self.api;
+        writeln!(self.out, "[1] Connect the Okta org")?;
+        let okta = check(self.out, 1, "read the setup", section(self.setup, "okta"))?;
+        let domain = okta["domain"].as_str().unwrap_or_default().to_string();
+        let orgs = step(self.out, 1, "list connected orgs", api.expect(Method::GET, "/okta-orgs", None, 200)).await?;
+        let known = orgs["items"].as_array().and_then(|a| a.iter().find(|o| o["domain"] == domain.as_str())).cloned();
+        let org = match known {
+            Some(o) => {
+                let id = o["id"].as_str().unwrap_or_default().to_string();
+                let body = json!({"credentials": okta["credentials"]});
+                step(
+                    self.out,
+                    1,
+                    "rotate credentials",
+                    api.expect(Method::PUT, &format!("/okta-orgs/{id}/credentials"), Some(body), 200),
+                )
+                .await?
+            }
+            None => {
+                step(self.out, 1, "connect", api.expect(Method::POST, "/okta-orgs", Some(okta.clone()), 201)).await?
+            }
+        };
+        self.outcome.org_id = org["id"].as_str().unwrap_or_default().to_string();
+        writeln!(self.out, "    {domain}: {} (granted scopes: {})", self.outcome.org_id, org["grantedScopes"])?;
+        Ok(())
+    }
+
+    /// Step 2: enables device trust with the org and connects the UEM of the setup's `uem`.
+    async fn device_trust_and_uem(&mut self) -> anyhow::Result<()> {
+        let api = &self.api;
+        writeln!(self.out, "[2] Enable device trust with this org; connect the UEM")?;
+        let body = json!({"oktaOrgId": self.outcome.org_id});
+        step(self.out, 2, "device trust", api.expect(Method::PUT, "/device-trust", Some(body), 200)).await?;
+        let uem = check(self.out, 2, "read the setup", section(self.setup, "uem"))?;
+        let uem = step(self.out, 2, "connect the UEM", api.expect(Method::PUT, "/uem", Some(uem), 200)).await?;
+        writeln!(self.out, "    UEM {} connected", uem["portal"].as_str().unwrap_or_default())?;
+        Ok(())
+    }
+
+    /// Step 3: saves and switches on each platform of the setup's `platforms`, then each Okta Verify
+    /// installation method of its `oktaVerify`.
+    async fn platforms(&mut self) -> anyhow::Result<()> {
+        let api = &self.api;
+        writeln!(self.out, "[3] Management attestation per platform, then the Okta Verify installation method")?;
+        for (p, body) in &self.entries("platforms") {
+            let saved =
+                step(self.out, 3, p, api.expect(Method::PUT, &format!("/platforms/{p}"), Some(body.clone()), 200))
+                    .await?;
+            let on = json!({"enabled": true});
+            step(self.out, 3, p, api.expect(Method::PUT, &format!("/platforms/{p}/enabled"), Some(on), 200)).await?;
+            writeln!(self.out, "    {p:<8} enabled; payload {}", saved["payloadHash"].as_str().unwrap_or_default())?;
+        }
+        for (p, body) in self.entries("oktaVerify") {
+            step(self.out, 3, &p, api.expect(Method::PUT, &format!("/okta-verify/{p}"), Some(body), 200)).await?;
+            writeln!(self.out, "    {p:<8} Okta Verify method saved")?;
+        }
+        Ok(())
+    }
+
+    /// Step 4: previews the setup's `fleet`, applies it and reconciles; keeps the devices in scope.
+    async fn fleet(&mut self) -> anyhow::Result<()> {
+        let api = &self.api;
+        writeln!(self.out, "[4] Preview the fleet, apply it, reconcile")?;
+        let fleet = check(self.out, 4, "read the setup", section(self.setup, "fleet"))?;
+        let preview =
+            step(self.out, 4, "preview", api.expect(Method::POST, "/fleet/preview", Some(fleet.clone()), 200)).await?;
+        writeln!(
+            self.out,
+            "    preview: {} devices, {} in scope, excluded {}",
+            preview["devices"], preview["inScope"], preview["excluded"]
+        )?;
+        step(self.out, 4, "apply", api.expect(Method::PUT, "/fleet", Some(fleet), 200)).await?;
+        let sync = step(self.out, 4, "reconcile", api.expect(Method::POST, "/fleet/sync", None, 200)).await?;
+        self.outcome.in_scope = sync["inScope"].as_u64().unwrap_or(0);
+        writeln!(
+            self.out,
+            "    {} in scope; {} records written; excluded {}",
+            self.outcome.in_scope, sync["written"], sync["excluded"]
+        )?;
+        Ok(())
+    }
+
+    /// Step 5: runs a deployment (refused while blocked) and shows the overview per platform.
+    async fn deploy(&mut self) -> anyhow::Result<()> {
+        let api = &self.api;
+        writeln!(self.out, "[5] Deploy (deploy-trigger also follows the table's stream on its own)")?;
+        let run = step(self.out, 5, "run", api.expect(Method::POST, "/deployments/run", None, 200)).await?;
+        if let Some(blocked) = run["blocked"].as_str() {
+            bail!("step 5 (run) failed: blocked: {blocked}");
+        }
+        let overview = step(self.out, 5, "overview", api.expect(Method::GET, "/deployments", None, 200)).await?;
+        for p in overview["platforms"].as_array().cloned().unwrap_or_default() {
+            let name = p["platform"].as_str().unwrap_or_default().to_string();
+            writeln!(
+                self.out,
+                "    {name:<8} in scope {}; group {}; items {}",
+                p["inScope"], p["groupId"], p["items"]
+            )?;
+            self.outcome.deployed.push((name, p["inScope"].as_u64().unwrap_or(0)));
+        }
+        Ok(())
+    }
+
+    /// Step 6: the event hook to create in Okta: its URL, whether its secret is set, its event types.
+    async fn event_hook(&mut self) -> anyhow::Result<()> {
+        let api = &self.api;
+        writeln!(self.out, "[6] The event hook to create in Okta")?;
+        let hook = step(self.out, 6, "event hook", api.expect(Method::GET, "/event-hook", None, 200)).await?;
+        writeln!(
+            self.out,
+            "    URL {}{}; secret set: {}",
+            api.base,
+            hook["path"].as_str().unwrap_or_default(),
+            hook["secretSet"]
+        )?;
+        writeln!(self.out, "    event types: {}", hook["eventTypes"])?;
+        Ok(())
+    }
+
+    /// Step 7: reads the evidence and the summary, and writes the CSV and PDF exports to [`exports_dir`], which
+    /// it answers.
+    async fn status_and_exports(&mut self) -> anyhow::Result<std::path::PathBuf> {
+        let api = &self.api;
+        writeln!(self.out, "[7] Status from Okta's and the UEM's evidence; CSV and PDF exports")?;
+        let r = step(self.out, 7, "refresh evidence", api.expect(Method::POST, "/status/refresh", None, 200)).await?;
+        writeln!(self.out, "    {} Okta devices read, {} matched to UEM devices", r["oktaDevices"], r["matched"])?;
+        let s = step(self.out, 7, "summary", api.expect(Method::GET, "/status", None, 200)).await?;
+        writeln!(self.out, "    {}", s["summary"]["byPlatform"])?;
+        let dir = exports_dir();
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        for format in ["csv", "pdf"] {
+            let body = Some(json!({"format": format}));
+            let e = step(self.out, 7, format, api.expect(Method::POST, "/status/exports", body, 200)).await?;
+            let bytes = step(self.out, 7, format, api.download(e["url"].as_str().unwrap_or_default())).await?;
+            let path = dir.join(format!("device-status.{format}"));
+            std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+            let rows = e["rows"].as_u64().unwrap_or(0);
+            writeln!(self.out, "    {format}: {rows} devices, {} bytes → {}", bytes.len(), path.display())?;
+            self.outcome.exports.push((path, rows));
+        }
+        Ok(dir)
+    }
+
+    /// Step 8: deletes device trust and runs deployments (every 5 s, up to 60 times) until no device carries
+    /// items.
+    async fn teardown(&mut self) -> anyhow::Result<()> {
+        let api = &self.api;
+        writeln!(self.out, "[8] Delete device trust and wait until every item came off")?;
+        step(self.out, 8, "delete", api.expect(Method::DELETE, "/device-trust", None, 202)).await?;
         let mut left = u64::MAX;
         for _ in 0..60 {
-            step(out, 8, "run", api.expect(Method::POST, "/deployments/run", None, 200)).await?;
-            let o = step(out, 8, "overview", api.expect(Method::GET, "/deployments", None, 200)).await?;
+            step(self.out, 8, "run", api.expect(Method::POST, "/deployments/run", None, 200)).await?;
+            let o = step(self.out, 8, "overview", api.expect(Method::GET, "/deployments", None, 200)).await?;
             left = o["devicesCarryingItems"].as_u64().unwrap_or(u64::MAX);
             if left == 0 {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }
-        writeln!(out, "    devices still carrying items: {left}")?;
-        outcome.torn_down = left == 0;
+        writeln!(self.out, "    devices still carrying items: {left}")?;
+        self.outcome.torn_down = left == 0;
+        Ok(())
     }
-    writeln!(out, "Done. Exports in {}", dir.display())?;
-    Ok(outcome)
 }
 
 #[cfg(test)]

@@ -1,0 +1,191 @@
+//! The Okta double: the org authorization server's token endpoint (client_secret_basic and private_key_jwt)
+//! and the Management API reads the product uses (`/api/v1/groups`, `/api/v1/groups/{id}/users`,
+//! `/api/v1/users/{id}`, `/api/v1/devices` with `expand=user`), with `Link` paging, `X-Rate-Limit-*` headers and
+//! Okta's error shapes, following `../shared/okta/spec/management.yaml` and `oauth.yaml`.
+
+mod edge;
+mod faults;
+mod paging;
+mod routes;
+mod state;
+mod token;
+
+pub use crate::record::Recorded;
+pub use state::{DoubleClient, DoubleDevice, DoubleDeviceUser, OktaFault, OktaState};
+
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+
+/// A handle to a running double.
+#[derive(Debug, Clone)]
+pub struct OktaDouble {
+    pub state: Arc<Mutex<OktaState>>,
+}
+
+impl OktaDouble {
+    /// A double for `domain` with no data.
+    pub fn new(domain: &str) -> Self {
+        let state = OktaState { domain: domain.to_string(), max_page: 200, ..Default::default() };
+        OktaDouble { state: Arc::new(Mutex::new(state)) }
+    }
+
+    /// The axum router.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/oauth2/v1/token", post(token::token))
+            .route("/api/v1/groups", get(routes::list_groups))
+            .route("/api/v1/groups/{id}/users", get(routes::list_members))
+            .route("/api/v1/users", get(routes::list_users))
+            .route("/api/v1/users/{id}", get(routes::get_user))
+            .route("/api/v1/devices", get(routes::list_devices))
+            .layer(axum::middleware::from_fn_with_state(self.state.clone(), faults::fault_plan))
+            .with_state(self.state.clone())
+    }
+
+    /// Locks the state (for seeding and knobs).
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, OktaState> {
+        self.state.lock().expect("double state lock")
+    }
+
+    /// Registers an app with a client secret and the given scopes.
+    pub fn add_secret_client(&self, client_id: &str, secret: &str, granted: &[&str]) {
+        self.lock().clients.push(DoubleClient {
+            client_id: client_id.into(),
+            secret: Some(secret.into()),
+            public_keys: vec![],
+            granted: granted.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+
+    /// Registers an app with public keys `(kid, PEM)` and the given scopes.
+    pub fn add_key_client(&self, client_id: &str, keys: &[(&str, &str)], granted: &[&str]) {
+        self.lock().clients.push(DoubleClient {
+            client_id: client_id.into(),
+            secret: None,
+            public_keys: keys.iter().map(|(k, p)| (k.to_string(), p.to_string())).collect(),
+            granted: granted.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+
+    /// Adds a group (Okta group JSON shape) and returns its id.
+    pub fn add_group(&self, id: &str, name: &str) -> String {
+        let g = json!({
+            "id": id, "created": "2024-01-01T00:00:00.000Z", "lastUpdated": "2024-01-01T00:00:00.000Z",
+            "lastMembershipUpdated": "2024-01-01T00:00:00.000Z", "objectClass": ["okta:user_group"],
+            "type": "OKTA_GROUP", "profile": {"name": name, "description": format!("{name} (double)")},
+            "_links": {"users": {"href": format!("https://{}/api/v1/groups/{id}/users", self.lock().domain)}},
+        });
+        let mut s = self.lock();
+        s.members.entry(id.to_string()).or_default();
+        s.groups.push(g);
+        id.to_string()
+    }
+
+    /// Renames a group (its id stays).
+    pub fn rename_group(&self, id: &str, name: &str) {
+        let mut s = self.lock();
+        if let Some(g) = s.groups.iter_mut().find(|g| g["id"] == id) {
+            g["profile"]["name"] = json!(name);
+        }
+    }
+
+    /// Adds a user (Okta user JSON shape) with `status` (ACTIVE, SUSPENDED, …).
+    pub fn add_user(&self, id: &str, login: &str, email: &str, status: &str) {
+        let (first, last) = login.split_once('@').map(|(a, _)| (a, "User")).unwrap_or((login, "User"));
+        let u = json!({
+            "id": id, "status": status, "created": "2024-01-01T00:00:00.000Z", "activated": null,
+            "statusChanged": "2024-01-01T00:00:00.000Z", "lastLogin": null,
+            "lastUpdated": "2024-01-01T00:00:00.000Z", "passwordChanged": null, "type": {"id": "oty1"},
+            "profile": {"firstName": first, "lastName": last, "email": email, "login": login, "mobilePhone": null},
+            "_links": {"self": {"href": format!("https://{}/api/v1/users/{id}", self.lock().domain)}},
+        });
+        self.lock().users.insert(id.to_string(), u);
+    }
+
+    /// Puts user `user_id` into group `group_id`.
+    pub fn add_member(&self, group_id: &str, user_id: &str) {
+        let mut s = self.lock();
+        let m = s.members.entry(group_id.to_string()).or_default();
+        if !m.iter().any(|u| u == user_id) {
+            m.push(user_id.to_string());
+        }
+    }
+
+    /// Adds (or replaces) device `id` as Okta's `Device` JSON: status `ACTIVE`, `profile` with `displayName`,
+    /// `platform` (`ANDROID`, `IOS`, `MACOS`, `WINDOWS`; served as given), `serialNumber` and `udid` when given,
+    /// `registered: true`; and, when `user_id` is given, one device user link to that user with
+    /// `managementStatus` = `management_status` (left out when `None`) and `screenLockType: PASSCODE`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_device(
+        &self,
+        id: &str,
+        display_name: &str,
+        platform: &str,
+        serial: Option<&str>,
+        udid: Option<&str>,
+        user_id: Option<&str>,
+        management_status: Option<&str>,
+    ) {
+        let domain = self.lock().domain.clone();
+        let mut profile = json!({
+            "displayName": display_name, "platform": platform, "registered": true, "secureHardwarePresent": false,
+        });
+        if let Some(serial) = serial {
+            profile["serialNumber"] = json!(serial);
+        }
+        if let Some(udid) = udid {
+            profile["udid"] = json!(udid);
+        }
+        let href = |tail: &str| json!({ "href": format!("https://{domain}/api/v1/devices/{id}{tail}") });
+        let device = json!({
+            "id": id, "status": "ACTIVE", "created": "2024-01-01T00:00:00.000Z",
+            "lastUpdated": "2024-01-01T00:00:00.000Z", "profile": profile, "resourceType": "UDDevice",
+            // `resourceAlternateId` left out: Okta's examples show it null, but its `Device` schema allows only a
+            // string (the contract test holds the double to the schema; the client ignores the field).
+            "resourceDisplayName": {"value": display_name, "sensitive": false}, "resourceId": id,
+            "_links": {
+                "self": href(""), "users": href("/users"), "deactivate": href("/lifecycle/deactivate"),
+                "suspend": href("/lifecycle/suspend"),
+            },
+        });
+        let users = user_id
+            .map(|u| DoubleDeviceUser {
+                user_id: u.to_string(),
+                management_status: management_status.map(str::to_string),
+                screen_lock_type: Some("PASSCODE".to_string()),
+                created: "2024-01-01T00:00:00.000Z".to_string(),
+            })
+            .into_iter()
+            .collect();
+        let mut s = self.lock();
+        let entry = DoubleDevice { device, users };
+        match s.devices.iter_mut().find(|d| d.device["id"] == id) {
+            Some(d) => *d = entry,
+            None => s.devices.push(entry),
+        }
+    }
+
+    /// Sets the `managementStatus` of device `device_id`'s link to user `user_id` (`None`: left out), linking
+    /// the user first when the device has no link to them. `false` when there is no device `device_id`.
+    pub fn set_management_status(&self, device_id: &str, user_id: &str, status: Option<&str>) -> bool {
+        let mut s = self.lock();
+        let Some(d) = s.devices.iter_mut().find(|d| d.device["id"] == device_id) else { return false };
+        match d.users.iter_mut().find(|u| u.user_id == user_id) {
+            Some(u) => u.management_status = status.map(str::to_string),
+            None => d.users.push(DoubleDeviceUser {
+                user_id: user_id.to_string(),
+                management_status: status.map(str::to_string),
+                screen_lock_type: Some("PASSCODE".to_string()),
+                created: "2024-01-01T00:00:00.000Z".to_string(),
+            }),
+        }
+        true
+    }
+
+    /// The recorded requests whose path starts with `prefix`.
+    pub fn requests_to(&self, prefix: &str) -> Vec<Recorded> {
+        self.lock().requests.iter().filter(|r| r.path_and_query.starts_with(prefix)).cloned().collect()
+    }
+}

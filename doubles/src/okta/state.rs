@@ -1,0 +1,94 @@
+//! What the double holds: the registered apps, groups and their members, users, devices with their user links,
+//! the tokens it issued, its knobs and its record of requests.
+
+use super::Recorded;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::Duration;
+
+/// A registered API service app.
+#[derive(Debug, Clone)]
+pub struct DoubleClient {
+    pub client_id: String,
+    /// For client_secret_basic.
+    pub secret: Option<String>,
+    /// For private_key_jwt: `(kid, public key PEM)`; RS256 and ES256 are accepted.
+    pub public_keys: Vec<(String, String)>,
+    /// Scopes the app is granted.
+    pub granted: Vec<String>,
+}
+
+/// A device user link as the double keeps it; served as a `DeviceUser` (`created`, `managementStatus`,
+/// `screenLockType`, `user`) in `_embedded.users`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoubleDeviceUser {
+    /// The linked user's id; the user's JSON comes from [`OktaState::users`] (a bare `{id, status: ACTIVE,
+    /// profile: {login: null, email: null}}` when the double has no such user).
+    pub user_id: String,
+    /// `managementStatus`: `MANAGED` or `NOT_MANAGED` (any text is served as given); left out when `None`.
+    pub management_status: Option<String>,
+    /// `screenLockType`: `NONE`, `PASSCODE` or `BIOMETRIC`; left out when `None`.
+    pub screen_lock_type: Option<String>,
+    /// `created`, RFC 3339.
+    pub created: String,
+}
+
+/// A device: Okta's `Device` JSON (without `_embedded`) and its user links.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoubleDevice {
+    /// The `Device` as `GET /api/v1/devices` serves it (`id`, `status`, `profile`, `resource*`, `_links`).
+    pub device: Value,
+    /// The device user links, in link order.
+    pub users: Vec<DoubleDeviceUser>,
+}
+
+/// The double's data, knobs and record.
+#[derive(Debug, Default)]
+pub struct OktaState {
+    /// The org host the double plays, e.g. `acme.okta.com` (used in `Link` URLs and `aud` checks).
+    pub domain: String,
+    pub clients: Vec<DoubleClient>,
+    /// Groups in creation order (id → Okta group JSON).
+    pub groups: Vec<Value>,
+    /// Group id → member user ids, in order.
+    pub members: HashMap<String, Vec<String>>,
+    /// User id → Okta user JSON.
+    pub users: BTreeMap<String, Value>,
+    /// Devices in creation order (`GET /api/v1/devices` serves them in this order).
+    pub devices: Vec<DoubleDevice>,
+    /// Issued access tokens → granted scopes.
+    pub tokens: HashMap<String, Vec<String>>,
+    /// The largest page served (Okta recommends 200).
+    pub max_page: usize,
+    /// Knob: the next API requests each answer 429 E0000047 with this `X-Rate-Limit-Reset` (epoch seconds).
+    pub rate_limited: VecDeque<i64>,
+    /// Knob: the next API requests each answer this status (e.g. 500, 503).
+    pub failures: VecDeque<u16>,
+    /// Knob: a delay before every answer.
+    pub latency: Duration,
+    /// Every request, in arrival order.
+    pub requests: Vec<Recorded>,
+    /// Knob: a fault plan for `/api/v1/` requests, one entry taken per request (see [`OktaFault`]); an empty
+    /// plan lets every request through.
+    pub fault_plan: VecDeque<OktaFault>,
+    /// Every fault the plan injected (not [`OktaFault::Pass`]), with the path and query it hit, in order.
+    pub faults_injected: Vec<(String, OktaFault)>,
+}
+
+/// One entry of [`OktaState::fault_plan`]: what happens to the next `/api/v1/` request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OktaFault {
+    /// Answered normally.
+    Pass,
+    /// Answered with this status (5xx: Okta's `E0000009` body) without being served.
+    Status(u16),
+    /// Answered 429 `E0000047` with `X-Rate-Limit-Remaining: 0` and this `X-Rate-Limit-Reset` (epoch seconds).
+    RateLimited(i64),
+    /// Served after this delay (beyond the client's request timeout: a timeout).
+    Stall(Duration),
+    /// A list page cut short: only its first `n` items, with a `next` link after the last one served (Okta may
+    /// answer fewer than `limit`; the client must follow `next`, never count).
+    ShortPage(usize),
+    /// The answer's body stops half-way and the connection closes (a page that dies mid-way).
+    CutBody,
+}

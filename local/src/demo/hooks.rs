@@ -1,0 +1,186 @@
+//! Step 12: the Okta event hook: its secret set and Okta's verification answered, Okta's own sample deliveries
+//! sent twice (the second time they are duplicates), and a membership change that takes a device out of scope
+//! and back, followed by deploy-trigger.
+
+use super::api::step;
+use super::{Walk, DEMO_TENANT};
+use crate::stack::Stack;
+use anyhow::bail;
+use odt_shared::store::DeviceRecord;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// Okta's own sample deliveries (`../shared/okta/hook-samples/`, copied into the test fixtures), sent byte for byte.
+const SAMPLES: [(&str, &[u8]); 3] = [
+    (
+        "user.session.start (Okta docs)",
+        include_bytes!("../../../tests/fixtures/okta-hooks/01_okta-docs_user.session.start_envelope.json"),
+    ),
+    (
+        "user.lifecycle.delete.initiated (captured)",
+        include_bytes!("../../../tests/fixtures/okta-hooks/03_cruglobal_user.lifecycle.delete.initiated_envelope.json"),
+    ),
+    (
+        "user.lifecycle.create (captured)",
+        include_bytes!("../../../tests/fixtures/okta-hooks/04_cruglobal_user.lifecycle.create_envelope.json"),
+    ),
+];
+
+/// The Okta user whose membership changes (user 20).
+const USER: &str = "00uUSER0000000000020";
+/// The group the membership is in (Sales).
+const GROUP: &str = "00gSALES000000000001";
+/// User 20's Android device in the UEM.
+const DEVICE: &str = "10117";
+
+/// The event hook as Okta calls it: its URL and the secret Okta sends as `Authorization`.
+struct Hook {
+    http: reqwest::Client,
+    url: String,
+    secret: String,
+}
+
+impl Hook {
+    /// Okta's one-time verification: `GET` with `x-okta-verification-challenge`; answers the JSON reply.
+    async fn verify(&self) -> anyhow::Result<Value> {
+        let r = self.http.get(&self.url).header("x-okta-verification-challenge", "demo-challenge").send().await?;
+        Ok(r.json().await?)
+    }
+
+    /// Delivers `body` as Okta does; answers the JSON reply, or fails unless the hook answered 200.
+    async fn deliver(&self, body: Vec<u8>) -> anyhow::Result<Value> {
+        let r = self
+            .http
+            .post(&self.url)
+            .header("authorization", &self.secret)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await?;
+        let status = r.status().as_u16();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        if status != 200 {
+            bail!("delivery answered {status}: {v}");
+        }
+        Ok(v)
+    }
+}
+
+/// An event hook delivery of `events` from the org `domain`.
+fn envelope(domain: &str, events: Vec<Value>) -> Vec<u8> {
+    serde_json::to_vec(
+        &json!({"eventType": "com.okta.event_hook", "eventTypeVersion": "1.0", "cloudEventsVersion": "0.1",
+        "source": format!("https://{domain}/api/v1/eventHooks/whoDEMO"), "eventId": uuid::Uuid::new_v4().to_string(),
+        "eventTime": "2026-11-29T10:00:05.000Z", "contentType": "application/json", "data": {"events": events}}),
+    )
+    .unwrap_or_default()
+}
+
+/// A `group.user_membership.<kind>` event (`add` or `remove`) of [`USER`] in [`GROUP`], published at `published`,
+/// with a fresh uuid.
+fn membership(kind: &str, published: &str) -> Value {
+    json!({"uuid": uuid::Uuid::new_v4().to_string(), "published": published, "eventType": format!("group.user_membership.{kind}"), "version": "0",
+           "severity": "INFO", "displayMessage": format!("{kind} user to group membership"),
+           "actor": {"id": "00uADMIN", "type": "User"},
+           "target": [{"id": USER, "type": "User", "alternateId": "user20@acme-demo.example", "displayName": "Demo User 20"},
+                      {"id": GROUP, "type": "UserGroup", "alternateId": "unknown", "displayName": "Sales"}]})
+}
+
+/// The record of device `id` in the demo tenant.
+async fn device_of(stack: &Stack, id: &str) -> anyhow::Result<Option<DeviceRecord>> {
+    let all = stack.deps.store.list_devices(DEMO_TENANT).await?;
+    Ok(all.into_iter().find(|d| d.device_id == id))
+}
+
+/// A device's scope as the account shows it: `in scope`, `out of scope (<reason>)` or `unknown`.
+fn scope_of(d: &Option<DeviceRecord>) -> String {
+    match d {
+        Some(d) if d.in_scope => "in scope".to_string(),
+        Some(d) => format!(
+            "out of scope ({})",
+            d.exclusion
+                .and_then(|e| serde_json::to_value(e).ok())
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        ),
+        None => "unknown".to_string(),
+    }
+}
+
+impl Walk<'_> {
+    /// Step 12: sets up the hook, delivers the samples, changes a membership out and back; then deploy-trigger
+    /// follows and the device carries its policy again.
+    pub(super) async fn event_hooks(&mut self) -> anyhow::Result<()> {
+        writeln!(
+            self.out,
+            "[12] Okta event hooks: set the secret, verify, deliver the real samples and a membership change"
+        )?;
+        let hook = self.set_up_hook().await?;
+        self.deliver_samples(&hook).await?;
+        self.membership_round_trip(&hook).await?;
+        step(self.out, 12, "let deploy-trigger follow the hooks", self.stack.settle()).await?;
+        let carried = self.stack.hexnode.device_carries(DEVICE.parse().unwrap_or_default()).len();
+        writeln!(
+            self.out,
+            "    deploy-trigger followed the stream: device {DEVICE} carries {carried} policy (removed, then added back)"
+        )?;
+        Ok(())
+    }
+
+    /// Sets a fresh hook secret and answers Okta's verification.
+    async fn set_up_hook(&mut self) -> anyhow::Result<Hook> {
+        let secret = format!("hook-{}", uuid::Uuid::new_v4().simple());
+        let body = Some(json!({"secret": secret}));
+        let set =
+            step(self.out, 12, "set the hook secret", self.admin.expect(Method::PUT, "/event-hook", body, 200)).await?;
+        let path = set["path"].as_str().unwrap_or_default();
+        let hook = Hook { http: reqwest::Client::new(), url: format!("{}{path}", self.stack.base_url), secret };
+        let verification = step(self.out, 12, "verification", hook.verify()).await?;
+        writeln!(self.out, "    GET {path} → {verification}")?;
+        Ok(hook)
+    }
+
+    /// Delivers each of Okta's samples twice: the second delivery is all duplicates.
+    async fn deliver_samples(&mut self, hook: &Hook) -> anyhow::Result<()> {
+        for (name, bytes) in SAMPLES {
+            let v = step(self.out, 12, format!("deliver {name}"), hook.deliver(bytes.to_vec())).await?;
+            let again = step(self.out, 12, format!("deliver {name} again"), hook.deliver(bytes.to_vec())).await?;
+            writeln!(
+                self.out,
+                "    {name}: {} event(s) received, {} kept to apply; sent again: {} duplicate(s), nothing changed",
+                v["received"], v["accepted"], again["duplicates"]
+            )?;
+        }
+        Ok(())
+    }
+
+    /// One delivery removes the user from Sales, listed with an older add: the newer remove wins and the device
+    /// leaves the scope; a newer add brings it back.
+    async fn membership_round_trip(&mut self, hook: &Hook) -> anyhow::Result<()> {
+        let stack = self.stack;
+        let domain = &self.org.domain;
+        let before = step(self.out, 12, "read the device", device_of(stack, DEVICE)).await?;
+        let batch = envelope(
+            domain,
+            vec![membership("remove", "2026-11-29T10:00:02.000Z"), membership("add", "2026-11-29T10:00:01.000Z")],
+        );
+        step(self.out, 12, "deliver remove + older add", hook.deliver(batch)).await?;
+        step(self.out, 12, "let the hook's stream consumer apply it", stack.settle()).await?;
+        let after = step(self.out, 12, "read the device", device_of(stack, DEVICE)).await?;
+        writeln!(
+            self.out,
+            "    one delivery: remove user 20 from Sales (10:00:02) listed with an older add (10:00:01)"
+        )?;
+        writeln!(self.out, "    device {DEVICE} (user 20's Android): {} → {}", scope_of(&before), scope_of(&after))?;
+        if after.as_ref().is_none_or(|d| d.in_scope) {
+            bail!("step 12 failed: the newer remove did not take the device out of scope");
+        }
+        let newer_add = envelope(domain, vec![membership("add", "2026-11-29T10:00:03.000Z")]);
+        step(self.out, 12, "deliver a newer add", hook.deliver(newer_add)).await?;
+        step(self.out, 12, "let the hook's stream consumer apply it", stack.settle()).await?;
+        let back = step(self.out, 12, "read the device", device_of(stack, DEVICE)).await?;
+        writeln!(self.out, "    a newer add (10:00:03) → {}", scope_of(&back))?;
+        self.outcome.hook_round_trip = after.is_some_and(|d| !d.in_scope) && back.is_some_and(|d| d.in_scope);
+        Ok(())
+    }
+}
