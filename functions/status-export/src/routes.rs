@@ -99,6 +99,7 @@ pub async fn devices(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
     description = "Roles: admin, technician. Reads Okta's device records (managementStatus of each device user link) and the UEM's per-device policy state; writes what changed.",
     security(("bearer" = [])),
     responses((status = 200, description = "What the refresh read", body = RefreshReport),
+        (status = 400, description = "Okta refused a read with the stored credentials (okta_forbidden, okta_not_found, okta_error)", body = ErrorBody),
         (status = 409, description = "Device trust or the UEM not set up, or stored credentials refused", body = ErrorBody),
         (status = 502, description = "Okta or the UEM failed", body = ErrorBody),
         (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody),
