@@ -97,7 +97,7 @@ pub async fn export(
     };
     let key = format!("exports/{tenant}/{id}.{ext}");
     let mut walk = StatusWalk::start(deps, tenant).await?;
-    let mut upload = Upload::start(x, key.clone(), content_type).await?;
+    let mut upload = Upload::start(&x.s3, &x.bucket, key.clone(), content_type, INLINE_MAX).await?;
     let written = match format {
         Format::Csv => write_csv(&mut walk, filter, &mut upload).await?,
         Format::Pdf => write_pdf(&mut walk, filter, &mut upload, tenant, rfc3339(now)).await?,

@@ -1,7 +1,6 @@
 //! Writing an export to S3 in multipart parts, so memory stays bounded whatever its size: [`SharedBuf`] takes
 //! the rows as they are written, and [`Upload`] sends a part whenever enough has gathered.
 
-use crate::exports::{ExportDeps, INLINE_MAX};
 use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
@@ -39,43 +38,51 @@ impl SharedBuf {
 
 /// A multipart upload under way; every part but the last is at least [`PART_BYTES`].
 pub struct Upload<'a> {
-    x: &'a ExportDeps,
+    s3: &'a aws_sdk_s3::Client,
+    bucket: &'a str,
     key: String,
     id: String,
     parts: Vec<CompletedPart>,
     bytes: u64,
-    /// The first bytes, kept for the inline copy while the export is small.
+    /// The first bytes (up to one more than `head_max`), kept for an inline copy while the file is small.
     head: Vec<u8>,
+    head_max: usize,
 }
 
 impl<'a> Upload<'a> {
-    /// Starts the upload of `key`. Errors: S3 failing (internal).
-    pub async fn start(x: &'a ExportDeps, key: String, content_type: &str) -> Result<Upload<'a>, Error> {
-        let out =
-            x.s3.create_multipart_upload()
-                .bucket(&x.bucket)
-                .key(&key)
-                .content_type(content_type)
-                .send()
-                .await
-                .map_err(|e| Error::internal("S3 CreateMultipartUpload", DisplayErrorContext(e)))?;
+    /// Starts the upload of `key` into `bucket`, keeping the first bytes while there are at most `head_max`.
+    /// Errors: S3 failing (internal).
+    pub async fn start(
+        s3: &'a aws_sdk_s3::Client,
+        bucket: &'a str,
+        key: String,
+        content_type: &str,
+        head_max: usize,
+    ) -> Result<Upload<'a>, Error> {
+        let out = s3
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(&key)
+            .content_type(content_type)
+            .send()
+            .await
+            .map_err(|e| Error::internal("S3 CreateMultipartUpload", DisplayErrorContext(e)))?;
         let id = out.upload_id.ok_or_else(|| Error::internal("S3 CreateMultipartUpload", "no upload id"))?;
-        Ok(Upload { x, key, id, parts: Vec::new(), bytes: 0, head: Vec::new() })
+        Ok(Upload { s3, bucket, key, id, parts: Vec::new(), bytes: 0, head: Vec::new(), head_max })
     }
 
     /// Uploads the next part. Errors: S3 failing (internal).
     pub async fn part(&mut self, data: Vec<u8>) -> Result<(), Error> {
-        if self.head.len() <= INLINE_MAX {
-            let room = INLINE_MAX + 1 - self.head.len();
+        if self.head.len() <= self.head_max {
+            let room = self.head_max + 1 - self.head.len();
             self.head.extend_from_slice(&data[..data.len().min(room)]);
         }
         let n = i32::try_from(self.parts.len() + 1).unwrap_or(i32::MAX);
         self.bytes += data.len() as u64;
         let out = self
-            .x
             .s3
             .upload_part()
-            .bucket(&self.x.bucket)
+            .bucket(self.bucket)
             .key(&self.key)
             .upload_id(&self.id)
             .part_number(n)
@@ -87,13 +94,12 @@ impl<'a> Upload<'a> {
         Ok(())
     }
 
-    /// Completes the upload; returns its size and its first bytes (up to one more than [`INLINE_MAX`]). Errors:
-    /// S3 failing (internal).
+    /// Completes the upload; returns its size and its first bytes (up to one more than `head_max`). Errors: S3
+    /// failing (internal).
     pub async fn finish(self) -> Result<(u64, Vec<u8>), Error> {
-        self.x
-            .s3
+        self.s3
             .complete_multipart_upload()
-            .bucket(&self.x.bucket)
+            .bucket(self.bucket)
             .key(&self.key)
             .upload_id(&self.id)
             .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(self.parts)).build())
