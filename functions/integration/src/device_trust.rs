@@ -1,20 +1,22 @@
 //! Device trust for the tenant: which connected org it uses, the overview, and deleting it.
 
 use crate::input::ChooseOrg;
+use crate::orgs;
 use crate::views::DeviceTrustView;
-use crate::{orgs, store_failure};
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, ApiRequest};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
-use odt_shared::error::{ErrorBody, GatewayMessage};
-use odt_shared::store::{DeviceTrustRecord, DeviceTrustState, StoreError};
+use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
+use odt_shared::error::{Error, ErrorBody};
+use odt_shared::store::{DeviceTrustRecord, DeviceTrustState, Store, StoreError};
 use odt_shared::ApiError;
 
-async fn view(deps: &Deps, tenant: &str, rec: Option<&DeviceTrustRecord>) -> Result<DeviceTrustView, ApiError> {
+/// The overview of `rec`, with its org's domain.
+async fn view(deps: &Deps, tenant: &str, rec: Option<&DeviceTrustRecord>) -> Result<DeviceTrustView, Error> {
     let domain = match rec {
-        Some(r) => deps.store.get_org(tenant, &r.okta_org_id).await.map_err(store_failure)?.map(|o| o.domain),
+        Some(r) => deps.store.get_org(tenant, &r.okta_org_id).await?.map(|o| o.domain),
         None => None,
     };
     Ok(DeviceTrustView::of(rec, domain))
@@ -29,19 +31,20 @@ async fn conflict_of(deps: &Deps, tenant: &str, err: StoreError) -> ApiError {
         }
         StoreError::TransactionCondition { .. } => match deps.store.get_device_trust(tenant).await {
             Ok(current) => ApiError::version_conflict(current.map(|c| c.version).unwrap_or(0)),
-            Err(e) => store_failure(e),
+            Err(e) => e.into(),
         },
-        e => store_failure(e),
+        e => e.into(),
     }
 }
 
 /// `GET /device-trust`: the overview (state, org, when enabled, removal progress).
 #[utoipa::path(get, path = "/device-trust", tag = "device-trust", operation_id = "deviceTrustOverview",
     description = "Roles: admin, technician.", security(("bearer" = [])),
-    responses((status = 200, description = "The overview", body = DeviceTrustView), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage)))]
+    responses((status = 200, description = "The overview", body = DeviceTrustView),
+        Unauthorized))]
 pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let tenant = req.caller.tenant.as_str();
-    let rec = deps.store.get_device_trust(tenant).await.map_err(store_failure)?;
+    let rec = deps.store.get_device_trust(tenant).await?;
     Ok(json_response(StatusCode::OK, &view(deps, tenant, rec.as_ref()).await?))
 }
 
@@ -51,8 +54,9 @@ pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, A
     description = "Role: admin. Device trust uses this connected org (enabling it when not configured).",
     request_body = ChooseOrg, security(("bearer" = [])),
     responses((status = 200, description = "Device trust uses the org", body = DeviceTrustView),
-        (status = 400, description = "Invalid input or unknown org", body = ErrorBody), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage), (status = 403, description = "The caller is not an admin", body = ErrorBody),
-        (status = 409, description = "Changed meanwhile, or a removal is in progress", body = ErrorBody), (status = 413, description = "Body over 1 MiB", body = ErrorBody), (status = 415, description = "Body is not application/json", body = ErrorBody)))]
+        (status = 400, description = "Invalid input or unknown org", body = ErrorBody),
+        (status = 409, description = "Changed meanwhile, or a removal is in progress", body = ErrorBody),
+        Unauthorized, Forbidden, BodyRefused))]
 pub async fn choose_org(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let tenant = req.caller.tenant.as_str();
@@ -60,11 +64,8 @@ pub async fn choose_org(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
     let org = orgs::load(deps, tenant, &input.okta_org_id)
         .await
         .map_err(|_| ApiError::invalid("oktaOrgId", "no connected Okta org has this id"))?;
-    let existing = deps.store.get_device_trust(tenant).await.map_err(store_failure)?;
-    let current_version = existing.as_ref().map(|e| e.version).unwrap_or(0);
-    if input.version.is_some_and(|v| v != current_version) {
-        return Err(ApiError::version_conflict(current_version));
-    }
+    let existing = deps.store.get_device_trust(tenant).await?;
+    let current = Store::expect_version(input.version, existing.as_ref().map(|e| e.version))?;
     let now = rfc3339(deps.clock.now());
     let rec = match &existing {
         Some(e) if e.state == DeviceTrustState::Removing => {
@@ -74,7 +75,7 @@ pub async fn choose_org(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
             ))
         }
         Some(e) => {
-            DeviceTrustRecord { okta_org_id: org.org_id.clone(), updated_at: now, version: e.version + 1, ..e.clone() }
+            DeviceTrustRecord { okta_org_id: org.org_id.clone(), updated_at: now, version: current + 1, ..e.clone() }
         }
         None => DeviceTrustRecord::new(tenant, org.org_id.clone(), now),
     };
@@ -92,33 +93,28 @@ pub async fn choose_org(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
     params(("version" = Option<u64>, Query, description = "Only if device trust is still at this version")),
     security(("bearer" = [])),
     responses((status = 202, description = "Removal requested", body = DeviceTrustView),
-        (status = 400, description = "Invalid version", body = ErrorBody), (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage), (status = 403, description = "The caller is not an admin", body = ErrorBody),
-        (status = 404, description = "Device trust is not configured", body = ErrorBody), (status = 409, description = "Changed meanwhile (currentVersion) or in use", body = ErrorBody)))]
+        (status = 400, description = "Invalid version", body = ErrorBody),
+        (status = 404, description = "Device trust is not configured", body = ErrorBody),
+        (status = 409, description = "Changed meanwhile (currentVersion) or in use", body = ErrorBody),
+        Unauthorized, Forbidden))]
 pub async fn delete(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let tenant = req.caller.tenant.as_str();
     let expected = req.query_u64("version")?;
-    let existing = deps
-        .store
-        .get_device_trust(tenant)
-        .await
-        .map_err(store_failure)?
-        .ok_or_else(|| ApiError::not_found("device trust configuration"))?;
+    let existing = deps.store.get_device_trust(tenant).await?.ok_or(Error::NotFound("device trust configuration"))?;
     if existing.state == DeviceTrustState::Removing {
         return Ok(json_response(StatusCode::ACCEPTED, &view(deps, tenant, Some(&existing)).await?));
     }
-    if expected.is_some_and(|v| v != existing.version) {
-        return Err(ApiError::version_conflict(existing.version));
-    }
+    let current = Store::expect_version(expected, Some(existing.version))?;
     let now = rfc3339(deps.clock.now());
     let rec = DeviceTrustRecord {
         state: DeviceTrustState::Removing,
         removal_requested_at: Some(now.clone()),
         updated_at: now,
-        version: existing.version + 1,
+        version: current + 1,
         ..existing.clone()
     };
-    if let Err(e) = deps.store.put_device_trust(&rec, Some(existing.version), None).await {
+    if let Err(e) = deps.store.put_device_trust(&rec, Some(current), None).await {
         return Err(conflict_of(deps, tenant, e).await);
     }
     tracing::info!(tenant, "device trust deleted; removal from devices requested");

@@ -10,14 +10,15 @@
 pub mod api_doc;
 mod device_trust;
 mod input;
-mod okta_errors;
 mod orgs;
 pub mod uem;
+mod verify;
 pub mod views;
 
 use http::Method;
 use lambda_http::{Body, Response};
 use odt_shared::api::{respond, ApiRequest};
+use odt_shared::router::{self, Route};
 use odt_shared::ApiError;
 
 pub use odt_shared::deps::Deps;
@@ -39,29 +40,50 @@ async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>,
             .expect("static response parts are valid"));
     }
     let req = ApiRequest::try_from(req)?;
-    let path = req.path();
-    match (path.as_slice(), &req.method) {
-        (["okta-orgs"], &Method::GET) => orgs::list(deps, &req).await,
-        (["okta-orgs"], &Method::POST) => orgs::connect(deps, &req).await,
-        (["okta-orgs", id], &Method::GET) => orgs::get(deps, &req, id).await,
-        (["okta-orgs", id], &Method::DELETE) => orgs::disconnect(deps, &req, id).await,
-        (["okta-orgs", id, "credentials"], &Method::PUT) => orgs::rotate(deps, &req, id).await,
-        (["okta-orgs", id, "groups"], &Method::GET) => orgs::groups(deps, &req, id).await,
-        (["device-trust"], &Method::GET) => device_trust::overview(deps, &req).await,
-        (["device-trust"], &Method::PUT) => device_trust::choose_org(deps, &req).await,
-        (["device-trust"], &Method::DELETE) => device_trust::delete(deps, &req).await,
-        (["uem"], &Method::GET) => uem::get(deps, &req).await,
-        (["uem"], &Method::PUT) => uem::connect(deps, &req).await,
-        (
-            ["okta-orgs"] | ["okta-orgs", _] | ["okta-orgs", _, "credentials" | "groups"] | ["device-trust"] | ["uem"],
-            _,
-        ) => Err(ApiError::new(
-            http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "method not allowed on this route",
-        )),
-        _ => Err(ApiError::not_found("route")),
+    let (op, params) = router::resolve(ROUTES, &req.method, &req.path())?;
+    let org_id = params.first().copied().unwrap_or_default();
+    match op {
+        Op::ListOrgs => orgs::list(deps, &req).await,
+        Op::ConnectOrg => orgs::connect(deps, &req).await,
+        Op::GetOrg => orgs::get(deps, &req, org_id).await,
+        Op::DisconnectOrg => orgs::disconnect(deps, &req, org_id).await,
+        Op::RotateCredentials => orgs::rotate(deps, &req, org_id).await,
+        Op::ListGroups => orgs::groups(deps, &req, org_id).await,
+        Op::DeviceTrustOverview => device_trust::overview(deps, &req).await,
+        Op::ChooseDeviceTrustOrg => device_trust::choose_org(deps, &req).await,
+        Op::DeleteDeviceTrust => device_trust::delete(deps, &req).await,
+        Op::GetUem => uem::get(deps, &req).await,
+        Op::ConnectUem => uem::connect(deps, &req).await,
     }
 }
 
-pub(crate) use odt_shared::error::{secrets_failure, store_failure};
+/// The operations of this function's routes (`GET /openapi.json` is served before the token is read).
+#[derive(Clone, Copy)]
+enum Op {
+    ListOrgs,
+    ConnectOrg,
+    GetOrg,
+    DisconnectOrg,
+    RotateCredentials,
+    ListGroups,
+    DeviceTrustOverview,
+    ChooseDeviceTrustOrg,
+    DeleteDeviceTrust,
+    GetUem,
+    ConnectUem,
+}
+
+/// The routes behind the token check; `{}` is the org id.
+const ROUTES: &[Route<Op>] = &[
+    (Method::GET, &["okta-orgs"], Op::ListOrgs),
+    (Method::POST, &["okta-orgs"], Op::ConnectOrg),
+    (Method::GET, &["okta-orgs", "{}"], Op::GetOrg),
+    (Method::DELETE, &["okta-orgs", "{}"], Op::DisconnectOrg),
+    (Method::PUT, &["okta-orgs", "{}", "credentials"], Op::RotateCredentials),
+    (Method::GET, &["okta-orgs", "{}", "groups"], Op::ListGroups),
+    (Method::GET, &["device-trust"], Op::DeviceTrustOverview),
+    (Method::PUT, &["device-trust"], Op::ChooseDeviceTrustOrg),
+    (Method::DELETE, &["device-trust"], Op::DeleteDeviceTrust),
+    (Method::GET, &["uem"], Op::GetUem),
+    (Method::PUT, &["uem"], Op::ConnectUem),
+];

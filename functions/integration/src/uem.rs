@@ -1,19 +1,18 @@
 //! The tenant's UEM connection: portal URL and API key, verified with one read call before anything is stored.
 
-use crate::{secrets_failure, store_failure};
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, ApiRequest};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
-use odt_shared::error::{ErrorBody, GatewayMessage};
+use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
+use odt_shared::error::{Error, ErrorBody};
 use odt_shared::outbound::{validate_host_under, HEXNODE_SUFFIX};
-use odt_shared::store::{tenant_pk, StoreError, UemRecord};
-use odt_shared::uem::{Uem, UemError};
+use odt_shared::store::{tenant_pk, Store, StoreError, UemRecord};
+use odt_shared::uem::Uem;
 use odt_shared::ApiError;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 /// `PUT /uem`.
@@ -69,35 +68,13 @@ impl UemView {
     }
 }
 
-/// How a UEM failure met while verifying what the admin entered is told.
-fn verify_error(e: UemError) -> ApiError {
-    match e {
-        UemError::Unauthorized(status) => {
-            ApiError::invalid("apiKey", format!("the UEM refused the API key ({status})"))
-        }
-        UemError::Unreachable(why) => {
-            ApiError::invalid("portalUrl", format!("the UEM portal could not be reached: {why}"))
-        }
-        UemError::NotFound(what) => {
-            ApiError::invalid("portalUrl", format!("the portal has no API at this address ({what})"))
-        }
-        UemError::Throttled { retry_after_secs } => ApiError::upstream(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "uem_throttled",
-            format!("the UEM is throttling; try again in {retry_after_secs} s"),
-        )
-        .with_detail("retryAfterSeconds", json!(retry_after_secs)),
-        e => ApiError::upstream(StatusCode::BAD_GATEWAY, "uem_error", e.to_string()),
-    }
-}
-
 /// `GET /uem`.
 #[utoipa::path(get, path = "/uem", tag = "uem", operation_id = "getUem", description = "Roles: admin, technician.",
     security(("bearer" = [])),
     responses((status = 200, description = "The UEM connection", body = UemView),
-        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage)))]
+        Unauthorized))]
 pub async fn get(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    let rec = deps.store.get_uem(req.caller.tenant.as_str()).await.map_err(store_failure)?;
+    let rec = deps.store.get_uem(req.caller.tenant.as_str()).await?;
     Ok(json_response(StatusCode::OK, &UemView::of(rec.as_ref())))
 }
 
@@ -107,13 +84,10 @@ pub async fn get(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiErr
     description = "Role: admin. Hexnode only for now.", request_body = ConnectUem, security(("bearer" = [])),
     responses((status = 200, description = "Connected", body = UemView),
         (status = 400, description = "Invalid input, or the UEM refused the key", body = ErrorBody),
-        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
-        (status = 403, description = "The caller is not an admin", body = ErrorBody),
         (status = 409, description = "Changed meanwhile (currentVersion)", body = ErrorBody),
-        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "Body is not application/json", body = ErrorBody),
         (status = 502, description = "The UEM failed", body = ErrorBody),
-        (status = 503, description = "The UEM is throttling", body = ErrorBody)))]
+        (status = 503, description = "The UEM is throttling", body = ErrorBody),
+        Unauthorized, Forbidden, BodyRefused))]
 pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let tenant = req.caller.tenant.as_str();
@@ -126,27 +100,24 @@ pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
             return Err(ApiError::invalid("apiKey", "apiKey must be 1 to 512 printable characters without spaces"));
         }
     }
-    let existing = deps.store.get_uem(tenant).await.map_err(store_failure)?;
-    let current = existing.as_ref().map(|e| e.version).unwrap_or(0);
-    if input.version.is_some_and(|v| v != current) {
-        return Err(ApiError::version_conflict(current));
-    }
-    let key = match (&input.api_key, &existing) {
-        (Some(k), _) => k.clone(),
-        // The stored key only ever goes to the portal it was entered for.
-        (None, Some(e)) if e.portal == portal.as_str() => deps.secrets.get(&e.secret).await.map_err(secrets_failure)?,
-        (None, Some(_)) => {
-            return Err(ApiError::invalid("apiKey", "apiKey is required when the portal changes"));
-        }
-        (None, None) => return Err(ApiError::invalid("apiKey", "apiKey is required the first time")),
+    let existing = deps.store.get_uem(tenant).await?;
+    let current = Store::expect_version(input.version, existing.as_ref().map(|e| e.version))?;
+    // The stored key only ever goes to the portal it was entered for.
+    let kept = existing.as_ref().filter(|e| input.api_key.is_none() && e.portal == portal.as_str());
+    let key = match (&input.api_key, kept, &existing) {
+        (Some(k), _, _) => k.clone(),
+        (None, Some(e), _) => deps.secrets.get(&e.secret).await?,
+        (None, None, Some(_)) => return Err(ApiError::invalid("apiKey", "apiKey is required when the portal changes")),
+        (None, None, None) => return Err(ApiError::invalid("apiKey", "apiKey is required the first time")),
     };
-    deps.hexnode(portal.clone(), key.clone()).verify().await.map_err(verify_error)?;
+    // Told as the admin's input, the kept key too: it is checked against the portal they entered.
+    deps.hexnode(portal.clone(), key.clone()).verify().await.map_err(Error::uem_entered)?;
     let now = rfc3339(deps.clock.now());
-    let (secret, secret_updated_at) = match (&input.api_key, &existing) {
-        (None, Some(e)) if e.portal == portal.as_str() => (e.secret.clone(), e.secret_updated_at.clone()),
-        _ => {
+    let (secret, secret_updated_at) = match kept {
+        Some(e) => (e.secret.clone(), e.secret_updated_at.clone()),
+        None => {
             let name = deps.secrets.name(tenant, &["uem", "api-key"]);
-            (deps.secrets.put(&name, &key).await.map_err(secrets_failure)?, now.clone())
+            (deps.secrets.put(&name, &key).await?, now.clone())
         }
     };
     let rec = UemRecord {
@@ -161,17 +132,15 @@ pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
         updated_at: now,
         version: current + 1,
     };
-    match deps.store.put_uem(&rec, existing.as_ref().map(|e| e.version)).await {
-        Ok(()) => {
-            tracing::info!(tenant, portal = %rec.portal, "UEM connected");
-            Ok(json_response(StatusCode::OK, &UemView::of(Some(&rec))))
-        }
-        Err(StoreError::VersionConflict { current }) => {
-            if let Some(now) = deps.store.get_uem(tenant).await.map_err(store_failure)? {
-                deps.secrets.make_current(&now.secret).await.map_err(secrets_failure)?;
+    if let Err(e) = deps.store.put_uem(&rec, existing.as_ref().map(|e| e.version)).await {
+        if matches!(e, StoreError::VersionConflict { .. }) {
+            // Another edit won: the secret version its record points at must stay current.
+            if let Some(winner) = deps.store.get_uem(tenant).await? {
+                deps.secrets.make_current(&winner.secret).await?;
             }
-            Err(ApiError::version_conflict(current.unwrap_or(0)))
         }
-        Err(e) => Err(store_failure(e)),
+        return Err(e.into());
     }
+    tracing::info!(tenant, portal = %rec.portal, "UEM connected");
+    Ok(json_response(StatusCode::OK, &UemView::of(Some(&rec))))
 }

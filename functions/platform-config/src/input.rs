@@ -69,3 +69,12 @@ pub struct EnabledInput {
     pub enabled: bool,
     pub version: Option<u64>,
 }
+
+/// The request body of `PUT /platforms/{platform}`, by platform (for the OpenAPI document): the flat object
+/// of one or the other.
+#[derive(ToSchema, Deserialize)]
+#[serde(untagged)]
+pub enum SettingsInput {
+    Mobile(MobileSettingsInput),
+    Desktop(DesktopSettingsInput),
+}

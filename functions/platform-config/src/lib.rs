@@ -8,13 +8,16 @@
 pub mod api_doc;
 mod configure;
 pub mod input;
+mod plan;
 pub use odt_shared::attestation::render;
+mod save;
 pub mod views;
 
 use http::Method;
 use lambda_http::{Body, Response};
 use odt_shared::api::{respond, ApiRequest};
 use odt_shared::platform::Platform;
+use odt_shared::router::{self, Route};
 use odt_shared::ApiError;
 
 pub use odt_shared::deps::Deps;
@@ -24,24 +27,41 @@ pub async fn handle(deps: &Deps, req: lambda_http::Request) -> Response<Body> {
     respond(route(deps, req).await)
 }
 
-fn platform(s: &str) -> Result<Platform, ApiError> {
-    Platform::parse(s).ok_or_else(|| ApiError::not_found("platform (use ios, android, macos or windows)"))
-}
-
 async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>, ApiError> {
     let req = ApiRequest::try_from(req)?;
-    let path = req.path();
-    match (path.as_slice(), &req.method) {
-        (["platforms"], &Method::GET) => configure::list(deps, &req).await,
-        (["platforms", p], &Method::GET) => configure::get(deps, &req, platform(p)?).await,
-        (["platforms", p], &Method::PUT) => configure::save(deps, &req, platform(p)?).await,
-        (["platforms", p, "enabled"], &Method::PUT) => configure::switch(deps, &req, platform(p)?).await,
-        (["platforms", p, "payload"], &Method::GET) => configure::preview(deps, &req, platform(p)?).await,
-        (["platforms"] | ["platforms", _] | ["platforms", _, "enabled" | "payload"], _) => Err(ApiError::new(
-            http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "method not allowed on this route",
-        )),
-        _ => Err(ApiError::not_found("route")),
+    let (op, params) = router::resolve(ROUTES, &req.method, &req.path())?;
+    match op {
+        Op::List => configure::list(deps, &req).await,
+        Op::Get => configure::get(deps, &req, platform(&params)?).await,
+        Op::Save => save::save(deps, &req, platform(&params)?).await,
+        Op::Switch => configure::switch(deps, &req, platform(&params)?).await,
+        Op::Preview => configure::preview(deps, &req, platform(&params)?).await,
     }
 }
+
+/// The route's `{platform}`. Errors: 404 for anything but the four platforms.
+fn platform(params: &[&str]) -> Result<Platform, ApiError> {
+    params
+        .first()
+        .and_then(|p| Platform::parse(p))
+        .ok_or_else(|| ApiError::not_found("platform (use ios, android, macos or windows)"))
+}
+
+/// The operations of this function's routes.
+#[derive(Clone, Copy)]
+enum Op {
+    List,
+    Get,
+    Save,
+    Switch,
+    Preview,
+}
+
+/// The routes; `{}` is the platform (`ios`, `android`, `macos` or `windows`; anything else answers 404).
+const ROUTES: &[Route<Op>] = &[
+    (Method::GET, &["platforms"], Op::List),
+    (Method::GET, &["platforms", "{}"], Op::Get),
+    (Method::PUT, &["platforms", "{}"], Op::Save),
+    (Method::PUT, &["platforms", "{}", "enabled"], Op::Switch),
+    (Method::GET, &["platforms", "{}", "payload"], Op::Preview),
+];

@@ -1,17 +1,17 @@
 //! The status-export function's part of the OpenAPI document, generated from the handlers' annotations.
 
-use crate::{evidence, exports, routes, status};
+use crate::{evidence, export_routes, exports, mail, routes, status, summary, technicians};
 use utoipa::OpenApi;
 
 /// This function's routes and schemas.
 #[derive(OpenApi)]
 #[openapi(
-    paths(routes::summary, routes::devices, routes::refresh, routes::export, routes::share, routes::technicians,
-        routes::put_technicians),
+    paths(routes::summary, routes::devices, routes::refresh, export_routes::export, export_routes::share,
+        technicians::get, technicians::put),
     components(schemas(
-        routes::StatusView, routes::DevicePage, routes::ExportInput, routes::ShareInput, routes::ShareView,
-        routes::TechniciansView, routes::TechniciansInput, evidence::RefreshReport, exports::ExportView,
-        exports::Format, exports::SentMail, status::Summary, status::DeviceStatus, status::OdtState,
+        routes::StatusView, routes::DevicePage, export_routes::ExportInput, export_routes::ShareInput,
+        export_routes::ShareView, technicians::TechniciansView, technicians::TechniciansInput, evidence::RefreshReport,
+        exports::ExportView, exports::Format, mail::SentMail, summary::Summary, status::DeviceStatus, status::OdtState,
         odt_shared::error::ErrorBody, odt_shared::error::ErrorDetail, odt_shared::error::GatewayMessage,
     )),
     tags((name = "status", description = "Device configuration status, exports, technicians"))

@@ -5,10 +5,10 @@
 use futures::stream::{self, StreamExt};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
-use odt_shared::error::{okta_failure, uem_failure};
-use odt_shared::store::{tenant_pk, EvidenceRecord, StoreError};
-use odt_shared::uem::{PayloadState, UemError};
-use odt_shared::ApiError;
+use odt_shared::error::Error;
+use odt_shared::okta::OktaDevice;
+use odt_shared::store::{tenant_pk, DeviceRecord, EvidenceRecord, StoreError};
+use odt_shared::uem::{PayloadState, Uem, UemError};
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -30,92 +30,120 @@ pub struct RefreshReport {
     pub checked_at: String,
 }
 
-fn key(s: &str) -> String {
-    s.trim().to_ascii_lowercase()
-}
+/// The UEM's view of a device under one platform policy: payload state, the UEM's error, Okta Verify installed.
+type UemState = (PayloadState, Option<String>, Option<bool>);
 
-/// Reads the evidence for every device of `tenant` and writes what changed.
-pub async fn refresh(deps: &Deps, tenant: &str) -> Result<RefreshReport, ApiError> {
-    let store_failure = odt_shared::error::store_failure;
+/// Reads the evidence for every device of `tenant` and writes what changed. Errors: device trust or the UEM
+/// not set up; Okta (stored credentials), the UEM or the store failing.
+pub async fn refresh(deps: &Deps, tenant: &str) -> Result<RefreshReport, Error> {
     let (_, okta) = deps.device_trust_okta(tenant, &SCOPES).await?;
-    let uem = deps
-        .tenant_uem(tenant)
-        .await?
-        .ok_or_else(|| ApiError::conflict("uem_not_connected", "connect the UEM first (PUT /uem)"))?;
+    let uem = deps.connected_uem(tenant).await?;
     let now = rfc3339(deps.clock.now());
-    let okta_devices = okta.list_devices().await.map_err(okta_failure)?;
-    let mut by_hw: HashMap<String, usize> = HashMap::new();
-    for (i, d) in okta_devices.iter().enumerate() {
-        for k in [d.serial_number.as_deref(), d.udid.as_deref()].into_iter().flatten().filter(|k| !k.trim().is_empty())
-        {
-            by_hw.insert(key(k), i);
-        }
-    }
-    // The UEM's view of each platform's policy: device id → (payload state, error, Okta Verify installed).
-    let mut uem_view: HashMap<String, (PayloadState, Option<String>, Option<bool>)> = HashMap::new();
-    for dep in deps.store.list_deployments(tenant).await.map_err(store_failure)? {
-        let Some(policy) = &dep.policy_id else { continue };
-        let rows = match uem.policy_device_status(policy).await {
-            Ok(r) => r,
-            Err(UemError::NotFound(_)) => continue,
-            Err(e) => return Err(uem_failure(e)),
-        };
-        for r in rows {
-            let installed = dep
-                .app_id
-                .as_ref()
-                .and_then(|app| r.apps_installed.iter().find(|(id, _)| id == app).map(|(_, ok)| *ok));
-            uem_view.insert(r.device_id.clone(), (r.payload, r.error.clone(), installed));
-        }
-    }
+    let okta_devices = okta.list_devices().await?;
+    let by_hw = hardware_index(&okta_devices);
+    let uem_view = uem_view(deps, uem.as_ref(), tenant).await?;
     let mut report = RefreshReport { okta_devices: okta_devices.len(), checked_at: now.clone(), ..Default::default() };
-    let devices = deps.store.list_devices(tenant).await.map_err(store_failure)?;
+    let devices = deps.store.list_devices(tenant).await?;
     let stored: HashMap<String, EvidenceRecord> = deps
         .store
         .query_prefix::<EvidenceRecord>(&tenant_pk(tenant), "EVIDENCE#")
-        .await
-        .map_err(store_failure)?
+        .await?
         .into_iter()
         .map(|e| (e.device_id.clone(), e))
         .collect();
     let mut writes = Vec::new();
     for d in &devices {
         report.devices += 1;
-        let okta_dev = [d.serial.as_deref(), d.udid.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter(|k| !k.trim().is_empty())
-            .find_map(|k| by_hw.get(&key(k)))
+        let okta_dev = hardware_keys(d.serial.as_deref(), d.udid.as_deref())
+            .find_map(|k| by_hw.get(&k))
             .map(|i| &okta_devices[*i]);
         report.matched += usize::from(okta_dev.is_some());
-        let management_status = okta_dev.and_then(|o| {
-            let link = o.users.iter().find(|u| Some(&u.user_id) == d.okta_user_id.as_ref());
-            link.map(|l| l.management_status.clone().unwrap_or_else(|| "NOT_MANAGED".to_string()))
-        });
-        let (payload_state, payload_error, installed) = match uem_view.get(&d.device_id) {
-            Some((p, e, i)) => {
-                let name = serde_json::to_value(p).ok().and_then(|v| v.as_str().map(str::to_string));
-                (name, e.clone(), *i)
-            }
-            None => (None, None, None),
-        };
         let old = stored.get(&d.device_id);
-        let rec = EvidenceRecord {
-            pk: tenant_pk(tenant),
-            sk: EvidenceRecord::sk_of(&d.device_id),
-            device_id: d.device_id.clone(),
-            okta_device_id: okta_dev.map(|o| o.id.clone()),
-            management_status,
-            payload_state,
-            payload_error,
-            okta_verify_installed: installed,
-            checked_at: now.clone(),
-            version: old.map_or(1, |o| o.version + 1),
-        };
+        let rec = evidence_of(tenant, d, okta_dev, uem_view.get(&d.device_id), old, &now);
         if old.is_none_or(|o| !o.same(&rec)) {
             writes.push((rec, old.map(|o| o.version)));
         }
     }
+    report.written = write_changed(deps, writes).await?;
+    Ok(report)
+}
+
+/// A device's non-empty hardware keys (serial number, UDID), normalized for matching.
+fn hardware_keys<'a>(serial: Option<&'a str>, udid: Option<&'a str>) -> impl Iterator<Item = String> + 'a {
+    [serial, udid].into_iter().flatten().filter(|k| !k.trim().is_empty()).map(|k| k.trim().to_ascii_lowercase())
+}
+
+/// Okta's devices by hardware key: key → index in `devices`.
+fn hardware_index(devices: &[OktaDevice]) -> HashMap<String, usize> {
+    let mut by_hw = HashMap::new();
+    for (i, d) in devices.iter().enumerate() {
+        for k in hardware_keys(d.serial_number.as_deref(), d.udid.as_deref()) {
+            by_hw.insert(k, i);
+        }
+    }
+    by_hw
+}
+
+/// The UEM's view of each platform policy deployed: device id → its state. A policy the UEM no longer has is
+/// skipped.
+async fn uem_view(deps: &Deps, uem: &dyn Uem, tenant: &str) -> Result<HashMap<String, UemState>, Error> {
+    let mut view = HashMap::new();
+    for dep in deps.store.list_deployments(tenant).await? {
+        let Some(policy) = &dep.policy_id else { continue };
+        let rows = match uem.policy_device_status(policy).await {
+            Ok(r) => r,
+            Err(UemError::NotFound(_)) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        for r in rows {
+            let installed = dep
+                .app_id
+                .as_ref()
+                .and_then(|app| r.apps_installed.iter().find(|(id, _)| id == app).map(|(_, ok)| *ok));
+            view.insert(r.device_id.clone(), (r.payload, r.error.clone(), installed));
+        }
+    }
+    Ok(view)
+}
+
+/// Device `d`'s evidence as of `now`: its owner's device user link in Okta (when Okta has the device) and the
+/// UEM's state of its policy; versioned after `old`.
+fn evidence_of(
+    tenant: &str,
+    d: &DeviceRecord,
+    okta_dev: Option<&OktaDevice>,
+    uem: Option<&UemState>,
+    old: Option<&EvidenceRecord>,
+    now: &str,
+) -> EvidenceRecord {
+    let management_status = okta_dev.and_then(|o| {
+        let link = o.users.iter().find(|u| Some(&u.user_id) == d.okta_user_id.as_ref());
+        link.map(|l| l.management_status.clone().unwrap_or_else(|| "NOT_MANAGED".to_string()))
+    });
+    let (payload_state, payload_error, installed) = match uem {
+        Some((p, e, i)) => {
+            let name = serde_json::to_value(p).ok().and_then(|v| v.as_str().map(str::to_string));
+            (name, e.clone(), *i)
+        }
+        None => (None, None, None),
+    };
+    EvidenceRecord {
+        pk: tenant_pk(tenant),
+        sk: EvidenceRecord::sk_of(&d.device_id),
+        device_id: d.device_id.clone(),
+        okta_device_id: okta_dev.map(|o| o.id.clone()),
+        management_status,
+        payload_state,
+        payload_error,
+        okta_verify_installed: installed,
+        checked_at: now.to_string(),
+        version: old.map_or(1, |o| o.version + 1),
+    }
+}
+
+/// Writes each record conditional on the version read (16 at a time) and returns how many were written. A
+/// record another refresh wrote meanwhile is left as that one wrote it.
+async fn write_changed(deps: &Deps, writes: Vec<(EvidenceRecord, Option<u64>)>) -> Result<usize, Error> {
     let results: Vec<Result<(), StoreError>> = stream::iter(writes)
         .map(|(rec, expected)| async move {
             match deps.store.put_evidence(&rec, expected).await {
@@ -126,9 +154,10 @@ pub async fn refresh(deps: &Deps, tenant: &str) -> Result<RefreshReport, ApiErro
         .buffer_unordered(16)
         .collect()
         .await;
+    let mut written = 0;
     for r in results {
-        r.map_err(store_failure)?;
-        report.written += 1;
+        r?;
+        written += 1;
     }
-    Ok(report)
+    Ok(written)
 }

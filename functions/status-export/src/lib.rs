@@ -1,7 +1,9 @@
 //! The status-export function: what the admin opens after setup ("View device configuration status") and hands
 //! to technicians. Status comes from evidence ([`evidence`]): Okta's device records and the UEM's per-device
-//! policy state, joined with what deploy-trigger applied ([`status`], [`join`]); exports go to S3 as CSV or
-//! PDF behind a presigned link and may be mailed to the tenant's technicians ([`exports`]).
+//! policy state, joined with what deploy-trigger applied ([`status`], [`join`]; counted in [`summary`],
+//! chosen by [`filter`]); exports go to S3 as CSV or PDF behind a presigned link ([`exports`]) and may be
+//! mailed to the tenant's technicians ([`mail`], [`technicians`]). Handlers: [`routes`], [`export_routes`],
+//! [`technicians`].
 //!
 //! Routes (JWT authorizer; technicians read and export, admins also keep the technician list): `GET /status`,
 //! `GET /status/devices`, `POST /status/refresh`, `POST /status/exports`, `POST /status/exports/share`,
@@ -9,14 +11,21 @@
 
 pub mod api_doc;
 pub mod evidence;
+pub mod export_routes;
 pub mod exports;
+pub mod filter;
 pub mod join;
+pub mod mail;
 pub mod routes;
 pub mod status;
+pub mod summary;
+pub mod technicians;
+mod upload;
 
 use http::Method;
 use lambda_http::{Body, Response};
 use odt_shared::api::{respond, ApiRequest};
+use odt_shared::router::{self, Route};
 use odt_shared::ApiError;
 
 pub use exports::ExportDeps;
@@ -29,26 +38,37 @@ pub async fn handle(deps: &Deps, x: &ExportDeps, req: lambda_http::Request) -> R
 
 async fn route(deps: &Deps, x: &ExportDeps, req: lambda_http::Request) -> Result<Response<Body>, ApiError> {
     let req = ApiRequest::try_from(req)?;
-    let path = req.path();
-    match (path.as_slice(), &req.method) {
-        (["status"], &Method::GET) => routes::summary(deps, &req).await,
-        (["status", "devices"], &Method::GET) => routes::devices(deps, &req).await,
-        (["status", "refresh"], &Method::POST) => routes::refresh(deps, &req).await,
-        (["status", "exports"], &Method::POST) => routes::export(deps, x, &req).await,
-        (["status", "exports", "share"], &Method::POST) => routes::share(deps, x, &req).await,
-        (["technicians"], &Method::GET) => routes::technicians(deps, &req).await,
-        (["technicians"], &Method::PUT) => routes::put_technicians(deps, &req).await,
-        (
-            ["status"]
-            | ["status", "devices" | "refresh" | "exports"]
-            | ["status", "exports", "share"]
-            | ["technicians"],
-            _,
-        ) => Err(ApiError::new(
-            http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "method not allowed on this route",
-        )),
-        _ => Err(ApiError::not_found("route")),
+    let (op, _) = router::resolve(ROUTES, &req.method, &req.path())?;
+    match op {
+        Op::Summary => routes::summary(deps, &req).await,
+        Op::Devices => routes::devices(deps, &req).await,
+        Op::Refresh => routes::refresh(deps, &req).await,
+        Op::Export => export_routes::export(deps, x, &req).await,
+        Op::Share => export_routes::share(deps, x, &req).await,
+        Op::GetTechnicians => technicians::get(deps, &req).await,
+        Op::PutTechnicians => technicians::put(deps, &req).await,
     }
 }
+
+/// The operations of this function's routes.
+#[derive(Clone, Copy)]
+enum Op {
+    Summary,
+    Devices,
+    Refresh,
+    Export,
+    Share,
+    GetTechnicians,
+    PutTechnicians,
+}
+
+/// The routes.
+const ROUTES: &[Route<Op>] = &[
+    (Method::GET, &["status"], Op::Summary),
+    (Method::GET, &["status", "devices"], Op::Devices),
+    (Method::POST, &["status", "refresh"], Op::Refresh),
+    (Method::POST, &["status", "exports"], Op::Export),
+    (Method::POST, &["status", "exports", "share"], Op::Share),
+    (Method::GET, &["technicians"], Op::GetTechnicians),
+    (Method::PUT, &["technicians"], Op::PutTechnicians),
+];

@@ -7,7 +7,7 @@ use odt_exports::{Cell, Column, ColumnKind};
 use odt_shared::platform::Platform;
 use odt_shared::store::{DeployItem, DeployedRecord, DeviceRecord, EvidenceRecord, ItemStatus};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use utoipa::ToSchema;
 
 /// A device's device-trust state, from the evidence.
@@ -112,12 +112,56 @@ pub fn device_status(
     removing: bool,
     current_payload: &HashMap<Platform, String>,
 ) -> DeviceStatus {
+    let payload_state = ev.and_then(|e| e.payload_state.as_deref());
+    let platform = dev.platform;
+    let sso = match platform {
+        Some(Platform::Macos) => yes_no(
+            item_status(dep, DeployItem::SsoExtension) == Some(ItemStatus::Applied) && payload_state == Some("applied"),
+        ),
+        _ => "n/a".to_string(),
+    };
+    let installed = match ev.and_then(|e| e.okta_verify_installed) {
+        Some(b) => yes_no(b),
+        None => "unknown".to_string(),
+    };
+    let old_payload = match (dep.and_then(|d| d.payload_hash.as_ref()), platform.and_then(|p| current_payload.get(&p)))
+    {
+        (Some(have), Some(want)) => have != want,
+        _ => false,
+    };
+    let (attempts, last_attempt_at, last_error) = attempts(dep, ev);
+    DeviceStatus {
+        device_id: dev.device_id.clone(),
+        device_name: dev.name.clone(),
+        platform,
+        os_version: dev.os_version.clone(),
+        owner_email: dev.owner_email.clone(),
+        in_scope: dev.in_scope,
+        exclusion: dev
+            .exclusion
+            .and_then(|e| serde_json::to_value(e).ok())
+            .and_then(|v| v.as_str().map(str::to_string)),
+        odt_status: state(dev, dep, ev, removing),
+        okta_verify_installed: installed,
+        okta_verify_configured: yes_no(ev.is_some_and(|e| e.okta_device_id.is_some())),
+        sso_extension: sso,
+        attestation_payload: attestation(dev, dep, payload_state),
+        old_payload,
+        attempts,
+        last_attempt_at,
+        last_error,
+        groups: dev.owner_selected_groups.clone(),
+    }
+}
+
+/// The device-trust state: what deploy-trigger applied, then what the UEM and Okta report.
+fn state(dev: &DeviceRecord, dep: Option<&DeployedRecord>, ev: Option<&EvidenceRecord>, removing: bool) -> OdtState {
     let statuses: Vec<ItemStatus> = dep.map(|d| d.items.values().map(|i| i.status).collect()).unwrap_or_default();
     let any = |s: &[ItemStatus]| statuses.iter().any(|x| s.contains(x));
     let all_applied = !statuses.is_empty() && statuses.iter().all(|s| *s == ItemStatus::Applied);
     let payload_state = ev.and_then(|e| e.payload_state.as_deref());
     let carries = dep.is_some_and(|d| d.carries_items());
-    let state = if removing || (!dev.in_scope && carries && !any(&[ItemStatus::Removed])) {
+    if removing || (!dev.in_scope && carries && !any(&[ItemStatus::Removed])) {
         if carries {
             OdtState::Removing
         } else {
@@ -135,61 +179,32 @@ pub fn device_status(
             Some(_) => OdtState::NotManaged,
             None => OdtState::Delivered,
         }
-    };
-    let platform = dev.platform;
-    let attestation = match (payload_state, item_status(dep, DeployItem::Attestation)) {
+    }
+}
+
+/// The attestation payload's column: the UEM's state when it reports one, else what deploy-trigger recorded.
+fn attestation(dev: &DeviceRecord, dep: Option<&DeployedRecord>, payload_state: Option<&str>) -> String {
+    match (payload_state, item_status(dep, DeployItem::Attestation)) {
         (_, Some(ItemStatus::Removed)) => "removed".to_string(),
         (Some(p), _) if p != "unknown" => p.to_string(),
         (_, Some(ItemStatus::Failed)) => "failed".to_string(),
         (_, Some(_)) => "pending".to_string(),
         (_, None) if dev.in_scope => "pending".to_string(),
         _ => "n/a".to_string(),
-    };
-    let sso = match platform {
-        Some(Platform::Macos) => yes_no(
-            item_status(dep, DeployItem::SsoExtension) == Some(ItemStatus::Applied) && payload_state == Some("applied"),
-        ),
-        _ => "n/a".to_string(),
-    };
-    let installed = match ev.and_then(|e| e.okta_verify_installed) {
-        Some(b) => yes_no(b),
-        None => "unknown".to_string(),
-    };
-    let old_payload = match (dep.and_then(|d| d.payload_hash.as_ref()), platform.and_then(|p| current_payload.get(&p)))
-    {
-        (Some(have), Some(want)) => have != want,
-        _ => false,
-    };
-    let (attempts, last_attempt_at, last_error) = dep
-        .map(|d| {
+    }
+}
+
+/// Deployment attempts since the last success, the last attempt's time, and the last error (deploy-trigger's,
+/// else the UEM's).
+fn attempts(dep: Option<&DeployedRecord>, ev: Option<&EvidenceRecord>) -> (u32, Option<String>, Option<String>) {
+    let uem_error = || ev.and_then(|e| e.payload_error.clone());
+    match dep {
+        Some(d) => {
             let attempts = d.items.values().map(|i| i.attempts).max().unwrap_or(0);
             let last = d.items.values().filter_map(|i| i.last_attempt_at.clone()).max();
-            let error =
-                d.items.values().find_map(|i| i.error.clone()).or_else(|| ev.and_then(|e| e.payload_error.clone()));
-            (attempts, last, error)
-        })
-        .unwrap_or((0, None, ev.and_then(|e| e.payload_error.clone())));
-    DeviceStatus {
-        device_id: dev.device_id.clone(),
-        device_name: dev.name.clone(),
-        platform,
-        os_version: dev.os_version.clone(),
-        owner_email: dev.owner_email.clone(),
-        in_scope: dev.in_scope,
-        exclusion: dev
-            .exclusion
-            .and_then(|e| serde_json::to_value(e).ok())
-            .and_then(|v| v.as_str().map(str::to_string)),
-        odt_status: state,
-        okta_verify_installed: installed,
-        okta_verify_configured: yes_no(ev.is_some_and(|e| e.okta_device_id.is_some())),
-        sso_extension: sso,
-        attestation_payload: attestation,
-        old_payload,
-        attempts,
-        last_attempt_at,
-        last_error,
-        groups: dev.owner_selected_groups.clone(),
+            (attempts, last, d.items.values().find_map(|i| i.error.clone()).or_else(uem_error))
+        }
+        None => (0, None, uem_error()),
     }
 }
 
@@ -243,98 +258,5 @@ impl DeviceStatus {
             text(self.last_attempt_at.clone().unwrap_or_default()),
             text(self.last_error.clone().unwrap_or_default()),
         ]
-    }
-}
-
-/// What the device list and exports filter by.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub platform: Option<Platform>,
-    pub state: Option<OdtState>,
-    /// An Okta group id the owner belongs to (of the selected ones).
-    pub group: Option<String>,
-    /// Case-insensitive text in the device name, id, owner email or OS version.
-    pub q: Option<String>,
-}
-
-impl Filter {
-    /// Whether `s` passes.
-    pub fn matches(&self, s: &DeviceStatus) -> bool {
-        self.platform.is_none_or(|p| s.platform == Some(p))
-            && self.state.is_none_or(|st| s.odt_status == st)
-            && self.group.as_ref().is_none_or(|g| s.groups.contains(g))
-            && self.q.as_ref().is_none_or(|q| {
-                let q = q.to_lowercase();
-                [Some(&s.device_name), Some(&s.device_id), s.owner_email.as_ref(), Some(&s.os_version)]
-                    .into_iter()
-                    .flatten()
-                    .any(|f| f.to_lowercase().contains(&q))
-            })
-    }
-}
-
-/// Counts per platform by state, and the whole fleet's.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Summary {
-    pub devices: usize,
-    pub in_scope: usize,
-    /// Devices by state.
-    pub by_state: BTreeMap<OdtState, usize>,
-    /// Per platform (`ios`, …; `other` for devices of no covered platform): devices by state.
-    pub by_platform: BTreeMap<String, BTreeMap<OdtState, usize>>,
-    /// Out-of-scope devices by reason.
-    pub excluded: BTreeMap<String, usize>,
-    /// Devices that still carry an older payload than their platform's.
-    pub old_payload: usize,
-}
-
-impl Summary {
-    /// The most lines [`Summary::lines`] returns: devices, in scope, one per platform and `other`, and the old
-    /// payload count.
-    pub const MAX_LINES: usize = 2 + odt_shared::platform::Platform::ALL.len() + 1 + 1;
-
-    /// Counts one device.
-    pub fn add(&mut self, s: &DeviceStatus) {
-        self.devices += 1;
-        self.in_scope += usize::from(s.in_scope);
-        *self.by_state.entry(s.odt_status).or_default() += 1;
-        let p = s.platform.map(|p| p.as_str()).unwrap_or("other").to_string();
-        *self.by_platform.entry(p).or_default().entry(s.odt_status).or_default() += 1;
-        if let Some(e) = &s.exclusion {
-            *self.excluded.entry(e.clone()).or_default() += 1;
-        }
-        self.old_payload += usize::from(s.old_payload);
-    }
-
-    /// Lines for the PDF's first page.
-    pub fn lines(&self) -> Vec<(String, String)> {
-        let mut out = vec![
-            ("Devices".to_string(), self.devices.to_string()),
-            ("In scope".to_string(), self.in_scope.to_string()),
-        ];
-        for (p, states) in &self.by_platform {
-            let parts: Vec<String> = states.iter().map(|(s, n)| format!("{} {n}", s.as_str())).collect();
-            out.push((p.clone(), parts.join(", ")));
-        }
-        if self.old_payload > 0 {
-            out.push(("Carrying an old payload".to_string(), self.old_payload.to_string()));
-        }
-        out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Fails if a summary could have more lines than the PDF export reserves room for on page 1.
-    #[test]
-    fn a_summary_never_has_more_lines_than_reserved() {
-        let mut s = Summary { devices: 9, in_scope: 8, old_payload: 1, ..Summary::default() };
-        for p in odt_shared::platform::Platform::ALL.iter().map(|p| p.as_str()).chain(["other"]) {
-            s.by_platform.entry(p.to_string()).or_default().insert(OdtState::Managed, 1);
-        }
-        assert_eq!(s.lines().len(), Summary::MAX_LINES);
     }
 }

@@ -29,21 +29,6 @@ pub enum OktaError {
 }
 
 impl OktaError {
-    /// Whether Okta refused the client credentials themselves (`invalid_client`): stored credentials that were
-    /// valid once need rotating.
-    pub fn rejects_credentials(&self) -> bool {
-        matches!(self, OktaError::OAuth { error, .. } if error == "invalid_client")
-    }
-
-    /// The answer when Okta refuses an org's *stored* credentials: 409, rotate them.
-    pub fn stored_credentials_rejected(&self) -> crate::ApiError {
-        crate::ApiError::conflict(
-            "okta_credentials_rejected",
-            "Okta no longer accepts this org's stored credentials; rotate them with PUT /okta-orgs/{orgId}/credentials",
-        )
-        .with_detail("oktaError", serde_json::json!("invalid_client"))
-    }
-
     /// Okta's `errorCode` (Management API) or OAuth `error`, when there is one.
     pub fn code(&self) -> Option<&str> {
         match self {

@@ -1,0 +1,162 @@
+//! What a save will change: the settings an admin entered, validated against the device-trust org and what is
+//! stored, and the secrets to write. Errors are 400s naming the field.
+
+use crate::input::{ChallengeInput, DesktopSettingsInput, MobileSettingsInput};
+use crate::render::{CHALLENGE_PASSWORD, SECRET_KEY};
+use odt_shared::api::{https_url, public_https_url};
+use odt_shared::attestation::cert::{parse_ca_certificate, CaCertificate};
+use odt_shared::attestation::{challenge::check_scep_challenge, subject::parse_subject};
+use odt_shared::platform::Platform;
+use odt_shared::store::{ChallengeKind, OrgRecord, PlatformRecord, PlatformSettings};
+use odt_shared::ApiError;
+use secrecy::{ExposeSecret, SecretString};
+
+/// What a save will change: the settings, and the secrets to write (name → value).
+pub struct Plan {
+    pub settings: PlatformSettings,
+    pub new_secrets: Vec<(&'static str, SecretString)>,
+    /// Secret names the new settings need (stored or new).
+    pub needs: Vec<&'static str>,
+}
+
+fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.is_empty() || v.len() > max || v.chars().any(char::is_control) {
+        return Err(ApiError::invalid(field, format!("{field} must be 1 to {max} printable characters")));
+    }
+    Ok(v.to_string())
+}
+
+fn secret_text(field: &str, value: &SecretString, max: usize) -> Result<(), ApiError> {
+    let v = value.expose_secret();
+    if v.is_empty() || v.len() > max || v.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(ApiError::invalid(field, format!("{field} must be 1 to {max} characters without spaces")));
+    }
+    Ok(())
+}
+
+/// The plan for iOS or Android, and the version the admin last read.
+pub fn plan_mobile(input: MobileSettingsInput) -> Result<(Plan, Option<u64>), ApiError> {
+    let mut new_secrets = Vec::new();
+    if let Some(k) = input.secret_key {
+        secret_text("secretKey", &k, 256)?;
+        new_secrets.push((SECRET_KEY, k));
+    }
+    let enrollment_link = input.enrollment_link.map(|l| https_url("enrollmentLink", &l, None)).transpose()?;
+    Ok((
+        Plan { settings: PlatformSettings::Mobile { enrollment_link }, new_secrets, needs: vec![SECRET_KEY] },
+        input.version,
+    ))
+}
+
+/// The plan for macOS or Windows (the SCEP URL on `org`'s domain; a CA certificate valid at `now`), and the
+/// version the admin last read.
+pub fn plan_desktop(
+    p: Platform,
+    input: DesktopSettingsInput,
+    org: &OrgRecord,
+    existing: Option<&PlatformRecord>,
+    now: time::OffsetDateTime,
+) -> Result<(Plan, Option<u64>), ApiError> {
+    let scep_url = https_url("scepUrl", &input.scep_url, Some(&org.domain))?;
+    let stored = existing.map(|e| &e.settings);
+    let mut new_secrets = Vec::new();
+    let challenge = challenge(input.challenge, stored, &mut new_secrets)?;
+    let ca = ca_certificate(p, input.ca_certificate, stored, now)?;
+    if input.subject.len() > 1024 {
+        return Err(ApiError::invalid("subject", "subject is longer than 1024 characters"));
+    }
+    parse_subject(&input.subject)
+        .map_err(|why| ApiError::invalid("subject", format!("the Subject is not valid: {why}")))?;
+    let key_size = input.key_size.unwrap_or(2048);
+    if ![2048, 3072, 4096].contains(&key_size) {
+        return Err(ApiError::invalid("keySize", "keySize must be 2048, 3072 or 4096"));
+    }
+    let settings = PlatformSettings::Desktop {
+        scep_url,
+        challenge: challenge.kind,
+        challenge_url: challenge.url,
+        challenge_username: challenge.username,
+        ca,
+        subject: input.subject.trim().to_string(),
+        key_size,
+    };
+    Ok((Plan { settings, new_secrets, needs: vec![challenge.needs] }, input.version))
+}
+
+/// The SCEP challenge as it will be stored, and the secret it needs.
+struct Challenge {
+    kind: ChallengeKind,
+    url: Option<String>,
+    username: Option<String>,
+    needs: &'static str,
+}
+
+/// Validates the challenge; a secret entered with it is added to `new_secrets`.
+fn challenge(
+    input: ChallengeInput,
+    stored: Option<&PlatformSettings>,
+    new_secrets: &mut Vec<(&'static str, SecretString)>,
+) -> Result<Challenge, ApiError> {
+    match input {
+        ChallengeInput::Static { secret_key } => {
+            if let Some(k) = secret_key {
+                check_scep_challenge(k.expose_secret())
+                    .map_err(|why| ApiError::invalid("challenge.secretKey", format!("the SCEP challenge {why}")))?;
+                new_secrets.push((SECRET_KEY, k));
+            }
+            Ok(Challenge { kind: ChallengeKind::Static, url: None, username: None, needs: SECRET_KEY })
+        }
+        ChallengeInput::Dynamic { challenge_url, username, password } => {
+            // The UEM calls it with the password: a public host name on the standard port, never an address.
+            let url = public_https_url("challenge.challengeUrl", &challenge_url)?;
+            let previous_url = match stored {
+                Some(PlatformSettings::Desktop { challenge_url: Some(u), .. }) => Some(u.as_str()),
+                _ => None,
+            };
+            if password.is_none() && previous_url.is_some_and(|u| u != url) {
+                return Err(ApiError::invalid(
+                    "challenge.password",
+                    "challenge.password is required when the challenge URL changes",
+                ));
+            }
+            let user = text("challenge.username", &username, 256)?;
+            if let Some(pw) = password {
+                secret_text("challenge.password", &pw, 512)?;
+                new_secrets.push((CHALLENGE_PASSWORD, pw));
+            }
+            Ok(Challenge {
+                kind: ChallengeKind::Dynamic,
+                url: Some(url),
+                username: Some(user),
+                needs: CHALLENGE_PASSWORD,
+            })
+        }
+    }
+}
+
+/// The CA certificate entered (parsed, valid at `now`) or the stored one; Windows must have one.
+fn ca_certificate(
+    p: Platform,
+    pem: Option<String>,
+    stored: Option<&PlatformSettings>,
+    now: time::OffsetDateTime,
+) -> Result<Option<Box<CaCertificate>>, ApiError> {
+    let ca = match pem {
+        Some(pem) => Some(Box::new(
+            parse_ca_certificate(&pem, now)
+                .map_err(|e| ApiError::invalid("caCertificate", format!("the CA certificate {e}")))?,
+        )),
+        None => match stored {
+            Some(PlatformSettings::Desktop { ca, .. }) => ca.clone(),
+            _ => None,
+        },
+    };
+    if p == Platform::Windows && ca.is_none() {
+        return Err(ApiError::invalid(
+            "caCertificate",
+            "Windows needs Okta's CA certificate (its thumbprint goes into the profile)",
+        ));
+    }
+    Ok(ca)
+}

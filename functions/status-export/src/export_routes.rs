@@ -1,0 +1,95 @@
+//! The export routes: the device status as a file behind a presigned link, and the same mailed to technicians
+//! on the tenant's list.
+
+use crate::exports::{export as write_export, ExportDeps, ExportView, Format};
+use crate::filter::Filter;
+use crate::mail::{mail, SentMail};
+use crate::technicians::{normalize_emails, MAX_TECHNICIANS};
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use odt_shared::api::{json_response, ApiRequest};
+use odt_shared::deps::Deps;
+use odt_shared::error::responses::{BodyRefused, Unauthorized};
+use odt_shared::error::ErrorBody;
+use odt_shared::ApiError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `POST /status/exports`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"format": "csv", "platform": "macos"}))]
+pub struct ExportInput {
+    pub format: Format,
+    pub platform: Option<String>,
+    pub state: Option<String>,
+    pub group: Option<String>,
+    pub q: Option<String>,
+}
+
+/// `POST /status/exports`: the device status (with the filters) as CSV or PDF in S3, behind a presigned link.
+#[utoipa::path(post, path = "/status/exports", tag = "status", operation_id = "exportStatus",
+    description = "Roles: admin, technician. CSV: UTF-8 with BOM, RFC 4180, formula-looking text neutralized, stable column ids in the first row. PDF: title, tenant, time, summary, the device table with its header on every page and page numbers. Small exports also come back inline.",
+    request_body = ExportInput, security(("bearer" = [])),
+    responses((status = 200, description = "The export", body = ExportView),
+        (status = 400, description = "A format or filter that is not valid", body = ErrorBody),
+        Unauthorized, BodyRefused))]
+pub async fn export(deps: &Deps, x: &ExportDeps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let input: ExportInput = req.json()?;
+    let filter = Filter::parse(input.platform, input.state, input.group, input.q)?;
+    let view = write_export(deps, x, req.caller.tenant.as_str(), input.format, &filter).await?;
+    Ok(json_response(StatusCode::OK, &view))
+}
+
+/// `POST /status/exports/share`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"format": "pdf", "emails": ["tech@acme.com"]}))]
+pub struct ShareInput {
+    pub format: Format,
+    /// Addresses on the tenant's technician list (`GET /technicians`); any other is refused.
+    pub emails: Vec<String>,
+    pub platform: Option<String>,
+    pub state: Option<String>,
+    pub group: Option<String>,
+    pub q: Option<String>,
+}
+
+/// What was shared.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareView {
+    pub export: ExportView,
+    pub sent_to: Vec<String>,
+    /// What SES accepted, per address.
+    pub messages: Vec<SentMail>,
+}
+
+/// `POST /status/exports/share`: export, then mail the link to technicians on the tenant's list.
+#[utoipa::path(post, path = "/status/exports/share", tag = "status", operation_id = "shareStatus",
+    description = "Roles: admin, technician. Only addresses on the technician list are accepted; any other is refused with 400 naming it, and nothing is sent.",
+    request_body = ShareInput, security(("bearer" = [])),
+    responses((status = 200, description = "Exported and mailed", body = ShareView),
+        (status = 400, description = "An address not on the technician list, or an invalid format or filter", body = ErrorBody),
+        Unauthorized, BodyRefused))]
+pub async fn share(deps: &Deps, x: &ExportDeps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let tenant = req.caller.tenant.as_str();
+    let input: ShareInput = req.json()?;
+    if input.emails.is_empty() || input.emails.len() > MAX_TECHNICIANS {
+        return Err(ApiError::invalid("emails", format!("1 to {MAX_TECHNICIANS} addresses")));
+    }
+    let to = normalize_emails(&input.emails)?;
+    let allowed = deps.store.get_technicians(tenant).await?.map(|t| t.emails).unwrap_or_default();
+    let refused: Vec<&String> = to.iter().filter(|e| !allowed.contains(e)).collect();
+    if !refused.is_empty() {
+        return Err(ApiError::invalid(
+            "emails",
+            "exports are mailed only to the tenant's technicians (PUT /technicians)",
+        )
+        .with_detail("refused", serde_json::json!(refused)));
+    }
+    let filter = Filter::parse(input.platform, input.state, input.group, input.q)?;
+    let export = write_export(deps, x, tenant, input.format, &filter).await?;
+    let messages = mail(x, tenant, &export, &to).await?;
+    Ok(json_response(StatusCode::OK, &ShareView { export, sent_to: to, messages }))
+}

@@ -1,0 +1,103 @@
+//! The technician list: the addresses exports may be mailed to.
+
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use odt_shared::api::{json_response, ApiRequest};
+use odt_shared::clock::rfc3339;
+use odt_shared::deps::Deps;
+use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
+use odt_shared::error::ErrorBody;
+use odt_shared::store::{tenant_pk, Store, TechniciansRecord, TECHNICIANS_SK};
+use odt_shared::ApiError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The most technicians a tenant may list.
+pub const MAX_TECHNICIANS: usize = 200;
+
+/// `e` trimmed and lower-cased. Errors: 400 naming `field` when it is not an email address.
+fn normalize_email(field: &str, e: &str) -> Result<String, ApiError> {
+    let e = e.trim().to_ascii_lowercase();
+    let ok = e.len() <= 254
+        && e.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'));
+    if ok {
+        Ok(e)
+    } else {
+        Err(ApiError::invalid(field, format!("`{}` is not an email address", e.chars().take(64).collect::<String>())))
+    }
+}
+
+/// The addresses normalized, each once, in their order. Errors: 400 naming `emails` for one that is not an
+/// email address.
+pub fn normalize_emails(emails: &[String]) -> Result<Vec<String>, ApiError> {
+    let mut out = Vec::new();
+    for e in emails {
+        let e = normalize_email("emails", e)?;
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// The technician list.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TechniciansView {
+    pub emails: Vec<String>,
+    /// 0 while none is stored.
+    pub version: u64,
+}
+
+/// `PUT /technicians`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"emails": ["tech@acme.com"], "version": 0}))]
+pub struct TechniciansInput {
+    pub emails: Vec<String>,
+    pub version: Option<u64>,
+}
+
+/// `GET /technicians`.
+#[utoipa::path(get, path = "/technicians", tag = "status", operation_id = "getTechnicians",
+    description = "Roles: admin, technician. The addresses exports may be mailed to.", security(("bearer" = [])),
+    responses((status = 200, description = "The list", body = TechniciansView),
+        Unauthorized))]
+pub async fn get(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let t = deps.store.get_technicians(req.caller.tenant.as_str()).await?;
+    let view = t.map_or(TechniciansView { emails: vec![], version: 0 }, |t| TechniciansView {
+        emails: t.emails,
+        version: t.version,
+    });
+    Ok(json_response(StatusCode::OK, &view))
+}
+
+/// `PUT /technicians`: replaces the list (conditional on the version).
+#[utoipa::path(put, path = "/technicians", tag = "status", operation_id = "putTechnicians",
+    description = "Role: admin.", request_body = TechniciansInput, security(("bearer" = [])),
+    responses((status = 200, description = "Saved", body = TechniciansView),
+        (status = 400, description = "An address that is not valid, or too many", body = ErrorBody),
+        (status = 409, description = "Changed meanwhile (currentVersion)", body = ErrorBody),
+        Unauthorized, Forbidden, BodyRefused))]
+pub async fn put(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.caller.require_admin()?;
+    let tenant = req.caller.tenant.as_str();
+    let input: TechniciansInput = req.json()?;
+    if input.emails.len() > MAX_TECHNICIANS {
+        return Err(ApiError::invalid("emails", format!("at most {MAX_TECHNICIANS} addresses")));
+    }
+    let emails = normalize_emails(&input.emails)?;
+    let existing = deps.store.get_technicians(tenant).await?.map(|t| t.version);
+    let current = Store::expect_version(input.version, existing)?;
+    let rec = TechniciansRecord {
+        pk: tenant_pk(tenant),
+        sk: TECHNICIANS_SK.into(),
+        emails,
+        updated_at: rfc3339(deps.clock.now()),
+        version: current + 1,
+    };
+    deps.store.put_technicians(&rec, existing).await?;
+    Ok(json_response(StatusCode::OK, &TechniciansView { emails: rec.emails, version: rec.version }))
+}
