@@ -127,12 +127,18 @@ impl Deps {
             .get_org(tenant, &dt.okta_org_id)
             .await?
             .ok_or_else(|| Error::device_trust_not_configured("the device-trust org is gone"))?;
+        let okta = self.org_okta(&org, scopes).await?;
+        Ok((org, okta))
+    }
+
+    /// A pooled Okta client for a connected org `org` with its stored credentials, asking for `scopes`.
+    /// Errors: Secrets Manager failing; a stored domain that no longer passes the outbound rules (internal).
+    pub async fn org_okta(&self, org: &crate::store::OrgRecord, scopes: &[&str]) -> Result<Arc<OktaClient>, Error> {
         let secret = self.secrets.get(&org.secret).await?;
         let creds = OktaCredentials::from_parts(org.auth_method, org.client_id.clone(), secret, org.key_id.clone());
         let host = OrgHost::revalidate(&org.domain).map_err(|e| Error::internal("stored Okta domain", e))?;
         let key = format!("{}|{}|{}", org.pk, org.org_id, org.secret.version_id);
-        let okta = self.okta(&key, host, creds, scopes);
-        Ok((org, okta))
+        Ok(self.okta(&key, host, creds, scopes))
     }
 }
 

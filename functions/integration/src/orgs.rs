@@ -11,12 +11,10 @@ use odt_shared::deps::Deps;
 use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
 use odt_shared::error::{Error, ErrorBody};
 use odt_shared::ids::{is_safe_id, new_id};
-use odt_shared::okta::{OktaClient, OktaCredentials};
 use odt_shared::outbound::{validate_org_host, OrgHost};
 use odt_shared::store::{tenant_pk, OrgRecord, Store, StoreError};
 use odt_shared::ApiError;
 use serde_json::json;
-use std::sync::Arc;
 
 /// Reads a tenant's org. Errors: [`Error::NotFound`] when the id is malformed, unknown, or another tenant's;
 /// the store failing.
@@ -214,15 +212,6 @@ pub async fn disconnect(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<R
     }
 }
 
-/// An Okta client for a stored org, with only `scopes`. Errors: Secrets Manager failing; a stored domain that no
-/// longer passes the outbound rules (internal).
-pub async fn client_for(deps: &Deps, rec: &OrgRecord, scopes: &[&str]) -> Result<Arc<OktaClient>, Error> {
-    let secret = deps.secrets.get(&rec.secret).await?;
-    let creds = OktaCredentials::from_parts(rec.auth_method, rec.client_id.clone(), secret, rec.key_id.clone());
-    let key = format!("{}|{}|{}", rec.pk, rec.org_id, rec.secret.version_id);
-    Ok(deps.okta(&key, stored_host(rec)?, creds, scopes))
-}
-
 /// `GET /okta-orgs/{id}/groups?q=<name prefix>`: every Okta group (all pages), or those whose name starts with
 /// `q`, for fleet selection. Keys are Okta group ids; names are for display only.
 #[utoipa::path(get, path = "/okta-orgs/{orgId}/groups", tag = "okta-orgs", operation_id = "listOktaGroups",
@@ -240,7 +229,7 @@ pub async fn groups(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Respo
     if q.is_some_and(|q| q.chars().count() > 100 || q.chars().any(char::is_control)) {
         return Err(ApiError::invalid("q", "q must be at most 100 printable characters"));
     }
-    let client = client_for(deps, &rec, &["okta.groups.read"]).await?;
+    let client = deps.org_okta(&rec, &["okta.groups.read"]).await?;
     let groups = client.list_groups(q).await?;
     let items: Vec<GroupView> = groups
         .into_iter()
