@@ -12,9 +12,9 @@ use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, public_https_url, ApiRequest};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
-use odt_shared::error::{store_failure, ErrorBody, GatewayMessage};
+use odt_shared::error::{ErrorBody, GatewayMessage};
 use odt_shared::platform::Platform;
-use odt_shared::store::{AppDetails, InstallMethod, OktaVerifyRecord, StoreError};
+use odt_shared::store::{AppDetails, InstallMethod, OktaVerifyRecord, Store};
 use odt_shared::uem::{AppKind, NewEnterpriseApp, Uem, UemApp, UemError};
 use odt_shared::ApiError;
 use serde::{Deserialize, Serialize};
@@ -176,21 +176,6 @@ pub struct AppList {
     pub apps: Vec<AppView>,
 }
 
-/// How a UEM failure during an admin request is told.
-pub fn uem_error(e: UemError) -> ApiError {
-    match e {
-        UemError::Unauthorized(_) => ApiError::conflict("uem_credentials_rejected", e.to_string()),
-        e => odt_shared::error::uem_failure(e),
-    }
-}
-
-/// The tenant's UEM, or 409 `uem_not_connected`.
-pub async fn connected_uem(deps: &Deps, tenant: &str) -> Result<Box<dyn Uem>, ApiError> {
-    deps.tenant_uem(tenant)
-        .await?
-        .ok_or_else(|| ApiError::conflict("uem_not_connected", "connect the UEM first (PUT /uem)"))
-}
-
 /// `GET /okta-verify`.
 #[utoipa::path(get, path = "/okta-verify", tag = "deployment", operation_id = "listOktaVerify",
     description = "Roles: admin, technician. The Okta Verify installation method of each platform.",
@@ -198,7 +183,7 @@ pub async fn connected_uem(deps: &Deps, tenant: &str) -> Result<Box<dyn Uem>, Ap
     responses((status = 200, description = "Every platform", body = OktaVerifyList),
         (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage)))]
 pub async fn list(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    let stored = deps.store.list_okta_verify(req.caller.tenant.as_str()).await.map_err(store_failure)?;
+    let stored = deps.store.list_okta_verify(req.caller.tenant.as_str()).await?;
     let platforms = Platform::ALL
         .into_iter()
         .map(|p| PlatformMethods {
@@ -234,11 +219,10 @@ pub async fn apps(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiEr
                 .map_err(|_| ApiError::invalid("kind", "use vpp, store, managed_play, enterprise or other"))
         })
         .transpose()?;
-    let uem = connected_uem(deps, req.caller.tenant.as_str()).await?;
+    let uem = deps.connected_uem(req.caller.tenant.as_str()).await?;
     let apps = uem
         .apps()
-        .await
-        .map_err(uem_error)?
+        .await?
         .into_iter()
         .filter(|a| platform.is_none_or(|p| a.platform == Some(p)) && kind.is_none_or(|k| a.kind == k))
         .map(|a| AppView {
@@ -374,7 +358,7 @@ async fn resolve(
     let description = text("description", input.description.as_ref(), false, 1024)?;
     let success = text("successCriteria", input.success_criteria.as_ref(), m == MethodName::ExeUpload, 512)?;
     let uninstall = text("uninstallParameters", input.uninstall_parameters.as_ref(), m == MethodName::ExeUpload, 512)?;
-    let apps = uem.apps().await.map_err(uem_error)?;
+    let apps = uem.apps().await?;
     match m {
         MethodName::Vpp => {
             let id = app_id.unwrap_or_default();
@@ -433,7 +417,7 @@ async fn resolve(
                         UemError::Api { status: 400, message } => {
                             ApiError::invalid("installerUrl", format!("the UEM refused the new app: {message}"))
                         }
-                        e => uem_error(e),
+                        e => e.into(),
                     })?,
             };
             let method = if m == MethodName::PkgUpload {
@@ -484,12 +468,9 @@ pub async fn put(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response<
     req.caller.require_admin()?;
     let tenant = req.caller.tenant.as_str();
     let input: OktaVerifyInput = req.json()?;
-    let existing = deps.store.get_okta_verify(tenant, p).await.map_err(store_failure)?;
-    let current = existing.as_ref().map_or(0, |e| e.version);
-    if input.version.is_some_and(|v| v != current) {
-        return Err(ApiError::version_conflict(current));
-    }
-    let uem = connected_uem(deps, tenant).await?;
+    let existing = deps.store.get_okta_verify(tenant, p).await?;
+    let current = Store::expect_version(input.version, existing.as_ref().map(|e| e.version))?;
+    let uem = deps.connected_uem(tenant).await?;
     let (method, app) = resolve(uem.as_ref(), p, &input, existing.as_ref()).await?;
     let rec = OktaVerifyRecord {
         pk: odt_shared::store::tenant_pk(tenant),
@@ -500,9 +481,6 @@ pub async fn put(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response<
         updated_at: rfc3339(deps.clock.now()),
         version: current + 1,
     };
-    match deps.store.put_okta_verify(&rec, existing.as_ref().map(|e| e.version)).await {
-        Ok(()) => Ok(json_response(StatusCode::OK, &OktaVerifyView::of(&rec))),
-        Err(StoreError::VersionConflict { current }) => Err(ApiError::version_conflict(current.unwrap_or(0))),
-        Err(e) => Err(store_failure(e)),
-    }
+    deps.store.put_okta_verify(&rec, existing.as_ref().map(|e| e.version)).await?;
+    Ok(json_response(StatusCode::OK, &OktaVerifyView::of(&rec)))
 }

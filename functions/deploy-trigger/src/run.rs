@@ -7,12 +7,12 @@ use crate::policy::{dismantle, ensure, PlatformFailure};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
+use odt_shared::error::Error;
 use odt_shared::platform::Platform;
 use odt_shared::store::{
     DeployedRecord, DeploymentRecord, DeviceRecord, DeviceTrustRecord, DeviceTrustState, StoreError,
 };
 use odt_shared::uem::{Uem, UemError};
-use odt_shared::ApiError;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
@@ -95,51 +95,36 @@ pub struct RunReport {
     pub blocked: Option<String>,
 }
 
-fn store_failure(e: StoreError) -> ApiError {
-    odt_shared::error::store_failure(e)
-}
-
 /// Reads the devices the run looks at: all of them, or the listed ids (a missing record: the device is gone).
 async fn read_devices(
     deps: &Deps,
     tenant: &str,
     scope: &RunScope,
-) -> Result<Vec<(String, Option<DeviceRecord>)>, ApiError> {
+) -> Result<Vec<(String, Option<DeviceRecord>)>, Error> {
     match &scope.devices {
-        None => Ok(deps
-            .store
-            .list_devices(tenant)
-            .await
-            .map_err(store_failure)?
-            .into_iter()
-            .map(|d| (d.device_id.clone(), Some(d)))
-            .collect()),
-        Some(ids) => stream::iter(ids.iter().cloned())
+        None => {
+            Ok(deps.store.list_devices(tenant).await?.into_iter().map(|d| (d.device_id.clone(), Some(d))).collect())
+        }
+        Some(ids) => Ok(stream::iter(ids.iter().cloned())
             .map(|id| async move {
                 let pk = odt_shared::store::tenant_pk(tenant);
                 let rec: Option<DeviceRecord> = deps.store.get(&pk, &DeviceRecord::sk_of(&id)).await?;
                 Ok::<_, StoreError>((id, rec))
             })
             .buffered(CONCURRENCY)
-            .try_collect()
-            .await
-            .map_err(store_failure),
+            .try_collect::<Vec<_>>()
+            .await?),
     }
 }
 
-async fn read_deployed(
-    deps: &Deps,
-    tenant: &str,
-    scope: &RunScope,
-) -> Result<HashMap<String, DeployedRecord>, ApiError> {
+async fn read_deployed(deps: &Deps, tenant: &str, scope: &RunScope) -> Result<HashMap<String, DeployedRecord>, Error> {
     let recs: Vec<DeployedRecord> = match &scope.devices {
-        None => deps.store.list_deployed(tenant).await.map_err(store_failure)?,
+        None => deps.store.list_deployed(tenant).await?,
         Some(ids) => stream::iter(ids.iter().cloned())
             .map(|id| async move { deps.store.get_deployed(tenant, &id).await })
             .buffered(CONCURRENCY)
             .try_collect::<Vec<_>>()
-            .await
-            .map_err(store_failure)?
+            .await?
             .into_iter()
             .flatten()
             .collect(),
@@ -155,7 +140,7 @@ struct Write {
 
 /// Writes each changed record conditionally on the version read; a conflict (a concurrent run) is left for the
 /// next run, which re-reads. Returns how many were written.
-async fn write_all(deps: &Deps, writes: Vec<Write>) -> Result<usize, ApiError> {
+async fn write_all(deps: &Deps, writes: Vec<Write>) -> Result<usize, Error> {
     let results: Vec<Result<bool, StoreError>> = stream::iter(writes)
         .map(|w| async move {
             let res = match (&w.old, &w.new) {
@@ -181,7 +166,7 @@ async fn write_all(deps: &Deps, writes: Vec<Write>) -> Result<usize, ApiError> {
         .await;
     let mut n = 0;
     for r in results {
-        n += usize::from(r.map_err(store_failure)?);
+        n += usize::from(r?);
     }
     Ok(n)
 }
@@ -251,7 +236,7 @@ impl Records<'_> {
     }
 }
 
-async fn flush(deps: &Deps, recs: &mut Records<'_>) -> Result<(), ApiError> {
+async fn flush(deps: &Deps, recs: &mut Records<'_>) -> Result<(), Error> {
     let writes = recs.drain();
     let snapshot: Vec<Write> = writes.iter().map(|w| Write { old: w.old.clone(), new: w.new.clone() }).collect();
     recs.written += write_all(deps, writes).await?;
@@ -281,37 +266,26 @@ struct PlatformPlan {
 
 /// Runs deployment for `tenant` over `scope`.
 ///
-/// Errors (the run as a whole: the caller retries it): the store or Secrets Manager failing. UEM failures are
+/// Errors (the run as a whole: the caller retries it): the store or Secrets Manager failing, or a stored UEM
+/// portal that no longer passes the outbound rules. UEM failures are
 /// not errors of the run: they are recorded per device (and per platform in the report) and retried later.
-pub async fn run_tenant(deps: &Deps, tenant: &str, scope: &RunScope) -> Result<RunReport, ApiError> {
+pub async fn run_tenant(deps: &Deps, tenant: &str, scope: &RunScope) -> Result<RunReport, Error> {
     let now_t = deps.clock.now();
     let now = rfc3339(now_t);
     let now_epoch = now_t.unix_timestamp();
     let mut report = RunReport::default();
-    let dt: Option<DeviceTrustRecord> = deps.store.get_device_trust(tenant).await.map_err(store_failure)?;
+    let dt: Option<DeviceTrustRecord> = deps.store.get_device_trust(tenant).await?;
     let Some(dt) = dt else {
         report.blocked = Some("device_trust_not_configured".into());
         return Ok(report);
     };
     let active = dt.state == DeviceTrustState::Active;
-    let platforms = deps.store.list_platforms(tenant).await.map_err(store_failure)?;
+    let platforms = deps.store.list_platforms(tenant).await?;
     let enabled: HashSet<Platform> = platforms.iter().filter(|p| active && p.enabled).map(|p| p.platform).collect();
-    let methods: HashMap<Platform, _> = deps
-        .store
-        .list_okta_verify(tenant)
-        .await
-        .map_err(store_failure)?
-        .into_iter()
-        .map(|m| (m.platform, m))
-        .collect();
-    let mut deployments: HashMap<Platform, DeploymentRecord> = deps
-        .store
-        .list_deployments(tenant)
-        .await
-        .map_err(store_failure)?
-        .into_iter()
-        .filter_map(|d| Some((d.platform?, d)))
-        .collect();
+    let methods: HashMap<Platform, _> =
+        deps.store.list_okta_verify(tenant).await?.into_iter().map(|m| (m.platform, m)).collect();
+    let mut deployments: HashMap<Platform, DeploymentRecord> =
+        deps.store.list_deployments(tenant).await?.into_iter().filter_map(|d| Some((d.platform?, d))).collect();
 
     let devices = read_devices(deps, tenant, scope).await?;
     let deployed = read_deployed(deps, tenant, scope).await?;
@@ -359,11 +333,7 @@ pub async fn run_tenant(deps: &Deps, tenant: &str, scope: &RunScope) -> Result<R
         }
     };
 
-    let org_domain = if active {
-        deps.store.get_org(tenant, &dt.okta_org_id).await.map_err(store_failure)?.map(|o| o.domain)
-    } else {
-        None
-    };
+    let org_domain = if active { deps.store.get_org(tenant, &dt.okta_org_id).await?.map(|o| o.domain) } else { None };
     let mut plans = Vec::new();
     for p in Platform::ALL {
         let dep = deployments.remove(&p).unwrap_or_else(|| DeploymentRecord::empty(tenant, p));
@@ -447,7 +417,7 @@ pub async fn run_tenant(deps: &Deps, tenant: &str, scope: &RunScope) -> Result<R
     // A policy that changed changes what every member of its platform carries: record it for all of them.
     if !policy_changed.is_empty() && scope.devices.is_some() {
         let all = RunScope { devices: None, ..scope.clone() };
-        let deployed_all = deps.store.list_deployed(tenant).await.map_err(store_failure)?;
+        let deployed_all = deps.store.list_deployed(tenant).await?;
         let mut deployed_all: HashMap<String, DeployedRecord> =
             deployed_all.into_iter().map(|r| (r.device_id.clone(), r)).collect();
         for (id, d) in read_devices(deps, tenant, &all).await? {
@@ -591,7 +561,7 @@ async fn change(
     add: Vec<String>,
     remove: Vec<String>,
     stats: &mut PlatformRun,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     for id in &add {
         recs.apply(id, &Outcome::InProgress { adding: true });
     }
@@ -701,7 +671,7 @@ async fn finish_removal(
     tenant: &str,
     dt: &DeviceTrustRecord,
     plans: &[PlatformPlan],
-) -> Result<bool, ApiError> {
+) -> Result<bool, Error> {
     for plan in plans {
         if plan.failure.is_some() {
             return Ok(false);
@@ -718,7 +688,7 @@ async fn finish_removal(
             }
         }
     }
-    let left = deps.store.list_deployed(tenant).await.map_err(store_failure)?;
+    let left = deps.store.list_deployed(tenant).await?;
     if left.iter().any(|r| r.carries_items()) {
         return Ok(false);
     }
@@ -731,6 +701,6 @@ async fn finish_removal(
     match deps.store.delete_versioned(&dt.pk, &dt.sk, dt.version).await {
         Ok(()) => Ok(true),
         Err(StoreError::VersionConflict { .. }) => Ok(false),
-        Err(e) => Err(store_failure(e)),
+        Err(e) => Err(e.into()),
     }
 }
