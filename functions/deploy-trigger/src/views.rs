@@ -8,7 +8,8 @@ use http::StatusCode;
 use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, ApiRequest};
 use odt_shared::deps::Deps;
-use odt_shared::error::{Error, ErrorBody, GatewayMessage};
+use odt_shared::error::responses::{Forbidden, Unauthorized};
+use odt_shared::error::{Error, ErrorBody};
 use odt_shared::ids::is_safe_id;
 use odt_shared::platform::Platform;
 use odt_shared::store::{
@@ -106,7 +107,7 @@ fn state_name(s: Option<DeviceTrustState>) -> &'static str {
     description = "Roles: admin, technician. Per platform: managed group, policy, item states; removal progress.",
     security(("bearer" = [])),
     responses((status = 200, description = "The overview", body = Overview),
-        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage)))]
+        Unauthorized))]
 pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let tenant = req.caller.tenant.as_str();
     let s = &deps.store;
@@ -211,8 +212,8 @@ async fn count_deployed(s: &Store, tenant: &str) -> Result<DeployedCounts, Store
     params(("deviceId" = String, Path, description = "The UEM's device id")),
     security(("bearer" = [])),
     responses((status = 200, description = "The device", body = DeviceDeployment),
-        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
-        (status = 404, description = "No such device", body = ErrorBody)))]
+        (status = 404, description = "No such device", body = ErrorBody),
+        Unauthorized))]
 pub async fn device(deps: &Deps, req: &ApiRequest, id: &str) -> Result<Response<Body>, ApiError> {
     if !is_safe_id(id) {
         return Err(ApiError::not_found("device"));
@@ -270,9 +271,8 @@ pub async fn device(deps: &Deps, req: &ApiRequest, id: &str) -> Result<Response<
     description = "Role: admin. Deploys now to every in-scope device and retries every failed one, whatever its backoff; takes items off devices that left. Idempotent: what is already true costs no UEM change.",
     security(("bearer" = [])),
     responses((status = 200, description = "What the run did", body = RunReport),
-        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
-        (status = 403, description = "The caller is not an admin", body = ErrorBody),
-        (status = 409, description = "Device trust or the UEM is not set up", body = ErrorBody)))]
+        (status = 409, description = "Device trust or the UEM is not set up", body = ErrorBody),
+        Unauthorized, Forbidden))]
 pub async fn run_now(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let report = run_tenant(deps, req.caller.tenant.as_str(), &RunScope::retry_now()).await?;
