@@ -75,89 +75,125 @@ pub fn next_record(
     let mut r = old.cloned().unwrap_or_else(|| DeployedRecord::new(tenant, device_id, platform, now));
     match outcome {
         Outcome::Applied { platform, group_id, payload_hash, app_missing } => {
-            let changed = r.group_id.as_deref() != Some(group_id) || r.payload_hash.as_deref() != Some(payload_hash);
-            r.platform = Some(*platform);
-            r.group_id = Some(group_id.clone());
-            r.payload_hash = Some(payload_hash.clone());
-            r.items.retain(|i, _| DeployItem::for_platform(*platform).contains(i));
-            for item in DeployItem::for_platform(*platform) {
-                let missing = *item == DeployItem::OktaVerify && app_missing.is_some();
-                let status = if missing { ItemStatus::Failed } else { ItemStatus::Applied };
-                let was = r.items.get(item).map(|s| s.status);
-                set(&mut r.items, *item, status, now);
-                let e = r.items.get_mut(item).expect("set above");
-                if was != Some(status) || changed {
-                    e.attempts = if status == ItemStatus::Applied { 0 } else { e.attempts.saturating_add(1) };
-                    e.last_attempt_at = Some(now.to_string());
-                }
-                e.error = if missing { app_missing.clone() } else { None };
-            }
-            r.retry_at = None;
-            r.permanent_failure = false;
+            applied(&mut r, *platform, group_id, payload_hash, app_missing.as_deref(), now)
         }
         Outcome::InProgress { adding } => {
-            let p = platform.or(r.platform);
-            r.platform = p;
-            let items: Vec<DeployItem> = match (p, adding) {
-                (Some(p), true) => DeployItem::for_platform(p).to_vec(),
-                _ => r.items.keys().copied().collect(),
-            };
-            let status = if *adding { ItemStatus::InProgress } else { ItemStatus::Removing };
-            for item in items {
-                set(&mut r.items, item, status, now);
-                if let Some(e) = r.items.get_mut(&item) {
-                    e.attempts = e.attempts.saturating_add(1);
-                    e.last_attempt_at = Some(now.to_string());
-                }
-            }
+            let items = items_of(&mut r, platform, *adding);
+            in_progress(&mut r, &items, *adding, now)
         }
-        Outcome::Removed => {
-            r.group_id = None;
-            r.payload_hash = None;
-            for e in r.items.values_mut() {
-                if e.status != ItemStatus::Removed {
-                    e.status = ItemStatus::Removed;
-                    e.updated_at = now.to_string();
-                }
-                e.attempts = 0;
-                e.error = None;
-            }
-            r.retry_at = None;
-            r.permanent_failure = false;
-        }
+        Outcome::Removed => removed(&mut r, now),
         Outcome::Failed { reason, permanent, retry_after, removing } => {
-            let p = platform.or(r.platform);
-            r.platform = p;
-            let items: Vec<DeployItem> = match (p, removing) {
-                (Some(p), false) => DeployItem::for_platform(p).to_vec(),
-                _ => r.items.keys().copied().collect(),
-            };
-            let mut attempts = 0;
-            for item in items {
-                set(&mut r.items, item, ItemStatus::Failed, now);
-                if let Some(e) = r.items.get_mut(&item) {
-                    // An in-progress mark already counted this attempt.
-                    if e.last_attempt_at.as_deref() != Some(now) {
-                        e.attempts = e.attempts.saturating_add(1);
-                    }
-                    e.last_attempt_at = Some(now.to_string());
-                    e.error = Some(reason.clone());
-                    attempts = attempts.max(e.attempts);
-                }
-            }
-            let gave_up = attempts >= MAX_ATTEMPTS;
-            r.permanent_failure = *permanent || gave_up;
-            r.retry_at = (!r.permanent_failure)
-                .then(|| now_epoch.saturating_add(retry_wait(attempts, *retry_after).as_secs() as i64));
-            if gave_up && !permanent {
-                for e in r.items.values_mut().filter(|e| e.status == ItemStatus::Failed) {
-                    e.error = Some(format!("gave up after {attempts} attempts: {reason}"));
-                }
-            }
+            let items = items_of(&mut r, platform, !*removing);
+            failed(&mut r, &items, reason, *permanent, *retry_after, now, now_epoch)
         }
     }
     r.updated_at = now.to_string();
     r
+}
+
+/// [`Outcome::Applied`]: every item of `platform` applied (Okta Verify failed naming `app_missing` when no
+/// installation method is set); an attempt is counted when an item's state, the group or the payload changed.
+fn applied(
+    r: &mut DeployedRecord,
+    platform: Platform,
+    group_id: &str,
+    payload_hash: &str,
+    app_missing: Option<&str>,
+    now: &str,
+) {
+    let changed = r.group_id.as_deref() != Some(group_id) || r.payload_hash.as_deref() != Some(payload_hash);
+    r.platform = Some(platform);
+    r.group_id = Some(group_id.to_string());
+    r.payload_hash = Some(payload_hash.to_string());
+    r.items.retain(|i, _| DeployItem::for_platform(platform).contains(i));
+    for item in DeployItem::for_platform(platform) {
+        let missing = *item == DeployItem::OktaVerify && app_missing.is_some();
+        let status = if missing { ItemStatus::Failed } else { ItemStatus::Applied };
+        let was = r.items.get(item).map(|s| s.status);
+        set(&mut r.items, *item, status, now);
+        let e = r.items.get_mut(item).expect("set above");
+        if was != Some(status) || changed {
+            e.attempts = if status == ItemStatus::Applied { 0 } else { e.attempts.saturating_add(1) };
+            e.last_attempt_at = Some(now.to_string());
+        }
+        e.error = if missing { app_missing.map(str::to_string) } else { None };
+    }
+    r.retry_at = None;
+    r.permanent_failure = false;
+}
+
+/// The items an in-progress or failed outcome concerns: every item of the device's platform (`platform`, else
+/// the record's, which the record then takes) when `adding`, else the items the record has.
+fn items_of(r: &mut DeployedRecord, platform: Option<Platform>, adding: bool) -> Vec<DeployItem> {
+    let p = platform.or(r.platform);
+    r.platform = p;
+    match (p, adding) {
+        (Some(p), true) => DeployItem::for_platform(p).to_vec(),
+        _ => r.items.keys().copied().collect(),
+    }
+}
+
+/// [`Outcome::InProgress`]: `items` marked under way (adding, else removing), the attempt counted.
+fn in_progress(r: &mut DeployedRecord, items: &[DeployItem], adding: bool, now: &str) {
+    let status = if adding { ItemStatus::InProgress } else { ItemStatus::Removing };
+    for item in items {
+        set(&mut r.items, *item, status, now);
+        if let Some(e) = r.items.get_mut(item) {
+            e.attempts = e.attempts.saturating_add(1);
+            e.last_attempt_at = Some(now.to_string());
+        }
+    }
+}
+
+/// [`Outcome::Removed`]: every item removed, nothing to retry.
+fn removed(r: &mut DeployedRecord, now: &str) {
+    r.group_id = None;
+    r.payload_hash = None;
+    for e in r.items.values_mut() {
+        if e.status != ItemStatus::Removed {
+            e.status = ItemStatus::Removed;
+            e.updated_at = now.to_string();
+        }
+        e.attempts = 0;
+        e.error = None;
+    }
+    r.retry_at = None;
+    r.permanent_failure = false;
+}
+
+/// [`Outcome::Failed`]: `items` failed with `reason`, the attempt counted (once: an in-progress mark at `now`
+/// already counted it); the next automatic attempt after [`retry_wait`], none when `permanent` or after
+/// [`MAX_ATTEMPTS`].
+fn failed(
+    r: &mut DeployedRecord,
+    items: &[DeployItem],
+    reason: &str,
+    permanent: bool,
+    retry_after: Option<Duration>,
+    now: &str,
+    now_epoch: i64,
+) {
+    let mut attempts = 0;
+    for item in items {
+        set(&mut r.items, *item, ItemStatus::Failed, now);
+        if let Some(e) = r.items.get_mut(item) {
+            if e.last_attempt_at.as_deref() != Some(now) {
+                e.attempts = e.attempts.saturating_add(1);
+            }
+            e.last_attempt_at = Some(now.to_string());
+            e.error = Some(reason.to_string());
+            attempts = attempts.max(e.attempts);
+        }
+    }
+    let gave_up = attempts >= MAX_ATTEMPTS;
+    r.permanent_failure = permanent || gave_up;
+    r.retry_at =
+        (!r.permanent_failure).then(|| now_epoch.saturating_add(retry_wait(attempts, retry_after).as_secs() as i64));
+    if gave_up && !permanent {
+        for e in r.items.values_mut().filter(|e| e.status == ItemStatus::Failed) {
+            e.error = Some(format!("gave up after {attempts} attempts: {reason}"));
+        }
+    }
 }
 
 /// Whether two records say the same (ignoring `updated_at` and `version`), so an unchanged device is not written.

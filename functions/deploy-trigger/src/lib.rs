@@ -20,6 +20,7 @@ use http::Method;
 use lambda_http::{Body, Response};
 use odt_shared::api::{respond, ApiRequest};
 use odt_shared::platform::Platform;
+use odt_shared::router::{self, Route};
 use odt_shared::ApiError;
 
 pub use odt_shared::deps::Deps;
@@ -29,25 +30,40 @@ pub async fn handle(deps: &Deps, req: lambda_http::Request) -> Response<Body> {
     respond(route(deps, req).await)
 }
 
-fn not_allowed() -> ApiError {
-    ApiError::new(http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
-}
-
 async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>, ApiError> {
     let req = ApiRequest::try_from(req)?;
     let path = req.path();
-    match (path.as_slice(), &req.method) {
-        (["okta-verify"], &Method::GET) => okta_verify::list(deps, &req).await,
-        (["okta-verify", p], &Method::PUT) => {
-            let p = Platform::parse(p).ok_or_else(|| ApiError::not_found("platform"))?;
+    let (op, params) = router::resolve(ROUTES, &req.method, &path)?;
+    match op {
+        Op::ListOktaVerify => okta_verify::list(deps, &req).await,
+        Op::PutOktaVerify => {
+            let p = Platform::parse(params[0]).ok_or_else(|| ApiError::not_found("platform"))?;
             okta_verify::put(deps, &req, p).await
         }
-        (["uem", "apps"], &Method::GET) => okta_verify::apps(deps, &req).await,
-        (["deployments"], &Method::GET) => views::overview(deps, &req).await,
-        (["deployments", "run"], &Method::POST) => views::run_now(deps, &req).await,
-        (["deployments", "devices", id], &Method::GET) => views::device(deps, &req, id).await,
-        (["okta-verify"] | ["okta-verify", _] | ["uem", "apps"] | ["deployments"] | ["deployments", "run"], _)
-        | (["deployments", "devices", _], _) => Err(not_allowed()),
-        _ => Err(ApiError::not_found("route")),
+        Op::UemApps => okta_verify::apps(deps, &req).await,
+        Op::Overview => views::overview(deps, &req).await,
+        Op::RunNow => views::run_now(deps, &req).await,
+        Op::Device => views::device(deps, &req, params[0]).await,
     }
 }
+
+/// The operations of this function's routes.
+#[derive(Clone, Copy)]
+enum Op {
+    ListOktaVerify,
+    PutOktaVerify,
+    UemApps,
+    Overview,
+    RunNow,
+    Device,
+}
+
+/// The routes (`{}`: the platform of `PUT /okta-verify/{platform}`, 404 when unknown; the device id).
+const ROUTES: &[Route<Op>] = &[
+    (Method::GET, &["okta-verify"], Op::ListOktaVerify),
+    (Method::PUT, &["okta-verify", "{}"], Op::PutOktaVerify),
+    (Method::GET, &["uem", "apps"], Op::UemApps),
+    (Method::GET, &["deployments"], Op::Overview),
+    (Method::POST, &["deployments", "run"], Op::RunNow),
+    (Method::GET, &["deployments", "devices", "{}"], Op::Device),
+];

@@ -72,7 +72,7 @@ pub async fn handle_stream(deps: &Deps, event: Event) -> DynamoDbEventResponse {
                 "deployment run (stream)"
             ),
             Err(e) => {
-                tracing::warn!(tenant = tenant.as_str(), error = %e.message, "deployment run failed; its records are retried");
+                tracing::warn!(tenant = tenant.as_str(), error = %e, "deployment run failed; its records are retried");
                 failures.extend(seqs);
             }
         }
@@ -81,8 +81,9 @@ pub async fn handle_stream(deps: &Deps, event: Event) -> DynamoDbEventResponse {
 }
 
 /// Every tenant with device trust (active or being removed), run with the schedule's rules: due retries, and
-/// removals carried on until complete. A failing tenant is logged and skipped.
-pub async fn retry_all(deps: &Deps) -> Result<ScheduledRun, odt_shared::store::StoreError> {
+/// removals carried on until complete. A failing tenant is logged and skipped. Errors: the store failing to list
+/// the tenants.
+pub async fn retry_all(deps: &Deps) -> Result<ScheduledRun, odt_shared::error::Error> {
     let mut out = ScheduledRun::default();
     for dt in deps.store.list_device_trusts().await? {
         let tenant = dt.gsi1sk.clone();
@@ -97,7 +98,7 @@ pub async fn retry_all(deps: &Deps) -> Result<ScheduledRun, odt_shared::store::S
             }
             Err(e) => {
                 out.failed += 1;
-                tracing::warn!(tenant = tenant.as_str(), error = %e.message, "scheduled deployment run failed");
+                tracing::warn!(tenant = tenant.as_str(), error = %e, "scheduled deployment run failed");
             }
         }
     }

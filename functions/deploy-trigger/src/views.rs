@@ -8,7 +8,8 @@ use http::StatusCode;
 use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, ApiRequest};
 use odt_shared::deps::Deps;
-use odt_shared::error::{store_failure, ErrorBody, GatewayMessage};
+use odt_shared::error::responses::{Forbidden, Unauthorized};
+use odt_shared::error::{Error, ErrorBody};
 use odt_shared::ids::is_safe_id;
 use odt_shared::platform::Platform;
 use odt_shared::store::{
@@ -106,7 +107,7 @@ fn state_name(s: Option<DeviceTrustState>) -> &'static str {
     description = "Roles: admin, technician. Per platform: managed group, policy, item states; removal progress.",
     security(("bearer" = [])),
     responses((status = 200, description = "The overview", body = Overview),
-        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage)))]
+        Unauthorized))]
 pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let tenant = req.caller.tenant.as_str();
     let s = &deps.store;
@@ -119,8 +120,7 @@ pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, A
         s.list_okta_verify(tenant),
         count_in_scope(s, tenant),
         count_deployed(s, tenant),
-    )
-    .map_err(store_failure)?;
+    )?;
     let mut out = Vec::new();
     for p in Platform::ALL {
         let rec = platforms.iter().find(|r| r.platform == p);
@@ -212,22 +212,22 @@ async fn count_deployed(s: &Store, tenant: &str) -> Result<DeployedCounts, Store
     params(("deviceId" = String, Path, description = "The UEM's device id")),
     security(("bearer" = [])),
     responses((status = 200, description = "The device", body = DeviceDeployment),
-        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
-        (status = 404, description = "No such device", body = ErrorBody)))]
+        (status = 404, description = "No such device", body = ErrorBody),
+        Unauthorized))]
 pub async fn device(deps: &Deps, req: &ApiRequest, id: &str) -> Result<Response<Body>, ApiError> {
     if !is_safe_id(id) {
         return Err(ApiError::not_found("device"));
     }
     let tenant = req.caller.tenant.as_str();
     let pk = odt_shared::store::tenant_pk(tenant);
-    let dev: Option<DeviceRecord> = deps.store.get(&pk, &DeviceRecord::sk_of(id)).await.map_err(store_failure)?;
-    let dep = deps.store.get_deployed(tenant, id).await.map_err(store_failure)?;
+    let dev: Option<DeviceRecord> = deps.store.get(&pk, &DeviceRecord::sk_of(id)).await?;
+    let dep = deps.store.get_deployed(tenant, id).await?;
     if dev.is_none() && dep.is_none() {
         return Err(ApiError::not_found("device"));
     }
     let platform = dev.as_ref().and_then(|d| d.platform).or(dep.as_ref().and_then(|d| d.platform));
     let current = match platform {
-        Some(p) => deps.store.get_platform(tenant, p).await.map_err(store_failure)?.map(|r| r.payload_hash),
+        Some(p) => deps.store.get_platform(tenant, p).await?.map(|r| r.payload_hash),
         None => None,
     };
     let view = DeviceDeployment {
@@ -271,17 +271,16 @@ pub async fn device(deps: &Deps, req: &ApiRequest, id: &str) -> Result<Response<
     description = "Role: admin. Deploys now to every in-scope device and retries every failed one, whatever its backoff; takes items off devices that left. Idempotent: what is already true costs no UEM change.",
     security(("bearer" = [])),
     responses((status = 200, description = "What the run did", body = RunReport),
-        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
-        (status = 403, description = "The caller is not an admin", body = ErrorBody),
-        (status = 409, description = "Device trust or the UEM is not set up", body = ErrorBody)))]
+        (status = 409, description = "Device trust or the UEM is not set up", body = ErrorBody),
+        Unauthorized, Forbidden))]
 pub async fn run_now(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let report = run_tenant(deps, req.caller.tenant.as_str(), &RunScope::retry_now()).await?;
     match report.blocked.as_deref() {
         Some("device_trust_not_configured") => {
-            Err(ApiError::conflict("device_trust_not_configured", "choose the Okta org for device trust first"))
+            Err(Error::device_trust_not_configured("choose the Okta org for device trust first").into())
         }
-        Some("uem_not_connected") => Err(ApiError::conflict("uem_not_connected", "connect the UEM first (PUT /uem)")),
+        Some("uem_not_connected") => Err(Error::uem_not_connected().into()),
         _ => Ok(json_response(StatusCode::OK, &report)),
     }
 }
