@@ -491,15 +491,7 @@ pub async fn put(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response<
     }
     let uem = connected_uem(deps, tenant).await?;
     let (method, app) = resolve(uem.as_ref(), p, &input, existing.as_ref()).await?;
-    let rec = OktaVerifyRecord {
-        pk: odt_shared::store::tenant_pk(tenant),
-        sk: OktaVerifyRecord::sk_of(p),
-        platform: p,
-        method,
-        app,
-        updated_at: rfc3339(deps.clock.now()),
-        version: current + 1,
-    };
+    let rec = OktaVerifyRecord::new(tenant, p, method, app, rfc3339(deps.clock.now()), current + 1);
     match deps.store.put_okta_verify(&rec, existing.as_ref().map(|e| e.version)).await {
         Ok(()) => Ok(json_response(StatusCode::OK, &OktaVerifyView::of(&rec))),
         Err(StoreError::VersionConflict { current }) => Err(ApiError::version_conflict(current.unwrap_or(0))),

@@ -116,8 +116,7 @@ async fn read_devices(
             .collect()),
         Some(ids) => stream::iter(ids.iter().cloned())
             .map(|id| async move {
-                let pk = odt_shared::store::tenant_pk(tenant);
-                let rec: Option<DeviceRecord> = deps.store.get(&pk, &DeviceRecord::sk_of(&id)).await?;
+                let rec = deps.store.get_device(tenant, &id).await?;
                 Ok::<_, StoreError>((id, rec))
             })
             .buffered(CONCURRENCY)
@@ -159,7 +158,7 @@ async fn write_all(deps: &Deps, writes: Vec<Write>) -> Result<usize, ApiError> {
     let results: Vec<Result<bool, StoreError>> = stream::iter(writes)
         .map(|w| async move {
             let res = match (&w.old, &w.new) {
-                (Some(o), None) => deps.store.delete_versioned(&o.pk, &o.sk, o.version).await,
+                (Some(o), None) => deps.store.delete_deployed(o).await,
                 (old, Some(n)) => {
                     let mut n = n.clone();
                     n.version = old.as_ref().map_or(1, |o| o.version + 1);
@@ -728,7 +727,7 @@ async fn finish_removal(
             return Ok(false);
         }
     }
-    match deps.store.delete_versioned(&dt.pk, &dt.sk, dt.version).await {
+    match deps.store.delete_device_trust(dt).await {
         Ok(()) => Ok(true),
         Err(StoreError::VersionConflict { .. }) => Ok(false),
         Err(e) => Err(store_failure(e)),

@@ -8,7 +8,7 @@ use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::{ErrorBody, GatewayMessage};
 use odt_shared::outbound::{validate_host_under, HEXNODE_SUFFIX};
-use odt_shared::store::{tenant_pk, StoreError, UemRecord};
+use odt_shared::store::{StoreError, UemRecord};
 use odt_shared::uem::{Uem, UemError};
 use odt_shared::ApiError;
 use secrecy::{ExposeSecret, SecretString};
@@ -150,16 +150,10 @@ pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
         }
     };
     let rec = UemRecord {
-        pk: tenant_pk(tenant),
-        sk: UemRecord::sk(),
-        kind: "hexnode".into(),
-        portal: portal.as_str().to_string(),
-        secret,
         secret_updated_at,
-        verified_at: now.clone(),
         created_at: existing.as_ref().map(|e| e.created_at.clone()).unwrap_or_else(|| now.clone()),
-        updated_at: now,
         version: current + 1,
+        ..UemRecord::new(tenant, "hexnode", portal.as_str(), secret, &now)
     };
     match deps.store.put_uem(&rec, existing.as_ref().map(|e| e.version)).await {
         Ok(()) => {

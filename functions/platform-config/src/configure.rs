@@ -13,9 +13,7 @@ use odt_shared::deps::Deps;
 use odt_shared::error::{ErrorBody, GatewayMessage};
 use odt_shared::platform::Platform;
 use odt_shared::secrets::SecretRef;
-use odt_shared::store::{
-    tenant_pk, ChallengeKind, DeviceTrustState, OrgRecord, PlatformRecord, PlatformSettings, StoreError,
-};
+use odt_shared::store::{ChallengeKind, DeviceTrustState, OrgRecord, PlatformRecord, PlatformSettings, StoreError};
 use odt_shared::ApiError;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
@@ -248,21 +246,16 @@ pub async fn save(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response
     }
 
     let mut rec = PlatformRecord {
-        pk: tenant_pk(tenant),
-        sk: PlatformRecord::sk_of(p),
-        platform: p,
         enabled: existing.as_ref().is_some_and(|e| e.enabled),
-        settings: plan.settings,
         secrets,
         secrets_updated_at,
-        payload_hash: String::new(),
         previous_payload_hash: existing.as_ref().and_then(|e| e.previous_payload_hash.clone()),
         previous_secrets: existing.as_ref().map(|e| e.previous_secrets.clone()).unwrap_or_default(),
         reconfigured_at: existing.as_ref().and_then(|e| e.reconfigured_at.clone()),
         removal_requested_at: existing.as_ref().and_then(|e| e.removal_requested_at.clone()),
         created_at: existing.as_ref().map(|e| e.created_at.clone()).unwrap_or_else(|| stamp.clone()),
-        updated_at: stamp.clone(),
         version: current + 1,
+        ..PlatformRecord::new(tenant, p, plan.settings, &stamp)
     };
     rec.payload_hash = payload_hash(tenant, &rec, &org.domain)?;
     if let Some(e) = existing.as_ref().filter(|e| e.payload_hash != rec.payload_hash) {

@@ -6,7 +6,7 @@ use futures::stream::{self, StreamExt};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::{okta_failure, uem_failure};
-use odt_shared::store::{tenant_pk, EvidenceRecord, StoreError};
+use odt_shared::store::{EvidenceRecord, StoreError};
 use odt_shared::uem::{PayloadState, UemError};
 use odt_shared::ApiError;
 use serde::Serialize;
@@ -72,7 +72,7 @@ pub async fn refresh(deps: &Deps, tenant: &str) -> Result<RefreshReport, ApiErro
     let devices = deps.store.list_devices(tenant).await.map_err(store_failure)?;
     let stored: HashMap<String, EvidenceRecord> = deps
         .store
-        .query_prefix::<EvidenceRecord>(&tenant_pk(tenant), "EVIDENCE#")
+        .list_evidence(tenant)
         .await
         .map_err(store_failure)?
         .into_iter()
@@ -101,16 +101,13 @@ pub async fn refresh(deps: &Deps, tenant: &str) -> Result<RefreshReport, ApiErro
         };
         let old = stored.get(&d.device_id);
         let rec = EvidenceRecord {
-            pk: tenant_pk(tenant),
-            sk: EvidenceRecord::sk_of(&d.device_id),
-            device_id: d.device_id.clone(),
             okta_device_id: okta_dev.map(|o| o.id.clone()),
             management_status,
             payload_state,
             payload_error,
             okta_verify_installed: installed,
-            checked_at: now.clone(),
             version: old.map_or(1, |o| o.version + 1),
+            ..EvidenceRecord::new(tenant, &d.device_id, &now)
         };
         if old.is_none_or(|o| !o.same(&rec)) {
             writes.push((rec, old.map(|o| o.version)));

@@ -13,7 +13,7 @@ use odt_shared::deps::Deps;
 use odt_shared::error::{store_failure, ErrorBody, GatewayMessage};
 use odt_shared::ids::is_safe_id;
 use odt_shared::platform::Platform;
-use odt_shared::store::{tenant_pk, StoreError, TechniciansRecord, TECHNICIANS_SK};
+use odt_shared::store::{StoreError, TechniciansRecord};
 use odt_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -309,13 +309,7 @@ pub async fn put_technicians(deps: &Deps, req: &ApiRequest) -> Result<Response<B
     if input.version.is_some_and(|v| v != current) {
         return Err(ApiError::version_conflict(current));
     }
-    let rec = TechniciansRecord {
-        pk: tenant_pk(tenant),
-        sk: TECHNICIANS_SK.into(),
-        emails,
-        updated_at: rfc3339(deps.clock.now()),
-        version: current + 1,
-    };
+    let rec = TechniciansRecord::new(tenant, emails, rfc3339(deps.clock.now()), current + 1);
     match deps.store.put_technicians(&rec, existing.as_ref().map(|t| t.version)).await {
         Ok(()) => Ok(json_response(StatusCode::OK, &TechniciansView { emails: rec.emails, version: rec.version })),
         Err(StoreError::VersionConflict { current }) => Err(ApiError::version_conflict(current.unwrap_or(0))),

@@ -2,7 +2,7 @@
 //! the platform's deployment in the UEM (`DEPLOYMENT#<platform>`: managed device group, policy and what the
 //! policy carries), and per device what was applied and every attempt (`DEPLOYED#<uem device id>`).
 
-use super::{tenant_pk, Store, StoreError};
+use super::{tenant_pk, PrefixCursor, Store, StoreError};
 use crate::platform::Platform;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -75,10 +75,28 @@ pub struct OktaVerifyRecord {
     pub version: u64,
 }
 
+/// The sort key prefixes of the records deploy-trigger keeps.
+const OKTA_VERIFY_PREFIX: &str = "OKTAVERIFY#";
+const DEPLOYMENT_PREFIX: &str = "DEPLOYMENT#";
+const DEPLOYED_PREFIX: &str = "DEPLOYED#";
+
 impl OktaVerifyRecord {
+    /// Platform `p`'s method of `tenant`, as the admin saved it `now`, at `version`.
+    pub fn new(tenant: &str, p: Platform, method: InstallMethod, app: AppDetails, now: String, version: u64) -> Self {
+        OktaVerifyRecord {
+            pk: tenant_pk(tenant),
+            sk: Self::sk_of(p),
+            platform: p,
+            method,
+            app,
+            updated_at: now,
+            version,
+        }
+    }
+
     /// The sort key of a platform's method.
-    pub fn sk_of(p: Platform) -> String {
-        format!("OKTAVERIFY#{}", p.as_str())
+    fn sk_of(p: Platform) -> String {
+        format!("{OKTA_VERIFY_PREFIX}{}", p.as_str())
     }
 }
 
@@ -105,8 +123,8 @@ pub struct DeploymentRecord {
 
 impl DeploymentRecord {
     /// The sort key of a platform's deployment.
-    pub fn sk_of(p: Platform) -> String {
-        format!("DEPLOYMENT#{}", p.as_str())
+    fn sk_of(p: Platform) -> String {
+        format!("{DEPLOYMENT_PREFIX}{}", p.as_str())
     }
 
     /// A new, empty deployment for `tenant` and `p` (version 0: not stored yet).
@@ -193,8 +211,8 @@ pub struct DeployedRecord {
 
 impl DeployedRecord {
     /// The sort key of device `id`.
-    pub fn sk_of(id: &str) -> String {
-        format!("DEPLOYED#{id}")
+    fn sk_of(id: &str) -> String {
+        format!("{DEPLOYED_PREFIX}{id}")
     }
 
     /// A new record for a device (version 0: not stored yet).
@@ -229,7 +247,7 @@ impl Store {
 
     /// Every platform's Okta Verify installation method.
     pub async fn list_okta_verify(&self, tenant: &str) -> Result<Vec<OktaVerifyRecord>, StoreError> {
-        self.query_prefix(&tenant_pk(tenant), "OKTAVERIFY#").await
+        self.query_prefix(&tenant_pk(tenant), OKTA_VERIFY_PREFIX).await
     }
 
     /// Writes a platform's method if the stored one is at `expected` (`None`: none stored). Errors:
@@ -240,7 +258,7 @@ impl Store {
 
     /// Every platform's deployment record.
     pub async fn list_deployments(&self, tenant: &str) -> Result<Vec<DeploymentRecord>, StoreError> {
-        self.query_prefix(&tenant_pk(tenant), "DEPLOYMENT#").await
+        self.query_prefix(&tenant_pk(tenant), DEPLOYMENT_PREFIX).await
     }
 
     /// Writes a deployment record at `expected` (`None` / version 0: none stored). Errors:
@@ -249,9 +267,20 @@ impl Store {
         self.put_versioned(rec, expected).await
     }
 
+    /// Deletes a platform's deployment record at its version (the platform's group and policy are gone).
+    /// Errors: [`StoreError::VersionConflict`] when it changed meanwhile.
+    pub async fn delete_deployment(&self, rec: &DeploymentRecord) -> Result<(), StoreError> {
+        self.delete_versioned(&rec.pk, &rec.sk, rec.version).await
+    }
+
     /// Every device deployment record of a tenant (all pages).
     pub async fn list_deployed(&self, tenant: &str) -> Result<Vec<DeployedRecord>, StoreError> {
-        self.query_prefix(&tenant_pk(tenant), "DEPLOYED#").await
+        self.query_prefix(&tenant_pk(tenant), DEPLOYED_PREFIX).await
+    }
+
+    /// A cursor over the tenant's device deployment records, in device id order.
+    pub fn deployed_cursor(&self, tenant: &str) -> PrefixCursor<DeployedRecord> {
+        self.cursor(tenant, DEPLOYED_PREFIX)
     }
 
     /// One device's deployment record.
@@ -263,6 +292,12 @@ impl Store {
     /// [`StoreError::VersionConflict`].
     pub async fn put_deployed(&self, rec: &DeployedRecord, expected: Option<u64>) -> Result<(), StoreError> {
         self.put_versioned(rec, expected).await
+    }
+
+    /// Deletes a device's deployment record at its version (nothing is left on the device). Errors:
+    /// [`StoreError::VersionConflict`] when it changed meanwhile.
+    pub async fn delete_deployed(&self, rec: &DeployedRecord) -> Result<(), StoreError> {
+        self.delete_versioned(&rec.pk, &rec.sk, rec.version).await
     }
 }
 

@@ -2,13 +2,17 @@
 //! that hold each device's desired state (`DEVICE#<uem device id>`), written by fleet-sync, read by
 //! deploy-trigger and status-export.
 
-use super::{tenant_pk, Store, StoreError};
+use super::{tenant_pk, PrefixCursor, Store, StoreError};
 use crate::platform::Platform;
 use crate::scope::Exclusion;
 use crate::uem::Enrollment;
 use serde::{Deserialize, Serialize};
 
+/// The sort key of the fleet selection.
 const FLEET_SK: &str = "FLEET";
+
+/// The sort key prefix of device records.
+const DEVICE_PREFIX: &str = "DEVICE#";
 
 /// Which groups make the fleet. Keys are Okta group ids and UEM device group ids; names are never keys.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,9 +86,38 @@ pub struct DeviceRecord {
 }
 
 impl DeviceRecord {
+    /// A new record of device `device_id` of `tenant` owned by Okta user `okta_user_id` (if any; the record is
+    /// then in `gsi1` under that user), written `now` (version 1), saying nothing else yet: the caller sets what
+    /// the UEM says and the decision (`DeviceRecord { name, in_scope, .., ..DeviceRecord::new(..) }`).
+    pub fn new(tenant: &str, device_id: &str, okta_user_id: Option<String>, now: &str) -> Self {
+        DeviceRecord {
+            pk: tenant_pk(tenant),
+            sk: Self::sk_of(device_id),
+            device_id: device_id.to_string(),
+            name: String::new(),
+            platform: None,
+            os_version: String::new(),
+            serial: None,
+            udid: None,
+            owner_email: None,
+            gsi1pk: okta_user_id.as_deref().map(|u| Self::user_index(tenant, u)),
+            gsi1sk: okta_user_id.as_ref().map(|_| Self::sk_of(device_id)),
+            okta_user_id,
+            in_scope: false,
+            exclusion: None,
+            desired_payload_hash: None,
+            enrollment: Enrollment::default(),
+            owner_status: None,
+            owner_selected_groups: Vec::new(),
+            in_selected_device_group: false,
+            updated_at: now.to_string(),
+            version: 1,
+        }
+    }
+
     /// The sort key of device `id`.
-    pub fn sk_of(id: &str) -> String {
-        format!("DEVICE#{id}")
+    fn sk_of(id: &str) -> String {
+        format!("{DEVICE_PREFIX}{id}")
     }
 
     /// Whether two records say the same about the device (ignoring bookkeeping), so an unchanged device is
@@ -114,7 +147,7 @@ impl DeviceRecord {
     }
 
     /// The `gsi1` partition key of an Okta user's devices.
-    pub fn user_index(tenant: &str, okta_user_id: &str) -> String {
+    fn user_index(tenant: &str, okta_user_id: &str) -> String {
         format!("{}#U#{okta_user_id}", tenant_pk(tenant))
     }
 }
@@ -133,7 +166,23 @@ impl Store {
 
     /// Every device record of a tenant (all pages).
     pub async fn list_devices(&self, tenant: &str) -> Result<Vec<DeviceRecord>, StoreError> {
-        self.query_prefix(&tenant_pk(tenant), "DEVICE#").await
+        self.query_prefix(&tenant_pk(tenant), DEVICE_PREFIX).await
+    }
+
+    /// A cursor over the tenant's device records, in device id order.
+    pub fn device_cursor(&self, tenant: &str) -> PrefixCursor<DeviceRecord> {
+        self.cursor(tenant, DEVICE_PREFIX)
+    }
+
+    /// One device record of a tenant (strongly consistent), if any.
+    pub async fn get_device(&self, tenant: &str, device_id: &str) -> Result<Option<DeviceRecord>, StoreError> {
+        self.get(&tenant_pk(tenant), &DeviceRecord::sk_of(device_id)).await
+    }
+
+    /// The record `rec` as it is stored now (strongly consistent), if it still is: what a conditional write that
+    /// lost re-reads.
+    pub async fn fresh_device(&self, rec: &DeviceRecord) -> Result<Option<DeviceRecord>, StoreError> {
+        self.get(&rec.pk, &rec.sk).await
     }
 
     /// Writes a device record if the stored one is at `expected` (`None`: none stored). A hook and a

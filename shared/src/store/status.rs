@@ -1,11 +1,14 @@
-//! What status-export keeps: per device the evidence read from Okta and the UEM (`EVIDENCE#<uem device id>`),
-//! the tenant's technician list (`TECHNICIANS`), and a cursor that reads a prefix page by page so an export of
-//! 100,000 devices never holds them all.
+//! What status-export keeps: per device the evidence read from Okta and the UEM (`EVIDENCE#<uem device id>`) and
+//! the tenant's technician list (`TECHNICIANS`).
 
-use super::{aws_err, tenant_pk, Item, Store, StoreError};
-use aws_sdk_dynamodb::types::AttributeValue;
-use serde::de::DeserializeOwned;
+use super::{tenant_pk, PrefixCursor, Store, StoreError};
 use serde::{Deserialize, Serialize};
+
+/// The sort key prefix of evidence records.
+const EVIDENCE_PREFIX: &str = "EVIDENCE#";
+
+/// The sort key of the technician list.
+const TECHNICIANS_SK: &str = "TECHNICIANS";
 
 /// What Okta and the UEM say about one device, as of `checked_at`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,9 +34,21 @@ pub struct EvidenceRecord {
 }
 
 impl EvidenceRecord {
-    /// The sort key of device `id`.
-    pub fn sk_of(id: &str) -> String {
-        format!("EVIDENCE#{id}")
+    /// A new record of device `device_id` of `tenant` checked at `checked_at` (version 1), saying nothing yet:
+    /// the caller sets what Okta and the UEM said (`EvidenceRecord { management_status, ..EvidenceRecord::new(..) }`).
+    pub fn new(tenant: &str, device_id: &str, checked_at: &str) -> Self {
+        EvidenceRecord {
+            pk: tenant_pk(tenant),
+            sk: format!("{EVIDENCE_PREFIX}{device_id}"),
+            device_id: device_id.to_string(),
+            okta_device_id: None,
+            management_status: None,
+            payload_state: None,
+            payload_error: None,
+            okta_verify_installed: None,
+            checked_at: checked_at.to_string(),
+            version: 1,
+        }
     }
 
     /// Whether two records say the same (ignoring when they were checked and the version).
@@ -65,95 +80,22 @@ pub struct TechniciansRecord {
     pub version: u64,
 }
 
-/// The sort key of the technician list.
-pub const TECHNICIANS_SK: &str = "TECHNICIANS";
-
-/// Reads every record under `pk` whose `sk` starts with a prefix, one DynamoDB page (≤ 1 MB) at a time, in key
-/// order; empty pages that carry a `LastEvaluatedKey` are followed (case C17). The next page is read (and its
-/// records parsed) in a task of its own as soon as the page before it arrives, so the reader works through one
-/// page while the next is on its way, and cursors walked side by side (`status_export::join`) wait at once.
-/// At most two pages are held.
-pub struct PrefixCursor<T> {
-    store: Store,
-    pk: String,
-    prefix: String,
-    done: bool,
-    pending: Option<tokio::task::JoinHandle<Result<Page<T>, StoreError>>>,
-    buffer: std::collections::VecDeque<T>,
-}
-
-/// One page's records and where the next page starts (`None`: the last page).
-type Page<T> = (Vec<T>, Option<Item>);
-
-impl<T: DeserializeOwned + Send + 'static> PrefixCursor<T> {
-    /// The next record, or `None` at the end.
-    pub async fn next(&mut self) -> Result<Option<T>, StoreError> {
-        loop {
-            if let Some(v) = self.buffer.pop_front() {
-                return Ok(Some(v));
-            }
-            if self.done {
-                return Ok(None);
-            }
-            let read = match self.pending.take() {
-                Some(read) => read,
-                None => self.read(None),
-            };
-            let (items, next) = read.await.map_err(|e| StoreError::Malformed(format!("page read stopped: {e}")))??;
-            self.buffer.extend(items);
-            match next {
-                Some(start) => self.pending = Some(self.read(Some(start))),
-                None => self.done = true,
-            }
-        }
-    }
-
-    /// Reads the page starting after `start` (the first page for `None`) in a task of its own.
-    fn read(&self, start: Option<Item>) -> tokio::task::JoinHandle<Result<Page<T>, StoreError>> {
-        let (store, pk, prefix) = (self.store.clone(), self.pk.clone(), self.prefix.clone());
-        tokio::spawn(async move {
-            let page = store
-                .client
-                .query()
-                .table_name(&store.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :p)")
-                .expression_attribute_values(":pk", AttributeValue::S(pk))
-                .expression_attribute_values(":p", AttributeValue::S(prefix))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(aws_err("Query"))?;
-            let items = page
-                .items
-                .unwrap_or_default()
-                .into_iter()
-                .map(|item| serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string())))
-                .collect::<Result<Vec<T>, _>>()?;
-            Ok((items, page.last_evaluated_key.filter(|k| !k.is_empty())))
-        })
-    }
-}
-
-impl<T> Drop for PrefixCursor<T> {
-    fn drop(&mut self) {
-        if let Some(read) = self.pending.take() {
-            read.abort();
-        }
+impl TechniciansRecord {
+    /// The technician list of `tenant` at `version`.
+    pub fn new(tenant: &str, emails: Vec<String>, now: String, version: u64) -> Self {
+        TechniciansRecord { pk: tenant_pk(tenant), sk: TECHNICIANS_SK.to_string(), emails, updated_at: now, version }
     }
 }
 
 impl Store {
-    /// A cursor over the records of `tenant` whose sort key starts with `prefix`.
-    pub fn cursor<T: DeserializeOwned>(&self, tenant: &str, prefix: &str) -> PrefixCursor<T> {
-        PrefixCursor {
-            store: self.clone(),
-            pk: tenant_pk(tenant),
-            prefix: prefix.to_string(),
-            done: false,
-            pending: None,
-            buffer: Default::default(),
-        }
+    /// A cursor over the tenant's evidence records, in device id order.
+    pub fn evidence_cursor(&self, tenant: &str) -> PrefixCursor<EvidenceRecord> {
+        self.cursor(tenant, EVIDENCE_PREFIX)
+    }
+
+    /// Every evidence record of a tenant (all pages).
+    pub async fn list_evidence(&self, tenant: &str) -> Result<Vec<EvidenceRecord>, StoreError> {
+        self.query_prefix(&tenant_pk(tenant), EVIDENCE_PREFIX).await
     }
 
     /// Writes a device's evidence at `expected` (`None`: none stored). Errors: [`StoreError::VersionConflict`].
