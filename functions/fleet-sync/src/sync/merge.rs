@@ -11,7 +11,8 @@ use std::collections::HashMap;
 /// (an event hook wrote meanwhile) it re-reads and merges: the owner facts the other writer changed since `base`
 /// are newer than what this run gathered, so they win; everything else is this run's. The merged record is
 /// re-decided and written on the fresh version, so the final record holds both changes (case C12). Returns
-/// whether it wrote. Errors: the store failing, or three conflicts in a row (a version conflict).
+/// whether it wrote. Errors: the store failing, or three conflicts in a row ([`Error::Internal`]: the run fails
+/// with a 500, not a 409 `version_conflict`, since the caller sent no version; the next run starts again).
 pub async fn write_merging(
     deps: &Deps,
     mut rec: DeviceRecord,
@@ -45,5 +46,5 @@ pub async fn write_merging(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(StoreError::VersionConflict { current: expected }.into())
+    Err(Error::internal("device record write", StoreError::VersionConflict { current: expected }))
 }

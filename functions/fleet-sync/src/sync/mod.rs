@@ -72,7 +72,7 @@ struct Pass {
 }
 
 /// Reconciles one tenant within `budget`. Errors: device trust or the UEM not set up, Okta, the UEM or the
-/// store failing (a record lost to concurrent writers three times in a row is a version conflict).
+/// store failing (a record lost to concurrent writers three times in a row among them).
 pub async fn reconcile(deps: &Deps, tenant: &str, budget: Budget) -> Result<SyncSummary, Error> {
     let src = sources(deps, tenant).await?;
     let sel = deps
