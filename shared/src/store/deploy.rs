@@ -301,20 +301,4 @@ impl Store {
     }
 }
 
-impl super::Versioned for OktaVerifyRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-impl super::Versioned for DeploymentRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-impl super::Versioned for DeployedRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
+super::versioned!(OktaVerifyRecord, DeploymentRecord, DeployedRecord);

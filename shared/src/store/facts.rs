@@ -3,7 +3,7 @@
 //! user's membership of a selected group (`GMEMBER#<group>#<user>`), a user's state (`OKTAUSER#<user>`), and the
 //! latest change of an Okta device record (`OKTADEVICE#<device>`).
 
-use super::{aws_err, tenant_pk, Store, StoreError};
+use super::{tenant_pk, Store, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 /// Which fact: the kind and the Okta ids it is about.
@@ -50,20 +50,8 @@ impl Store {
         let mut item = Store::key(&tenant_pk(tenant), &key.sk());
         item.insert("published".into(), AttributeValue::N(published.to_string()));
         item.insert("value".into(), AttributeValue::S(value));
-        match self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk) OR published <= :p")
-            .expression_attribute_values(":p", AttributeValue::N(published.to_string()))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(aws_err("PutItem")(e)),
-        }
+        let newer = [(":p", AttributeValue::N(published.to_string()))];
+        self.put_if(item, "attribute_not_exists(pk) OR published <= :p", &newer).await
     }
 
     /// The newest value of the fact `key` of `tenant` with its `published` text (strongly consistent), if any.

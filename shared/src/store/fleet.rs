@@ -204,14 +204,4 @@ impl Store {
     }
 }
 
-impl super::Versioned for FleetRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-impl super::Versioned for DeviceRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
+super::versioned!(FleetRecord, DeviceRecord);

@@ -45,8 +45,4 @@ impl Store {
     }
 }
 
-impl super::Versioned for HookRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
+super::versioned!(HookRecord);

@@ -145,22 +145,30 @@ impl Store {
         Ok(())
     }
 
-    /// Writes `item` only if no item has its key yet. Returns whether it wrote (an existing item is left as it
-    /// is).
-    pub(super) async fn put_new_item(&self, item: Item) -> Result<bool, StoreError> {
-        let res = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match res {
+    /// Writes `item` if `condition` holds (`values` fill its placeholders). Returns whether it wrote: a failed
+    /// condition leaves the stored item as it is.
+    pub(super) async fn put_if(
+        &self,
+        item: Item,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<bool, StoreError> {
+        let mut req =
+            self.client.put_item().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
+        for (name, value) in values {
+            req = req.expression_attribute_values(*name, value.clone());
+        }
+        match req.send().await {
             Ok(_) => Ok(true),
             Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(aws_err("PutItem")(e)),
         }
+    }
+
+    /// Writes `item` only if no item has its key yet. Returns whether it wrote (an existing item is left as it
+    /// is).
+    pub(super) async fn put_new_item(&self, item: Item) -> Result<bool, StoreError> {
+        self.put_if(item, "attribute_not_exists(pk)", &[]).await
     }
 
     /// Deletes a record by key (a missing one is not an error).
@@ -187,21 +195,15 @@ impl Store {
             (Some(AttributeValue::S(p)), Some(AttributeValue::S(s))) => (p.clone(), s.clone()),
             _ => return Err(StoreError::Malformed("record without pk/sk".into())),
         };
-        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(item));
-        req = match expected {
-            None => req.condition_expression("attribute_not_exists(pk)"),
-            Some(v) => req
-                .condition_expression("version = :v")
-                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
+        let wrote = match expected {
+            None => self.put_new_item(item).await?,
+            Some(v) => self.put_if(item, "version = :v", &[(":v", AttributeValue::N(v.to_string()))]).await?,
         };
-        match req.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if condition_failed(&e) => {
-                let current: Option<T> = self.get(&pk, &sk).await?;
-                Err(StoreError::VersionConflict { current: current.map(|c| c.version()) })
-            }
-            Err(e) => Err(aws_err("PutItem")(e)),
+        if wrote {
+            return Ok(());
         }
+        let current: Option<T> = self.get(&pk, &sk).await?;
+        Err(StoreError::VersionConflict { current: current.map(|c| c.version()) })
     }
 
     /// Deletes a record if it is still at `version`. Errors: [`StoreError::VersionConflict`] when it changed (or

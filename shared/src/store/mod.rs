@@ -118,3 +118,15 @@ pub trait Versioned {
     /// The record's version.
     fn version(&self) -> u64;
 }
+
+/// Implements [`Versioned`] for record types whose `version` field is their version.
+macro_rules! versioned {
+    ($($record:ty),+) => {
+        $(impl $crate::store::Versioned for $record {
+            fn version(&self) -> u64 {
+                self.version
+            }
+        })+
+    };
+}
+use versioned;

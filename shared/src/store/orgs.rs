@@ -126,8 +126,4 @@ impl Store {
     }
 }
 
-impl super::Versioned for OrgRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
+super::versioned!(OrgRecord);

@@ -115,8 +115,4 @@ impl Store {
     }
 }
 
-impl super::Versioned for PlatformRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
+super::versioned!(PlatformRecord);

@@ -114,14 +114,4 @@ impl Store {
     }
 }
 
-impl super::Versioned for EvidenceRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-impl super::Versioned for TechniciansRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
+super::versioned!(EvidenceRecord, TechniciansRecord);

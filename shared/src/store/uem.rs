@@ -56,8 +56,4 @@ impl Store {
     }
 }
 
-impl super::Versioned for UemRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
+super::versioned!(UemRecord);
