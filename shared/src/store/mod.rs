@@ -4,39 +4,45 @@
 //!
 //! The store owns every key: each record kind lives in a file of its own with its type, a constructor that sets
 //! `pk`/`sk` from the tenant and the record's ids, and typed reads and writes. The generic item operations
-//! ([`item`], [`cursor`]) are private to this module. docs/ARCHITECTURE.md's table lists every sort key with its
+//! (`item.rs`, `cursor.rs`) are private to this module. docs/ARCHITECTURE.md's table lists every sort key with its
 //! record type and file.
 
 mod checkpoint;
 mod cursor;
-mod deploy;
+mod deployed;
+mod deployment;
+mod device;
 mod device_trust;
+mod evidence;
 mod facts;
 mod fleet;
 mod hook;
 mod inbox;
 mod item;
 mod markers;
+mod okta_verify;
 mod org_trust;
 mod orgs;
 mod platforms;
-mod status;
+mod technicians;
 mod uem;
 
 pub use checkpoint::CheckpointRecord;
 pub use cursor::PrefixCursor;
-pub use deploy::{
-    AppDetails, DeployItem, DeployedRecord, DeploymentRecord, InstallMethod, ItemState, ItemStatus, OktaVerifyRecord,
-};
+pub use deployed::{DeployItem, DeployedRecord, ItemState, ItemStatus};
+pub use deployment::DeploymentRecord;
+pub use device::DeviceRecord;
 pub use device_trust::{DeviceTrustRecord, DeviceTrustState};
+pub use evidence::EvidenceRecord;
 pub use facts::{Fact, FactKey};
-pub use fleet::{DeviceRecord, FleetRecord};
+pub use fleet::FleetRecord;
 pub use hook::HookRecord;
 pub use inbox::{is_inbox_key, InboxRecord};
 pub use markers::HOOK_TTL_SECS;
+pub use okta_verify::{AppDetails, InstallMethod, OktaVerifyRecord};
 pub use orgs::OrgRecord;
 pub use platforms::{ChallengeKind, PlatformRecord, PlatformSettings};
-pub use status::{EvidenceRecord, TechniciansRecord};
+pub use technicians::TechniciansRecord;
 pub use uem::UemRecord;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;

@@ -1,14 +1,11 @@
-//! What status-export keeps: per device the evidence read from Okta and the UEM (`EVIDENCE#<uem device id>`) and
-//! the tenant's technician list (`TECHNICIANS`).
+//! What Okta and the UEM say about each device (`EVIDENCE#<uem device id>`), kept by status-export's refresh and
+//! read by the status report and the exports.
 
 use super::{tenant_pk, PrefixCursor, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 /// The sort key prefix of evidence records.
 const EVIDENCE_PREFIX: &str = "EVIDENCE#";
-
-/// The sort key of the technician list.
-const TECHNICIANS_SK: &str = "TECHNICIANS";
 
 /// What Okta and the UEM say about one device, as of `checked_at`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,24 +66,6 @@ impl EvidenceRecord {
     }
 }
 
-/// The addresses exports may be mailed to (admins keep the list).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TechniciansRecord {
-    pub pk: String,
-    pub sk: String,
-    /// Lower-case email addresses.
-    pub emails: Vec<String>,
-    pub updated_at: String,
-    pub version: u64,
-}
-
-impl TechniciansRecord {
-    /// The technician list of `tenant` at `version`.
-    pub fn new(tenant: &str, emails: Vec<String>, now: String, version: u64) -> Self {
-        TechniciansRecord { pk: tenant_pk(tenant), sk: TECHNICIANS_SK.to_string(), emails, updated_at: now, version }
-    }
-}
-
 impl Store {
     /// A cursor over the tenant's evidence records, in device id order.
     pub fn evidence_cursor(&self, tenant: &str) -> PrefixCursor<EvidenceRecord> {
@@ -102,16 +81,6 @@ impl Store {
     pub async fn put_evidence(&self, rec: &EvidenceRecord, expected: Option<u64>) -> Result<(), StoreError> {
         self.put_versioned(rec, expected).await
     }
-
-    /// The technician list, if any.
-    pub async fn get_technicians(&self, tenant: &str) -> Result<Option<TechniciansRecord>, StoreError> {
-        self.get(&tenant_pk(tenant), TECHNICIANS_SK).await
-    }
-
-    /// Writes the technician list at `expected` (`None`: none stored). Errors: [`StoreError::VersionConflict`].
-    pub async fn put_technicians(&self, rec: &TechniciansRecord, expected: Option<u64>) -> Result<(), StoreError> {
-        self.put_versioned(rec, expected).await
-    }
 }
 
-super::versioned!(EvidenceRecord, TechniciansRecord);
+super::versioned!(EvidenceRecord);
