@@ -2,8 +2,8 @@
 //! or an Okta device's change, each kept as a fact only when newer than the one stored; the owner's devices are
 //! then re-decided ([`super::redecide`]).
 
+use super::context::Context;
 use super::redecide::redecide;
-use super::Context;
 use crate::hooks::events::{target, Event};
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;

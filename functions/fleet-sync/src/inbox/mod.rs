@@ -20,7 +20,10 @@
 //! logged and skipped: delivering it again cannot help, and reconciliation covers whatever it held.
 
 mod apply;
+mod context;
 mod redecide;
+
+pub use context::Context;
 
 use crate::hooks::events::Event;
 use apply::{apply_once, Outcome};
@@ -29,10 +32,8 @@ use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;
-use odt_shared::platform::Platform;
 use odt_shared::store::{is_inbox_key, InboxRecord};
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// What applying one inbox record did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -43,29 +44,6 @@ pub struct Applied {
     pub duplicates: usize,
     /// Events about groups outside the fleet, older than what is known, or without the targets they need.
     pub ignored: usize,
-}
-
-/// What applying a tenant's events needs, read once per stream batch.
-pub struct Context {
-    selected_groups: Vec<String>,
-    enabled: HashMap<Platform, String>,
-}
-
-impl Context {
-    /// Reads the fleet's selected Okta groups and the enabled platforms' payload hashes of `tenant`. Errors: the
-    /// store failing.
-    pub async fn load(deps: &Deps, tenant: &str) -> Result<Context, Error> {
-        let fleet = deps.store.get_fleet(tenant).await?;
-        let enabled = deps
-            .store
-            .list_platforms(tenant)
-            .await?
-            .into_iter()
-            .filter(|p| p.enabled)
-            .map(|p| (p.platform, p.payload_hash))
-            .collect();
-        Ok(Context { selected_groups: fleet.map(|f| f.okta_group_ids).unwrap_or_default(), enabled })
-    }
 }
 
 /// An inbox record of one tenant as the stream delivered it: its sequence number (what a batch item failure

@@ -1,7 +1,7 @@
 //! Re-deciding an Okta user's devices after a fact about the user changed, from the facts kept on each device
 //! record, conditionally on the record's version (case C12).
 
-use super::Context;
+use super::context::Context;
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;

@@ -1,10 +1,9 @@
-//! A device's decision as reconciliation writes it: the desired record from the gathered facts, its count in a
-//! summary, and the re-decision from the facts a record carries (what the hook consumer and a merge use).
+//! A device's decision as reconciliation writes it: the desired record from the gathered facts, and the
+//! re-decision from the facts a record carries (what the hook consumer and a merge use).
 
-use super::SyncSummary;
 use crate::facts::Gathered;
 use odt_shared::platform::Platform;
-use odt_shared::scope::{decide, Exclusion, ScopeFacts};
+use odt_shared::scope::{decide, ScopeFacts};
 use odt_shared::store::DeviceRecord;
 use odt_shared::uem::UemDevice;
 use std::collections::HashMap;
@@ -32,17 +31,6 @@ pub fn desired(tenant: &str, d: &UemDevice, g: &Gathered, stored: Option<&Device
         in_selected_device_group: g.facts.selected_devices.contains(&d.id),
         version: stored.map(|s| s.version + 1).unwrap_or(1),
         ..DeviceRecord::new(tenant, &d.id, decision.okta_user_id, now)
-    }
-}
-
-/// Counts a decision into a summary.
-pub fn count(summary: &mut SyncSummary, exclusion: Option<Exclusion>) {
-    match exclusion {
-        None => summary.in_scope += 1,
-        Some(e) => {
-            let key = serde_json::to_value(e).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-            *summary.excluded.entry(key).or_default() += 1;
-        }
     }
 }
 

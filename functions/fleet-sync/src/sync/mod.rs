@@ -4,9 +4,11 @@
 
 mod decide;
 mod merge;
+mod summary;
 
-pub use decide::{count, desired, redecide_record};
+pub use decide::{desired, redecide_record};
 pub use merge::write_merging;
+pub use summary::{count, SyncSummary};
 
 use crate::facts::{gather, sources, Gathered, Selection};
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -17,8 +19,8 @@ use odt_shared::platform::Platform;
 use odt_shared::scope::decide;
 use odt_shared::store::{CheckpointRecord, DeviceRecord, DeviceTrustState, StoreError};
 use odt_shared::uem::UemDevice;
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 /// How much one run may do.
@@ -40,26 +42,6 @@ fn near(deadline: Option<Instant>) -> bool {
 
 /// Writes in flight at once.
 const WRITE_CONCURRENCY: usize = 16;
-
-/// What a run did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncSummary {
-    /// Devices in the UEM inventory.
-    pub devices: usize,
-    pub in_scope: usize,
-    /// Devices out of scope, by reason.
-    pub excluded: BTreeMap<String, usize>,
-    /// Device records written because something changed.
-    pub written: usize,
-    /// Device records removed because the UEM no longer has the device.
-    pub removed: usize,
-    /// Whether the run reached the end (otherwise it left a checkpoint).
-    pub complete: bool,
-    /// Where this run started (a device id), when it resumed from a checkpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resumed_after: Option<String>,
-}
 
 /// What deciding the devices of one run found.
 struct Pass {
