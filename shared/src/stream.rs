@@ -13,7 +13,7 @@ pub fn tenant_and_sk(r: &EventRecord) -> Option<(String, String)> {
         _ => None,
     };
     let (pk, sk) = (text("pk")?, text("sk")?);
-    let tenant = pk.strip_prefix("T#").filter(|t| !t.is_empty())?.to_string();
+    let tenant = crate::store::tenant_of_pk(&pk)?.to_string();
     Some((tenant, sk))
 }
 

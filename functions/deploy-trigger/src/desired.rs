@@ -219,31 +219,14 @@ pub fn waiting(r: Option<&DeployedRecord>, now_epoch: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use odt_shared::store::tenant_pk;
 
     fn device(in_scope: bool, platform: Option<Platform>) -> DeviceRecord {
         DeviceRecord {
-            pk: tenant_pk("t"),
-            sk: DeviceRecord::sk_of("1"),
-            device_id: "1".into(),
             name: "d".into(),
             platform,
             os_version: "17".into(),
-            serial: None,
-            udid: None,
-            owner_email: None,
-            okta_user_id: None,
             in_scope,
-            exclusion: None,
-            desired_payload_hash: None,
-            enrollment: Default::default(),
-            owner_status: None,
-            owner_selected_groups: vec![],
-            in_selected_device_group: false,
-            gsi1pk: None,
-            gsi1sk: None,
-            updated_at: String::new(),
-            version: 1,
+            ..DeviceRecord::new("t", "1", None, "")
         }
     }
 

@@ -196,7 +196,7 @@ pub async fn dismantle(deps: &Deps, uem: &dyn Uem, dep: &DeploymentRecord) -> Re
         }
     }
     if dep.version > 0 {
-        match deps.store.delete_versioned(&dep.pk, &dep.sk, dep.version).await {
+        match deps.store.delete_deployment(dep).await {
             Ok(()) | Err(StoreError::VersionConflict { .. }) => {}
             Err(e) => return Err(failure(e)),
         }

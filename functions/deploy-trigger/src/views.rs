@@ -12,9 +12,7 @@ use odt_shared::error::responses::{Forbidden, Unauthorized};
 use odt_shared::error::{Error, ErrorBody};
 use odt_shared::ids::is_safe_id;
 use odt_shared::platform::Platform;
-use odt_shared::store::{
-    DeployItem, DeployedRecord, DeviceRecord, DeviceTrustState, InstallMethod, ItemStatus, Store, StoreError,
-};
+use odt_shared::store::{DeployItem, DeviceTrustState, InstallMethod, ItemStatus, Store, StoreError};
 use odt_shared::ApiError;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -166,7 +164,7 @@ pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, A
 /// In-scope devices per platform, counted over the tenant's `DEVICE#` records one page at a time.
 async fn count_in_scope(s: &Store, tenant: &str) -> Result<BTreeMap<Platform, usize>, StoreError> {
     let mut out = BTreeMap::new();
-    let mut cursor = s.cursor::<DeviceRecord>(tenant, &DeviceRecord::sk_of(""));
+    let mut cursor = s.device_cursor(tenant);
     while let Some(d) = cursor.next().await? {
         if let (true, Some(p)) = (d.in_scope, d.platform) {
             *out.entry(p).or_default() += 1;
@@ -191,7 +189,7 @@ struct DeployedCounts {
 /// Counts the tenant's `DEPLOYED#` records one page at a time.
 async fn count_deployed(s: &Store, tenant: &str) -> Result<DeployedCounts, StoreError> {
     let mut out = DeployedCounts::default();
-    let mut cursor = s.cursor::<DeployedRecord>(tenant, &DeployedRecord::sk_of(""));
+    let mut cursor = s.deployed_cursor(tenant);
     while let Some(r) = cursor.next().await? {
         if let Some(p) = r.platform {
             let per_item = out.items.entry(p).or_default();
@@ -219,8 +217,7 @@ pub async fn device(deps: &Deps, req: &ApiRequest, id: &str) -> Result<Response<
         return Err(ApiError::not_found("device"));
     }
     let tenant = req.caller.tenant.as_str();
-    let pk = odt_shared::store::tenant_pk(tenant);
-    let dev: Option<DeviceRecord> = deps.store.get(&pk, &DeviceRecord::sk_of(id)).await?;
+    let dev = deps.store.get_device(tenant, id).await?;
     let dep = deps.store.get_deployed(tenant, id).await?;
     if dev.is_none() && dep.is_none() {
         return Err(ApiError::not_found("device"));

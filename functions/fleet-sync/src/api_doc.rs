@@ -1,15 +1,16 @@
 //! The fleet-sync function's part of the OpenAPI document.
 
-use crate::{hooks, routes, sync};
+use crate::hooks::{door, settings};
+use crate::{routes, sync};
 use utoipa::OpenApi;
 
 /// This function's routes and schemas.
 #[derive(OpenApi)]
 #[openapi(
-    paths(routes::get, routes::put, routes::preview, routes::sync_now, hooks::get_config, hooks::put_config, hooks::verify, hooks::receive),
+    paths(routes::get, routes::put, routes::preview, routes::sync_now, settings::get_config, settings::put_config, door::verify, door::receive),
     components(schemas(
         routes::FleetInput, routes::PreviewInput, routes::FleetView, routes::PreviewView, routes::SampleDevice,
-        sync::SyncSummary, odt_shared::scope::Exclusion, hooks::HookSecretInput, hooks::HookView, hooks::HookVerification, hooks::HookDelivery, hooks::HookDeliveryData, hooks::Received,
+        sync::SyncSummary, odt_shared::scope::Exclusion, settings::HookSecretInput, settings::HookView, door::HookVerification, door::HookDelivery, door::HookDeliveryData, door::Received,
     )),
     tags(
         (name = "fleet", description = "The fleet: selection, scope preview, reconciliation"),

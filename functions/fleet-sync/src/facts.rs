@@ -2,15 +2,14 @@
 //! group (every page, each group once), the UEM inventory and the members of each selected device group, and
 //! the platforms switched on with their payload hashes.
 
-use crate::store_failure;
 use odt_shared::deps::Deps;
+use odt_shared::error::Error;
 use odt_shared::okta::User;
 use odt_shared::platform::Platform;
 use odt_shared::scope::ScopeFacts;
 use odt_shared::store::OrgRecord;
 use odt_shared::uem::{Uem, UemDevice};
-use odt_shared::ApiError;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The scopes fleet-sync asks Okta for.
@@ -40,39 +39,46 @@ pub struct Gathered {
     pub member_groups: HashMap<String, Vec<String>>,
 }
 
-pub use odt_shared::error::{okta_failure as okta_error, uem_failure as uem_error};
-
-/// The tenant's connected Okta org (the one device trust uses) and UEM; 409 naming what is missing.
-pub async fn sources(deps: &Deps, tenant: &str) -> Result<Sources, ApiError> {
+/// The tenant's connected Okta org (the one device trust uses) and UEM. Errors: 409
+/// `device_trust_not_configured` or `uem_not_connected` naming what is missing; the store or secrets failing.
+pub async fn sources(deps: &Deps, tenant: &str) -> Result<Sources, Error> {
     let (org, okta) = deps.device_trust_okta(tenant, &SCOPES).await?;
-    let uem = deps
-        .tenant_uem(tenant)
-        .await?
-        .ok_or_else(|| ApiError::conflict("uem_not_connected", "connect the UEM first (PUT /uem)"))?;
+    let uem = deps.connected_uem(tenant).await?;
     Ok(Sources { org, okta, uem })
 }
 
-/// Checks that every selected id exists: 400 naming the unknown ones (`oktaGroupIds` or `uemDeviceGroupIds`).
-pub async fn check_selection(src: &Sources, sel: &Selection) -> Result<(), ApiError> {
+/// Selected ids that do not exist, of one kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unknown {
+    /// Okta groups the org does not have.
+    OktaGroups(Vec<String>),
+    /// UEM device groups the UEM does not have.
+    UemGroups(Vec<String>),
+}
+
+/// The first kind of selected ids that do not exist (Okta groups first), if any: a selection is checked before
+/// it is saved or previewed. Errors: Okta or the UEM failing.
+pub async fn unknown_selected(src: &Sources, sel: &Selection) -> Result<Option<Unknown>, Error> {
     if !sel.okta_group_ids.is_empty() {
-        let known: std::collections::HashSet<String> =
-            src.okta.list_groups(None).await.map_err(okta_error)?.into_iter().map(|g| g.id).collect();
-        let unknown: Vec<&String> = sel.okta_group_ids.iter().filter(|id| !known.contains(*id)).collect();
+        let known: HashSet<String> = src.okta.list_groups(None).await?.into_iter().map(|g| g.id).collect();
+        let unknown = missing(&sel.okta_group_ids, &known);
         if !unknown.is_empty() {
-            return Err(ApiError::invalid("oktaGroupIds", "these Okta groups do not exist in the org")
-                .with_detail("unknownIds", serde_json::json!(unknown)));
+            return Ok(Some(Unknown::OktaGroups(unknown)));
         }
     }
     if !sel.uem_group_ids.is_empty() {
-        let known: std::collections::HashSet<String> =
-            src.uem.device_groups().await.map_err(uem_error)?.into_iter().map(|g| g.id).collect();
-        let unknown: Vec<&String> = sel.uem_group_ids.iter().filter(|id| !known.contains(*id)).collect();
+        let known: HashSet<String> = src.uem.device_groups().await?.into_iter().map(|g| g.id).collect();
+        let unknown = missing(&sel.uem_group_ids, &known);
         if !unknown.is_empty() {
-            return Err(ApiError::invalid("uemDeviceGroupIds", "these UEM device groups do not exist")
-                .with_detail("unknownIds", serde_json::json!(unknown)));
+            return Ok(Some(Unknown::UemGroups(unknown)));
         }
     }
-    Ok(())
+    Ok(None)
+}
+
+/// The ids of `selected` not in `known`, in their order.
+fn missing(selected: &[String], known: &HashSet<String>) -> Vec<String> {
+    selected.iter().filter(|id| !known.contains(*id)).cloned().collect()
 }
 
 fn add_users(facts: &mut ScopeFacts, users: &[User]) {
@@ -88,8 +94,9 @@ fn add_users(facts: &mut ScopeFacts, users: &[User]) {
 /// platforms one after the other would add to that wait instead of filling it. Each source keeps its own order
 /// (Okta's pages one after another, as before). The first error wins; the other reads are dropped (they only
 /// read).
-pub async fn gather(deps: &Deps, tenant: &str, src: &Sources, sel: &Selection) -> Result<Gathered, ApiError> {
-    let platforms = async { deps.store.list_platforms(tenant).await.map_err(store_failure) };
+/// Errors: the first of Okta, the UEM or the store that failed.
+pub async fn gather(deps: &Deps, tenant: &str, src: &Sources, sel: &Selection) -> Result<Gathered, Error> {
+    let platforms = async { Ok::<_, Error>(deps.store.list_platforms(tenant).await?) };
     let ((mut facts, member_groups), (devices, selected_devices), platforms) =
         futures::try_join!(okta_facts(src, sel), uem_facts(src, sel), platforms)?;
     facts.selected_devices.extend(selected_devices);
@@ -105,20 +112,17 @@ pub async fn gather(deps: &Deps, tenant: &str, src: &Sources, sel: &Selection) -
 
 /// Okta's part of [`gather`]: the org's users (the deprovisioned ones too) and each selected group's members,
 /// and the selected groups per member.
-async fn okta_facts(src: &Sources, sel: &Selection) -> Result<(ScopeFacts, HashMap<String, Vec<String>>), ApiError> {
+async fn okta_facts(src: &Sources, sel: &Selection) -> Result<(ScopeFacts, HashMap<String, Vec<String>>), Error> {
     let mut facts = ScopeFacts::default();
-    let users: Vec<User> = src.okta.list_all("api/v1/users?limit=200").await.map_err(okta_error)?;
+    let users: Vec<User> = src.okta.list_all("api/v1/users?limit=200").await?;
     add_users(&mut facts, &users);
     // Okta's unfiltered list leaves deprovisioned users out; they are still users of the org (owner not active).
-    let deprovisioned: Vec<User> = src
-        .okta
-        .list_all("api/v1/users?limit=200&search=status%20eq%20%22DEPROVISIONED%22")
-        .await
-        .map_err(okta_error)?;
+    let deprovisioned: Vec<User> =
+        src.okta.list_all("api/v1/users?limit=200&search=status%20eq%20%22DEPROVISIONED%22").await?;
     add_users(&mut facts, &deprovisioned);
     let mut member_groups: HashMap<String, Vec<String>> = HashMap::new();
     for g in &sel.okta_group_ids {
-        let members = src.okta.list_group_members(g).await.map_err(okta_error)?;
+        let members = src.okta.list_group_members(g).await?;
         // Members carry status and profile too, including users an unfiltered user list leaves out.
         add_users(&mut facts, &members);
         for m in members {
@@ -130,11 +134,11 @@ async fn okta_facts(src: &Sources, sel: &Selection) -> Result<(ScopeFacts, HashM
 }
 
 /// The UEM's part of [`gather`]: the inventory and the members of each selected device group.
-async fn uem_facts(src: &Sources, sel: &Selection) -> Result<(Vec<UemDevice>, Vec<String>), ApiError> {
-    let devices = src.uem.devices().await.map_err(uem_error)?;
+async fn uem_facts(src: &Sources, sel: &Selection) -> Result<(Vec<UemDevice>, Vec<String>), Error> {
+    let devices = src.uem.devices().await?;
     let mut selected = Vec::new();
     for g in &sel.uem_group_ids {
-        selected.extend(src.uem.device_group_members(g).await.map_err(uem_error)?);
+        selected.extend(src.uem.device_group_members(g).await?);
     }
     Ok((devices, selected))
 }

@@ -4,7 +4,9 @@
 //! and UEM device groups, by id), `POST /fleet/preview` (scope counts by reason and a sample for a proposed
 //! selection, nothing written), `POST /fleet/sync` (reconcile now), `GET|PUT /event-hook` (the hook secret);
 //! and, authenticated by the hook secret instead of a JWT, `GET|POST /hooks/okta/{tenant}` (Okta event hooks,
-//! answered once a delivery is durable; [`inbox::handle_stream`] applies it from the table's stream).
+//! answered once a delivery is durable; [`inbox::handle_stream`] applies it from the table's stream). The modules:
+//! `routes` (the fleet routes) over [`facts`] (gathering Okta and the UEM) and [`sync`] (reconciliation);
+//! [`hooks`] (the hook's settings, door and event model) and [`inbox`] (the hook's stream consumer).
 
 pub mod api_doc;
 pub mod facts;
@@ -29,7 +31,7 @@ pub async fn handle(deps: &Deps, req: lambda_http::Request) -> Response<Body> {
 async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>, ApiError> {
     let raw_path = req.uri().path().to_string();
     if let Some(tenant) = raw_path.strip_prefix("/hooks/okta/") {
-        return hooks::deliver(deps, req, tenant.trim_end_matches('/')).await;
+        return hooks::door::deliver(deps, req, tenant.trim_end_matches('/')).await;
     }
     let req = ApiRequest::try_from(req)?;
     let (op, _) = router::resolve(ROUTES, &req.method, &req.path())?;
@@ -38,8 +40,8 @@ async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>,
         Op::PutFleet => routes::put(deps, &req).await,
         Op::Preview => routes::preview(deps, &req).await,
         Op::Sync => routes::sync_now(deps, &req).await,
-        Op::GetHook => hooks::get_config(deps, &req).await,
-        Op::PutHook => hooks::put_config(deps, &req).await,
+        Op::GetHook => hooks::settings::get_config(deps, &req).await,
+        Op::PutHook => hooks::settings::put_config(deps, &req).await,
     }
 }
 
@@ -63,5 +65,3 @@ const ROUTES: &[Route<Op>] = &[
     (Method::GET, &["event-hook"], Op::GetHook),
     (Method::PUT, &["event-hook"], Op::PutHook),
 ];
-
-pub(crate) use odt_shared::error::store_failure;

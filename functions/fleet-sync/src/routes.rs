@@ -1,14 +1,14 @@
 //! The fleet routes: selection, preview, sync now.
 
-use crate::facts::{check_selection, gather, sources, Selection};
-use crate::store_failure;
+use crate::facts::{gather, sources, unknown_selected, Selection, Sources, Unknown};
 use crate::sync::{count, reconcile, Budget, SyncSummary};
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, ApiRequest};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
-use odt_shared::error::{ErrorBody, GatewayMessage};
+use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
+use odt_shared::error::ErrorBody;
 use odt_shared::ids::is_safe_id;
 use odt_shared::platform::Platform;
 use odt_shared::scope::{decide, Exclusion};
@@ -97,6 +97,17 @@ fn ids(field: &str, v: Vec<String>) -> Result<Vec<String>, ApiError> {
     Ok(out)
 }
 
+/// Checks that every selected id exists. Errors: 400 naming the unknown ones (`unknownIds`) on `oktaGroupIds` or
+/// `uemDeviceGroupIds`; Okta or the UEM failing.
+async fn check_selection(src: &Sources, sel: &Selection) -> Result<(), ApiError> {
+    let (field, message, ids) = match unknown_selected(src, sel).await? {
+        None => return Ok(()),
+        Some(Unknown::OktaGroups(ids)) => ("oktaGroupIds", "these Okta groups do not exist in the org", ids),
+        Some(Unknown::UemGroups(ids)) => ("uemDeviceGroupIds", "these UEM device groups do not exist", ids),
+    };
+    Err(ApiError::invalid(field, message).with_detail("unknownIds", serde_json::json!(ids)))
+}
+
 fn view(r: Option<&FleetRecord>) -> FleetView {
     match r {
         None => FleetView { okta_group_ids: vec![], uem_device_group_ids: vec![], updated_at: None, version: 0 },
@@ -112,10 +123,9 @@ fn view(r: Option<&FleetRecord>) -> FleetView {
 /// `GET /fleet`.
 #[utoipa::path(get, path = "/fleet", tag = "fleet", operation_id = "getFleet", description = "Roles: admin, technician.",
     security(("bearer" = [])),
-    responses((status = 200, description = "The selection", body = FleetView),
-        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage)))]
+    responses((status = 200, description = "The selection", body = FleetView), Unauthorized))]
 pub async fn get(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    let rec = deps.store.get_fleet(req.caller.tenant.as_str()).await.map_err(store_failure)?;
+    let rec = deps.store.get_fleet(req.caller.tenant.as_str()).await?;
     Ok(json_response(StatusCode::OK, &view(rec.as_ref())))
 }
 
@@ -128,8 +138,7 @@ pub async fn get(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiErr
         (status = 409, description = "Changed meanwhile, or device trust / UEM not set up", body = ErrorBody),
         (status = 502, description = "Okta or the UEM failed", body = ErrorBody),
         (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody),
-        odt_shared::error::responses::Unauthorized, odt_shared::error::responses::Forbidden,
-        odt_shared::error::responses::BodyRefused))]
+        Unauthorized, Forbidden, BodyRefused))]
 pub async fn put(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let tenant = req.caller.tenant.as_str();
@@ -152,12 +161,10 @@ pub async fn put(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiErr
     description = "Roles: admin, technician.", request_body = PreviewInput, security(("bearer" = [])),
     responses((status = 200, description = "The preview", body = PreviewView),
         (status = 400, description = "Invalid or unknown ids", body = ErrorBody),
-        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
         (status = 409, description = "Device trust or the UEM not set up", body = ErrorBody),
-        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "Body is not application/json", body = ErrorBody),
         (status = 502, description = "Okta or the UEM failed", body = ErrorBody),
-        (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody)))]
+        (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody),
+        Unauthorized, BodyRefused))]
 pub async fn preview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let tenant = req.caller.tenant.as_str();
     let input: PreviewInput = req.json()?;
@@ -197,11 +204,10 @@ pub async fn preview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
     description = "Role: admin. Recomputes every device's scope and desired state; writes only what changed.",
     security(("bearer" = [])),
     responses((status = 200, description = "What the run did", body = SyncSummary),
-        (status = 401, description = "No valid token (API Gateway JWT authorizer)", body = GatewayMessage),
-        (status = 403, description = "The caller is not an admin", body = ErrorBody),
         (status = 409, description = "Device trust or the UEM not set up", body = ErrorBody),
         (status = 502, description = "Okta or the UEM failed", body = ErrorBody),
-        (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody)))]
+        (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody),
+        Unauthorized, Forbidden))]
 pub async fn sync_now(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(25);

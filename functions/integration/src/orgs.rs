@@ -12,7 +12,7 @@ use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
 use odt_shared::error::{Error, ErrorBody};
 use odt_shared::ids::{is_safe_id, new_id};
 use odt_shared::outbound::{validate_org_host, OrgHost};
-use odt_shared::store::{tenant_pk, OrgRecord, Store, StoreError};
+use odt_shared::store::{OrgRecord, Store, StoreError};
 use odt_shared::ApiError;
 use serde_json::json;
 
@@ -67,21 +67,7 @@ pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
     let secret_name = deps.secrets.name(tenant, &["okta", &org_id, "credentials"]);
     let secret = deps.secrets.put(&secret_name, creds.secret()).await?;
     let now = rfc3339(deps.clock.now());
-    let rec = OrgRecord {
-        pk: tenant_pk(tenant),
-        sk: OrgRecord::sk_of(&org_id),
-        org_id: org_id.clone(),
-        domain: host.as_str().to_string(),
-        client_id: creds.client_id().to_string(),
-        auth_method: creds.method(),
-        key_id: creds.key_id().map(str::to_string),
-        granted_scopes: granted,
-        secret,
-        secret_updated_at: now.clone(),
-        created_at: now.clone(),
-        updated_at: now,
-        version: 1,
-    };
+    let rec = OrgRecord::new(tenant, &org_id, host.as_str(), &creds, granted, secret, &now);
     if let Err(e) = deps.store.create_org(&rec).await {
         deps.secrets.delete(&secret_name).await?;
         return Err(match e {

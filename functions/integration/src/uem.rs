@@ -8,7 +8,7 @@ use odt_shared::deps::Deps;
 use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
 use odt_shared::error::{Error, ErrorBody};
 use odt_shared::outbound::{validate_host_under, HEXNODE_SUFFIX};
-use odt_shared::store::{tenant_pk, Store, StoreError, UemRecord};
+use odt_shared::store::{Store, StoreError, UemRecord};
 use odt_shared::uem::Uem;
 use odt_shared::ApiError;
 use secrecy::{ExposeSecret, SecretString};
@@ -121,16 +121,10 @@ pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
         }
     };
     let rec = UemRecord {
-        pk: tenant_pk(tenant),
-        sk: UemRecord::sk(),
-        kind: "hexnode".into(),
-        portal: portal.as_str().to_string(),
-        secret,
         secret_updated_at,
-        verified_at: now.clone(),
         created_at: existing.as_ref().map(|e| e.created_at.clone()).unwrap_or_else(|| now.clone()),
-        updated_at: now,
         version: current + 1,
+        ..UemRecord::new(tenant, "hexnode", portal.as_str(), secret, &now)
     };
     if let Err(e) = deps.store.put_uem(&rec, existing.as_ref().map(|e| e.version)).await {
         if matches!(e, StoreError::VersionConflict { .. }) {

@@ -15,7 +15,7 @@ use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
 use odt_shared::error::{Error, ErrorBody};
 use odt_shared::platform::Platform;
 use odt_shared::secrets::SecretRef;
-use odt_shared::store::{tenant_pk, PlatformRecord, PlatformSettings, Store, StoreError};
+use odt_shared::store::{PlatformRecord, PlatformSettings, Store, StoreError};
 use odt_shared::ApiError;
 use std::collections::BTreeMap;
 
@@ -128,21 +128,16 @@ fn record(
     version: u64,
 ) -> PlatformRecord {
     PlatformRecord {
-        pk: tenant_pk(tenant),
-        sk: PlatformRecord::sk_of(p),
-        platform: p,
         enabled: existing.is_some_and(|e| e.enabled),
-        settings,
         secrets: secrets.refs,
         secrets_updated_at: secrets.updated_at,
-        payload_hash: String::new(),
         previous_payload_hash: existing.and_then(|e| e.previous_payload_hash.clone()),
         previous_secrets: existing.map(|e| e.previous_secrets.clone()).unwrap_or_default(),
         reconfigured_at: existing.and_then(|e| e.reconfigured_at.clone()),
         removal_requested_at: existing.and_then(|e| e.removal_requested_at.clone()),
         created_at: existing.map(|e| e.created_at.clone()).unwrap_or_else(|| stamp.clone()),
-        updated_at: stamp,
         version,
+        ..PlatformRecord::new(tenant, p, settings, &stamp)
     }
 }
 

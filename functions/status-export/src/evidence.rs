@@ -7,7 +7,7 @@ use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;
 use odt_shared::okta::OktaDevice;
-use odt_shared::store::{tenant_pk, DeviceRecord, EvidenceRecord, StoreError};
+use odt_shared::store::{DeviceRecord, EvidenceRecord, StoreError};
 use odt_shared::uem::{PayloadState, Uem, UemError};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -44,13 +44,8 @@ pub async fn refresh(deps: &Deps, tenant: &str) -> Result<RefreshReport, Error> 
     let uem_view = uem_view(deps, uem.as_ref(), tenant).await?;
     let mut report = RefreshReport { okta_devices: okta_devices.len(), checked_at: now.clone(), ..Default::default() };
     let devices = deps.store.list_devices(tenant).await?;
-    let stored: HashMap<String, EvidenceRecord> = deps
-        .store
-        .query_prefix::<EvidenceRecord>(&tenant_pk(tenant), "EVIDENCE#")
-        .await?
-        .into_iter()
-        .map(|e| (e.device_id.clone(), e))
-        .collect();
+    let stored: HashMap<String, EvidenceRecord> =
+        deps.store.list_evidence(tenant).await?.into_iter().map(|e| (e.device_id.clone(), e)).collect();
     let mut writes = Vec::new();
     for d in &devices {
         report.devices += 1;
@@ -128,16 +123,13 @@ fn evidence_of(
         None => (None, None, None),
     };
     EvidenceRecord {
-        pk: tenant_pk(tenant),
-        sk: EvidenceRecord::sk_of(&d.device_id),
-        device_id: d.device_id.clone(),
         okta_device_id: okta_dev.map(|o| o.id.clone()),
         management_status,
         payload_state,
         payload_error,
         okta_verify_installed: installed,
-        checked_at: now.to_string(),
         version: old.map_or(1, |o| o.version + 1),
+        ..EvidenceRecord::new(tenant, &d.device_id, now)
     }
 }
 

@@ -57,9 +57,9 @@ impl StatusWalk {
         let current =
             deps.store.list_platforms(tenant).await?.into_iter().map(|p| (p.platform, p.payload_hash)).collect();
         Ok(StatusWalk {
-            devices: deps.store.cursor(tenant, "DEVICE#"),
-            deployed: Side::new(deps.store.cursor(tenant, "DEPLOYED#")),
-            evidence: Side::new(deps.store.cursor(tenant, "EVIDENCE#")),
+            devices: deps.store.device_cursor(tenant),
+            deployed: Side::new(deps.store.deployed_cursor(tenant)),
+            evidence: Side::new(deps.store.evidence_cursor(tenant)),
             removing,
             current,
         })

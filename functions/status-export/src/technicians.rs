@@ -7,7 +7,7 @@ use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
 use odt_shared::error::ErrorBody;
-use odt_shared::store::{tenant_pk, Store, TechniciansRecord, TECHNICIANS_SK};
+use odt_shared::store::{Store, TechniciansRecord};
 use odt_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -91,13 +91,7 @@ pub async fn put(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiErr
     let emails = normalize_emails(&input.emails)?;
     let existing = deps.store.get_technicians(tenant).await?.map(|t| t.version);
     let current = Store::expect_version(input.version, existing)?;
-    let rec = TechniciansRecord {
-        pk: tenant_pk(tenant),
-        sk: TECHNICIANS_SK.into(),
-        emails,
-        updated_at: rfc3339(deps.clock.now()),
-        version: current + 1,
-    };
+    let rec = TechniciansRecord::new(tenant, emails, rfc3339(deps.clock.now()), current + 1);
     deps.store.put_technicians(&rec, existing).await?;
     Ok(json_response(StatusCode::OK, &TechniciansView { emails: rec.emails, version: rec.version }))
 }

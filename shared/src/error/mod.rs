@@ -118,28 +118,3 @@ impl From<UemError> for Error {
     }
 }
 
-/// Transitional helpers from before [`Error`]: each is `ApiError::from`. Call sites are moving to `?`; these go
-/// when the last one has.
-pub fn store_failure(e: StoreError) -> ApiError {
-    e.into()
-}
-
-/// See [`store_failure`].
-pub fn secrets_failure(e: SecretsError) -> ApiError {
-    e.into()
-}
-
-/// See [`store_failure`].
-pub fn okta_failure(e: OktaError) -> ApiError {
-    e.into()
-}
-
-/// See [`store_failure`].
-pub fn uem_failure(e: UemError) -> ApiError {
-    e.into()
-}
-
-/// See [`store_failure`]: a failure of `what` no route expects, logged, answered as a plain 500.
-pub fn internal_failure(what: &'static str, e: impl std::fmt::Display) -> ApiError {
-    Error::internal(what, e).into()
-}

@@ -1,12 +1,12 @@
 //! The tenant's device trust record (`DEVICETRUST`): which connected Okta org device trust uses, and whether it
-//! is active or being removed from the devices.
+//! is active or being removed from the devices. Writing it is a transaction with the org it uses
+//! (`org_trust.rs`).
 
-use super::orgs::OrgRecord;
-use super::{build_err, tenant_pk, to_item, Store, StoreError};
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
+use super::{tenant_of_pk, tenant_pk, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
-pub(crate) const DEVICE_TRUST_SK: &str = "DEVICETRUST";
+/// The sort key of the device trust record.
+pub(super) const DEVICE_TRUST_SK: &str = "DEVICETRUST";
 
 /// The lifecycle of device trust for a tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,7 +40,7 @@ pub struct DeviceTrustRecord {
 }
 
 /// The `gsi1` partition that lists every tenant's device trust record.
-pub const DEVICE_TRUST_INDEX: &str = "DEVICETRUST";
+const DEVICE_TRUST_INDEX: &str = "DEVICETRUST";
 
 fn device_trust_index() -> String {
     DEVICE_TRUST_INDEX.to_string()
@@ -62,6 +62,11 @@ impl DeviceTrustRecord {
             gsi1sk: tenant.to_string(),
         }
     }
+
+    /// The tenant whose device trust this is.
+    pub fn tenant(&self) -> &str {
+        tenant_of_pk(&self.pk).unwrap_or_default()
+    }
 }
 
 impl Store {
@@ -75,37 +80,9 @@ impl Store {
         self.get(&tenant_pk(tenant), DEVICE_TRUST_SK).await
     }
 
-    /// Writes the device trust record if the stored one is at version `expected` (`None`: none is stored) and,
-    /// when `org` is given, that org still exists at its version. Errors: `TransactionCondition { index: 0 }`
-    /// for a version conflict, `{ index: 1 }` when the org changed or was disconnected meanwhile.
-    pub async fn put_device_trust(
-        &self,
-        rec: &DeviceTrustRecord,
-        expected: Option<u64>,
-        org: Option<&OrgRecord>,
-    ) -> Result<(), StoreError> {
-        let mut put = Put::builder().table_name(&self.table).set_item(Some(to_item(rec)?));
-        put = match expected {
-            None => put.condition_expression("attribute_not_exists(pk)"),
-            Some(v) => put
-                .condition_expression("version = :v")
-                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
-        };
-        let mut tx = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put.build().map_err(build_err)?).build());
-        if let Some(org) = org {
-            let check = ConditionCheck::builder()
-                .table_name(&self.table)
-                .set_key(Some(Store::key(&org.pk, &org.sk)))
-                .condition_expression("version = :ov")
-                .expression_attribute_values(":ov", AttributeValue::N(org.version.to_string()))
-                .build()
-                .map_err(build_err)?;
-            tx = tx.transact_items(TransactWriteItem::builder().condition_check(check).build());
-        }
-        tx.send().await.map_err(Store::transaction_error)?;
-        Ok(())
+    /// Deletes the device trust record at its version (its removal from the devices is done). Errors:
+    /// [`StoreError::VersionConflict`] when it changed meanwhile.
+    pub async fn delete_device_trust(&self, rec: &DeviceTrustRecord) -> Result<(), StoreError> {
+        self.delete_versioned(&rec.pk, &rec.sk, rec.version).await
     }
 }

@@ -1,12 +1,16 @@
 //! Connected Okta orgs: one record per org (`ORG#<id>`) and one marker per host (`ORGHOST#<host>`), so a
-//! tenant cannot connect the same org twice even under concurrent requests.
+//! tenant cannot connect the same org twice even under concurrent requests. Deleting an org is a transaction
+//! with device trust (`org_trust.rs`).
 
-use super::{aws_err, build_err, tenant_pk, to_item, Item, Store, StoreError};
-use crate::okta::ClientAuth;
+use super::item::{build_err, to_item};
+use super::{tenant_pk, Item, Store, StoreError};
+use crate::okta::{ClientAuth, OktaCredentials};
 use crate::secrets::SecretRef;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+
+/// The sort key prefix of org records.
+const ORG_PREFIX: &str = "ORG#";
 
 /// A connected Okta org. The credential's secret part lives in Secrets Manager at `secret`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,10 +34,44 @@ pub struct OrgRecord {
 }
 
 impl OrgRecord {
-    /// The sort key of org `id`.
-    pub fn sk_of(org_id: &str) -> String {
-        format!("ORG#{org_id}")
+    /// Org `org_id` of `tenant` at `domain`, connected `now` (version 1) with `creds` (their client id, method
+    /// and key id; the secret part is stored at `secret`) and the scopes Okta granted.
+    pub fn new(
+        tenant: &str,
+        org_id: &str,
+        domain: &str,
+        creds: &OktaCredentials,
+        granted_scopes: Vec<String>,
+        secret: SecretRef,
+        now: &str,
+    ) -> Self {
+        OrgRecord {
+            pk: tenant_pk(tenant),
+            sk: Self::sk_of(org_id),
+            org_id: org_id.to_string(),
+            domain: domain.to_string(),
+            client_id: creds.client_id().to_string(),
+            auth_method: creds.method(),
+            key_id: creds.key_id().map(str::to_string),
+            granted_scopes,
+            secret,
+            secret_updated_at: now.to_string(),
+            created_at: now.to_string(),
+            updated_at: now.to_string(),
+            version: 1,
+        }
     }
+
+    /// The sort key of org `id`.
+    fn sk_of(org_id: &str) -> String {
+        format!("{ORG_PREFIX}{org_id}")
+    }
+
+    /// The sort key of the org's host marker.
+    pub(super) fn host_sk(&self) -> String {
+        format!("ORGHOST#{}", self.domain)
+    }
+
     fn host_marker(&self) -> Result<Item, StoreError> {
         #[derive(Serialize)]
         struct Marker<'a> {
@@ -41,12 +79,8 @@ impl OrgRecord {
             sk: String,
             org_id: &'a str,
         }
-        to_item(&Marker { pk: &self.pk, sk: format!("ORGHOST#{}", self.domain), org_id: &self.org_id })
+        to_item(&Marker { pk: &self.pk, sk: self.host_sk(), org_id: &self.org_id })
     }
-}
-
-fn keyed(pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
-    Store::key(pk, sk)
 }
 
 impl Store {
@@ -82,61 +116,14 @@ impl Store {
 
     /// All orgs of a tenant.
     pub async fn list_orgs(&self, tenant: &str) -> Result<Vec<OrgRecord>, StoreError> {
-        self.query_prefix(&tenant_pk(tenant), "ORG#").await
+        self.query_prefix(&tenant_pk(tenant), ORG_PREFIX).await
     }
 
     /// Replaces an org record whose stored version is `expected`; the caller has already set `rec.version` to
     /// `expected + 1`. Errors: [`StoreError::VersionConflict`] with the current version.
     pub async fn update_org(&self, rec: &OrgRecord, expected: u64) -> Result<(), StoreError> {
-        let res = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(rec)?))
-            .condition_expression("version = :v")
-            .expression_attribute_values(":v", AttributeValue::N(expected.to_string()))
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                let current = self.get_org(rec.pk.trim_start_matches("T#"), &rec.org_id).await?.map(|r| r.version);
-                Err(StoreError::VersionConflict { current })
-            }
-            Err(e) => Err(aws_err("PutItem")(e)),
-        }
-    }
-
-    /// Deletes an org at version `expected` with its host marker, unless device trust uses it. Errors:
-    /// `TransactionCondition { index: 0 }` for a version conflict, `{ index: 2 }` when device trust uses the org.
-    pub async fn delete_org(&self, rec: &OrgRecord, expected: u64) -> Result<(), StoreError> {
-        let delete_org = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(keyed(&rec.pk, &rec.sk)))
-            .condition_expression("version = :v")
-            .expression_attribute_values(":v", AttributeValue::N(expected.to_string()))
-            .build()
-            .map_err(build_err)?;
-        let delete_marker = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(keyed(&rec.pk, &format!("ORGHOST#{}", rec.domain))))
-            .build()
-            .map_err(build_err)?;
-        let not_in_use = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(keyed(&rec.pk, super::device_trust::DEVICE_TRUST_SK)))
-            .condition_expression("attribute_not_exists(pk) OR okta_org_id <> :org")
-            .expression_attribute_values(":org", AttributeValue::S(rec.org_id.clone()))
-            .build()
-            .map_err(build_err)?;
-        self.client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(delete_org).build())
-            .transact_items(TransactWriteItem::builder().delete(delete_marker).build())
-            .transact_items(TransactWriteItem::builder().condition_check(not_in_use).build())
-            .send()
-            .await
-            .map_err(Store::transaction_error)?;
-        Ok(())
+        self.put_versioned(rec, Some(expected)).await
     }
 }
+
+super::versioned!(OrgRecord);

@@ -64,10 +64,36 @@ pub struct PlatformRecord {
     pub version: u64,
 }
 
+/// The sort key prefix of platform records.
+const PLATFORM_PREFIX: &str = "PLATFORM#";
+
 impl PlatformRecord {
-    /// The sort key of a platform.
-    pub fn sk_of(p: Platform) -> String {
-        format!("PLATFORM#{}", p.as_str())
+    /// A new, switched-off platform `p` of `tenant` with `settings` (version 1, created and updated `now`): no
+    /// secrets and no payload hash yet. A re-configure carries over what it keeps with
+    /// `PlatformRecord { enabled, secrets, .., ..PlatformRecord::new(..) }`.
+    pub fn new(tenant: &str, p: Platform, settings: PlatformSettings, now: &str) -> Self {
+        PlatformRecord {
+            pk: tenant_pk(tenant),
+            sk: Self::sk_of(p),
+            platform: p,
+            enabled: false,
+            settings,
+            secrets: BTreeMap::new(),
+            secrets_updated_at: BTreeMap::new(),
+            payload_hash: String::new(),
+            previous_payload_hash: None,
+            previous_secrets: BTreeMap::new(),
+            reconfigured_at: None,
+            removal_requested_at: None,
+            created_at: now.to_string(),
+            updated_at: now.to_string(),
+            version: 1,
+        }
+    }
+
+    /// The sort key of platform `p`.
+    fn sk_of(p: Platform) -> String {
+        format!("{PLATFORM_PREFIX}{}", p.as_str())
     }
 }
 
@@ -79,7 +105,7 @@ impl Store {
 
     /// Every configured platform of a tenant.
     pub async fn list_platforms(&self, tenant: &str) -> Result<Vec<PlatformRecord>, StoreError> {
-        self.query_prefix(&tenant_pk(tenant), "PLATFORM#").await
+        self.query_prefix(&tenant_pk(tenant), PLATFORM_PREFIX).await
     }
 
     /// Writes a platform record if the stored one is at `expected` (`None`: none is stored). Errors:
@@ -89,8 +115,4 @@ impl Store {
     }
 }
 
-impl super::Versioned for PlatformRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
+super::versioned!(PlatformRecord);

@@ -25,9 +25,21 @@ pub struct UemRecord {
 }
 
 impl UemRecord {
-    /// The sort key.
-    pub fn sk() -> String {
-        UEM_SK.to_string()
+    /// A UEM connection of `tenant` verified `now` (version 1): its secret set, created and updated `now`. A
+    /// re-connect keeps what it carries over with `UemRecord { created_at, version, ..UemRecord::new(..) }`.
+    pub fn new(tenant: &str, kind: &str, portal: &str, secret: SecretRef, now: &str) -> Self {
+        UemRecord {
+            pk: tenant_pk(tenant),
+            sk: UEM_SK.to_string(),
+            kind: kind.to_string(),
+            portal: portal.to_string(),
+            secret,
+            secret_updated_at: now.to_string(),
+            verified_at: now.to_string(),
+            created_at: now.to_string(),
+            updated_at: now.to_string(),
+            version: 1,
+        }
     }
 }
 
@@ -44,8 +56,4 @@ impl Store {
     }
 }
 
-impl super::Versioned for UemRecord {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
+super::versioned!(UemRecord);

@@ -3,6 +3,7 @@
 //! delivery is kept; its events are applied from the table's stream (`settled` waits for that).
 
 use odt_doubles::hexnode::HexnodeDeviceSeed;
+use odt_shared::store::FactKey;
 use odt_tests::TestStack;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -211,21 +212,21 @@ async fn lifecycle_events_change_the_owners_devices() {
         envelope(vec![event("lc-3", "group.user_membership.remove", "2026-11-29T11:06:00.000Z", &u, Some("00gOTHER"))]);
     let (_, body) = settled(&t, Some(SECRET), other).await;
     assert_eq!(body["accepted"], 1);
-    let pk = format!("T#{}", t.tenant);
-    assert!(!t.stack.deps.store.exists(&pk, &format!("GMEMBER#00gOTHER#{u}")).await.unwrap());
-    assert!(t.stack.deps.store.exists(&pk, "HOOKEVENT#lc-3").await.unwrap(), "applied (as nothing to do) and marked");
+    let (store, tenant) = (&t.stack.deps.store, t.tenant.as_str());
+    assert!(store.fact(tenant, FactKey::Membership { group: "00gOTHER", user: &u }).await.unwrap().is_none());
+    assert!(store.event_applied(tenant, "lc-3").await.unwrap(), "applied (as nothing to do) and marked");
     assert_eq!(device(&t).await.version, d.version);
     // Event types the hook does not act on are answered as ignored and never kept.
     let session = envelope(vec![event("lc-5", "user.session.start", "2026-11-29T11:06:30.000Z", &u, None)]);
     let (_, body) = settled(&t, Some(SECRET), session).await;
     assert_eq!((body["ignored"].clone(), body["accepted"].clone()), (json!(1), json!(0)), "{body}");
-    assert!(!t.stack.deps.store.exists(&pk, "HOOKEVENT#lc-5").await.unwrap());
+    assert!(!store.event_applied(tenant, "lc-5").await.unwrap());
     // Okta device events are kept as evidence (not scope), newest first wins.
     let mut dev = event("lc-4", "device.lifecycle.deactivate", "2026-11-29T11:07:00.000Z", &u, None);
     dev["target"].as_array_mut().unwrap().push(json!({"id": "guo1okta0device0001", "type": "Device"}));
     let (_, body) = settled(&t, Some(SECRET), envelope(vec![dev])).await;
     assert_eq!(body["accepted"], 1, "{body}");
-    assert!(t.stack.deps.store.exists(&pk, "OKTADEVICE#guo1okta0device0001").await.unwrap());
+    assert!(store.fact(tenant, FactKey::OktaDevice { device: "guo1okta0device0001" }).await.unwrap().is_some());
     assert!(device(&t).await.in_scope);
 }
 
@@ -301,14 +302,13 @@ async fn a_delivery_over_one_part_is_kept_whole_and_its_redelivery_is_known() {
     let (status, first) = post(&t, Some(SECRET), body.clone()).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!((first["received"].clone(), first["accepted"].clone()), (json!(450), json!(450)), "{first}");
-    let pk = format!("T#{}", t.tenant);
-    let parts: Vec<Value> = t.stack.deps.store.query_prefix(&pk, "HOOKINBOX#").await.unwrap();
-    let sizes: Vec<usize> = parts.iter().map(|p| p["events"].as_array().map_or(0, Vec::len)).collect();
+    let parts = t.stack.deps.store.list_inbox::<Value>(&t.tenant).await.unwrap();
+    let sizes: Vec<usize> = parts.iter().map(|p| p.events.len()).collect();
     assert_eq!(sizes, [400, 50], "two parts, all the events");
     let (_, again) = post(&t, Some(SECRET), body).await;
     assert_eq!((again["duplicates"].clone(), again["accepted"].clone()), (json!(450), json!(0)), "{again}");
     t.stack.settle().await.expect("settles");
-    assert!(t.stack.deps.store.exists(&pk, "HOOKEVENT#big-449").await.unwrap(), "the second part was applied too");
+    assert!(t.stack.deps.store.event_applied(&t.tenant, "big-449").await.unwrap(), "the second part was applied too");
 }
 
 /// One delivery of one event to `deps` (an instance of the fleet-sync function) called as a library; its status.

@@ -8,7 +8,6 @@
 use super::common::*;
 use super::inject::{DdbFaults, DdbMix, SecretsOutage};
 use futures::stream::{self, StreamExt};
-use odt_shared::store::DeviceRecord;
 
 #[tokio::test]
 async fn c17_empty_query_pages_with_last_evaluated_key_are_followed_to_the_end() {
@@ -20,7 +19,7 @@ async fn c17_empty_query_pages_with_last_evaluated_key_are_followed_to_the_end()
     assert_eq!(status, 200, "{body}");
     ddb.set(Some(DdbMix { empty_page: 0.7, ..Default::default() }));
     let listed = t.stack.deps.store.list_devices(&t.tenant).await.expect("list devices");
-    let mut cursor = t.stack.deps.store.cursor::<DeviceRecord>(&t.tenant, "DEVICE#");
+    let mut cursor = t.stack.deps.store.device_cursor(&t.tenant);
     let mut walked = 0;
     while cursor.next().await.expect("cursor").is_some() {
         walked += 1;

@@ -104,15 +104,7 @@ pub async fn put(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response<
     let uem = deps.connected_uem(tenant).await?;
     let fields = input::check(p, &input)?;
     let (method, app) = method::resolve(uem.as_ref(), p, fields, existing.as_ref()).await?;
-    let rec = OktaVerifyRecord {
-        pk: odt_shared::store::tenant_pk(tenant),
-        sk: OktaVerifyRecord::sk_of(p),
-        platform: p,
-        method,
-        app,
-        updated_at: rfc3339(deps.clock.now()),
-        version: current + 1,
-    };
+    let rec = OktaVerifyRecord::new(tenant, p, method, app, rfc3339(deps.clock.now()), current + 1);
     deps.store.put_okta_verify(&rec, existing.as_ref().map(|e| e.version)).await?;
     Ok(json_response(StatusCode::OK, &OktaVerifyView::of(&rec)))
 }

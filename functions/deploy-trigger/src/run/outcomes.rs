@@ -111,7 +111,7 @@ impl<'a> Records<'a> {
         let results: Vec<Result<bool, StoreError>> = stream::iter(writes.clone())
             .map(|w| async move {
                 let res = match (&w.old, &w.new) {
-                    (Some(o), None) => deps.store.delete_versioned(&o.pk, &o.sk, o.version).await,
+                    (Some(o), None) => deps.store.delete_deployed(o).await,
                     (old, Some(n)) => deps.store.put_deployed(n, old.as_ref().map(|o| o.version)).await,
                     (None, None) => return Ok(false),
                 };

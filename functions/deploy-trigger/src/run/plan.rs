@@ -160,8 +160,7 @@ async fn read_devices(
         }
         Some(ids) => Ok(stream::iter(ids.iter().cloned())
             .map(|id| async move {
-                let pk = odt_shared::store::tenant_pk(tenant);
-                let rec: Option<DeviceRecord> = deps.store.get(&pk, &DeviceRecord::sk_of(&id)).await?;
+                let rec = deps.store.get_device(tenant, &id).await?;
                 Ok::<_, StoreError>((id, rec))
             })
             .buffered(CONCURRENCY)

@@ -31,7 +31,7 @@ pub(super) async fn finish(
             return Ok(false);
         }
     }
-    match deps.store.delete_versioned(&dt.pk, &dt.sk, dt.version).await {
+    match deps.store.delete_device_trust(dt).await {
         Ok(()) => Ok(true),
         Err(StoreError::VersionConflict { .. }) => Ok(false),
         Err(e) => Err(e.into()),

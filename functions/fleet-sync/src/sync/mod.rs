@@ -1,0 +1,200 @@
+//! Reconciliation: recompute every device's scope and desired state from Okta and the UEM, and write only
+//! what changed. A run that cannot finish within its budget stops with a checkpoint (the last device id it
+//! wrote) and the next run resumes after it.
+
+mod decide;
+mod merge;
+mod summary;
+
+pub use decide::{desired, redecide_record};
+pub use merge::write_merging;
+pub use summary::{count, SyncSummary};
+
+use crate::facts::{gather, sources, Gathered, Selection};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use odt_shared::clock::rfc3339;
+use odt_shared::deps::Deps;
+use odt_shared::error::Error;
+use odt_shared::platform::Platform;
+use odt_shared::scope::decide;
+use odt_shared::store::{CheckpointRecord, DeviceRecord, DeviceTrustState, StoreError};
+use odt_shared::uem::UemDevice;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+/// How much one run may do.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Budget {
+    /// Stop (with a checkpoint) once this instant is near.
+    pub deadline: Option<Instant>,
+    /// Stop (with a checkpoint) after deciding this many devices (tests force tiny budgets with it).
+    pub max_devices: Option<usize>,
+}
+
+/// Stop this long before the deadline, leaving time to write the checkpoint (milliseconds).
+const DEADLINE_MARGIN_MS: u64 = 2_000;
+
+/// Whether `deadline` is nearer than [`DEADLINE_MARGIN_MS`].
+fn near(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()).as_millis() < DEADLINE_MARGIN_MS as u128)
+}
+
+/// Writes in flight at once.
+const WRITE_CONCURRENCY: usize = 16;
+
+/// What deciding the devices of one run found.
+struct Pass {
+    /// The records whose state changed, each with the stored one it started from.
+    changed: Vec<(DeviceRecord, Option<DeviceRecord>)>,
+    /// The last device id decided.
+    last: Option<String>,
+    /// Whether the budget stopped the run before the end.
+    stopped: bool,
+}
+
+/// Reconciles one tenant within `budget`. Errors: device trust or the UEM not set up, Okta, the UEM or the
+/// store failing (a record lost to concurrent writers three times in a row among them).
+pub async fn reconcile(deps: &Deps, tenant: &str, budget: Budget) -> Result<SyncSummary, Error> {
+    let src = sources(deps, tenant).await?;
+    let sel = deps
+        .store
+        .get_fleet(tenant)
+        .await?
+        .map(|f| Selection { okta_group_ids: f.okta_group_ids, uem_group_ids: f.uem_group_ids })
+        .unwrap_or_default();
+    // The stored records and the checkpoint are read while `gather` reads Okta and the UEM (independent
+    // sources; see `gather`): the table's pages fill the Okta client's rate-limit waits. The first error wins.
+    let (g, stored, checkpoint) = futures::try_join!(
+        gather(deps, tenant, &src, &sel),
+        async { Ok::<_, Error>(deps.store.list_devices(tenant).await?) },
+        async { Ok::<_, Error>(deps.store.get_checkpoint(tenant).await?) },
+    )?;
+    let stored: HashMap<String, DeviceRecord> = stored.into_iter().map(|d| (d.device_id.clone(), d)).collect();
+    let now = rfc3339(deps.clock.now());
+    let mut devices: Vec<&UemDevice> = g.devices.iter().collect();
+    devices.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut summary = SyncSummary { devices: devices.len(), ..Default::default() };
+    summary.resumed_after = checkpoint.as_ref().map(|c| c.after.clone());
+    let start =
+        checkpoint.as_ref().map(|c| devices.partition_point(|d| d.id.as_str() <= c.after.as_str())).unwrap_or(0);
+    // Devices before the checkpoint were decided by the stopped run; count them from their records.
+    for d in &devices[..start] {
+        count(&mut summary, stored.get(&d.id).map(|s| s.exclusion).unwrap_or_else(|| decide(d, &g.facts).exclusion));
+    }
+    let pass = decide_devices(tenant, &devices[start..], &g, &stored, &now, budget, &mut summary);
+    summary.written = write_changed(deps, pass.changed, &g.payload_hashes).await?;
+    if pass.stopped {
+        let after = pass.last.or(checkpoint.map(|c| c.after)).unwrap_or_default();
+        deps.store.put_checkpoint(&CheckpointRecord::new(tenant, after, now)).await?;
+        tracing::info!(tenant, written = summary.written, "reconciliation stopped at its budget; checkpoint saved");
+        return Ok(summary);
+    }
+    summary.removed = remove_gone(deps, &devices, &stored).await?;
+    if checkpoint.is_some() {
+        deps.store.delete_checkpoint(tenant).await?;
+    }
+    summary.complete = true;
+    tracing::info!(
+        tenant,
+        devices = summary.devices,
+        in_scope = summary.in_scope,
+        written = summary.written,
+        "reconciled"
+    );
+    Ok(summary)
+}
+
+/// Decides `devices` (in id order) until the end or the budget, counting each into `summary`.
+fn decide_devices(
+    tenant: &str,
+    devices: &[&UemDevice],
+    g: &Gathered,
+    stored: &HashMap<String, DeviceRecord>,
+    now: &str,
+    budget: Budget,
+    summary: &mut SyncSummary,
+) -> Pass {
+    let mut pass = Pass { changed: Vec::new(), last: None, stopped: false };
+    for (n, d) in devices.iter().enumerate() {
+        if budget.max_devices.is_some_and(|m| n >= m) || near(budget.deadline) {
+            pass.stopped = true;
+            break;
+        }
+        let old = stored.get(&d.id);
+        let rec = desired(tenant, d, g, old, now);
+        count(summary, rec.exclusion);
+        if !old.is_some_and(|o| o.same_state(&rec)) {
+            pass.changed.push((rec, old.cloned()));
+        }
+        pass.last = Some(d.id.clone());
+    }
+    pass
+}
+
+/// Writes the changed records ([`WRITE_CONCURRENCY`] at once, each merged on a conflict); how many it wrote.
+async fn write_changed(
+    deps: &Deps,
+    changed: Vec<(DeviceRecord, Option<DeviceRecord>)>,
+    enabled: &HashMap<Platform, String>,
+) -> Result<usize, Error> {
+    stream::iter(changed.into_iter().map(|(rec, base)| write_merging(deps, rec, base, enabled)))
+        .buffer_unordered(WRITE_CONCURRENCY)
+        .try_fold(0usize, |n, wrote| async move { Ok(n + usize::from(wrote)) })
+        .await
+}
+
+/// Removes the records of devices the UEM no longer has (one that changed meanwhile is left for the next run);
+/// how many it removed.
+async fn remove_gone(
+    deps: &Deps,
+    devices: &[&UemDevice],
+    stored: &HashMap<String, DeviceRecord>,
+) -> Result<usize, Error> {
+    let present: HashSet<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+    let mut removed = 0;
+    for gone in stored.values().filter(|s| !present.contains(s.device_id.as_str())) {
+        match deps.store.delete_device(gone).await {
+            Ok(()) => removed += 1,
+            Err(StoreError::VersionConflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(removed)
+}
+
+/// What a scheduled run did, per tenant.
+#[derive(Debug, Default, Serialize)]
+pub struct ScheduledRun {
+    pub tenants: usize,
+    pub complete: usize,
+    /// Tenants left with a checkpoint (resumed by the next run).
+    pub checkpointed: usize,
+    /// Tenants whose run failed (their error is logged; the others go on).
+    pub failed: usize,
+}
+
+/// The scheduled reconciliation: every tenant whose device trust is active, one after another, sharing the
+/// invocation's deadline; a failing tenant is logged and skipped so it never blocks the others. Errors: the
+/// store failing to list the tenants.
+pub async fn reconcile_all(deps: &Deps, deadline: Option<Instant>) -> Result<ScheduledRun, Error> {
+    let mut run = ScheduledRun::default();
+    let tenants = deps.store.list_device_trusts().await?;
+    for dt in tenants.into_iter().filter(|d| d.state == DeviceTrustState::Active) {
+        run.tenants += 1;
+        let tenant = dt.tenant();
+        match reconcile(deps, tenant, Budget { deadline, max_devices: None }).await {
+            Ok(s) if s.complete => run.complete += 1,
+            Ok(_) => run.checkpointed += 1,
+            Err(e) => {
+                // Not set up yet (no UEM, no fleet) is normal for a new tenant; anything else is worth a look.
+                tracing::warn!(tenant = %tenant, error = %e, "scheduled reconciliation skipped a tenant");
+                run.failed += 1;
+            }
+        }
+        if near(deadline) {
+            break;
+        }
+    }
+    Ok(run)
+}

@@ -1,0 +1,86 @@
+//! What Okta and the UEM say about each device (`EVIDENCE#<uem device id>`), kept by status-export's refresh and
+//! read by the status report and the exports.
+
+use super::{tenant_pk, PrefixCursor, Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// The sort key prefix of evidence records.
+const EVIDENCE_PREFIX: &str = "EVIDENCE#";
+
+/// What Okta and the UEM say about one device, as of `checked_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceRecord {
+    pub pk: String,
+    pub sk: String,
+    pub device_id: String,
+    /// Okta's device id, when an Okta device matched this one (by serial number or UDID).
+    pub okta_device_id: Option<String>,
+    /// The device user link's `managementStatus` for the device's owner (`MANAGED` / `NOT_MANAGED`), `None`
+    /// when Okta has no device for it (Okta Verify not registered).
+    pub management_status: Option<String>,
+    /// The UEM's state of the platform policy's payload on the device (`applied`, `pending`, `failed`,
+    /// `unknown`), `None` when the device is in no policy.
+    pub payload_state: Option<String>,
+    /// The UEM's error for the payload, if any.
+    pub payload_error: Option<String>,
+    /// Whether the UEM reports Okta Verify installed, `None` when unknown.
+    pub okta_verify_installed: Option<bool>,
+    /// RFC 3339.
+    pub checked_at: String,
+    pub version: u64,
+}
+
+impl EvidenceRecord {
+    /// A new record of device `device_id` of `tenant` checked at `checked_at` (version 1), saying nothing yet:
+    /// the caller sets what Okta and the UEM said (`EvidenceRecord { management_status, ..EvidenceRecord::new(..) }`).
+    pub fn new(tenant: &str, device_id: &str, checked_at: &str) -> Self {
+        EvidenceRecord {
+            pk: tenant_pk(tenant),
+            sk: format!("{EVIDENCE_PREFIX}{device_id}"),
+            device_id: device_id.to_string(),
+            okta_device_id: None,
+            management_status: None,
+            payload_state: None,
+            payload_error: None,
+            okta_verify_installed: None,
+            checked_at: checked_at.to_string(),
+            version: 1,
+        }
+    }
+
+    /// Whether two records say the same (ignoring when they were checked and the version).
+    pub fn same(&self, other: &EvidenceRecord) -> bool {
+        (
+            &self.okta_device_id,
+            &self.management_status,
+            &self.payload_state,
+            &self.payload_error,
+            self.okta_verify_installed,
+        ) == (
+            &other.okta_device_id,
+            &other.management_status,
+            &other.payload_state,
+            &other.payload_error,
+            other.okta_verify_installed,
+        )
+    }
+}
+
+impl Store {
+    /// A cursor over the tenant's evidence records, in device id order.
+    pub fn evidence_cursor(&self, tenant: &str) -> PrefixCursor<EvidenceRecord> {
+        self.cursor(tenant, EVIDENCE_PREFIX)
+    }
+
+    /// Every evidence record of a tenant (all pages).
+    pub async fn list_evidence(&self, tenant: &str) -> Result<Vec<EvidenceRecord>, StoreError> {
+        self.query_prefix(&tenant_pk(tenant), EVIDENCE_PREFIX).await
+    }
+
+    /// Writes a device's evidence at `expected` (`None`: none stored). Errors: [`StoreError::VersionConflict`].
+    pub async fn put_evidence(&self, rec: &EvidenceRecord, expected: Option<u64>) -> Result<(), StoreError> {
+        self.put_versioned(rec, expected).await
+    }
+}
+
+super::versioned!(EvidenceRecord);
