@@ -335,5 +335,26 @@ Resources:
         .unwrap();
         let e = bad.stream_consumers().unwrap_err().to_string();
         assert!(e.contains("F.Events.S: Filters[0].Pattern is not JSON"), "{e}");
+        // an on-failure destination must be a queue of the template
+        let not_a_queue = Template::parse(
+            r#"
+Resources:
+  T:
+    Type: AWS::SNS::Topic
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        S:
+          Type: DynamoDB
+          Properties:
+            DestinationConfig:
+              OnFailure:
+                Destination: !GetAtt T.Arn
+"#,
+        )
+        .unwrap();
+        let e = not_a_queue.stream_consumers().unwrap_err().to_string();
+        assert!(e.contains("F.Events.S: DestinationConfig.OnFailure.Destination"), "{e}");
     }
 }

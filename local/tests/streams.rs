@@ -343,6 +343,23 @@ async fn a_failed_invocation_bisects_the_batch_down_to_the_poison_record() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_older_than_the_maximum_age_is_described_not_delivered() {
+    let t = Table::fresh().await;
+    four_platforms(&t).await;
+    let (calls, deliver) = recorder(|_, _| ok());
+    let (http, queue) = failure_queue().await;
+    let consumer = StreamConsumer { max_record_age: Some(Duration::ZERO), ..template_consumer() };
+    let pump = StreamPump::start(&t.sdk, &t.name, consumer, deliver, Some(queue.clone())).await.unwrap();
+    pump.settle(SETTLE).await.unwrap();
+    assert!(calls.lock().unwrap().is_empty(), "no invocation with expired records");
+    let got = odt_local::streams::sqs::receive_messages(&http, &queue, 1).await.unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["requestContext"]["condition"], "RecordAgeExceeded");
+    assert_eq!(got[0]["requestContext"]["approximateInvokeCount"], 0);
+    assert_eq!(got[0]["DDBStreamBatchInfo"]["batchSize"], 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_or_a_function_error_fails_the_whole_batch() {
     let t = Table::fresh().await;
     four_platforms(&t).await;

@@ -14,8 +14,9 @@
 //! the consumer's. The alarm on the queue says that something was given up; the tenant's admin (or the operator,
 //! tenant by tenant) then calls this route.
 
-use super::{apply_events, Applied, Context};
+use super::{apply_events, Applied, Context, RECORDS_AT_ONCE};
 use crate::hooks::events::Event;
+use futures::stream::{self, StreamExt};
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, ApiRequest};
@@ -43,8 +44,8 @@ pub struct Redriven {
     pub failed: Vec<String>,
 }
 
-/// Applies every inbox record `tenant` still keeps, oldest key first; an event already applied is a
-/// duplicate. A record that fails is named in [`Redriven::failed`] and the others go on.
+/// Applies every inbox record `tenant` still keeps ([`RECORDS_AT_ONCE`] at once, as the consumer does); an
+/// event already applied is a duplicate. A record that fails is named in [`Redriven::failed`] and the others go on.
 ///
 /// # Errors
 /// The store failing to list the inbox or to read the tenant's context.
@@ -52,19 +53,27 @@ pub async fn redrive(deps: &Deps, tenant: &str) -> Result<Redriven, Error> {
     let records: Vec<InboxRecord<Event>> = deps.store.list_inbox(tenant).await?;
     let ctx = Context::load(deps, tenant).await?;
     let mut out = Redriven { records: records.len(), ..Redriven::default() };
-    for rec in records {
-        match apply_events(deps, tenant, &ctx, &rec.events).await {
+    let ctx = &ctx;
+    // as the consumer does: RECORDS_AT_ONCE records of the tenant at once (their order does not matter)
+    let outcomes: Vec<(String, Result<Applied, Error>)> = stream::iter(records)
+        .map(|rec| async move { (rec.sk, apply_events(deps, tenant, ctx, &rec.events).await) })
+        .buffer_unordered(RECORDS_AT_ONCE)
+        .collect()
+        .await;
+    for (sk, outcome) in outcomes {
+        match outcome {
             Ok(Applied { applied, duplicates, ignored }) => {
                 out.applied += applied;
                 out.duplicates += duplicates;
                 out.ignored += ignored;
             }
             Err(e) => {
-                tracing::warn!(tenant, record = rec.sk.as_str(), error = %e, "redrive: inbox record not applied");
-                out.failed.push(rec.sk);
+                tracing::warn!(tenant, record = sk.as_str(), error = %e, "redrive: inbox record not applied");
+                out.failed.push(sk);
             }
         }
     }
+    out.failed.sort();
     tracing::info!(
         tenant,
         records = out.records,
