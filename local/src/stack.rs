@@ -81,6 +81,9 @@ pub struct Stack {
     /// The table's stream delivered to each stream consumer of the template (deploy-trigger), as Lambda's event
     /// source mapping does: filtered by the template's `FilterCriteria`, in batches, partial failures retried.
     pub streams: Vec<crate::streams::StreamPump>,
+    /// The URL on moto of each on-failure queue of the template (by logical id, e.g. `HookStreamFailures`): where
+    /// the pumps send the description of a batch they gave up on.
+    pub failure_queues: HashMap<String, String>,
     /// Every stream event delivered so far (for tests that deliver a batch again).
     pub delivered: Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
     _okta_served: Served,
@@ -217,9 +220,21 @@ impl Stack {
         let front_served = Served::start(front.router(), cfg.front_port).await?;
         let delivered = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut streams = Vec::new();
+        let mut failure_queues = HashMap::new();
+        let http = reqwest::Client::new();
         for consumer in template.stream_consumers()? {
             let deliver = stream_handler(&consumer.function, deps.clone(), delivered.clone())?;
-            streams.push(crate::streams::StreamPump::start(&sdk, &table, consumer, deliver).await?);
+            // the consumer's DestinationConfig.OnFailure queue, on moto, one per stack
+            let on_failure = match &consumer.on_failure {
+                Some(queue) => {
+                    let name = crate::streams::sqs::queue_name(&[&table, queue]);
+                    let url = crate::streams::sqs::create_queue(&http, &name).await?;
+                    failure_queues.insert(queue.clone(), url.clone());
+                    Some(url)
+                }
+                None => None,
+            };
+            streams.push(crate::streams::StreamPump::start(&sdk, &table, consumer, deliver, on_failure).await?);
         }
         Ok(Stack {
             okta,
@@ -232,6 +247,7 @@ impl Stack {
             authorizer: cfg.authorizer,
             test_routes,
             streams,
+            failure_queues,
             delivered,
             _okta_served: okta_served,
             _hexnode_served: hexnode_served,

@@ -28,6 +28,13 @@ pub struct StreamConsumer {
     pub max_retries: u32,
     /// `FunctionResponseTypes` contains `ReportBatchItemFailures`.
     pub report_batch_item_failures: bool,
+    /// `BisectBatchOnFunctionError` (default false): a failed invocation splits the batch in two.
+    pub bisect_on_error: bool,
+    /// `MaximumRecordAgeInSeconds`; absent or `-1` (Lambda: until the record expires from the stream) is `None`.
+    pub max_record_age: Option<Duration>,
+    /// `DestinationConfig.OnFailure.Destination`: the logical id of the `AWS::SQS::Queue` that receives the
+    /// description of a batch given up on (`!GetAtt <Queue>.Arn`); `None` when absent (records are dropped).
+    pub on_failure: Option<String>,
     /// `FilterCriteria.Filters[].Pattern`, parsed from their JSON strings (Lambda event-filtering syntax).
     pub filters: Vec<serde_json::Value>,
 }
@@ -178,6 +185,33 @@ impl Template {
                     Some(n) if n >= 0 => u32::try_from(n).unwrap_or(u32::MAX),
                     Some(n) => anyhow::bail!("{ctx}: MaximumRetryAttempts {n} is invalid"),
                 };
+                let max_record_age = match number("MaximumRecordAgeInSeconds")? {
+                    None | Some(-1) => None,
+                    Some(n) if n >= 0 => Some(Duration::from_secs(n as u64)),
+                    Some(n) => anyhow::bail!("{ctx}: MaximumRecordAgeInSeconds {n} is invalid"),
+                };
+                let bisect_on_error = p.get("BisectBatchOnFunctionError").and_then(Value::as_bool).unwrap_or(false);
+                let on_failure = match p.get("DestinationConfig").and_then(|d| d.get("OnFailure")) {
+                    None => None,
+                    Some(f) => {
+                        let dest = f.get("Destination").and_then(|d| match d {
+                            Value::String(s) => Some(s.clone()),
+                            Value::Sequence(parts) => parts.first().and_then(Value::as_str).map(|s| format!("{s}.Arn")),
+                            _ => None,
+                        });
+                        let queue = dest
+                            .as_deref()
+                            .and_then(|d| d.strip_suffix(".Arn"))
+                            .filter(|q| {
+                                resources.get(*q).and_then(|r| r.get("Type")).and_then(Value::as_str)
+                                    == Some("AWS::SQS::Queue")
+                            })
+                            .ok_or_else(|| {
+                                anyhow::anyhow!("{ctx}: DestinationConfig.OnFailure.Destination is not !GetAtt <an AWS::SQS::Queue>.Arn: {dest:?}")
+                            })?;
+                        Some(queue.to_string())
+                    }
+                };
                 let report_batch_item_failures = p
                     .get("FunctionResponseTypes")
                     .and_then(Value::as_sequence)
@@ -201,6 +235,9 @@ impl Template {
                     batching_window,
                     max_retries,
                     report_batch_item_failures,
+                    bisect_on_error,
+                    max_record_age,
+                    on_failure,
                     filters,
                 });
             }
@@ -220,8 +257,11 @@ mod tests {
         assert_eq!(consumers.len(), 2, "{consumers:?}");
         let h = &consumers[0];
         assert_eq!(h.function, "FleetSyncHookFunction");
-        assert_eq!((h.batch_size, h.batching_window, h.max_retries), (100, Duration::ZERO, 20));
+        assert_eq!((h.batch_size, h.batching_window, h.max_retries), (100, Duration::ZERO, 10));
         assert!(h.report_batch_item_failures);
+        assert!(h.bisect_on_error);
+        assert_eq!(h.max_record_age, Some(Duration::from_secs(900)));
+        assert_eq!(h.on_failure.as_deref(), Some("HookStreamFailures"));
         assert_eq!(h.filters.len(), 1);
         assert_eq!(h.filters[0]["eventName"][0], "INSERT");
         assert_eq!(h.filters[0]["dynamodb"]["Keys"]["sk"]["S"][0]["prefix"], "HOOKINBOX#");
@@ -231,6 +271,9 @@ mod tests {
         assert_eq!(c.batching_window, Duration::from_secs(5));
         assert_eq!(c.max_retries, 5);
         assert!(c.report_batch_item_failures);
+        assert!(c.bisect_on_error);
+        assert_eq!(c.max_record_age, Some(Duration::from_secs(3600)));
+        assert_eq!(c.on_failure.as_deref(), Some("DeployStreamFailures"));
         assert_eq!(c.filters.len(), 3);
         assert_eq!(c.filters[0]["dynamodb"]["Keys"]["sk"]["S"][0]["prefix"], "DEVICE#");
         assert_eq!(c.filters[0]["dynamodb"]["NewImage"]["in_scope"]["BOOL"][0], true);
@@ -268,6 +311,9 @@ Resources:
                 batching_window: Duration::ZERO,
                 max_retries: u32::MAX,
                 report_batch_item_failures: false,
+                bisect_on_error: false,
+                max_record_age: None,
+                on_failure: None,
                 filters: vec![],
             }
         );
@@ -289,5 +335,26 @@ Resources:
         .unwrap();
         let e = bad.stream_consumers().unwrap_err().to_string();
         assert!(e.contains("F.Events.S: Filters[0].Pattern is not JSON"), "{e}");
+        // an on-failure destination must be a queue of the template
+        let not_a_queue = Template::parse(
+            r#"
+Resources:
+  T:
+    Type: AWS::SNS::Topic
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        S:
+          Type: DynamoDB
+          Properties:
+            DestinationConfig:
+              OnFailure:
+                Destination: !GetAtt T.Arn
+"#,
+        )
+        .unwrap();
+        let e = not_a_queue.stream_consumers().unwrap_err().to_string();
+        assert!(e.contains("F.Events.S: DestinationConfig.OnFailure.Destination"), "{e}");
     }
 }

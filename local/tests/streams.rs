@@ -136,7 +136,7 @@ fn failure(event: &Value, index: usize) -> Value {
 async fn the_template_filters_reach_the_function_in_order() {
     let t = Table::fresh().await;
     let (calls, deliver) = recorder(|_, _| ok());
-    let pump = StreamPump::start(&t.sdk, &t.name, template_consumer(), deliver).await.unwrap();
+    let pump = StreamPump::start(&t.sdk, &t.name, template_consumer(), deliver, None).await.unwrap();
     assert!(pump.stream_arn().contains(&t.name), "{}", pump.stream_arn());
     pump.settle(SETTLE).await.unwrap();
     assert_eq!(pump.delivered(), 0);
@@ -162,7 +162,7 @@ async fn the_template_filters_reach_the_function_in_order() {
     );
     let stats = pump.stats();
     assert_eq!((stats.records_seen, stats.records_passed), (8, 4), "{stats:?}");
-    assert_eq!((stats.redeliveries, stats.records_dropped, stats.errors), (0, 0, 0), "{stats:?}");
+    assert_eq!((stats.redeliveries, stats.records_given_up, stats.errors), (0, 0, 0), "{stats:?}");
     assert_eq!(stats.batches_delivered, calls.lock().unwrap().len() as u64);
 
     // the records are Lambda's: the runtime's event type reads them, images decode into structs
@@ -225,7 +225,7 @@ async fn reported_failures_are_redelivered_from_the_lowest() {
     // the first invocation reports b and d: the retry starts at b (b, c, d); then all is well
     let (calls, deliver) =
         recorder(|n, e| if n == 0 { json!({"batchItemFailures": [failure(e, 3), failure(e, 1)]}) } else { ok() });
-    let pump = StreamPump::start(&t.sdk, &t.name, template_consumer(), deliver).await.unwrap();
+    let pump = StreamPump::start(&t.sdk, &t.name, template_consumer(), deliver, None).await.unwrap();
     pump.settle(SETTLE).await.unwrap();
     assert_eq!(
         batches(&calls),
@@ -235,12 +235,20 @@ async fn reported_failures_are_redelivered_from_the_lowest() {
         ]
     );
     let stats = pump.stats();
-    assert_eq!((stats.batches_delivered, stats.redeliveries, stats.records_dropped), (2, 1, 0), "{stats:?}");
+    assert_eq!((stats.batches_delivered, stats.redeliveries, stats.records_given_up), (2, 1, 0), "{stats:?}");
     assert_eq!(pump.delivered(), 2);
 }
 
+/// A fresh queue on moto playing an on-failure destination.
+async fn failure_queue() -> (reqwest::Client, String) {
+    let http = reqwest::Client::new();
+    let name = format!("odt-streams-failures-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let url = odt_local::streams::sqs::create_queue(&http, &name).await.unwrap();
+    (http, url)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retries_run_out_then_the_records_are_dropped() {
+async fn retries_run_out_then_the_batch_is_described_to_the_queue() {
     let t = Table::fresh().await;
     four_platforms(&t).await;
     // c always fails
@@ -251,8 +259,9 @@ async fn retries_run_out_then_the_records_are_dropped() {
             None => ok(),
         }
     });
+    let (http, queue) = failure_queue().await;
     let consumer = StreamConsumer { max_retries: 2, ..template_consumer() };
-    let pump = StreamPump::start(&t.sdk, &t.name, consumer, deliver).await.unwrap();
+    let pump = StreamPump::start(&t.sdk, &t.name, consumer, deliver, Some(queue.clone())).await.unwrap();
     pump.settle(SETTLE).await.unwrap();
     assert_eq!(
         batches(&calls),
@@ -263,13 +272,91 @@ async fn retries_run_out_then_the_records_are_dropped() {
         ]
     );
     let stats = pump.stats();
-    assert_eq!((stats.batches_delivered, stats.redeliveries, stats.records_dropped), (3, 2, 2), "{stats:?}");
+    assert_eq!((stats.batches_delivered, stats.redeliveries, stats.records_given_up), (3, 2, 2), "{stats:?}");
+    assert_eq!(stats.descriptions_sent, 1, "{stats:?}");
 
-    // the pump moved on past the dropped records
+    // Lambda's description of the batch (services-dynamodb-errors.html), not its records
+    let first = calls.lock().unwrap()[0].clone();
+    let (c, d) = (seq(&first["Records"][2]), seq(&first["Records"][3]));
+    let got = odt_local::streams::sqs::receive_messages(&http, &queue, 1).await.unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let m = &got[0];
+    assert_eq!(m["version"], "1.0");
+    assert_eq!(m["requestContext"]["condition"], "RetryAttemptsExhausted");
+    assert_eq!(m["requestContext"]["approximateInvokeCount"], 3);
+    assert!(m["requestContext"]["functionArn"].as_str().unwrap().ends_with(":function:DeployTriggerStreamFunction"));
+    assert_eq!(m["responseContext"]["statusCode"], 200);
+    assert!(m["responseContext"].get("functionError").is_none(), "{m}");
+    let info = &m["DDBStreamBatchInfo"];
+    assert_eq!((info["startSequenceNumber"].as_str(), info["endSequenceNumber"].as_str()), (Some(&*c), Some(&*d)));
+    assert_eq!(info["batchSize"], 2);
+    assert_eq!(info["streamArn"], pump.stream_arn());
+    assert!(info["shardId"].as_str().is_some_and(|s| s.starts_with("shardId-")), "{info}");
+    assert!(info["approximateArrivalOfFirstRecord"].is_string(), "{info}");
+    assert!(m.get("Records").is_none() && !m.to_string().contains("PLATFORM#"), "no record in it: {m}");
+
+    // the pump moved on past the given-up records
     t.put("PLATFORM#e", &[]).await;
     pump.settle(SETTLE).await.unwrap();
     assert_eq!(batches(&calls).last().unwrap(), &vec!["PLATFORM#e"]);
-    assert_eq!(pump.stats().records_dropped, 2);
+    assert_eq!(pump.stats().records_given_up, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_invocation_bisects_the_batch_down_to_the_poison_record() {
+    let t = Table::fresh().await;
+    four_platforms(&t).await;
+    // any batch holding c fails as a whole
+    let (calls, deliver) = recorder(|_, e| {
+        let records = e["Records"].as_array().unwrap();
+        if records.iter().any(|r| r["dynamodb"]["Keys"]["sk"]["S"] == "PLATFORM#c") {
+            json!({"errorType": "Runtime.ExitError", "errorMessage": "poison"})
+        } else {
+            ok()
+        }
+    });
+    let (http, queue) = failure_queue().await;
+    let consumer = StreamConsumer { max_retries: 1, ..template_consumer() };
+    assert!(consumer.bisect_on_error);
+    let pump = StreamPump::start(&t.sdk, &t.name, consumer, deliver, Some(queue.clone())).await.unwrap();
+    pump.settle(SETTLE).await.unwrap();
+    // a split does not count as a retry; c alone gets its one retry, then d goes on
+    assert_eq!(
+        batches(&calls),
+        vec![
+            vec!["PLATFORM#a", "PLATFORM#b", "PLATFORM#c", "PLATFORM#d"],
+            vec!["PLATFORM#a", "PLATFORM#b"],
+            vec!["PLATFORM#c", "PLATFORM#d"],
+            vec!["PLATFORM#c"],
+            vec!["PLATFORM#c"],
+            vec!["PLATFORM#d"],
+        ]
+    );
+    let c = seq(&calls.lock().unwrap()[3]["Records"][0]);
+    let got = odt_local::streams::sqs::receive_messages(&http, &queue, 1).await.unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let info = &got[0]["DDBStreamBatchInfo"];
+    assert_eq!((info["startSequenceNumber"].as_str(), info["endSequenceNumber"].as_str()), (Some(&*c), Some(&*c)));
+    assert_eq!(info["batchSize"], 1);
+    assert_eq!(got[0]["responseContext"]["functionError"], "Unhandled");
+    assert_eq!(pump.stats().records_given_up, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_older_than_the_maximum_age_is_described_not_delivered() {
+    let t = Table::fresh().await;
+    four_platforms(&t).await;
+    let (calls, deliver) = recorder(|_, _| ok());
+    let (http, queue) = failure_queue().await;
+    let consumer = StreamConsumer { max_record_age: Some(Duration::ZERO), ..template_consumer() };
+    let pump = StreamPump::start(&t.sdk, &t.name, consumer, deliver, Some(queue.clone())).await.unwrap();
+    pump.settle(SETTLE).await.unwrap();
+    assert!(calls.lock().unwrap().is_empty(), "no invocation with expired records");
+    let got = odt_local::streams::sqs::receive_messages(&http, &queue, 1).await.unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["requestContext"]["condition"], "RecordAgeExceeded");
+    assert_eq!(got[0]["requestContext"]["approximateInvokeCount"], 0);
+    assert_eq!(got[0]["DDBStreamBatchInfo"]["batchSize"], 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -284,12 +371,14 @@ async fn a_panic_or_a_function_error_fails_the_whole_batch() {
         3 => json!({"batchItemFailures": [failure(e, 3)]}),
         _ => Value::Null,
     });
-    let pump = StreamPump::start(&t.sdk, &t.name, template_consumer(), deliver).await.unwrap();
+    // without BisectBatchOnFunctionError: the whole batch again
+    let consumer = StreamConsumer { bisect_on_error: false, ..template_consumer() };
+    let pump = StreamPump::start(&t.sdk, &t.name, consumer, deliver, None).await.unwrap();
     pump.settle(SETTLE).await.unwrap();
     let all = vec!["PLATFORM#a", "PLATFORM#b", "PLATFORM#c", "PLATFORM#d"];
     assert_eq!(batches(&calls), vec![all.clone(), all.clone(), all.clone(), all, vec!["PLATFORM#d"]]);
     let stats = pump.stats();
-    assert_eq!((stats.batches_delivered, stats.redeliveries, stats.records_dropped), (5, 4, 0), "{stats:?}");
+    assert_eq!((stats.batches_delivered, stats.redeliveries, stats.records_given_up), (5, 4, 0), "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -304,7 +393,7 @@ async fn batch_size_and_no_partial_responses() {
         filters: vec![json!({"dynamodb": {"Keys": {"sk": {"S": [{"anything-but": "PLATFORM#b"}]}}}})],
         ..template_consumer()
     };
-    let pump = StreamPump::start(&t.sdk, &t.name, consumer, deliver).await.unwrap();
+    let pump = StreamPump::start(&t.sdk, &t.name, consumer, deliver, None).await.unwrap();
     pump.settle(SETTLE).await.unwrap();
     assert_eq!(batches(&calls), vec![vec!["PLATFORM#a", "PLATFORM#c", "PLATFORM#d"]]);
     t.put("PLATFORM#e", &[]).await;
@@ -324,7 +413,7 @@ async fn an_unsupported_filter_fails_the_start() {
     let (_, deliver) = recorder(|_, _| ok());
     let consumer =
         StreamConsumer { filters: vec![json!({"dynamodb": {"Keys": [{"suffix": "#"}]}})], ..template_consumer() };
-    let e = StreamPump::start(&t.sdk, &t.name, consumer, deliver).await.unwrap_err();
+    let e = StreamPump::start(&t.sdk, &t.name, consumer, deliver, None).await.unwrap_err();
     assert!(format!("{e:#}").contains("suffix"), "{e:#}");
 }
 
@@ -339,7 +428,7 @@ async fn settle_times_out_while_the_function_is_busy() {
         }
         .boxed()
     });
-    let pump = StreamPump::start(&t.sdk, &t.name, template_consumer(), deliver).await.unwrap();
+    let pump = StreamPump::start(&t.sdk, &t.name, template_consumer(), deliver, None).await.unwrap();
     let e = pump.settle(Duration::from_millis(500)).await.unwrap_err();
     assert!(e.to_string().contains("did not settle"), "{e}");
     pump.settle(SETTLE).await.unwrap();
@@ -352,7 +441,7 @@ async fn settle_times_out_while_the_function_is_busy() {
 async fn an_empty_shard_survives_writes_to_other_tables() {
     let t = Table::fresh().await;
     let (calls, deliver) = recorder(|_, _| ok());
-    let pump = StreamPump::start(&t.sdk, &t.name, template_consumer(), deliver).await.unwrap();
+    let pump = StreamPump::start(&t.sdk, &t.name, template_consumer(), deliver, None).await.unwrap();
     pump.settle(SETTLE).await.unwrap();
     let other = Table::fresh().await;
     other.put("PLATFORM#elsewhere", &[]).await;

@@ -14,4 +14,5 @@ mod faults {
     pub mod hooks;
     pub mod inject;
     pub mod okta;
+    pub mod poison;
 }

@@ -7,10 +7,11 @@ use utoipa::OpenApi;
 /// This function's routes and schemas.
 #[derive(OpenApi)]
 #[openapi(
-    paths(routes::get, routes::put, routes::preview, routes::sync_now, settings::get_config, settings::put_config, door::verify, door::receive),
+    paths(routes::get, routes::put, routes::preview, routes::sync_now, settings::get_config, settings::put_config, crate::inbox::redrive::redrive_route, door::verify, door::receive),
     components(schemas(
         routes::FleetInput, routes::PreviewInput, routes::FleetView, routes::PreviewView, routes::SampleDevice,
         sync::SyncSummary, odt_shared::scope::Exclusion, settings::HookSecretInput, settings::HookView, door::HookVerification, door::HookDelivery, door::HookDeliveryData, door::Received,
+        crate::inbox::redrive::Redriven,
     )),
     tags(
         (name = "fleet", description = "The fleet: selection, scope preview, reconciliation"),

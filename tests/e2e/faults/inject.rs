@@ -55,6 +55,10 @@ struct DdbState {
     hold: Option<(String, String, Hold)>,
     /// The armed hold: the `sk` of the `PutItem` to stop before it is sent.
     hold_before: Option<(String, Hold)>,
+    /// Every `PutItem` of this `sk` is refused (a poison record), until cleared.
+    refuse_puts: Option<String>,
+    /// `PutItem`s refused so far.
+    refused_puts: usize,
 }
 
 /// A function stopped right after one write reached DynamoDB (see [`DdbFaults::hold_after_put`]); clones share
@@ -111,6 +115,7 @@ pub struct DdbFaults(Arc<Mutex<DdbState>>);
 enum Injected {
     None,
     Throttle,
+    Refuse,
     EmptyPage(Value),
 }
 
@@ -134,6 +139,8 @@ impl DdbFaults {
             wake_at_puts: None,
             hold: None,
             hold_before: None,
+            refuse_puts: None,
+            refused_puts: 0,
         })))
     }
 
@@ -166,6 +173,17 @@ impl DdbFaults {
         let hold = Hold::default();
         self.0.lock().unwrap().hold_before = Some((sk.to_string(), hold.clone()));
         hold
+    }
+
+    /// Refuses every `PutItem` of `sk` (`Some`) with a `ValidationException` (not retried by the SDK; nothing
+    /// is written), until called with `None`: a record whose application fails until it is "fixed".
+    pub fn refuse_puts_of(&self, sk: Option<&str>) {
+        self.0.lock().unwrap().refuse_puts = sk.map(str::to_string);
+    }
+
+    /// `PutItem`s refused by [`DdbFaults::refuse_puts_of`] so far.
+    pub fn refused_puts(&self) -> usize {
+        self.0.lock().unwrap().refused_puts
     }
 
     /// A notification fired once `n` more device writes have gone out.
@@ -231,11 +249,19 @@ impl Intercept for DdbFaults {
                 let (_, _, hold) = s.hold.take().expect("armed");
                 cfg.interceptor_state().store_put(hold);
             }
+            let refused = op == "PutItem"
+                && s.refuse_puts
+                    .as_deref()
+                    .is_some_and(|want| body.as_ref().is_some_and(|b| b["Item"]["sk"]["S"] == want));
+            if refused {
+                injected = Injected::Refuse;
+                s.refused_puts += 1;
+            }
             let device_put = op == "PutItem"
                 && body
                     .as_ref()
                     .is_some_and(|b| b["Item"]["sk"]["S"].as_str().is_some_and(|k| k.starts_with("DEVICE#")));
-            if let Some(mix) = s.mix {
+            if let (Some(mix), false) = (s.mix, refused) {
                 let roll = s.rng.f64();
                 if op == "Query" && roll < mix.empty_page {
                     let q = body.clone().unwrap_or(Value::Null);
@@ -299,6 +325,11 @@ impl Intercept for DdbFaults {
                 400u16,
                 json!({"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
                        "message": "The level of configured provisioned throughput for the table was exceeded (injected)"}),
+            ),
+            Some(Injected::Refuse) => (
+                400u16,
+                json!({"__type": "com.amazon.coral.validate#ValidationException",
+                       "message": "The item was refused (injected poison record)"}),
             ),
             Some(Injected::EmptyPage(key)) => {
                 (200, json!({"Count": 0, "ScannedCount": 0, "Items": [], "LastEvaluatedKey": key}))

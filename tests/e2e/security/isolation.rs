@@ -67,7 +67,9 @@ fn case(r: &Ready, method: &str, template: &str) -> Option<(String, Option<Value
         | ("GET", "/platforms/{platform}" | "/platforms/{platform}/payload" | "/uem/apps" | "/deployments")
         | ("GET", "/status" | "/status/devices" | "/technicians")
         | ("DELETE", "/device-trust")
-        | ("POST", "/fleet/sync" | "/deployments/run" | "/status/refresh") => (None, Other::OwnView),
+        | ("POST", "/fleet/sync" | "/deployments/run" | "/status/refresh" | "/event-hook/redrive") => {
+            (None, Other::OwnView)
+        }
         _ => return None,
     };
     Some((path, body, other))

@@ -14,14 +14,16 @@
 //!   for status; they do not change scope.
 //!
 //! A record whose events cannot all be applied (the store failing, or a re-decision losing every attempt) is
-//! reported as a batch item failure, so the stream delivers it again (from that record on, 20 attempts and 15
+//! reported as a batch item failure, so the stream delivers it again (from that record on, 10 attempts and 15
 //! minutes at most: `template.yaml`) while the rest of the batch is applied (ServerlessDevelopers/serverless-rust:
-//! partial batch responses). An inbox record that does not read is
-//! logged and skipped: delivering it again cannot help, and reconciliation covers whatever it held.
+//! partial batch responses). Then Lambda sends the batch's description to the on-failure queue and the shard
+//! moves on; the record stays in the table for its TTL and [`redrive`] applies it. An inbox record that does not
+//! read is logged and skipped: delivering it again cannot help, and reconciliation covers whatever it held.
 
 mod apply;
 mod context;
 mod redecide;
+pub mod redrive;
 
 pub use context::Context;
 

@@ -1,9 +1,11 @@
 //! The pump: a background task per `Type: DynamoDB` event that reads the table's stream on DynamoDB Local and
 //! hands the records that pass the filters to the function, with its handle ([`StreamPump`]) to wait for it to
 //! settle and read its counters. The task's rounds are in `worker`, reading a shard in `read`, invoking the
-//! function and its retries in `deliver`.
+//! function, its retries and bisections in `deliver`, and giving a batch up to the on-failure queue in
+//! `destination`.
 
 mod deliver;
+mod destination;
 mod read;
 mod worker;
 
@@ -35,8 +37,10 @@ pub struct PumpStats {
     pub batches_delivered: u64,
     /// Invocations that were retries of a (partially) failed batch.
     pub redeliveries: u64,
-    /// Records dropped after the retries ran out.
-    pub records_dropped: u64,
+    /// Records given up (retries exhausted or too old): described to the on-failure queue, or dropped without one.
+    pub records_given_up: u64,
+    /// Batch descriptions sent to the on-failure queue.
+    pub descriptions_sent: u64,
     /// Stream API errors and unreadable records (logged as warnings).
     pub errors: u64,
 }
@@ -47,7 +51,8 @@ struct Counters {
     records_passed: AtomicU64,
     batches_delivered: AtomicU64,
     redeliveries: AtomicU64,
-    records_dropped: AtomicU64,
+    records_given_up: AtomicU64,
+    descriptions_sent: AtomicU64,
     errors: AtomicU64,
 }
 
@@ -62,7 +67,8 @@ impl Counters {
             records_passed: self.records_passed.load(Ordering::Relaxed),
             batches_delivered: self.batches_delivered.load(Ordering::Relaxed),
             redeliveries: self.redeliveries.load(Ordering::Relaxed),
-            records_dropped: self.records_dropped.load(Ordering::Relaxed),
+            records_given_up: self.records_given_up.load(Ordering::Relaxed),
+            descriptions_sent: self.descriptions_sent.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
         }
     }
@@ -158,12 +164,15 @@ impl std::fmt::Debug for StreamPump {
 impl StreamPump {
     /// Finds `table`'s latest stream, validates the consumer's filters and starts reading every shard from
     /// `TRIM_HORIZON` (tables are fresh per stack, so this is the whole history, as `LATEST` is in AWS for a
-    /// mapping created with the table). `deliver` invokes the function (see [`Deliver`]).
+    /// mapping created with the table). `deliver` invokes the function (see [`Deliver`]); `on_failure` is the URL
+    /// of the SQS queue that plays the consumer's `DestinationConfig.OnFailure` (`None`: given-up records are
+    /// dropped).
     pub async fn start(
         sdk: &aws_config::SdkConfig,
         table: &str,
         consumer: StreamConsumer,
         deliver: Deliver,
+        on_failure: Option<String>,
     ) -> anyhow::Result<StreamPump> {
         let filters =
             parse_filters(&consumer.filters).with_context(|| format!("{}: FilterCriteria", consumer.function))?;
@@ -179,6 +188,9 @@ impl StreamPump {
             batch_size: consumer.batch_size.max(1),
             gather: consumer.batching_window.min(GATHER_CAP),
             max_retries: consumer.max_retries,
+            max_record_age: consumer.max_record_age,
+            bisect_on_error: consumer.bisect_on_error,
+            on_failure,
             report_batch_item_failures: consumer.report_batch_item_failures,
             function: consumer.function.clone(),
             filters,

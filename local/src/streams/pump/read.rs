@@ -137,7 +137,7 @@ impl Ctx {
             }
         }
         for chunk in pending.chunks(self.batch_size) {
-            self.deliver_batch(chunk.to_vec()).await;
+            self.deliver_batch(&shard.id, chunk.to_vec()).await;
         }
         match failure {
             Some(e) => Err(e),
@@ -176,7 +176,7 @@ impl Ctx {
                 Counters::add(&self.shared.counters.records_passed, 1);
                 pending.push(event);
                 if pending.len() >= self.batch_size {
-                    self.deliver_batch(std::mem::take(pending)).await;
+                    self.deliver_batch(&shard.id, std::mem::take(pending)).await;
                 }
             }
         }

@@ -36,6 +36,12 @@ pub(super) struct Ctx {
     pub(super) batch_size: usize,
     pub(super) gather: Duration,
     pub(super) max_retries: u32,
+    /// `MaximumRecordAgeInSeconds` (`None`: no limit).
+    pub(super) max_record_age: Option<Duration>,
+    /// `BisectBatchOnFunctionError`.
+    pub(super) bisect_on_error: bool,
+    /// The URL of the queue playing `DestinationConfig.OnFailure`.
+    pub(super) on_failure: Option<String>,
     pub(super) report_batch_item_failures: bool,
     pub(super) function: String,
     pub(super) filters: Filters,
