@@ -5,6 +5,7 @@ use crate::input::{ChallengeInput, DesktopSettingsInput, MobileSettingsInput};
 use crate::render::{CHALLENGE_PASSWORD, SECRET_KEY};
 use odt_shared::api::{https_url, public_https_url};
 use odt_shared::attestation::cert::{parse_ca_certificate, CaCertificate};
+use odt_shared::attestation::payload::ACCEPTED_KEY_SIZES;
 use odt_shared::attestation::{challenge::check_scep_challenge, subject::parse_subject};
 use odt_shared::platform::Platform;
 use odt_shared::store::{ChallengeKind, OrgRecord, PlatformRecord, PlatformSettings};
@@ -58,7 +59,7 @@ pub fn plan_desktop(
     existing: Option<&PlatformRecord>,
     now: time::OffsetDateTime,
 ) -> Result<(Plan, Option<u64>), ApiError> {
-    let scep_url = https_url("scepUrl", &input.scep_url, Some(&org.domain))?;
+    let scep_url = scep_url(&input.scep_url, org)?;
     let stored = existing.map(|e| &e.settings);
     let mut new_secrets = Vec::new();
     let challenge = challenge(input.challenge, stored, &mut new_secrets)?;
@@ -69,8 +70,13 @@ pub fn plan_desktop(
     parse_subject(&input.subject)
         .map_err(|why| ApiError::invalid("subject", format!("the Subject is not valid: {why}")))?;
     let key_size = input.key_size.unwrap_or(2048);
-    if ![2048, 3072, 4096].contains(&key_size) {
-        return Err(ApiError::invalid("keySize", "keySize must be 2048, 3072 or 4096"));
+    // Sizes both devices accept and Okta can use (case C21; the choice and its sources: ACCEPTED_KEY_SIZES).
+    if !ACCEPTED_KEY_SIZES.contains(&key_size) {
+        return Err(ApiError::invalid(
+            "keySize",
+            "keySize must be 2048 (what Okta asks) or 4096: Apple and Windows accept only 1024, 2048 and 4096 bits",
+        )
+        .with_detail("accepted", serde_json::json!(ACCEPTED_KEY_SIZES)));
     }
     let settings = PlatformSettings::Desktop {
         scep_url,
@@ -82,6 +88,17 @@ pub fn plan_desktop(
         key_size,
     };
     Ok((Plan { settings, new_secrets, needs: vec![challenge.needs] }, input.version))
+}
+
+/// Okta's SCEP URL: https, on the org's host or its custom URL domain (case C22), standard port. Errors: 400
+/// naming `scepUrl`.
+fn scep_url(value: &str, org: &OrgRecord) -> Result<String, ApiError> {
+    match (https_url("scepUrl", value, Some(&org.domain)), org.custom_domain.as_deref()) {
+        (Err(_), Some(custom)) => https_url("scepUrl", value, Some(custom)).map_err(|_| {
+            ApiError::invalid("scepUrl", format!("scepUrl must be on the org's domain {} or {custom}", org.domain))
+        }),
+        (result, _) => result,
+    }
 }
 
 /// The SCEP challenge as it will be stored, and the secret it needs.
