@@ -177,3 +177,62 @@ fn ca_certificate(
     }
     Ok(ca)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use odt_shared::okta::{ClientAuth, OktaCredentials};
+
+    fn org(custom: Option<&str>) -> OrgRecord {
+        let creds = OktaCredentials::ClientSecret { client_id: "c".into(), client_secret: SecretString::from("s") };
+        let secret = odt_shared::secrets::SecretRef { name: "n".into(), version_id: "v".into() };
+        let rec = OrgRecord::new("t1", "org_1", "acme.okta.com", &creds, vec![], secret, "2026-01-01T00:00:00Z");
+        assert_eq!(rec.auth_method, ClientAuth::ClientSecretBasic);
+        OrgRecord { custom_domain: custom.map(str::to_string), ..rec }
+    }
+
+    fn input(key_size: Option<u32>, scep_url: &str) -> DesktopSettingsInput {
+        DesktopSettingsInput {
+            scep_url: scep_url.into(),
+            challenge: ChallengeInput::Static { secret_key: Some(SecretString::from("Ab12")) },
+            ca_certificate: None,
+            subject: "CN={{user.email}} managementAttestation {{device.id}}".into(),
+            key_size,
+            version: None,
+        }
+    }
+
+    fn plan(key_size: Option<u32>, scep_url: &str, org: &OrgRecord) -> Result<PlatformSettings, ApiError> {
+        plan_desktop(Platform::Macos, input(key_size, scep_url), org, None, time::OffsetDateTime::now_utc())
+            .map(|(p, _)| p.settings)
+    }
+
+    #[test]
+    fn c21_key_sizes_a_device_refuses_are_not_saved() {
+        let org = org(None);
+        for refused in [3072, 1024, 0, 8192] {
+            let e = plan(Some(refused), "https://acme.okta.com/pki/ca/scep", &org).unwrap_err();
+            assert_eq!(e.status, http::StatusCode::BAD_REQUEST);
+            assert_eq!(e.field.as_deref(), Some("keySize"));
+            assert!(e.message.contains("2048") && e.message.contains("4096"), "{}", e.message);
+            assert_eq!(e.details["accepted"], serde_json::json!([2048, 4096]));
+        }
+        for accepted in [None, Some(2048), Some(4096)] {
+            let s = plan(accepted, "https://acme.okta.com/pki/ca/scep", &org).unwrap();
+            let PlatformSettings::Desktop { key_size, .. } = s else { panic!() };
+            assert_eq!(key_size, accepted.unwrap_or(2048));
+        }
+    }
+
+    #[test]
+    fn c22_a_scep_url_on_either_host_is_accepted() {
+        let with = org(Some("login.acme.example"));
+        assert!(plan(None, "https://acme.okta.com/pki/ca/scep", &with).is_ok());
+        assert!(plan(None, "https://login.acme.example/pki/ca/scep", &with).is_ok());
+        let e = plan(None, "https://other.example/pki/ca/scep", &with).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("scepUrl"));
+        // Without a custom domain only the org host.
+        let e = plan(None, "https://login.acme.example/pki/ca/scep", &org(None)).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("scepUrl"));
+    }
+}

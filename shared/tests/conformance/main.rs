@@ -74,25 +74,76 @@ fn the_apple_validator_refuses_what_the_schema_forbids() {
         }
     };
     let cases: Vec<(&str, Box<dyn Fn(&mut plist::Dictionary)>)> = vec![
-        ("Keysize 3072", Box::new(scep(&|d| { d.insert("Keysize".into(), 3072.into()); }))),
-        ("unknown key", Box::new(scep(&|d| { d.insert("KeySize".into(), 2048.into()); }))),
-        ("boolean as string", Box::new(scep(&|d| { d.insert("AllowAllAppsAccess".into(), "true".into()); }))),
-        ("URL missing", Box::new(scep(&|d| { d.remove("URL"); }))),
-        ("Subject pair of 3", Box::new(scep(&|d| {
-            d.insert("Subject".into(), plist::Value::Array(vec![plist::Value::Array(vec![plist::Value::Array(vec!["CN".into(), "a".into(), "b".into()])])]));
-        }))),
-        ("Subject flat", Box::new(scep(&|d| { d.insert("Subject".into(), plist::Value::Array(vec!["CN".into(), "a".into()])); }))),
-        ("PayloadScope Computer", Box::new(|t: &mut plist::Dictionary| { t.insert("PayloadScope".into(), "Computer".into()); })),
-        ("PayloadVersion 2", Box::new(|t: &mut plist::Dictionary| { t.insert("PayloadVersion".into(), 2.into()); })),
-        ("SSO Type Kerberos", Box::new(|t: &mut plist::Dictionary| {
-            let content = t.get_mut("PayloadContent").unwrap().as_array_mut().unwrap();
-            let last = content.last_mut().unwrap().as_dictionary_mut().unwrap();
-            last.insert("Type".into(), "Kerberos".into());
-        })),
-        ("payload without PayloadUUID", Box::new(|t: &mut plist::Dictionary| {
-            let content = t.get_mut("PayloadContent").unwrap().as_array_mut().unwrap();
-            content[0].as_dictionary_mut().unwrap().remove("PayloadUUID");
-        })),
+        (
+            "Keysize 3072",
+            Box::new(scep(&|d| {
+                d.insert("Keysize".into(), 3072.into());
+            })),
+        ),
+        (
+            "unknown key",
+            Box::new(scep(&|d| {
+                d.insert("KeySize".into(), 2048.into());
+            })),
+        ),
+        (
+            "boolean as string",
+            Box::new(scep(&|d| {
+                d.insert("AllowAllAppsAccess".into(), "true".into());
+            })),
+        ),
+        (
+            "URL missing",
+            Box::new(scep(&|d| {
+                d.remove("URL");
+            })),
+        ),
+        (
+            "Subject pair of 3",
+            Box::new(scep(&|d| {
+                d.insert(
+                    "Subject".into(),
+                    plist::Value::Array(vec![plist::Value::Array(vec![plist::Value::Array(vec![
+                        "CN".into(),
+                        "a".into(),
+                        "b".into(),
+                    ])])]),
+                );
+            })),
+        ),
+        (
+            "Subject flat",
+            Box::new(scep(&|d| {
+                d.insert("Subject".into(), plist::Value::Array(vec!["CN".into(), "a".into()]));
+            })),
+        ),
+        (
+            "PayloadScope Computer",
+            Box::new(|t: &mut plist::Dictionary| {
+                t.insert("PayloadScope".into(), "Computer".into());
+            }),
+        ),
+        (
+            "PayloadVersion 2",
+            Box::new(|t: &mut plist::Dictionary| {
+                t.insert("PayloadVersion".into(), 2.into());
+            }),
+        ),
+        (
+            "SSO Type Kerberos",
+            Box::new(|t: &mut plist::Dictionary| {
+                let content = t.get_mut("PayloadContent").unwrap().as_array_mut().unwrap();
+                let last = content.last_mut().unwrap().as_dictionary_mut().unwrap();
+                last.insert("Type".into(), "Kerberos".into());
+            }),
+        ),
+        (
+            "payload without PayloadUUID",
+            Box::new(|t: &mut plist::Dictionary| {
+                let content = t.get_mut("PayloadContent").unwrap().as_array_mut().unwrap();
+                content[0].as_dictionary_mut().unwrap().remove("PayloadUUID");
+            }),
+        ),
     ];
     for (name, f) in cases {
         assert!(!mutate(&*f).is_empty(), "the validator missed: {name}");
@@ -123,8 +174,16 @@ fn the_csp_validator_refuses_what_the_rules_forbid() {
         ("<Data>2</Data>", "<Data>5</Data>", "KeyProtection 5"),
         ("<Data>3</Data>", "<Data>31</Data>", "RetryCount 31"),
         ("Install/Enroll", "Install/Enrol", "Enroll misspelt"),
-        ("ClientCertificateInstall/SCEP/OktaDeviceTrust/Install/KeyLength", "ClientCertificateInstall/SCEP/OktaDeviceTrust/Install/KeySize", "unknown node"),
-        ("./User/Vendor/MSFT/RootCATrustedCertificates/CA/", "./User/Vendor/MSFT/RootCATrustedCertificates/Root/", "Root store under ./User"),
+        (
+            "ClientCertificateInstall/SCEP/OktaDeviceTrust/Install/KeyLength",
+            "ClientCertificateInstall/SCEP/OktaDeviceTrust/Install/KeySize",
+            "unknown node",
+        ),
+        (
+            "./User/Vendor/MSFT/RootCATrustedCertificates/CA/",
+            "./User/Vendor/MSFT/RootCATrustedCertificates/Root/",
+            "Root store under ./User",
+        ),
         ("<Format xmlns=\"syncml:metinf\">b64</Format>", "<Format xmlns=\"syncml:metinf\">chr</Format>", "CA not b64"),
     ];
     for (from, to, name) in bad {
@@ -221,8 +280,7 @@ fn macos_scep_and_sso_extension_have_oktas_values() {
         let sso = payload(&g.text, "com.apple.extensiblesso").unwrap();
         for (k, want) in &sso_keys {
             if *k == "Hosts" {
-                let hosts: Vec<&str> =
-                    sso[*k].as_array().unwrap().iter().map(|h| h.as_string().unwrap()).collect();
+                let hosts: Vec<&str> = sso[*k].as_array().unwrap().iter().map(|h| h.as_string().unwrap()).collect();
                 let mut expected = vec![ORG];
                 expected.extend(g.custom_domain);
                 assert_eq!(hosts, expected, "{}", g.label());
@@ -233,7 +291,12 @@ fn macos_scep_and_sso_extension_have_oktas_values() {
         }
         // The CA certificate, when saved, is installed as a certificate payload.
         let ca = payload(&g.text, "com.apple.security.pkcs1");
-        assert_eq!(ca.as_ref().and_then(|c| c["PayloadContent"].as_data().map(<[u8]>::to_vec)), g.ca_der, "{}", g.label());
+        assert_eq!(
+            ca.as_ref().and_then(|c| c["PayloadContent"].as_data().map(<[u8]>::to_vec)),
+            g.ca_der,
+            "{}",
+            g.label()
+        );
     }
 }
 

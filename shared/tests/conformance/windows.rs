@@ -114,7 +114,10 @@ pub fn commands(doc: &str) -> Result<Vec<Command>, String> {
     }
     let top: Vec<_> = root.children().filter(|n| n.is_element()).collect();
     if top.len() != 1 || !top[0].has_tag_name("Atomic") {
-        return Err(format!("SyncBody must hold exactly one Atomic, holds {:?}", top.iter().map(|n| n.tag_name().name()).collect::<Vec<_>>()));
+        return Err(format!(
+            "SyncBody must hold exactly one Atomic, holds {:?}",
+            top.iter().map(|n| n.tag_name().name()).collect::<Vec<_>>()
+        ));
     }
     let mut out = Vec::new();
     for cmd in top[0].children().filter(|n| n.is_element() && !n.has_tag_name("CmdID")) {
