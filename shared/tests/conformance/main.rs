@@ -32,6 +32,9 @@ fn payload(doc: &str, t: &str) -> Option<plist::Dictionary> {
     payloads(doc).into_iter().find(|p| p.get("PayloadType").and_then(plist::Value::as_string) == Some(t))
 }
 
+/// A change to a generated profile.
+type Mutation = Box<dyn Fn(&mut plist::Dictionary)>;
+
 // ---------- Apple ----------
 
 #[test]
@@ -73,7 +76,7 @@ fn the_apple_validator_refuses_what_the_schema_forbids() {
             f(p.get_mut("PayloadContent").unwrap().as_dictionary_mut().unwrap());
         }
     };
-    let cases: Vec<(&str, Box<dyn Fn(&mut plist::Dictionary)>)> = vec![
+    let cases: Vec<(&str, Mutation)> = vec![
         (
             "Keysize 3072",
             Box::new(scep(&|d| {
