@@ -36,8 +36,9 @@ pub async fn set(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Response
     let tenant = req.caller.tenant.as_str();
     let input: SetCustomDomain = req.json()?;
     let rec = load(deps, tenant, org_id).await?;
-    let current = Store::expect_version(input.version, Some(rec.version))?;
+    // Bad input is refused the same way whatever the stored version.
     let custom = custom_domain(input.custom_domain.as_deref(), &rec.domain)?;
+    let current = Store::expect_version(input.version, Some(rec.version))?;
     if custom == rec.custom_domain {
         return Ok(json_response(StatusCode::OK, &OrgView::from(&rec)));
     }
