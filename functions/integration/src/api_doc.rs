@@ -1,18 +1,18 @@
 //! The integration function's part of the OpenAPI document, generated from the handlers' annotations and the
 //! input and view types, so it cannot drift from the code.
 
-use crate::{device_trust, input, orgs, uem, views};
+use crate::{custom_domain, device_trust, input, orgs, uem, views};
 use utoipa::OpenApi;
 
 /// This function's routes and schemas.
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        orgs::list, orgs::connect, orgs::get, orgs::disconnect, orgs::rotate, orgs::groups,
+        orgs::list, orgs::connect, orgs::get, orgs::disconnect, orgs::rotate, custom_domain::set, orgs::groups,
         device_trust::overview, device_trust::choose_org, device_trust::delete, uem::get, uem::connect,
     ),
     components(schemas(
-        input::ConnectOrg, input::RotateCredentials, input::ChooseOrg, input::CredentialsInput,
+        input::ConnectOrg, input::RotateCredentials, input::SetCustomDomain, input::ChooseOrg, input::CredentialsInput,
         views::OrgView, views::OrgList, views::SecretStatus, views::GroupView, views::GroupList, views::DeviceTrustView,
         uem::ConnectUem, uem::UemView,
         odt_shared::error::ErrorBody, odt_shared::error::ErrorDetail, odt_shared::error::GatewayMessage,

@@ -2,6 +2,7 @@
 //! domain types at the edge.
 
 use odt_shared::okta::{ClientAuth, OktaCredentials};
+use odt_shared::outbound::HostError;
 use odt_shared::ApiError;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -9,13 +10,65 @@ use utoipa::ToSchema;
 
 /// `POST /okta-orgs`.
 #[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"domain": "acme.okta.com", "credentials": {"method": "client_secret_basic",
+#[schema(example = json!({"domain": "acme.okta.com", "customDomain": "login.acme.example",
+    "credentials": {"method": "client_secret_basic",
     "clientId": "0oa1b2c3d4e5f6g7h8i9", "clientSecret": "<client secret shown once in Okta>"}}))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ConnectOrg {
     /// `acme.okta.com` or `https://acme.okta.com`, or a custom domain.
     pub domain: String,
+    /// The org's custom URL domain, if it has one: a bare host such as `login.acme.example` (no `https://`).
+    /// The macOS SSO extension lists it next to the org host, and a SCEP URL may use it (Okta help,
+    /// "Configure Okta Verify SSO extension for macOS").
+    #[schema(max_length = 253)]
+    pub custom_domain: Option<String>,
     pub credentials: CredentialsInput,
+}
+
+/// `PUT /okta-orgs/{id}/custom-domain`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"customDomain": "login.acme.example", "version": 1}))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SetCustomDomain {
+    /// A bare host such as `login.acme.example` (no `https://`), or `null` when the org has none.
+    #[schema(max_length = 253)]
+    pub custom_domain: Option<String>,
+    /// The version the admin last read; a different stored version answers 409.
+    pub version: Option<u64>,
+}
+
+/// The custom URL domain as it will be stored: a bare host (lower case), different from the org host, or `None`.
+/// Errors: 400 naming `customDomain` for a scheme (`https://…`), a path, a port, an IP address or a reserved name.
+pub fn custom_domain(value: Option<&str>, org_domain: &str) -> Result<Option<String>, ApiError> {
+    const FIELD: &str = "customDomain";
+    let Some(v) = value.map(str::trim) else { return Ok(None) };
+    if v.contains("://") {
+        return Err(ApiError::invalid(
+            FIELD,
+            "customDomain must be a bare host such as login.acme.example, without https://",
+        ));
+    }
+    if v.contains('/') || v.contains(':') {
+        return Err(ApiError::invalid(FIELD, "customDomain must be a bare host, without a path or port"));
+    }
+    let host = match odt_shared::outbound::parse_host(v) {
+        Ok(host) => host,
+        // The product never sends a request to this host (it is only written into documents for devices), so
+        // the outbound rules' reserved names (e.g. `.example`, `.internal`) are accepted; every other check of
+        // the host syntax passed before this one.
+        Err(HostError::Reserved) => v.trim_end_matches('.').to_string(),
+        Err(e) => {
+            return Err(ApiError::invalid(
+                FIELD,
+                format!("customDomain must be a bare host such as login.acme.example: {e}"),
+            ))
+        }
+    };
+    let host = host.to_ascii_lowercase();
+    if host == org_domain {
+        return Err(ApiError::invalid(FIELD, "customDomain must differ from the org's domain"));
+    }
+    Ok(Some(host))
 }
 
 /// `PUT /okta-orgs/{id}/credentials`.
@@ -108,5 +161,39 @@ pub fn method_name(m: ClientAuth) -> &'static str {
     match m {
         ClientAuth::ClientSecretBasic => "client_secret_basic",
         ClientAuth::PrivateKeyJwt => "private_key_jwt",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::custom_domain;
+
+    #[test]
+    fn c22_custom_domain_is_a_bare_host() {
+        assert_eq!(
+            custom_domain(Some("login.acme.example"), "acme.okta.com").unwrap().as_deref(),
+            Some("login.acme.example")
+        );
+        assert_eq!(
+            custom_domain(Some(" Login.Acme.Example "), "acme.okta.com").unwrap().as_deref(),
+            Some("login.acme.example")
+        );
+        assert_eq!(custom_domain(None, "acme.okta.com").unwrap(), None);
+        for bad in [
+            "https://login.acme.example",
+            "http://login.acme.example",
+            "login.acme.example/x",
+            "login.acme.example:8443",
+            "10.0.0.1",
+            "localhost",
+            "a..b",
+            "-x.example",
+            "acme.okta.com",
+            "",
+        ] {
+            let e = custom_domain(Some(bad), "acme.okta.com").unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("customDomain"), "{bad}: {}", e.message);
+            assert_eq!(e.status, http::StatusCode::BAD_REQUEST, "{bad}");
+        }
     }
 }

@@ -4,10 +4,12 @@
 //!
 //! Routes (all behind the JWT authorizer; admins configure, technicians read):
 //! `GET|POST /okta-orgs`, `GET|DELETE /okta-orgs/{orgId}`, `PUT /okta-orgs/{orgId}/credentials`,
+//! `PUT /okta-orgs/{orgId}/custom-domain`,
 //! `GET /okta-orgs/{orgId}/groups?q=`, `GET|PUT|DELETE /device-trust`, `GET|PUT /uem`; and, without a token, the admin API's
 //! OpenAPI document at `GET /openapi.json`.
 
 pub mod api_doc;
+mod custom_domain;
 mod device_trust;
 mod input;
 mod orgs;
@@ -48,6 +50,7 @@ async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>,
         Op::GetOrg => orgs::get(deps, &req, org_id).await,
         Op::DisconnectOrg => orgs::disconnect(deps, &req, org_id).await,
         Op::RotateCredentials => orgs::rotate(deps, &req, org_id).await,
+        Op::SetCustomDomain => custom_domain::set(deps, &req, org_id).await,
         Op::ListGroups => orgs::groups(deps, &req, org_id).await,
         Op::DeviceTrustOverview => device_trust::overview(deps, &req).await,
         Op::ChooseDeviceTrustOrg => device_trust::choose_org(deps, &req).await,
@@ -65,6 +68,7 @@ enum Op {
     GetOrg,
     DisconnectOrg,
     RotateCredentials,
+    SetCustomDomain,
     ListGroups,
     DeviceTrustOverview,
     ChooseDeviceTrustOrg,
@@ -80,6 +84,7 @@ const ROUTES: &[Route<Op>] = &[
     (Method::GET, &["okta-orgs", "{}"], Op::GetOrg),
     (Method::DELETE, &["okta-orgs", "{}"], Op::DisconnectOrg),
     (Method::PUT, &["okta-orgs", "{}", "credentials"], Op::RotateCredentials),
+    (Method::PUT, &["okta-orgs", "{}", "custom-domain"], Op::SetCustomDomain),
     (Method::GET, &["okta-orgs", "{}", "groups"], Op::ListGroups),
     (Method::GET, &["device-trust"], Op::DeviceTrustOverview),
     (Method::PUT, &["device-trust"], Op::ChooseDeviceTrustOrg),

@@ -1,6 +1,6 @@
 //! Connected Okta orgs: connect, list, get, rotate credentials, list groups, disconnect.
 
-use crate::input::{ConnectOrg, RotateCredentials};
+use crate::input::{custom_domain, ConnectOrg, RotateCredentials};
 use crate::verify::verify;
 use crate::views::{GroupList, GroupView, OrgList, OrgView};
 use http::StatusCode;
@@ -58,6 +58,7 @@ pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
     let host = validate_org_host(&input.domain, deps.resolver.as_ref())
         .await
         .map_err(|e| ApiError::invalid("domain", format!("the Okta domain {e}")))?;
+    let custom = custom_domain(input.custom_domain.as_deref(), host.as_str())?;
     let tenant = req.caller.tenant.as_str();
     if let Some(id) = connected_id(deps, tenant, host.as_str()).await? {
         return Err(already_connected(&id));
@@ -67,7 +68,10 @@ pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
     let secret_name = deps.secrets.name(tenant, &["okta", &org_id, "credentials"]);
     let secret = deps.secrets.put(&secret_name, creds.secret()).await?;
     let now = rfc3339(deps.clock.now());
-    let rec = OrgRecord::new(tenant, &org_id, host.as_str(), &creds, granted, secret, &now);
+    let rec = OrgRecord {
+        custom_domain: custom,
+        ..OrgRecord::new(tenant, &org_id, host.as_str(), &creds, granted, secret, &now)
+    };
     if let Err(e) = deps.store.create_org(&rec).await {
         deps.secrets.delete(&secret_name).await?;
         return Err(match e {

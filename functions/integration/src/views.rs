@@ -14,6 +14,8 @@ pub struct OrgView {
     pub id: String,
     /// The org host, e.g. `acme.okta.com`.
     pub domain: String,
+    /// The org's custom URL domain (a bare host), if it has one.
+    pub custom_domain: Option<String>,
     pub client_id: String,
     /// `client_secret_basic` or `private_key_jwt`.
     pub auth_method: String,
@@ -41,6 +43,7 @@ impl From<&OrgRecord> for OrgView {
         OrgView {
             id: r.org_id.clone(),
             domain: r.domain.clone(),
+            custom_domain: r.custom_domain.clone(),
             client_id: r.client_id.clone(),
             auth_method: method_name(r.auth_method).to_string(),
             key_id: r.key_id.clone(),

@@ -140,7 +140,7 @@ pub async fn preview(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Respo
     let tenant = req.caller.tenant.as_str();
     let rec = deps.store.get_platform(tenant, p).await?.ok_or(Error::NotFound("platform configuration"))?;
     let org = device_trust_org(deps, tenant).await?;
-    let doc = render_preview(tenant, &rec, &org.domain)?;
+    let doc = render_preview(tenant, &rec, &org)?;
     Ok(json_response(
         StatusCode::OK,
         &PayloadPreview {

@@ -36,7 +36,8 @@ pub struct DesktopSettingsInput {
     /// The certificate Subject: an X.500 distinguished name that may use `{{user.email}}`, `{{user.login}}`,
     /// `{{user.id}}`, `{{device.id}}`, `{{device.serial}}`, `{{device.udid}}`, `{{device.name}}`.
     pub subject: String,
-    /// RSA key size in bits: 2048 (default), 3072 or 4096.
+    /// RSA key size in bits: 2048 (default; what Okta asks) or 4096. Devices refuse 3072 (Apple `Keysize`,
+    /// Microsoft `KeyLength`: 1024, 2048, 4096 only); 1024 is weaker than Okta asks.
     pub key_size: Option<u32>,
     pub version: Option<u64>,
 }

@@ -5,6 +5,7 @@ use crate::input::{ChallengeInput, DesktopSettingsInput, MobileSettingsInput};
 use crate::render::{CHALLENGE_PASSWORD, SECRET_KEY};
 use odt_shared::api::{https_url, public_https_url};
 use odt_shared::attestation::cert::{parse_ca_certificate, CaCertificate};
+use odt_shared::attestation::payload::ACCEPTED_KEY_SIZES;
 use odt_shared::attestation::{challenge::check_scep_challenge, subject::parse_subject};
 use odt_shared::platform::Platform;
 use odt_shared::store::{ChallengeKind, OrgRecord, PlatformRecord, PlatformSettings};
@@ -58,7 +59,7 @@ pub fn plan_desktop(
     existing: Option<&PlatformRecord>,
     now: time::OffsetDateTime,
 ) -> Result<(Plan, Option<u64>), ApiError> {
-    let scep_url = https_url("scepUrl", &input.scep_url, Some(&org.domain))?;
+    let scep_url = scep_url(&input.scep_url, org)?;
     let stored = existing.map(|e| &e.settings);
     let mut new_secrets = Vec::new();
     let challenge = challenge(input.challenge, stored, &mut new_secrets)?;
@@ -69,8 +70,13 @@ pub fn plan_desktop(
     parse_subject(&input.subject)
         .map_err(|why| ApiError::invalid("subject", format!("the Subject is not valid: {why}")))?;
     let key_size = input.key_size.unwrap_or(2048);
-    if ![2048, 3072, 4096].contains(&key_size) {
-        return Err(ApiError::invalid("keySize", "keySize must be 2048, 3072 or 4096"));
+    // Sizes both devices accept and Okta can use (case C21; the choice and its sources: ACCEPTED_KEY_SIZES).
+    if !ACCEPTED_KEY_SIZES.contains(&key_size) {
+        return Err(ApiError::invalid(
+            "keySize",
+            "keySize must be 2048 (what Okta asks) or 4096: Apple and Windows accept only 1024, 2048 and 4096 bits",
+        )
+        .with_detail("accepted", serde_json::json!(ACCEPTED_KEY_SIZES)));
     }
     let settings = PlatformSettings::Desktop {
         scep_url,
@@ -82,6 +88,17 @@ pub fn plan_desktop(
         key_size,
     };
     Ok((Plan { settings, new_secrets, needs: vec![challenge.needs] }, input.version))
+}
+
+/// Okta's SCEP URL: https, on the org's host or its custom URL domain (case C22), standard port. Errors: 400
+/// naming `scepUrl`.
+fn scep_url(value: &str, org: &OrgRecord) -> Result<String, ApiError> {
+    match (https_url("scepUrl", value, Some(&org.domain)), org.custom_domain.as_deref()) {
+        (Err(_), Some(custom)) => https_url("scepUrl", value, Some(custom)).map_err(|_| {
+            ApiError::invalid("scepUrl", format!("scepUrl must be on the org's domain {} or {custom}", org.domain))
+        }),
+        (result, _) => result,
+    }
 }
 
 /// The SCEP challenge as it will be stored, and the secret it needs.
@@ -159,4 +176,63 @@ fn ca_certificate(
         ));
     }
     Ok(ca)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use odt_shared::okta::{ClientAuth, OktaCredentials};
+
+    fn org(custom: Option<&str>) -> OrgRecord {
+        let creds = OktaCredentials::ClientSecret { client_id: "c".into(), client_secret: SecretString::from("s") };
+        let secret = odt_shared::secrets::SecretRef { name: "n".into(), version_id: "v".into() };
+        let rec = OrgRecord::new("t1", "org_1", "acme.okta.com", &creds, vec![], secret, "2026-01-01T00:00:00Z");
+        assert_eq!(rec.auth_method, ClientAuth::ClientSecretBasic);
+        OrgRecord { custom_domain: custom.map(str::to_string), ..rec }
+    }
+
+    fn input(key_size: Option<u32>, scep_url: &str) -> DesktopSettingsInput {
+        DesktopSettingsInput {
+            scep_url: scep_url.into(),
+            challenge: ChallengeInput::Static { secret_key: Some(SecretString::from("Ab12")) },
+            ca_certificate: None,
+            subject: "CN={{user.email}} managementAttestation {{device.id}}".into(),
+            key_size,
+            version: None,
+        }
+    }
+
+    fn plan(key_size: Option<u32>, scep_url: &str, org: &OrgRecord) -> Result<PlatformSettings, ApiError> {
+        plan_desktop(Platform::Macos, input(key_size, scep_url), org, None, time::OffsetDateTime::now_utc())
+            .map(|(p, _)| p.settings)
+    }
+
+    #[test]
+    fn c21_key_sizes_a_device_refuses_are_not_saved() {
+        let org = org(None);
+        for refused in [3072, 1024, 0, 8192] {
+            let e = plan(Some(refused), "https://acme.okta.com/pki/ca/scep", &org).unwrap_err();
+            assert_eq!(e.status, http::StatusCode::BAD_REQUEST);
+            assert_eq!(e.field.as_deref(), Some("keySize"));
+            assert!(e.message.contains("2048") && e.message.contains("4096"), "{}", e.message);
+            assert_eq!(e.details["accepted"], serde_json::json!([2048, 4096]));
+        }
+        for accepted in [None, Some(2048), Some(4096)] {
+            let s = plan(accepted, "https://acme.okta.com/pki/ca/scep", &org).unwrap();
+            let PlatformSettings::Desktop { key_size, .. } = s else { panic!() };
+            assert_eq!(key_size, accepted.unwrap_or(2048));
+        }
+    }
+
+    #[test]
+    fn c22_a_scep_url_on_either_host_is_accepted() {
+        let with = org(Some("login.acme.example"));
+        assert!(plan(None, "https://acme.okta.com/pki/ca/scep", &with).is_ok());
+        assert!(plan(None, "https://login.acme.example/pki/ca/scep", &with).is_ok());
+        let e = plan(None, "https://other.example/pki/ca/scep", &with).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("scepUrl"));
+        // Without a custom domain only the org host.
+        let e = plan(None, "https://login.acme.example/pki/ca/scep", &org(None)).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("scepUrl"));
+    }
 }

@@ -15,7 +15,7 @@ use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
 use odt_shared::error::{Error, ErrorBody};
 use odt_shared::platform::Platform;
 use odt_shared::secrets::SecretRef;
-use odt_shared::store::{PlatformRecord, PlatformSettings, Store, StoreError};
+use odt_shared::store::{OrgRecord, PlatformRecord, PlatformSettings, Store, StoreError};
 use odt_shared::ApiError;
 use std::collections::BTreeMap;
 
@@ -49,7 +49,7 @@ pub async fn save(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response
     let stamp = rfc3339(now);
     let (secrets, written) = write_secrets(deps, tenant, p, &plan, existing.as_ref(), &stamp).await?;
     let rec = record(tenant, p, plan.settings, secrets, existing.as_ref(), stamp, current + 1);
-    let rec = with_payload_hash(tenant, rec, existing.as_ref(), &written, &org.domain)?;
+    let rec = with_payload_hash(tenant, rec, existing.as_ref(), &written, &org)?;
     if let Err(e) = deps.store.put_platform(&rec, existing.as_ref().map(|e| e.version)).await {
         if matches!(e, StoreError::VersionConflict { .. }) {
             // The winner's record names its own secret versions; put the current label back on them.
@@ -149,9 +149,9 @@ fn with_payload_hash(
     mut rec: PlatformRecord,
     existing: Option<&PlatformRecord>,
     written: &[String],
-    org_domain: &str,
+    org: &OrgRecord,
 ) -> Result<PlatformRecord, Error> {
-    rec.payload_hash = payload_hash(tenant, &rec, org_domain)?;
+    rec.payload_hash = payload_hash(tenant, &rec, org)?;
     if let Some(e) = existing.filter(|e| e.payload_hash != rec.payload_hash) {
         // A re-configure: devices carrying the old payload must get the new one; until then status can tell them.
         rec.previous_payload_hash = Some(e.payload_hash.clone());

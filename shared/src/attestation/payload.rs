@@ -54,18 +54,31 @@ fn plist_xml(dict: plist::Dictionary) -> Result<String, PayloadError> {
 }
 
 /// The managed app configuration of Okta Verify for iOS, as an XML plist dictionary: `managementHint` = the
-/// secret key (or a mask) and `OktaVerify.OrgUrl` = `org_url` (`https://<org domain>`).
+/// secret key (or a mask) and `OktaVerify.OrgUrl` = `org_host`, a bare host (`acme.okta.com`, no scheme).
 ///
-/// Source: Okta help, "Managed app configuration for iOS" (keys for Okta Verify iOS 7.2.0 and later).
+/// Source: Okta help, "Managed app configuration for iOS" (`okta/MDM.md` section 1 [H-ios]): keys are
+/// case-sensitive; `OktaVerify.OrgUrl` (Okta Verify 7.2.0+) is shown as a bare host, `example.okta.com`. The
+/// `https://` form appears only in the macOS Desktop Password Sync page [H-dps], which this product does not
+/// configure. Okta names two preference domains (`com.okta.mobile` and `com.okta.mobile.auth-service-extension`);
+/// see [`IOS_PREFERENCE_DOMAINS`] for how this document reaches them.
 ///
 /// # Errors
 /// [`PayloadError`] if the plist cannot be written.
-pub fn ios_app_config(org_url: &str, secret_key: &str) -> Result<String, PayloadError> {
+pub fn ios_app_config(org_host: &str, secret_key: &str) -> Result<String, PayloadError> {
     let mut dict = plist::Dictionary::new();
     dict.insert("managementHint".into(), secret_key.into());
-    dict.insert("OktaVerify.OrgUrl".into(), org_url.into());
+    dict.insert("OktaVerify.OrgUrl".into(), bare_host(org_host).into());
     plist_xml(dict)
 }
+
+/// The preference domains Okta asks the same iOS app configuration to reach ([H-ios], `okta/MDM.md` section 1).
+/// Only the first is delivered today: the UEM's app configuration is keyed by one store app's bundle id
+/// (Hexnode's policy "App Configurations" section; `PolicyPayload::AppConfig { bundle_id }` in the UEM client),
+/// and `com.okta.mobile.auth-service-extension` is an app extension, not a store app, so Hexnode's payload
+/// section has no place to name it. Reaching it needs a UEM mechanism that names a preference domain (as Jamf
+/// and Workspace ONE do); no published Hexnode document shows one. Recorded as a gap in docs/ARCHITECTURE.md
+/// ("Conformance").
+pub const IOS_PREFERENCE_DOMAINS: [&str; 2] = [OKTA_VERIFY_BUNDLE_ID, SSO_EXTENSION_ID];
 
 /// One property of an Android managed configuration.
 #[derive(Serialize)]
@@ -167,7 +180,7 @@ fn payload_keys(profile_id: &str, suffix: &str, payload_type: &str, display_name
 /// management attestation certificate, the Okta CA (when `ca_der` is given) and Okta Verify's SSO extension.
 ///
 /// SCEP: `com.apple.security.scep` with `URL`, `Name`, `Subject`, `Challenge`, `Keysize`, `Key Type` RSA,
-/// `Key Usage` 1 (signing only, as Okta's certificate is), a non-extractable key not open to all apps,
+/// `Key Usage` 1 (signing only), `KeyIsExtractable` false and `AllowAllAppsAccess` true (as Okta asks),
 /// `Retries` 3, `RetryDelay` 10 (seconds). CA: `com.apple.security.pkcs1` (`okta-ca.cer`). SSO:
 /// `com.apple.extensiblesso`, Credential type, realm [`SSO_REALM`], `Hosts` = the org domain and the custom
 /// domain. Payload UUIDs are derived from `profile_id`, so the document is deterministic.
@@ -196,10 +209,12 @@ pub fn macos_profile(p: &MacosProfile) -> Result<String, PayloadError> {
     scep_content.insert("Challenge".into(), p.challenge.into());
     scep_content.insert("Keysize".into(), p.key_size.into());
     scep_content.insert("Key Type".into(), "RSA".into());
-    // 1 = signing; Okta's management attestation certificate is used for signing only.
+    // Okta (okta/MDM.md section 3 [H-js][H-jd]): digital signature on = Apple `Key Usage` 1 (signing); export
+    // from the keychain off = `KeyIsExtractable` false (Apple's default is true); "Allow all apps access" on =
+    // `AllowAllAppsAccess` true (Apple's default is false), so Okta Verify can use the key.
     scep_content.insert("Key Usage".into(), 1.into());
     scep_content.insert("KeyIsExtractable".into(), false.into());
-    scep_content.insert("AllowAllAppsAccess".into(), false.into());
+    scep_content.insert("AllowAllAppsAccess".into(), true.into());
     scep_content.insert("Retries".into(), 3.into());
     scep_content.insert("RetryDelay".into(), 10.into());
     let mut scep =
@@ -238,6 +253,52 @@ pub fn macos_profile(p: &MacosProfile) -> Result<String, PayloadError> {
     plist_xml(top)
 }
 
+/// RSA key sizes a save accepts, in bits. Devices accept 1024, 2048 and 4096 (Apple `Keysize` `rangelist`,
+/// `com.apple.security.scep.yaml`; Microsoft ClientCertificateInstall `KeyLength`, `okta/MDM.md` section 6);
+/// Okta asks 2048 (`okta/MDM.md` sections 3 and 4). 1024 is refused as weaker than what Okta asks; 4096 stays
+/// for admins who chose a stronger key (both device families accept it); 3072 is refused by both devices.
+pub const ACCEPTED_KEY_SIZES: [u32; 2] = [2048, 4096];
+
+/// Where the Windows nodes live. The client certificate belongs in the user's Personal store (Okta's live FAQ
+/// and [H-ws1]/[H-wi]: "not the machine store"; case C19), so [`WindowsScope::User`] is what the product sends.
+/// Okta's two Windows guides put the CA certificate in the *computer* Intermediate store; Microsoft's
+/// RootCATrustedCertificates CSP has a user-scope `CA` store too ([MS-root]; its `Root` store has no `./User`), so
+/// the CA goes to `./User/.../CA` with the client certificate and the whole document stays under `./User` as C19
+/// requires. [`WindowsScope::Device`] is the
+/// other choice, one setting away, for an admin whose PCs need the machine stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WindowsScope {
+    /// `./User/Vendor/MSFT/...` (the default; case C19).
+    #[default]
+    User,
+    /// `./Device/Vendor/MSFT/...`.
+    Device,
+}
+
+impl WindowsScope {
+    /// The OMA-DM root, `./User` or `./Device`.
+    pub fn root(self) -> &'static str {
+        match self {
+            WindowsScope::User => "./User",
+            WindowsScope::Device => "./Device",
+        }
+    }
+}
+
+/// How the SCEP challenge is written into the `Challenge` node. Microsoft's CSP page says "B64 encoded"
+/// ([MS-cci]); third parties who deploy Okta's challenge report that the raw value works and is used verbatim
+/// (fleetdm/fleet #46990, #47492; zentral `microsoft_ca.py`), and Okta's guides paste the raw value. The product
+/// sends it [`ChallengeEncoding::Verbatim`], the form reported working against Okta; [`ChallengeEncoding::Base64`]
+/// is the literal reading of Microsoft's text, one setting away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChallengeEncoding {
+    /// The challenge as Okta issued it (the default).
+    #[default]
+    Verbatim,
+    /// Standard base64 of the challenge's UTF-8 bytes.
+    Base64,
+}
+
 /// The inputs of the Windows SCEP enrollment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowsScep<'a> {
@@ -247,16 +308,20 @@ pub struct WindowsScep<'a> {
     pub scep_url: &'a str,
     /// The SCEP challenge: the static secret key, a mask, or the UEM's placeholder for a dynamic challenge.
     pub challenge: &'a str,
+    /// How `challenge` is written into the `Challenge` node.
+    pub challenge_encoding: ChallengeEncoding,
     /// The certificate Subject as a string, from the subject module.
     pub subject_name: &'a str,
     /// RSA key length in bits (the CSP accepts 1024, 2048 and 4096).
     pub key_size: u32,
     /// SHA-1 thumbprint of the Okta CA certificate, 40 hex characters.
     pub ca_thumbprint: &'a str,
+    /// The Okta CA certificate (DER): installed by the document under `RootCATrustedCertificates/CA/{SHA-1}`
+    /// (case C23) when given.
+    pub ca_der: Option<&'a [u8]>,
+    /// The OMA-DM scope of every node.
+    pub scope: WindowsScope,
 }
-
-/// Root of every ClientCertificateInstall SCEP node: user scope (case C19), never `./Device/`.
-const SCEP_ROOT: &str = "./User/Vendor/MSFT/ClientCertificateInstall/SCEP";
 
 /// SyncML `Meta/Format` of a node value.
 #[derive(Clone, Copy)]
@@ -265,6 +330,8 @@ enum Format {
     Chr,
     /// `int`: an integer.
     Int,
+    /// `b64`: base64 data.
+    B64,
     /// `node`: an interior node, no value.
     Node,
 }
@@ -275,6 +342,7 @@ impl Format {
         match self {
             Format::Chr => "chr",
             Format::Int => "int",
+            Format::B64 => "b64",
             Format::Node => "node",
         }
     }
@@ -301,40 +369,57 @@ fn write_item<W: std::io::Write>(w: &mut Writer<W>, loc: &str, value: Option<(Fo
     Ok(())
 }
 
-/// The SyncML body that enrolls the management attestation certificate on Windows through the
-/// ClientCertificateInstall CSP at user scope (case C19: every LocURI starts with `./User/`).
+/// The SyncML body that installs the Okta CA and enrolls the management attestation certificate on Windows
+/// through the RootCATrustedCertificates and ClientCertificateInstall CSPs at `p.scope` (the product sends
+/// [`WindowsScope::User`]: case C19, every LocURI starts with `./User/`).
 ///
-/// Inside one `<Atomic>` (the CSP requires SCEP settings to be atomic, with Enroll last): an `<Add>` of the
-/// `SCEP/{unique_id}` node, one `<Add>` per `Install` setting (ServerURL, Challenge, SubjectName, KeyLength,
-/// KeyUsage 128 = 0x80 digital signature, HashAlgorithm `SHA-2`, EKUMapping client authentication
-/// 1.3.6.1.5.5.7.3.2, CAThumbprint, KeyProtection 1 = TPM, RetryCount 3, RetryDelay 5 minutes), then an
-/// `<Exec>` of `Install/Enroll`. `CmdID`s count from 1. Values are XML-escaped by quick-xml.
+/// Inside one `<Atomic>`: when `ca_der` is given, an `<Add>` of `RootCATrustedCertificates/CA/{SHA-1}/
+/// EncodedCertificate` (`b64`, the DER on one line; case C23); an `<Add>` of the `SCEP/{unique_id}` node; one
+/// `<Add>` per `Install` setting (ServerURL, Challenge, SubjectName, KeyLength, KeyUsage 128 = 0x80 digital
+/// signature, HashAlgorithm `SHA-2`, EKUMapping client authentication 1.3.6.1.5.5.7.3.2, CAThumbprint,
+/// KeyProtection 2 = TPM if present else software, RetryCount 3, RetryDelay 5 minutes), then an `<Exec>` of
+/// `Install/Enroll` last. `CmdID`s count from 1. Values are XML-escaped by quick-xml.
 ///
-/// Source: Microsoft, "ClientCertificateInstall CSP" (node reference and SCEP example).
+/// Sources: Microsoft, "ClientCertificateInstall CSP" and "RootCATrustedCertificates CSP" (`okta/MDM.md`
+/// section 6); Okta's Windows guides (`okta/MDM.md` section 4).
 ///
 /// # Errors
 /// [`PayloadError::InvalidUniqueId`] for a bad `unique_id`; [`PayloadError`] if the XML cannot be written.
 pub fn windows_scep_syncml(p: &WindowsScep) -> Result<String, PayloadError> {
+    use base64::Engine as _;
     if !crate::ids::is_safe_id(p.unique_id) {
         return Err(PayloadError::InvalidUniqueId(p.unique_id.to_string()));
     }
-    let node = format!("{SCEP_ROOT}/{}", p.unique_id);
+    let root = p.scope.root();
+    let node = format!("{root}/Vendor/MSFT/ClientCertificateInstall/SCEP/{}", p.unique_id);
     let key_size = p.key_size.to_string();
+    let challenge = match p.challenge_encoding {
+        ChallengeEncoding::Verbatim => p.challenge.to_string(),
+        ChallengeEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(p.challenge.as_bytes()),
+    };
+    let ca = p.ca_der.map(|der| {
+        // The node is named by the certificate's SHA-1 thumbprint, the same value CAThumbprint carries.
+        let sha1 = hex::encode_upper(<sha1::Sha1 as sha1::Digest>::digest(der));
+        let loc = format!("{root}/Vendor/MSFT/RootCATrustedCertificates/CA/{sha1}/EncodedCertificate");
+        (loc, base64::engine::general_purpose::STANDARD.encode(der))
+    });
     let settings: [(&str, Format, &str); 11] = [
         ("ServerURL", Format::Chr, p.scep_url),
-        ("Challenge", Format::Chr, p.challenge),
+        ("Challenge", Format::Chr, &challenge),
         ("SubjectName", Format::Chr, p.subject_name),
         ("KeyLength", Format::Int, &key_size),
-        // 0x80: digital signature only.
+        // 0x80: digital signature only (Okta: "Digital signature only, no encryption"; 160 adds encipherment).
         ("KeyUsage", Format::Int, "128"),
-        // The CSP takes a hash algorithm family: SHA-1, SHA-2 or SHA-3 (SHA-2 covers SHA-256).
+        // The CSP takes a hash algorithm family: SHA-1, SHA-2 or SHA-3 (Okta asks SHA-2).
         ("HashAlgorithm", Format::Chr, "SHA-2"),
         // Client authentication (RFC 5280 id-kp-clientAuth).
         ("EKUMapping", Format::Chr, "1.3.6.1.5.5.7.3.2"),
         ("CAThumbprint", Format::Chr, p.ca_thumbprint),
-        // 1: private key protected by the TPM (2 is the Windows Phone "TPM if supported" value; 3, the
-        // default, keeps the key in the software KSP).
-        ("KeyProtection", Format::Int, "1"),
+        // Okta asks "TPM if present, else software" (okta/MDM.md section 4). Microsoft's values: 1 TPM only (a PC
+        // without a TPM fails to enroll), 2 "TPM if the device supports TPM" (Microsoft words it for phones), 3
+        // software only (the default, never the TPM), 4 Windows Hello. 2 is the only value whose text covers both
+        // PCs with and without a TPM (case C23); our reading, recorded in docs/ARCHITECTURE.md ("Conformance").
+        ("KeyProtection", Format::Int, "2"),
         ("RetryCount", Format::Int, "3"),
         // Minutes between retries while the SCEP server answers "pending".
         ("RetryDelay", Format::Int, "5"),
@@ -354,6 +439,9 @@ pub fn windows_scep_syncml(p: &WindowsScep) -> Result<String, PayloadError> {
                 })?;
                 std::io::Result::Ok(())
             };
+            if let Some((loc, b64)) = &ca {
+                add(w, loc, Some((Format::B64, b64)))?;
+            }
             add(w, &node, Some((Format::Node, "")))?;
             for (name, format, data) in settings {
                 add(w, &format!("{node}/Install/{name}"), Some((format, data)))?;
@@ -389,12 +477,18 @@ mod tests {
 
     #[test]
     fn ios_plist_keys_and_values() {
-        let doc = ios_app_config("https://acme.okta.com", "s3cr&t<key>").unwrap();
+        let doc = ios_app_config("acme.okta.com", "s3cr&t<key>").unwrap();
         let v = plist::Value::from_reader_xml(doc.as_bytes()).unwrap();
         let d = dict(&v);
         assert_eq!(d.len(), 2);
         assert_eq!(s(d, "managementHint"), "s3cr&t<key>");
-        assert_eq!(s(d, "OktaVerify.OrgUrl"), "https://acme.okta.com");
+        // Okta's example is a bare host (okta/MDM.md section 1); a scheme given is dropped.
+        assert_eq!(s(d, "OktaVerify.OrgUrl"), "acme.okta.com");
+        let with_scheme = ios_app_config("https://acme.okta.com/", "k").unwrap();
+        assert_eq!(
+            s(dict(&plist::Value::from_reader_xml(with_scheme.as_bytes()).unwrap()), "OktaVerify.OrgUrl"),
+            "acme.okta.com"
+        );
         let masked = ios_app_config("https://acme.okta.com", "********").unwrap();
         assert!(!masked.contains("s3cr"));
         assert_eq!(s(dict(&plist::Value::from_reader_xml(masked.as_bytes()).unwrap()), "managementHint"), "********");
@@ -466,7 +560,7 @@ mod tests {
         assert_eq!(s(sc, "Key Type"), "RSA");
         assert_eq!(int(sc, "Key Usage"), 1);
         assert_eq!(sc.get("KeyIsExtractable").and_then(plist::Value::as_boolean), Some(false));
-        assert_eq!(sc.get("AllowAllAppsAccess").and_then(plist::Value::as_boolean), Some(false));
+        assert_eq!(sc.get("AllowAllAppsAccess").and_then(plist::Value::as_boolean), Some(true));
         assert_eq!(int(sc, "Retries"), 3);
         assert_eq!(int(sc, "RetryDelay"), 10);
         let subject: Vec<Vec<Vec<String>>> = plist::from_value(sc.get("Subject").unwrap()).unwrap();
@@ -494,6 +588,35 @@ mod tests {
         assert_eq!(hosts, ["acme.okta.com", "login.acme.com"]);
     }
 
+    fn scep_content(doc: &str) -> plist::Dictionary {
+        let v = plist::Value::from_reader_xml(doc.as_bytes()).unwrap();
+        let content = dict(&v).get("PayloadContent").and_then(plist::Value::as_array).unwrap().clone();
+        let scep = content.iter().find(|p| s(dict(p), "PayloadType") == "com.apple.security.scep").unwrap();
+        dict(dict(scep).get("PayloadContent").unwrap()).clone()
+    }
+
+    #[test]
+    fn c21_macos_scep_key_is_usable_by_okta_verify_kept_in_keychain_and_for_signing() {
+        let sc = scep_content(&macos(None, None));
+        assert_eq!(sc.get("AllowAllAppsAccess").and_then(plist::Value::as_boolean), Some(true));
+        assert_eq!(sc.get("KeyIsExtractable").and_then(plist::Value::as_boolean), Some(false));
+        assert_eq!(int(&sc, "Key Usage"), 1);
+        assert_eq!(int(&sc, "Keysize"), 2048);
+        assert_eq!(ACCEPTED_KEY_SIZES, [2048, 4096]);
+        assert!(!ACCEPTED_KEY_SIZES.contains(&3072));
+    }
+
+    #[test]
+    fn c22_sso_hosts_are_the_org_host_and_the_custom_domain_without_scheme() {
+        let doc = macos(None, Some("login.acme.example"));
+        let v = plist::Value::from_reader_xml(doc.as_bytes()).unwrap();
+        let content = dict(&v).get("PayloadContent").and_then(plist::Value::as_array).unwrap();
+        let sso = content.iter().map(dict).find(|p| s(p, "PayloadType") == "com.apple.extensiblesso").unwrap();
+        let hosts: Vec<&str> =
+            sso.get("Hosts").and_then(plist::Value::as_array).unwrap().iter().filter_map(|h| h.as_string()).collect();
+        assert_eq!(hosts, ["acme.okta.com", "login.acme.example"]);
+    }
+
     #[test]
     fn macos_profile_without_ca_and_custom_domain() {
         let doc = macos(None, None);
@@ -509,10 +632,7 @@ mod tests {
     fn documents_are_deterministic() {
         let der = [1u8, 2, 3];
         assert_eq!(macos(Some(&der), Some("login.acme.com")), macos(Some(&der), Some("login.acme.com")));
-        assert_eq!(
-            ios_app_config("https://a.okta.com", "k").unwrap(),
-            ios_app_config("https://a.okta.com", "k").unwrap()
-        );
+        assert_eq!(ios_app_config("a.okta.com", "k").unwrap(), ios_app_config("a.okta.com", "k").unwrap());
         assert_eq!(android_managed_config("a", "k").unwrap(), android_managed_config("a", "k").unwrap());
         let w = windows(SAMPLE_CHALLENGE, "CN=x");
         assert_eq!(w, windows(SAMPLE_CHALLENGE, "CN=x"));
@@ -530,16 +650,29 @@ mod tests {
     const SAMPLE_CHALLENGE: &str = "Ab12-xy.Q";
     const THUMB: &str = "0123456789ABCDEF0123456789ABCDEF01234567";
 
-    fn windows(challenge: &str, subject: &str) -> String {
+    const CA_DER: [u8; 5] = [0x30, 0x03, 0x02, 0x01, 0x05];
+    /// SHA-1 of [`CA_DER`], upper-case hex.
+    fn ca_sha1() -> String {
+        hex::encode_upper(<sha1::Sha1 as sha1::Digest>::digest(CA_DER))
+    }
+
+    fn windows_with(challenge: &str, subject: &str, ca_der: Option<&[u8]>, thumb: &str) -> String {
         windows_scep_syncml(&WindowsScep {
             unique_id: "OktaDeviceTrust_1",
             scep_url: "https://acme.okta.com/scep/abc?x=1&y=2",
             challenge,
+            challenge_encoding: ChallengeEncoding::Verbatim,
             subject_name: subject,
             key_size: 2048,
-            ca_thumbprint: THUMB,
+            ca_thumbprint: thumb,
+            ca_der,
+            scope: WindowsScope::User,
         })
         .unwrap()
+    }
+
+    fn windows(challenge: &str, subject: &str) -> String {
+        windows_with(challenge, subject, Some(&CA_DER), &ca_sha1())
     }
 
     /// One `<Item>` of the SyncML: its command as `Name#CmdID`, LocURI, Format and Data.
@@ -581,21 +714,23 @@ mod tests {
     fn c19_windows_scep_nodes_are_user_scoped() {
         let doc = windows(SAMPLE_CHALLENGE, "CN=x");
         let all = items(&doc);
-        assert_eq!(all.len(), 13);
+        // The CA certificate (C23), the SCEP node, 11 settings and the Exec.
+        assert_eq!(all.len(), 14);
         for Item { loc, .. } in &all {
-            assert!(loc.starts_with("./User/Vendor/MSFT/ClientCertificateInstall/SCEP/"), "{loc}");
+            assert!(loc.starts_with("./User/Vendor/MSFT/"), "{loc}");
             assert!(!loc.contains("./Device/"), "{loc}");
         }
         assert!(!doc.contains("./Device/"));
-        // Commands: the Atomic is 1, then Add 2..=13 and the Exec last.
+        assert!(all[1..].iter().all(|i| i.loc.starts_with("./User/Vendor/MSFT/ClientCertificateInstall/SCEP/")));
+        // Commands: the Atomic is 1, then Add 2..=14 and the Exec last.
         let cmds: Vec<&str> = all.iter().map(|i| i.cmd.as_str()).collect();
         assert_eq!(cmds.first(), Some(&"Add#2"));
-        assert_eq!(cmds.last(), Some(&"Exec#14"));
-        assert_eq!(all[0].loc, "./User/Vendor/MSFT/ClientCertificateInstall/SCEP/OktaDeviceTrust_1");
-        assert_eq!(all[0].format.as_deref(), Some("node"));
-        assert_eq!(all[0].data, None);
-        assert_eq!(all[12].format, None);
-        assert_eq!(all[12].loc, "./User/Vendor/MSFT/ClientCertificateInstall/SCEP/OktaDeviceTrust_1/Install/Enroll");
+        assert_eq!(cmds.last(), Some(&"Exec#15"));
+        assert_eq!(all[1].loc, "./User/Vendor/MSFT/ClientCertificateInstall/SCEP/OktaDeviceTrust_1");
+        assert_eq!(all[1].format.as_deref(), Some("node"));
+        assert_eq!(all[1].data, None);
+        assert_eq!(all[13].format, None);
+        assert_eq!(all[13].loc, "./User/Vendor/MSFT/ClientCertificateInstall/SCEP/OktaDeviceTrust_1/Install/Enroll");
         let xml = roxmltree::Document::parse(&doc).unwrap();
         let atomic_id = xml
             .descendants()
@@ -605,19 +740,57 @@ mod tests {
         assert_eq!(atomic_id, Some("1"));
         let formats = xml.descendants().filter(|n| n.has_tag_name("Format"));
         assert!(
-            formats.clone().count() == 12 && formats.clone().all(|f| f.tag_name().namespace() == Some("syncml:metinf"))
+            formats.clone().count() == 13 && formats.clone().all(|f| f.tag_name().namespace() == Some("syncml:metinf"))
         );
 
-        assert_eq!(data_of(&doc, "CAThumbprint"), THUMB);
+        assert_eq!(data_of(&doc, "CAThumbprint"), ca_sha1());
         assert_eq!(data_of(&doc, "ServerURL"), "https://acme.okta.com/scep/abc?x=1&y=2");
         assert_eq!(data_of(&doc, "Challenge"), SAMPLE_CHALLENGE);
         assert_eq!(data_of(&doc, "SubjectName"), "CN=x");
         assert_eq!(data_of(&doc, "KeyLength"), "2048");
         assert_eq!(data_of(&doc, "KeyUsage"), "128");
         assert_eq!(data_of(&doc, "EKUMapping"), "1.3.6.1.5.5.7.3.2");
-        assert_eq!(data_of(&doc, "KeyProtection"), "1");
         assert_eq!(data_of(&doc, "RetryCount"), "3");
         assert_eq!(data_of(&doc, "RetryDelay"), "5");
+    }
+
+    #[test]
+    fn c23_windows_enrolls_without_a_tpm_and_installs_the_okta_ca() {
+        let doc = windows(SAMPLE_CHALLENGE, "CN=x");
+        // 2: the TPM when present, the software KSP otherwise (1 would fail on a PC with no TPM).
+        assert_eq!(data_of(&doc, "KeyProtection"), "2");
+        let all = items(&doc);
+        let ca = &all[0];
+        let sha1 = ca_sha1();
+        assert_eq!(ca.cmd, "Add#2");
+        assert_eq!(ca.loc, format!("./User/Vendor/MSFT/RootCATrustedCertificates/CA/{sha1}/EncodedCertificate"));
+        assert_eq!(ca.format.as_deref(), Some("b64"));
+        use base64::Engine as _;
+        let b64 = ca.data.as_deref().unwrap();
+        assert!(!b64.contains('\n') && !b64.contains('\r'));
+        assert_eq!(base64::engine::general_purpose::STANDARD.decode(b64).unwrap(), CA_DER);
+        assert_eq!(data_of(&doc, "CAThumbprint"), sha1);
+        // Without a certificate the document carries no CA node.
+        let none = windows_with(SAMPLE_CHALLENGE, "CN=x", None, THUMB);
+        assert!(!none.contains("RootCATrustedCertificates"));
+    }
+
+    #[test]
+    fn windows_other_choices_are_one_setting_away() {
+        let p = WindowsScep {
+            unique_id: "OktaDeviceTrust",
+            scep_url: "https://acme.okta.com/scep",
+            challenge: "Ab12",
+            challenge_encoding: ChallengeEncoding::Base64,
+            subject_name: "CN=x",
+            key_size: 2048,
+            ca_thumbprint: THUMB,
+            ca_der: Some(&CA_DER),
+            scope: WindowsScope::Device,
+        };
+        let doc = windows_scep_syncml(&p).unwrap();
+        assert_eq!(data_of(&doc, "Challenge"), "QWIxMg==");
+        assert!(items(&doc).iter().all(|i| i.loc.starts_with("./Device/Vendor/MSFT/")));
     }
 
     #[test]
@@ -639,9 +812,12 @@ mod tests {
                 unique_id: bad,
                 scep_url: "u",
                 challenge: "c",
+                challenge_encoding: ChallengeEncoding::Verbatim,
                 subject_name: "CN=x",
                 key_size: 2048,
                 ca_thumbprint: THUMB,
+                ca_der: None,
+                scope: WindowsScope::User,
             };
             assert!(matches!(windows_scep_syncml(&p), Err(PayloadError::InvalidUniqueId(_))), "{bad:?}");
         }

@@ -3,12 +3,41 @@
 //! content hash, which so changes whenever a secret changes without hashing the secret itself).
 
 use super::payload::{
-    android_managed_config, content_hash, ios_app_config, macos_profile, windows_scep_syncml, MacosProfile, WindowsScep,
+    android_managed_config, content_hash, ios_app_config, macos_profile, windows_scep_syncml, ChallengeEncoding,
+    MacosProfile, WindowsScep, WindowsScope,
 };
 use super::subject::parse_subject;
 use crate::error::Error;
 use crate::platform::Platform;
-use crate::store::{ChallengeKind, PlatformRecord, PlatformSettings};
+use crate::store::{ChallengeKind, OrgRecord, PlatformRecord, PlatformSettings};
+
+/// The Okta org's hosts a document names: its domain and, when the org has one, its custom URL domain (both
+/// bare hosts). From an [`OrgRecord`] (both) or a bare `&str` (the domain only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrgHosts<'a> {
+    /// The org host, e.g. `acme.okta.com`.
+    pub domain: &'a str,
+    /// The org's custom URL domain, e.g. `login.acme.example`.
+    pub custom_domain: Option<&'a str>,
+}
+
+impl<'a> From<&'a str> for OrgHosts<'a> {
+    fn from(domain: &'a str) -> Self {
+        OrgHosts { domain, custom_domain: None }
+    }
+}
+
+impl<'a> From<&'a String> for OrgHosts<'a> {
+    fn from(domain: &'a String) -> Self {
+        OrgHosts { domain, custom_domain: None }
+    }
+}
+
+impl<'a> From<&'a OrgRecord> for OrgHosts<'a> {
+    fn from(org: &'a OrgRecord) -> Self {
+        OrgHosts { domain: &org.domain, custom_domain: org.custom_domain.as_deref() }
+    }
+}
 
 /// The secret names a platform record may hold.
 pub const SECRET_KEY: &str = "secretKey";
@@ -56,17 +85,20 @@ fn failed(e: impl std::fmt::Display) -> Error {
     Error::internal("payload rendering", e)
 }
 
-/// Renders the platform's document. `secret(name)` gives the text to put where secret `name` goes.
-pub fn render(
+/// Renders the platform's document for `org` (an [`OrgRecord`], so the macOS SSO extension names the custom
+/// URL domain too). `secret(name)` gives the text to put where secret `name` goes.
+pub fn render<'a>(
     tenant: &str,
     rec: &PlatformRecord,
-    org_domain: &str,
+    org: impl Into<OrgHosts<'a>>,
     secret: &dyn Fn(&str) -> String,
 ) -> Result<Document, Error> {
+    let org = org.into();
+    let org_domain = org.domain;
     match (&rec.settings, rec.platform) {
         (PlatformSettings::Mobile { .. }, Platform::Ios) => Ok(Document {
             media_type: "application/x-plist",
-            text: ios_app_config(&format!("https://{org_domain}"), &secret(SECRET_KEY)).map_err(failed)?,
+            text: ios_app_config(org_domain, &secret(SECRET_KEY)).map_err(failed)?,
         }),
         (PlatformSettings::Mobile { .. }, Platform::Android) => Ok(Document {
             media_type: "application/json",
@@ -78,13 +110,13 @@ pub fn render(
                 ChallengeKind::Static => secret(SECRET_KEY),
                 ChallengeKind::Dynamic => uem_placeholder("scep.challenge"),
             };
+            let der = ca.as_ref().map(|c| c.der()).transpose().map_err(failed)?;
             if p == Platform::Macos {
-                let der = ca.as_ref().map(|c| c.der()).transpose().map_err(failed)?;
                 let profile_id = format!("com.odt.{tenant}.macos");
                 let text = macos_profile(&MacosProfile {
                     profile_id: &profile_id,
                     org_domain,
-                    custom_domain: None,
+                    custom_domain: org.custom_domain,
                     scep_url,
                     challenge: &challenge_text,
                     subject: subject.to_apple_subject(uem_placeholder),
@@ -104,6 +136,9 @@ pub fn render(
                     subject_name: &subject_name,
                     key_size: *key_size,
                     ca_thumbprint: &thumbprint,
+                    ca_der: der.as_deref(),
+                    challenge_encoding: ChallengeEncoding::Verbatim,
+                    scope: WindowsScope::User,
                 })
                 .map_err(failed)?;
                 Ok(Document { media_type: "application/xml", text })
@@ -114,14 +149,14 @@ pub fn render(
 }
 
 /// The content hash devices are compared against: the document with each secret's version id in its place.
-pub fn payload_hash(tenant: &str, rec: &PlatformRecord, org_domain: &str) -> Result<String, Error> {
+pub fn payload_hash<'a>(tenant: &str, rec: &PlatformRecord, org: impl Into<OrgHosts<'a>>) -> Result<String, Error> {
     let versions = rec.secrets.clone();
     let by_version =
         move |name: &str| versions.get(name).map(|r| format!("secret-version:{}", r.version_id)).unwrap_or_default();
-    Ok(render(tenant, rec, org_domain, &by_version)?.hash())
+    Ok(render(tenant, rec, org, &by_version)?.hash())
 }
 
 /// The preview: the document with every secret masked.
-pub fn preview(tenant: &str, rec: &PlatformRecord, org_domain: &str) -> Result<Document, Error> {
-    render(tenant, rec, org_domain, &|_| MASK.to_string())
+pub fn preview<'a>(tenant: &str, rec: &PlatformRecord, org: impl Into<OrgHosts<'a>>) -> Result<Document, Error> {
+    render(tenant, rec, org, &|_| MASK.to_string())
 }

@@ -20,6 +20,11 @@ pub struct OrgRecord {
     pub org_id: String,
     /// The org host, e.g. `acme.okta.com` (validated by the outbound rules).
     pub domain: String,
+    /// The org's custom URL domain, a bare host (e.g. `login.acme.example`), when the org has one: the macOS
+    /// SSO extension lists it next to `domain` and a SCEP URL may use it (Okta help [H-ssom], `okta/MDM.md`
+    /// section 3). Records stored before it existed read as `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_domain: Option<String>,
     pub client_id: String,
     pub auth_method: ClientAuth,
     pub key_id: Option<String>,
@@ -50,6 +55,7 @@ impl OrgRecord {
             sk: Self::sk_of(org_id),
             org_id: org_id.to_string(),
             domain: domain.to_string(),
+            custom_domain: None,
             client_id: creds.client_id().to_string(),
             auth_method: creds.method(),
             key_id: creds.key_id().map(str::to_string),

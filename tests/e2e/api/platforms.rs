@@ -78,7 +78,8 @@ async fn round_trip_all_four_platforms_with_documents_read_back_by_real_parsers(
     let v = plist::Value::from_reader_xml(ios["document"].as_str().unwrap().as_bytes()).unwrap();
     let d = v.as_dictionary().unwrap();
     assert_eq!(d.get("managementHint").and_then(|x| x.as_string()), Some("********"));
-    assert_eq!(d.get("OktaVerify.OrgUrl").and_then(|x| x.as_string()), Some(format!("https://{domain}").as_str()));
+    // A bare host, as Okta's example (okta/MDM.md section 1).
+    assert_eq!(d.get("OktaVerify.OrgUrl").and_then(|x| x.as_string()), Some(domain.as_str()));
     // Android: managed configuration.
     let android = preview(&t, "android").await;
     let cfg: Value = serde_json::from_str(android["document"].as_str().unwrap()).unwrap();
@@ -181,6 +182,7 @@ async fn every_validation_rule_names_its_field_and_stores_nothing() {
         ("windows", with(&|b| b["subject"] = json!("CN={{user.phone}}")), "subject", "user.phone"),
         ("macos", with(&|b| b["subject"] = json!("O=Acme")), "subject", "CN"),
         ("macos", with(&|b| b["keySize"] = json!(1024)), "keySize", "2048"),
+        ("windows", with(&|b| b["keySize"] = json!(3072)), "keySize", "4096"),
         ("macos", with(&|b| b["keySize"] = json!("big")), "keySize", ""),
         ("macos", with(&|b| b["extra"] = json!(true)), "extra", ""),
         (
@@ -314,4 +316,138 @@ async fn roles_tenants_and_concurrent_saves() {
     let other = t.stack.token("someone-else", "admin");
     assert_eq!(t.call("GET", "/platforms/ios", Some(&other), None).await.body["state"], "not_configured");
     assert_eq!(t.call("GET", "/platforms/ios/payload", Some(&other), None).await.status, 404);
+}
+
+/// The macOS preview's payload of type `t`.
+fn mac_payload(preview: &Value, t: &str) -> plist::Dictionary {
+    let v = plist::Value::from_reader_xml(preview["document"].as_str().unwrap().as_bytes()).unwrap();
+    v.as_dictionary().unwrap()["PayloadContent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_dictionary().unwrap().clone())
+        .find(|p| p.get("PayloadType").and_then(|x| x.as_string()) == Some(t))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn c21_key_size_3072_is_refused_and_the_macos_key_is_okta_verifys() {
+    let t = TestStack::start().await;
+    let org = t.ready_device_trust().await;
+    let domain = org["domain"].as_str().unwrap();
+    let admin = t.admin();
+    let ca = rcgen_ca(false);
+    for p in ["macos", "windows"] {
+        let mut body = desktop(domain, "Good-Challenge", Some(&ca));
+        body["keySize"] = json!(3072);
+        let a = t.call("PUT", &format!("/platforms/{p}"), Some(&admin), Some(body)).await;
+        assert_eq!(a.status, 400, "{p}: {}", a.text);
+        assert_eq!(a.body["error"]["field"], "keySize");
+        assert_eq!(a.body["error"]["accepted"], json!([2048, 4096]));
+        let msg = a.body["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("2048") && msg.contains("4096"), "{msg}");
+        assert_eq!(t.call("GET", &format!("/platforms/{p}"), Some(&admin), None).await.body["state"], "not_configured");
+    }
+    assert_eq!(t.secret_names().await.len(), 1, "only the org's secret");
+    let a = t.call("PUT", "/platforms/macos", Some(&admin), Some(desktop(domain, "Good-Challenge", Some(&ca)))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let scep = mac_payload(&preview(&t, "macos").await, "com.apple.security.scep");
+    let sc = scep["PayloadContent"].as_dictionary().unwrap();
+    assert_eq!(sc.get("AllowAllAppsAccess").and_then(|x| x.as_boolean()), Some(true));
+    assert_eq!(sc.get("KeyIsExtractable").and_then(|x| x.as_boolean()), Some(false));
+    assert_eq!(sc.get("Key Usage").and_then(|x| x.as_signed_integer()), Some(1));
+    assert_eq!(sc.get("Keysize").and_then(|x| x.as_signed_integer()), Some(2048));
+}
+
+#[tokio::test]
+async fn c22_custom_url_domain_reaches_the_macos_sso_hosts_and_redelivers() {
+    let t = TestStack::start().await;
+    let org = t.ready_device_trust().await;
+    let domain = org["domain"].as_str().unwrap().to_string();
+    let org_id = org["id"].as_str().unwrap();
+    let admin = t.admin();
+    let ca = rcgen_ca(false);
+    let a = t.call("PUT", "/platforms/macos", Some(&admin), Some(desktop(&domain, "Good-Challenge", Some(&ca)))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let before = a.body["payloadHash"].as_str().unwrap().to_string();
+
+    // The scheme form is refused naming the field, and nothing changes.
+    let path = format!("/okta-orgs/{org_id}/custom-domain");
+    let a = t.call("PUT", &path, Some(&admin), Some(json!({"customDomain": "https://login.acme.example"}))).await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    assert_eq!(a.body["error"]["field"], "customDomain");
+    assert_eq!(
+        t.call("GET", &format!("/okta-orgs/{org_id}"), Some(&admin), None).await.body["customDomain"],
+        Value::Null
+    );
+
+    let a = t.call("PUT", &path, Some(&admin), Some(json!({"customDomain": "login.acme.example"}))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["customDomain"], "login.acme.example");
+    let sso = mac_payload(&preview(&t, "macos").await, "com.apple.extensiblesso");
+    let hosts: Vec<&str> = sso["Hosts"].as_array().unwrap().iter().filter_map(|h| h.as_string()).collect();
+    assert_eq!(hosts, vec![domain.as_str(), "login.acme.example"]);
+    // What macOS devices get changed, so its payload hash did: deployment re-delivers.
+    let mac = t.call("GET", "/platforms/macos", Some(&admin), None).await.body;
+    assert_ne!(mac["payloadHash"].as_str().unwrap(), before);
+    assert_eq!(mac["payloadHash"], preview(&t, "macos").await["payloadHash"]);
+
+    // A SCEP URL on either host is accepted.
+    for host in [domain.as_str(), "login.acme.example"] {
+        let mut body = desktop(host, "Good-Challenge", None);
+        body["version"] = t.call("GET", "/platforms/macos", Some(&admin), None).await.body["version"].clone();
+        let a = t.call("PUT", "/platforms/macos", Some(&admin), Some(body)).await;
+        assert_eq!(a.status, 200, "{host}: {}", a.text);
+    }
+    // POST /okta-orgs refuses the scheme form too.
+    let (id, secret) = t.oin_client(&["okta.groups.read"]);
+    let body = json!({"domain": "other.okta.com", "customDomain": "https://login.other.example",
+        "credentials": {"method": "client_secret_basic", "clientId": id, "clientSecret": secret}});
+    let a = t.call("POST", "/okta-orgs", Some(&admin), Some(body)).await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    assert_eq!(a.body["error"]["field"], "customDomain");
+}
+
+#[tokio::test]
+async fn c23_windows_enrolls_without_a_tpm_and_installs_the_pasted_okta_ca() {
+    use base64::Engine as _;
+    let t = TestStack::start().await;
+    let org = t.ready_device_trust().await;
+    let domain = org["domain"].as_str().unwrap();
+    let admin = t.admin();
+    let ca = rcgen_ca(false);
+    let a = t.call("PUT", "/platforms/windows", Some(&admin), Some(desktop(domain, "Good-Challenge", Some(&ca)))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let sha1 = a.body["settings"]["caCertificate"]["sha1Thumbprint"].as_str().unwrap().to_string();
+    let parsed = odt_shared::attestation::cert::parse_ca_certificate(&ca, time::OffsetDateTime::now_utc()).unwrap();
+    assert_eq!(sha1, parsed.sha1_thumbprint);
+    let der = pem_der(&ca);
+    assert_eq!(der, parsed.der().unwrap());
+    let xml = preview(&t, "windows").await["document"].as_str().unwrap().to_string();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let item = |suffix: &str| {
+        doc.descendants()
+            .filter(|n| n.has_tag_name("Item"))
+            .find(|i| {
+                i.descendants().any(|n| n.has_tag_name("LocURI") && n.text().is_some_and(|t| t.ends_with(suffix)))
+            })
+            .unwrap_or_else(|| panic!("{suffix} missing"))
+    };
+    let text = |i: roxmltree::Node, tag: &str| {
+        i.descendants().find(|n| n.has_tag_name(tag)).and_then(|n| n.text()).map(String::from)
+    };
+    assert_eq!(text(item("/Install/KeyProtection"), "Data").as_deref(), Some("2"));
+    assert_eq!(text(item("/Install/CAThumbprint"), "Data").as_deref(), Some(sha1.as_str()));
+    let ca_item = item(&format!("/RootCATrustedCertificates/CA/{sha1}/EncodedCertificate"));
+    assert!(text(ca_item, "LocURI").unwrap().starts_with("./User/"));
+    assert_eq!(text(ca_item, "Format").as_deref(), Some("b64"));
+    let b64 = text(ca_item, "Data").unwrap();
+    assert!(!b64.contains('\n'));
+    assert_eq!(base64::engine::general_purpose::STANDARD.decode(b64).unwrap(), der);
+}
+
+fn pem_der(pem: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD.decode(body).unwrap()
 }

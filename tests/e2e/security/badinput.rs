@@ -268,6 +268,18 @@ fn routes(r: &Ready) -> Vec<BodyRoute> {
         },
         BodyRoute {
             method: "PUT",
+            path: format!("/okta-orgs/{org}/custom-domain"),
+            base: json!({"customDomain": "login.acme.example", "version": 1}),
+            required: vec![],
+            long: vec!["customDomain"],
+            bad_values: vec![
+                ("customDomain", json!("https://login.acme.example")),
+                ("customDomain", json!("login.acme.example/x")),
+                ("customDomain", json!("10.0.0.1")),
+            ],
+        },
+        BodyRoute {
+            method: "PUT",
             path: "/device-trust".into(),
             base: json!({"oktaOrgId": org, "version": 1}),
             required: vec!["oktaOrgId"],
@@ -414,6 +426,7 @@ fn path_and_query_cases(r: &Ready) -> Vec<Case> {
             });
         }
         cases.push(body_route("PUT", format!("/okta-orgs/{id}/credentials"), creds.clone()));
+        cases.push(body_route("PUT", format!("/okta-orgs/{id}/custom-domain"), json!({"customDomain": "a.example"})));
         cases.push(body_route("PUT", format!("/platforms/{id}"), json!({"secretKey": "k"})));
         cases.push(body_route("PUT", format!("/platforms/{id}/enabled"), json!({"enabled": true})));
         cases.push(body_route("PUT", format!("/okta-verify/{id}"), json!({"method": "managed_play"})));

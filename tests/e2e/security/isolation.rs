@@ -43,6 +43,9 @@ fn case(r: &Ready, method: &str, template: &str) -> Option<(String, Option<Value
             (None, Other::NotFound)
         }
         ("PUT", "/okta-orgs/{orgId}/credentials") => (Some(json!({"credentials": creds})), Other::NotFound),
+        ("PUT", "/okta-orgs/{orgId}/custom-domain") => {
+            (Some(json!({"customDomain": "login.other-tenant.example"})), Other::NotFound)
+        }
         ("GET", "/deployments/devices/{deviceId}") => (None, Other::NotFound),
         ("GET" | "POST", "/hooks/okta/{tenant}") => (None, Other::NoJwt),
         ("POST", "/okta-orgs") => (Some(json!({"domain": r.t.domain, "credentials": creds})), Other::OwnView),
