@@ -75,6 +75,12 @@ pub enum UemError {
     /// An answer the client cannot read (truncated page, foreign `next` link, …).
     #[error("unexpected answer from the UEM: {0}")]
     Protocol(String),
+    /// The portal refused a call its public API description does not document (`404` where the item exists,
+    /// `405`, or `400` naming an unknown field): `call` is its name in
+    /// [`hexnode::undocumented::CALLS`], `manual_step` what the admin does in the portal instead. Permanent: no
+    /// automatic retry until the admin changes something.
+    #[error("unsupported by this UEM portal: {call} (answered {status}); manual step: {manual_step}")]
+    Unsupported { call: String, status: u16, manual_step: String },
 }
 
 /// What kind of app an inventory entry is.
