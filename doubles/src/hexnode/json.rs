@@ -67,13 +67,18 @@ pub(super) fn group_detail_json(s: &HexnodeState, g: &HexnodeGroup) -> Value {
     v
 }
 
-/// An app as `GET applications/` serves it.
+/// An app as `GET applications/` serves it. Fields without a value are left out (api.yaml's `Application`
+/// fields are not nullable).
 pub(super) fn app_json(a: &HexnodeApp) -> Value {
-    json!({
+    let mut v = json!({
         "id": a.id, "name": a.name, "platform": a.platform, "app_type": a.app_type, "bundle_id": a.bundle_id,
         "version": a.version, "category": a.category, "description": a.description,
         "success_criteria": a.success_criteria, "uninstall_parameters": a.uninstall_parameters,
-    })
+    });
+    if let Some(o) = v.as_object_mut() {
+        o.retain(|_, v| !v.is_null());
+    }
+    v
 }
 
 /// A policy as `GET policy/{id}/` serves it: the body it was written with (the documented `app_management` form,
