@@ -5,11 +5,12 @@
 use super::bodies::{group_body, membership_body, policy_body};
 use super::client::HexnodeClient;
 use super::mapping::{refused_as_sent, user_emails};
+use super::undocumented::HxPolicyDevice;
 use super::undocumented::{
     enterprise_app_body, policy_payload_body, refusal, DELETE_DEVICE_GROUP, ENTERPRISE_APP_UPLOAD,
     POLICY_DEVICE_STATUS, POLICY_PAYLOAD,
 };
-use super::wire::{HxApp, HxDevice, HxGroup, HxGroupDetail, HxPolicyDevice, HxPolicyRef, HxUser};
+use super::wire::{HxApp, HxDevice, HxGroup, HxGroupDetail, HxPolicyRef, HxUser};
 use crate::uem::{
     DeploymentPolicy, DeviceGroup, NewEnterpriseApp, PolicyDeviceStatus, PolicyRef, Uem, UemApp, UemDevice, UemError,
 };

@@ -43,6 +43,7 @@ pub mod undocumented;
 mod wire;
 
 pub use client::{HexnodeClient, HexnodeRetry, BASE_BACKOFF, PER_PAGE};
-pub use mapping::{android_enrollment, app_kind, platform_from_os_name, ANDROID_ENROLLMENT_FIELDS};
+pub use mapping::platform_from_os_name;
 pub use throttle::{throttle_wait_secs, DEFAULT_THROTTLE_WAIT};
+pub use undocumented::{android_enrollment, app_kind, ANDROID_ENROLLMENT_FIELDS};
 pub use wire::invalid_device_ids;

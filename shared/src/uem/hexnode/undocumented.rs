@@ -4,7 +4,10 @@
 //! documentation pages, real answers recorded by JupiterOne/graph-hexnode, public client code; its
 //! `API-NOTES.md` lists what is not documented). Each entry of [`CALLS`] (requests) and [`FIELDS`] (what the
 //! product reads or writes inside otherwise documented calls) says what it is, why the product needs it, how its
-//! shape was inferred, and the manual step an admin takes in the Hexnode portal when a portal refuses it.
+//! shape was inferred, and the manual step an admin takes in the Hexnode portal when a portal refuses it. The
+//! undocumented bodies ([`ENTERPRISE_APP_UPLOAD`]'s, [`POLICY_PAYLOAD`]'s) and readings ([`app_kind`],
+//! [`android_enrollment`], the per-device policy status items) are here too; the payload wildcards stay beside the
+//! renderer (`shared/src/attestation/render.rs`, `uem_placeholder`), listed in [`FIELDS`].
 //!
 //! At run time a portal's refusal of an undocumented call (`404` where the item exists, `405`, or `400` with an
 //! unknown-field message; see [`refusal`]) becomes [`UemError::Unsupported`] naming the call and its manual step:
@@ -16,7 +19,11 @@
 //! description.
 
 use super::bodies::policy_body;
-use crate::uem::{DeploymentPolicy, NewEnterpriseApp, PolicyPayload, UemError};
+use crate::platform::Platform;
+use crate::uem::{
+    AppKind, DeploymentPolicy, Enrollment, NewEnterpriseApp, PayloadState, PolicyDeviceStatus, PolicyPayload, UemError,
+};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// One request the product sends that the description does not document.
@@ -113,13 +120,13 @@ pub struct UndocumentedField {
 pub const FIELDS: [UndocumentedField; 3] = [
     UndocumentedField {
         location: "GET /devices/ results[].android_enrollment_type | enrollment_type | device_ownership_type",
-        code: "shared/src/uem/hexnode/mapping.rs android_enrollment",
+        code: "shared/src/uem/hexnode/undocumented.rs android_enrollment (read into HxDevice, wire.rs)",
         when_absent: "an Android device reads as enrollment `other` and is excluded as not Android Enterprise",
     },
     UndocumentedField {
         location: "GET /applications/ results[].app_type, bundle_id, version, description, success_criteria, \
                    uninstall_parameters (name, category and platform are documented)",
-        code: "shared/src/uem/hexnode/wire.rs HxApp",
+        code: "shared/src/uem/hexnode/undocumented.rs app_kind (read into HxApp, wire.rs)",
         when_absent: "the app reads as kind `other` and PUT /okta-verify/{platform} refuses it with 400",
     },
     UndocumentedField {
@@ -157,6 +164,114 @@ fn carries_payload(body: &Value) -> bool {
     ["platform", "vpp_location", "macos", "windows"].iter().any(|k| o.contains_key(*k))
         || section("ios")
         || section("android")
+}
+
+// The undocumented readings: each a field or answer api.yaml does not describe, read leniently (a missing field
+// is "unknown"), in one place.
+
+/// What kind of app a Hexnode `app_type` names, case-insensitive (`-` and spaces read as `_`): `vpp` →
+/// [`AppKind::Vpp`], `store` → [`AppKind::Store`], `managed_google_play` → [`AppKind::ManagedPlay`],
+/// `enterprise` → [`AppKind::Enterprise`], anything else → [`AppKind::Other`].
+///
+/// UNVERIFIED against Hexnode's public documentation: the field and its values are this product's assumption.
+pub fn app_kind(app_type: &str) -> AppKind {
+    let t = app_type.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    match t.as_str() {
+        "vpp" => AppKind::Vpp,
+        "store" => AppKind::Store,
+        "managed_google_play" => AppKind::ManagedPlay,
+        "enterprise" => AppKind::Enterprise,
+        _ => AppKind::Other,
+    }
+}
+
+/// The device fields read, in this order, for an Android device's enrollment type (see [`android_enrollment`]).
+/// UNVERIFIED: Hexnode's public API documentation names none of them.
+pub const ANDROID_ENROLLMENT_FIELDS: [&str; 3] =
+    ["android_enrollment_type", "enrollment_type", "device_ownership_type"];
+
+/// How a device is enrolled, from the values of [`ANDROID_ENROLLMENT_FIELDS`] in that order.
+///
+/// UNVERIFIED against Hexnode's public documentation: FACTS.md says the Android enrollment type needs
+/// `GET /devices/{id}/` and that its field name is unknown, so this reads whichever of the three candidate fields
+/// the list answer carries. The first value that names a kind wins; matching is case-insensitive and treats `_`,
+/// `-` and spaces alike:
+/// - `work profile` / `workprofile` / `profile owner` → [`Enrollment::AndroidWorkProfile`] (checked first, so
+///   "fully managed with work profile" counts as a work profile);
+/// - `fully managed` / `device owner` → [`Enrollment::AndroidFullyManaged`];
+/// - `legacy` / `device admin` → [`Enrollment::AndroidLegacy`].
+///
+/// Anything else, and every non-Android device, is [`Enrollment::Other`].
+pub fn android_enrollment(platform: Option<Platform>, values: [Option<&str>; 3]) -> Enrollment {
+    if platform != Some(Platform::Android) {
+        return Enrollment::Other;
+    }
+    for value in values.into_iter().flatten() {
+        let v = value.to_ascii_lowercase().replace(['_', '-'], " ").split_whitespace().collect::<Vec<_>>().join(" ");
+        let has = |needles: &[&str]| needles.iter().any(|n| v.contains(n));
+        if has(&["work profile", "workprofile", "profile owner"]) {
+            return Enrollment::AndroidWorkProfile;
+        }
+        if has(&["fully managed", "fullymanaged", "device owner"]) {
+            return Enrollment::AndroidFullyManaged;
+        }
+        if has(&["legacy", "device admin"]) {
+            return Enrollment::AndroidLegacy;
+        }
+    }
+    Enrollment::Other
+}
+
+/// One device of `GET policy/{id}/devices/`: `{"device_id", "status", "error", "apps": [{"app_id",
+/// "installed"}]}`. UNVERIFIED against Hexnode's public documentation: the whole shape (see
+/// `policy_device_status` in `calls.rs`); ids may be numbers or text, `apps` may be missing or `null` (no apps),
+/// `installed` counts only when it is JSON `true`.
+#[derive(Deserialize)]
+pub(super) struct HxPolicyDevice {
+    #[serde(default, deserialize_with = "super::wire::lenient_text")]
+    pub(super) device_id: Option<String>,
+    #[serde(default, deserialize_with = "super::wire::lenient_text")]
+    pub(super) status: Option<String>,
+    #[serde(default, deserialize_with = "super::wire::lenient_text")]
+    pub(super) error: Option<String>,
+    #[serde(default)]
+    pub(super) apps: Option<Vec<HxPolicyDeviceApp>>,
+}
+
+/// An entry of `HxPolicyDevice::apps`.
+#[derive(Deserialize)]
+pub(super) struct HxPolicyDeviceApp {
+    #[serde(default, deserialize_with = "super::wire::lenient_text")]
+    pub(super) app_id: Option<String>,
+    #[serde(default)]
+    pub(super) installed: Value,
+}
+
+impl HxPolicyDevice {
+    /// The product's [`PolicyDeviceStatus`]; `status` is matched case-insensitively. Errors:
+    /// [`UemError::Protocol`] for an item without a `device_id` or an app without an `app_id`.
+    pub(super) fn into_status(self) -> Result<PolicyDeviceStatus, UemError> {
+        let device_id =
+            self.device_id.ok_or_else(|| UemError::Protocol("a policy device status without a device_id".into()))?;
+        let payload = match self.status.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("success") => PayloadState::Applied,
+            Some("pending") => PayloadState::Pending,
+            Some("failed") => PayloadState::Failed,
+            _ => PayloadState::Unknown,
+        };
+        let apps_installed = self
+            .apps
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| {
+                let id = a.app_id.ok_or_else(|| {
+                    UemError::Protocol(format!("an app without an app_id in the policy status of device {device_id}"))
+                })?;
+                Ok((id, a.installed == Value::Bool(true)))
+            })
+            .collect::<Result<Vec<_>, UemError>>()?;
+        Ok(PolicyDeviceStatus { device_id, payload, error: self.error, apps_installed })
+    }
 }
 
 /// The body of [`ENTERPRISE_APP_UPLOAD`]: `{"name", "platform": "windows"|"macos", "app_type": "enterprise",
