@@ -142,8 +142,8 @@ fn okta(e: OktaError, credentials: Credentials) -> ApiError {
 /// unreachable portal or one with no API at that address 400 on `portalUrl`; with the stored key, a refused key
 /// is 409 `uem_credentials_rejected` (connect again with a new key). Then, either way: throttled past the
 /// client's wait 503 `uem_throttled` with `retryAfterSeconds`, a call the portal does not support (an
-/// undocumented one it refused) 409 `uem_unsupported` with `manualStep`, anything else 502 `uem_error`. Never carries the
-/// API key.
+/// undocumented one it refused) 409 `uem_unsupported` with `manualStep`, anything else 502 `uem_error`. Never
+/// carries the API key.
 fn uem(e: UemError, credentials: Credentials) -> ApiError {
     match (e, credentials) {
         (UemError::Unauthorized(status), Credentials::Entered) => {
@@ -164,12 +164,9 @@ fn uem(e: UemError, credentials: Credentials) -> ApiError {
             format!("the UEM is throttling; try again in {retry_after_secs} s"),
         )
         .with_detail("retryAfterSeconds", json!(retry_after_secs)),
-        (e @ UemError::Unsupported { .. }, _) => {
-            let step = match &e {
-                UemError::Unsupported { manual_step, .. } => manual_step.clone(),
-                _ => String::new(),
-            };
-            ApiError::conflict("uem_unsupported", e.to_string()).with_detail("manualStep", json!(step))
+        (UemError::Unsupported { call, status, manual_step }, _) => {
+            let e = UemError::Unsupported { call, status, manual_step: manual_step.clone() };
+            ApiError::conflict("uem_unsupported", e.to_string()).with_detail("manualStep", json!(manual_step))
         }
         (e, _) => ApiError::upstream(StatusCode::BAD_GATEWAY, "uem_error", e.to_string()),
     }
