@@ -13,4 +13,5 @@ mod api {
     pub mod platforms;
     pub mod rotate;
     pub mod status;
+    pub mod unsupported;
 }

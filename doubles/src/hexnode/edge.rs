@@ -147,6 +147,24 @@ impl Call {
     }
 }
 
+/// The refusal of undocumented call `call` when the [`HexnodeState::unsupported`] knob names it (`field` is the
+/// key a 400 names), as a portal without that call would answer; `None` when the call is served.
+pub(super) fn unsupported(s: &HexnodeState, call: &str, method: &str, field: &str) -> Option<Box<Response>> {
+    let status = *s.unsupported.get(call)?;
+    Some(Box::new(match status {
+        405 => detail(StatusCode::METHOD_NOT_ALLOWED, &format!("Method \"{method}\" not allowed.")),
+        400 => *field_error(field, "Unknown field."),
+        _ => not_found(),
+    }))
+}
+
+impl Call {
+    /// The method as recorded (`GET`, `POST`, `PUT`, `DELETE`).
+    pub(super) fn method(&self) -> &'static str {
+        self.method
+    }
+}
+
 /// Checks the API key, then applies the throttle and failure knobs; `Err` is the answer to send instead.
 fn gate(s: &mut HexnodeState, headers: &HeaderMap, method: &str) -> Result<(), Box<Response>> {
     let key = headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes);

@@ -19,8 +19,12 @@ pub(super) fn device_json(s: &HexnodeState, d: &HexnodeDeviceSeed) -> Value {
         "id": d.id, "device_name": d.name, "model_name": d.model_name, "os_name": d.os_name,
         "os_version": d.os_version, "serial_number": d.serial, "udid": d.udid, "imei": d.imei,
         "enrollment_status": d.enrollment_status, "enrolled_time": "2024-01-01T00:00:00Z",
-        "last_reported": rfc3339(now()), "compliant": d.compliant, "user": user_ref(s, d.user_id),
+        "last_reported": rfc3339(now()), "compliant": d.compliant,
     });
+    // api.yaml's `user` is an object (not nullable): a device without an owner has no `user` key.
+    if let (Some(_), Some(o)) = (d.user_id, v.as_object_mut()) {
+        o.insert("user".into(), user_ref(s, d.user_id));
+    }
     if let (Some(kind), Some(o)) = (&d.android_enrollment_type, v.as_object_mut()) {
         o.insert("android_enrollment_type".into(), json!(kind));
     }
@@ -47,11 +51,13 @@ pub(super) fn group_detail_json(s: &HexnodeState, g: &HexnodeGroup) -> Value {
         .iter()
         .filter_map(|id| s.devices.get(id))
         .map(|d| {
-            json!({
-                "id": d.id, "name": d.name, "user_id": d.user_id,
-                "user_name": d.user_id.and_then(|u| s.users.get(&u)).map(|u| u.name.as_str()),
-                "model_name": d.model_name, "platform": d.os_name,
-            })
+            // api.yaml's `user_id` / `user_name` are not nullable: left out for a device without an owner.
+            let mut m = json!({ "id": d.id, "name": d.name, "model_name": d.model_name, "platform": d.os_name });
+            if let (Some(u), Some(o)) = (d.user_id, m.as_object_mut()) {
+                o.insert("user_id".into(), json!(u));
+                o.insert("user_name".into(), json!(s.users.get(&u).map(|u| u.name.as_str()).unwrap_or("")));
+            }
+            m
         })
         .collect();
     let mut v = group_json(g);
@@ -61,23 +67,23 @@ pub(super) fn group_detail_json(s: &HexnodeState, g: &HexnodeGroup) -> Value {
     v
 }
 
-/// An app as `GET applications/` serves it.
+/// An app as `GET applications/` serves it. Fields without a value are left out (api.yaml's `Application`
+/// fields are not nullable).
 pub(super) fn app_json(a: &HexnodeApp) -> Value {
-    json!({
+    let mut v = json!({
         "id": a.id, "name": a.name, "platform": a.platform, "app_type": a.app_type, "bundle_id": a.bundle_id,
         "version": a.version, "category": a.category, "description": a.description,
         "success_criteria": a.success_criteria, "uninstall_parameters": a.uninstall_parameters,
-    })
+    });
+    if let Some(o) = v.as_object_mut() {
+        o.retain(|_, v| !v.is_null());
+    }
+    v
 }
 
-/// A policy as `GET policy/{id}/` serves it: the body it was written with, its id and its targets.
+/// A policy as `GET policy/{id}/` serves it: the body it was written with (the documented `app_management` form,
+/// and the undocumented `platform`, `vpp_location` and section once a payload was written), its id and targets.
 pub(super) fn policy_json(p: &HexnodePolicy) -> Value {
-    let mandatory_apps: Vec<Value> = p
-        .app_ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| json!({ "app_id": id, "vpp_location": if i == 0 { p.vpp_location.clone() } else { None } }))
-        .collect();
     let section = match p.payload_kind.as_str() {
         "app_configuration" => {
             json!({ "app_configuration": { "bundle_id": p.bundle_id, "configuration": p.content } })
@@ -88,9 +94,12 @@ pub(super) fn policy_json(p: &HexnodePolicy) -> Value {
     o.insert("id".into(), json!(p.id));
     o.insert("name".into(), json!(p.name));
     o.insert("description".into(), json!(p.description));
-    o.insert("platform".into(), json!(p.platform));
-    o.insert("app_management".into(), json!({ "mandatory_apps": mandatory_apps }));
-    o.insert(p.platform.clone(), section);
+    o.insert("app_management".into(), json!({ "mandatory_apps": { "app": p.app_ids, "group": [] } }));
+    if !p.platform.is_empty() {
+        o.insert("platform".into(), json!(p.platform));
+        o.insert("vpp_location".into(), json!(p.vpp_location));
+        o.insert(p.platform.clone(), section);
+    }
     o.insert(
         "policy_targets".into(),
         json!({ "users": [], "devices": [], "usergroups": [], "devicegroups": p.device_group_ids }),

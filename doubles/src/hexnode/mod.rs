@@ -12,25 +12,27 @@
 //!   "windows"|"macos", "app_type": "enterprise", "category", "description", "source_url", "success_criteria",
 //!   "uninstall_parameters"}` → 201 with the app);
 //! - policies: `GET policy/` (paged), `GET policy/{id}/`, `POST policy/` (→ 201), `PUT policy/{id}/` (→ 200, the
-//!   revision counts up), `DELETE policy/{id}/` (→ 204), with the body `{"name", "description", "platform",
-//!   "app_management": {"mandatory_apps": [{"app_id", "vpp_location"}]}, "<platform>": {…payload…},
-//!   "policy_targets": {"users", "devices", "usergroups", "devicegroups"}}`; the payload is `app_configuration
-//!   {bundle_id, configuration}` for iOS/Android and `custom_configuration {payload_type: "mobileconfig" (macOS) |
-//!   "syncml" (Windows), content}`; unknown apps or groups, an unknown platform or a payload that does not fit it
-//!   answer 400.
+//!   revision counts up), `DELETE policy/{id}/` (→ 204). The documented body (`tests/fixtures/hexnode-api/api.yaml`
+//!   `PolicyBody`: `{"name", "description", "app_management": {"mandatory_apps": {"app": [ids], "group": [ids]}},
+//!   "policy_targets": {"users", "devices", "usergroups", "devicegroups"}}`) makes a policy without a payload; the
+//!   product's undocumented `policy_payload` adds `"platform"`, `"vpp_location"` and the platform's section:
+//!   `app_configuration {bundle_id, configuration}` for iOS/Android, `custom_configuration {payload_type:
+//!   "mobileconfig" (macOS) | "syncml" (Windows), content}`; unknown apps or groups, an unknown platform or a
+//!   payload that does not fit it answer 400.
 //! - per-device policy status: `GET policy/{id}/devices/` (paged): one item per device that is a member of any
 //!   group the policy targets, in id order, `{"device_id", "status": "success"|"pending"|"failed"|…, "error":
 //!   text|null, "apps": [{"app_id", "installed"}]}` (success and every app installed unless the knobs
 //!   [`HexnodeState::device_status`], [`HexnodeState::device_status_error`] and [`HexnodeState::apps_missing`] say
 //!   otherwise); an unknown policy answers 404.
 //!
-//! Documented shapes follow `../shared/hexnode/FACTS.md` (from Hexnode's API documentation,
-//! <https://www.hexnode.com/mobile-device-management/help/hexnode-mdm-api-documentation/>); the app fields beyond
-//! `id`/`name`, the enterprise app upload, policy update/delete, group delete, the platform payload sections and
-//! the per-device policy status are the product's unverified assumptions (see `shared/src/uem/hexnode.rs`),
-//! served here as the client sends them. Error bodies use the Django REST framework forms Hexnode's API answers
-//! with (`{"detail": …}`, field lists for validation); a write body must come as `Content-Type:
-//! application/json` (else 415).
+//! Documented shapes follow `tests/fixtures/hexnode-api/api.yaml` (Hexnode's public API description; the Hexnode
+//! contract test checks every documented answer against it): fields api.yaml does not allow to be `null` are left
+//! out rather than sent as `null`. The undocumented calls (the enterprise app upload, the policy payload, group
+//! delete, the per-device policy status; see `shared/src/uem/hexnode/undocumented.rs`) are served as the client
+//! sends them, and the knob [`HexnodeState::unsupported`] makes a portal that refuses any of them (404, 405 or 400
+//! naming an unknown field). Error bodies use the Django REST framework forms Hexnode's API answers with
+//! (`{"detail": …}`, field lists for validation); a write body must come as `Content-Type: application/json`
+//! (else 415).
 //!
 //! Every route records the request, waits out the latency knob and passes the same gate (API key, then the
 //! `throttled` and `failures` knobs, which apply to whichever authenticated requests come next, reads and writes

@@ -52,6 +52,11 @@ pub struct HexnodeState {
     /// Knob: devices that vanish from the inventory (and every group) just before the next membership write
     /// (`POST devicegroups/{id}/`) that names them passes the gate: a device gone mid-deployment.
     pub vanish_on_write: BTreeSet<u64>,
+    /// Knob: undocumented calls (by their name in `odt_shared::uem::hexnode::undocumented::CALLS`:
+    /// `policy_payload`, `policy_device_status`, `enterprise_app_upload`, `delete_device_group`) this portal
+    /// refuses, with the status it answers: 404 `{"detail": "Not found."}`, 405 `{"detail": "Method \"…\" not
+    /// allowed."}` or 400 `{"<field>": ["Unknown field."]}`; nothing changes.
+    pub unsupported: BTreeMap<String, u16>,
     /// Every membership write that changed the data (answered 200), in order, as the devices it named stood.
     pub membership_log: Vec<MembershipWrite>,
 }

@@ -156,20 +156,31 @@ pub async fn ensure(
     if dep.policy_key.as_deref() == Some(key.as_str()) && dep.policy_id.is_some() {
         return Ok(done);
     }
+    if let Some(refused) = dep.policy_key.as_deref().and_then(|k| refused_at(k, &key)) {
+        return Err(refused.into());
+    }
     let policy = build(deps, tenant, rec, org_domain, method, &group_id).await?;
-    let policy_id = match &dep.policy_id {
+    let written = match &dep.policy_id {
         Some(id) => match uem.update_policy(id, &policy).await {
-            Ok(()) => id.clone(),
-            Err(UemError::NotFound(_)) => uem.create_policy(&policy).await?,
-            Err(e) => return Err(e.into()),
+            Ok(()) => Ok(id.clone()),
+            Err(UemError::NotFound(_)) => uem.create_policy(&policy).await,
+            Err(e) => Err(e),
         },
         None => match uem.policies().await?.into_iter().find(|p| p.name == name) {
-            Some(found) => {
-                uem.update_policy(&found.id, &policy).await?;
-                found.id
-            }
-            None => uem.create_policy(&policy).await?,
+            Some(found) => uem.update_policy(&found.id, &policy).await.map(|()| found.id),
+            None => uem.create_policy(&policy).await,
         },
+    };
+    let policy_id = match written {
+        Ok(id) => id,
+        Err(e @ UemError::Unsupported { .. }) => {
+            // The portal refuses the payload: remembered for this policy key, so no run asks again until what the
+            // policy carries changes (the admin's manual step replaces it meanwhile).
+            dep.policy_key = Some(refused_marker(&e, &key));
+            save(deps, dep).await?;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
     };
     done.policy_written = true;
     dep.policy_id = Some(policy_id);
@@ -178,6 +189,27 @@ pub async fn ensure(
     dep.app_id = method.map(|m| m.method.app_id().to_string());
     save(deps, dep).await?;
     Ok(done)
+}
+
+/// The `policy_key` kept while the portal refuses the policy's payload at policy key `key`:
+/// `unsupported:<key>:<the refusal's text>`.
+fn refused_marker(e: &UemError, key: &str) -> String {
+    format!("unsupported:{key}:{e}")
+}
+
+/// The refusal a kept `policy_key` holds for policy key `key` (see [`refused_marker`]); `None` when it holds none,
+/// or one for another key (what the policy carries changed: ask the portal again).
+fn refused_at(kept: &str, key: &str) -> Option<UemError> {
+    let reason = kept.strip_prefix("unsupported:")?.strip_prefix(key)?.strip_prefix(':')?;
+    let u = odt_shared::uem::Unsupported::from_reason(reason)?;
+    Some(UemError::Unsupported { call: u.call, status: u.status, manual_step: u.manual_step })
+}
+
+/// The refusal a platform's deployment record keeps (the portal refused its policy's payload; see
+/// [`refused_marker`]), whatever policy key it was for: what `GET /deployments` shows.
+pub fn kept_refusal(dep: &DeploymentRecord) -> Option<odt_shared::uem::Unsupported> {
+    let (_key, reason) = dep.policy_key.as_deref()?.strip_prefix("unsupported:")?.split_once(':')?;
+    odt_shared::uem::Unsupported::from_reason(reason)
 }
 
 /// Takes a platform's policy and group out of the UEM (device trust deleted), tolerating ones already gone, and
@@ -192,6 +224,10 @@ pub async fn dismantle(deps: &Deps, uem: &dyn Uem, dep: &DeploymentRecord) -> Re
     if let Some(id) = &dep.group_id {
         match uem.delete_device_group(id).await {
             Ok(()) | Err(UemError::NotFound(_)) => {}
+            // A portal without the (undocumented) group delete: the group stays, empty and targeted by no policy.
+            Err(UemError::Unsupported { call, manual_step, .. }) => {
+                tracing::warn!(group = %id, call, manual_step, "the UEM portal cannot delete the managed group");
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -215,6 +251,15 @@ mod tests {
         assert_ne!(a, policy_key("h2", None, "g1"));
         assert_ne!(a, policy_key("h1", None, "g2"));
         assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn a_refused_payload_is_remembered_for_its_policy_key_only() {
+        let e = UemError::Unsupported { call: "policy_payload".into(), status: 405, manual_step: "add it".into() };
+        let kept = refused_marker(&e, "k1");
+        assert_eq!(refused_at(&kept, "k1"), Some(e));
+        assert_eq!(refused_at(&kept, "k2"), None, "what the policy carries changed: ask again");
+        assert_eq!(refused_at("k1", "k1"), None);
     }
 
     #[test]

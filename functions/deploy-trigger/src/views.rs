@@ -47,6 +47,10 @@ pub struct PlatformOverview {
     pub items: BTreeMap<DeployItem, BTreeMap<ItemStatus, usize>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub licenses: Option<Licenses>,
+    /// When the UEM portal refused the policy's payload (a call its public API does not document): the call and
+    /// the manual step that replaces it; asked again only when what the policy carries changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsupported: Option<odt_shared::uem::Unsupported>,
 }
 
 /// `GET /deployments`.
@@ -147,6 +151,7 @@ pub async fn overview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, A
             okta_verify: method.map(OktaVerifyView::of),
             items,
             licenses,
+            unsupported: dep.and_then(crate::policy::kept_refusal),
         });
     }
     Ok(json_response(

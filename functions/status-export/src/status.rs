@@ -25,6 +25,9 @@ pub enum OdtState {
     Pending,
     /// The last deployment attempt failed, or the UEM reports the payload failed.
     Failed,
+    /// The UEM portal refused a call its public API does not document (e.g. the policy's payload): no automatic
+    /// retry; `unsupported` names the call and the manual step that replaces it.
+    Unsupported,
     /// Items are coming off (out of scope, platform off, or device trust deleted).
     Removing,
     /// Not in scope (see the exclusion).
@@ -33,12 +36,13 @@ pub enum OdtState {
 
 impl OdtState {
     /// Every state, in display order.
-    pub const ALL: [OdtState; 7] = [
+    pub const ALL: [OdtState; 8] = [
         OdtState::Managed,
         OdtState::NotManaged,
         OdtState::Delivered,
         OdtState::Pending,
         OdtState::Failed,
+        OdtState::Unsupported,
         OdtState::Removing,
         OdtState::NotInScope,
     ];
@@ -51,6 +55,7 @@ impl OdtState {
             OdtState::Delivered => "delivered",
             OdtState::Pending => "pending",
             OdtState::Failed => "failed",
+            OdtState::Unsupported => "unsupported",
             OdtState::Removing => "removing",
             OdtState::NotInScope => "not_in_scope",
         }
@@ -90,6 +95,10 @@ pub struct DeviceStatus {
     pub attempts: u32,
     pub last_attempt_at: Option<String>,
     pub last_error: Option<String>,
+    /// When the UEM portal refused a call the product needs for this device (state `unsupported`): the call,
+    /// the portal's status and the manual step that replaces it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsupported: Option<odt_shared::uem::Unsupported>,
     /// The selected Okta groups the owner belongs to (for the group filter).
     #[serde(skip)]
     pub groups: Vec<String>,
@@ -130,6 +139,7 @@ pub fn device_status(
         _ => false,
     };
     let (attempts, last_attempt_at, last_error) = attempts(dep, ev);
+    let unsupported = unsupported(dep);
     DeviceStatus {
         device_id: dev.device_id.clone(),
         device_name: dev.name.clone(),
@@ -150,6 +160,7 @@ pub fn device_status(
         attempts,
         last_attempt_at,
         last_error,
+        unsupported,
         groups: dev.owner_selected_groups.clone(),
     }
 }
@@ -169,6 +180,8 @@ fn state(dev: &DeviceRecord, dep: Option<&DeployedRecord>, ev: Option<&EvidenceR
         }
     } else if !dev.in_scope {
         OdtState::NotInScope
+    } else if unsupported(dep).is_some() {
+        OdtState::Unsupported
     } else if any(&[ItemStatus::Failed]) || payload_state == Some("failed") {
         OdtState::Failed
     } else if !all_applied || payload_state != Some("applied") {
@@ -180,6 +193,14 @@ fn state(dev: &DeviceRecord, dep: Option<&DeployedRecord>, ev: Option<&EvidenceR
             None => OdtState::Delivered,
         }
     }
+}
+
+/// The refusal a failed item of `dep` records (its reason is [`odt_shared::uem::UemError::Unsupported`]'s text).
+fn unsupported(dep: Option<&DeployedRecord>) -> Option<odt_shared::uem::Unsupported> {
+    dep?.items
+        .values()
+        .filter(|i| i.status == ItemStatus::Failed)
+        .find_map(|i| i.error.as_deref().and_then(odt_shared::uem::Unsupported::from_reason))
 }
 
 /// The attestation payload's column: the UEM's state when it reports one, else what deploy-trigger recorded.

@@ -141,8 +141,9 @@ fn okta(e: OktaError, credentials: Credentials) -> ApiError {
 /// How a UEM failure is told. With an API key the admin just entered, a refused key is 400 on `apiKey` and an
 /// unreachable portal or one with no API at that address 400 on `portalUrl`; with the stored key, a refused key
 /// is 409 `uem_credentials_rejected` (connect again with a new key). Then, either way: throttled past the
-/// client's wait 503 `uem_throttled` with `retryAfterSeconds`, anything else 502 `uem_error`. Never carries the
-/// API key.
+/// client's wait 503 `uem_throttled` with `retryAfterSeconds`, a call the portal does not support (an
+/// undocumented one it refused) 409 `uem_unsupported` with `manualStep`, anything else 502 `uem_error`. Never
+/// carries the API key.
 fn uem(e: UemError, credentials: Credentials) -> ApiError {
     match (e, credentials) {
         (UemError::Unauthorized(status), Credentials::Entered) => {
@@ -163,6 +164,10 @@ fn uem(e: UemError, credentials: Credentials) -> ApiError {
             format!("the UEM is throttling; try again in {retry_after_secs} s"),
         )
         .with_detail("retryAfterSeconds", json!(retry_after_secs)),
+        (UemError::Unsupported { call, status, manual_step }, _) => {
+            let e = UemError::Unsupported { call, status, manual_step: manual_step.clone() };
+            ApiError::conflict("uem_unsupported", e.to_string()).with_detail("manualStep", json!(manual_step))
+        }
         (e, _) => ApiError::upstream(StatusCode::BAD_GATEWAY, "uem_error", e.to_string()),
     }
 }

@@ -75,6 +75,52 @@ pub enum UemError {
     /// An answer the client cannot read (truncated page, foreign `next` link, …).
     #[error("unexpected answer from the UEM: {0}")]
     Protocol(String),
+    /// The portal refused a call its public API description does not document (`404` where the item exists,
+    /// `405`, or `400` naming an unknown field): `call` is its name in
+    /// [`hexnode::undocumented::CALLS`], `manual_step` what the admin does in the portal instead. Permanent: no
+    /// automatic retry until the admin changes something.
+    #[error("unsupported by this UEM portal: {call} (answered {status}); manual step: {manual_step}")]
+    // The text is read back by `Unsupported::from_reason`: change both together.
+    Unsupported { call: String, status: u16, manual_step: String },
+}
+
+/// A call the UEM portal refused as unsupported ([`UemError::Unsupported`]), as the deployment answer and device
+/// status show it: the call's name (see [`hexnode::undocumented::CALLS`]), the portal's status and the manual step
+/// that replaces the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Unsupported {
+    /// The call's name, e.g. `policy_payload`.
+    pub call: String,
+    /// What the portal answered (404, 405 or 400).
+    pub status: u16,
+    /// What the admin does in the UEM portal instead.
+    pub manual_step: String,
+}
+
+/// How [`UemError::Unsupported`] reads as text (before the call's name); the text recorded as a device's reason.
+const UNSUPPORTED_TEXT: &str = "unsupported by this UEM portal: ";
+
+impl Unsupported {
+    /// The refusal `e` carries, if it is [`UemError::Unsupported`].
+    pub fn of(e: &UemError) -> Option<Unsupported> {
+        match e {
+            UemError::Unsupported { call, status, manual_step } => {
+                Some(Unsupported { call: call.clone(), status: *status, manual_step: manual_step.clone() })
+            }
+            _ => None,
+        }
+    }
+
+    /// The refusal a recorded reason text holds: the text of [`UemError::Unsupported`] (`unsupported by this UEM
+    /// portal: <call> (answered <status>); manual step: <step>`) read back, so a device's stored reason shows as
+    /// the named state; `None` for any other text.
+    pub fn from_reason(text: &str) -> Option<Unsupported> {
+        let rest = text.strip_prefix(UNSUPPORTED_TEXT)?;
+        let (call, rest) = rest.split_once(" (answered ")?;
+        let (status, manual_step) = rest.split_once("); manual step: ")?;
+        Some(Unsupported { call: call.to_string(), status: status.parse().ok()?, manual_step: manual_step.to_string() })
+    }
 }
 
 /// What kind of app an inventory entry is.
@@ -238,4 +284,24 @@ pub trait Uem: Send + Sync {
     /// Every device policy `policy_id` targets, with whether its payload landed and which of the policy's apps
     /// are installed (every page). Errors: [`UemError::NotFound`] for an unknown policy.
     async fn policy_device_status(&self, policy_id: &str) -> Result<Vec<PolicyDeviceStatus>, UemError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unsupported_reason_reads_back_as_the_named_state() {
+        let e = UemError::Unsupported {
+            call: "policy_payload".into(),
+            status: 400,
+            manual_step: "do (this); then that".into(),
+        };
+        let want =
+            Unsupported { call: "policy_payload".into(), status: 400, manual_step: "do (this); then that".into() };
+        assert_eq!(Unsupported::of(&e), Some(want.clone()));
+        assert_eq!(Unsupported::from_reason(&e.to_string()), Some(want));
+        assert_eq!(Unsupported::from_reason(&UemError::NotFound("x".into()).to_string()), None);
+        assert_eq!(Unsupported::of(&UemError::NotFound("x".into())), None);
+    }
 }

@@ -317,6 +317,10 @@ async fn hexnode_policy_device_status_every_page() {
     );
 }
 
+fn paths_to(double: &HexnodeDouble, prefix: &str) -> Vec<String> {
+    double.requests_to(prefix).into_iter().map(|r| r.path_and_query).collect()
+}
+
 #[tokio::test]
 async fn hexnode_policy_device_status_of_an_unknown_policy_is_not_found() {
     let (double, _served, c) = hexnode().await;
@@ -324,7 +328,15 @@ async fn hexnode_policy_device_status_of_an_unknown_policy_is_not_found() {
     assert_eq!(c.policy_device_status("5").await.unwrap(), vec![], "a policy targeting nothing lists nothing");
     assert_eq!(c.policy_device_status("99").await, Err(UemError::NotFound("policy 99".into())));
     assert_eq!(c.policy_device_status("..").await, Err(UemError::NotFound("policy ..".into())));
-    assert_eq!(double.requests_to("/api/v1/policy/").len(), 2, "the id that cannot name a policy sends nothing");
+    assert_eq!(
+        paths_to(&double, "/api/v1/policy/"),
+        [
+            "/api/v1/policy/5/devices/?page=1&per_page=100",
+            "/api/v1/policy/99/devices/?page=1&per_page=100",
+            "/api/v1/policy/99/",
+        ],
+        "a 404 is checked with the documented policy read; the id that cannot name a policy sends nothing"
+    );
     // The gate applies as on every route: a wrong key, then a throttle waited out.
     double.lock().throttled.push_back(2.0);
     assert_eq!(c.policy_device_status("5").await.unwrap(), vec![]);

@@ -1,6 +1,6 @@
 //! Apps: `GET applications/` (paged) and `POST applications/` (an enterprise app for Windows or macOS).
 
-use crate::hexnode::edge::{field_error, next_id, text_field, Call};
+use crate::hexnode::edge::{field_error, next_id, text_field, unsupported, Call};
 use crate::hexnode::json::app_json;
 use crate::hexnode::paging::paged;
 use crate::hexnode::HexnodeApp;
@@ -22,6 +22,9 @@ pub(super) async fn list(call: Call) -> Response {
 /// `POST applications/`: 201 with the new enterprise app (the next id), or the field error of the body.
 pub(super) async fn create(call: Call, body: Bytes) -> Response {
     call.answer(|s| {
+        if let Some(refused) = unsupported(s, "enterprise_app_upload", call.method(), "source_url") {
+            return Err(refused);
+        }
         let o = call.json_object(&body)?;
         let id = next_id(&s.apps);
         let app = app_from_body(id, &o)?;

@@ -1,7 +1,7 @@
 //! Device groups: `GET devicegroups/` (paged), `GET devicegroups/{id}/` (with its devices), `POST devicegroups/`
 //! (create), `POST devicegroups/{id}/` (add and remove members), `DELETE devicegroups/{id}/`.
 
-use crate::hexnode::edge::{detail, id_of, next_id, not_found, now, path_id, rfc3339, Call};
+use crate::hexnode::edge::{detail, id_of, next_id, not_found, now, path_id, rfc3339, unsupported, Call};
 use crate::hexnode::json::{group_detail_json, group_json};
 use crate::hexnode::paging::paged;
 use crate::hexnode::{HexnodeGroup, HexnodeState, MembershipWrite};
@@ -94,6 +94,9 @@ pub(super) async fn update_members(call: Call, Path(id): Path<String>, body: Byt
 /// `DELETE devicegroups/{id}/`: 204; the group also leaves every policy's targets.
 pub(super) async fn delete(call: Call, Path(id): Path<String>) -> Response {
     call.answer(|s| {
+        if let Some(refused) = unsupported(s, "delete_device_group", call.method(), "id") {
+            return Err(refused);
+        }
         let Some(gid) = path_id(&id).filter(|g| s.groups.contains_key(g)) else { return Ok(not_found()) };
         s.groups.remove(&gid);
         for p in s.policies.values_mut() {

@@ -1,7 +1,7 @@
 //! Policies: `GET policy/` (paged), `GET policy/{id}/`, `POST policy/`, `PUT policy/{id}/` (the revision counts
 //! up), `DELETE policy/{id}/`, and the per-device status `GET policy/{id}/devices/` (paged).
 
-use crate::hexnode::edge::{field_error, id_of, next_id, not_found, path_id, text_field, Call};
+use crate::hexnode::edge::{field_error, id_of, next_id, not_found, path_id, text_field, unsupported, Call};
 use crate::hexnode::json::policy_json;
 use crate::hexnode::paging::paged;
 use crate::hexnode::{HexnodePolicy, HexnodeState};
@@ -51,7 +51,13 @@ pub(super) async fn update(call: Call, Path(id): Path<String>, body: Bytes) -> R
         let Some((pid, revision)) = path_id(&id).and_then(|id| s.policies.get(&id)).map(|p| (p.id, p.revision)) else {
             return Ok(not_found());
         };
-        let policy = policy_from_body(s, &call.json_object(&body)?)?;
+        let o = call.json_object(&body)?;
+        if o.contains_key("platform") {
+            if let Some(refused) = unsupported(s, "policy_payload", call.method(), "platform") {
+                return Err(refused);
+            }
+        }
+        let policy = policy_from_body(s, &o)?;
         let policy = HexnodePolicy { id: pid, revision: revision + 1, ..policy };
         let answer = policy_json(&policy);
         s.policies.insert(pid, policy);
@@ -78,6 +84,9 @@ pub(super) async fn delete(call: Call, Path(id): Path<String>) -> Response {
 /// policy's apps as the knobs set them; paged as every list. An unknown policy answers 404.
 pub(super) async fn devices(call: Call, Path(id): Path<String>) -> Response {
     call.answer(|s| {
+        if let Some(refused) = unsupported(s, "policy_device_status", call.method(), "devices") {
+            return Err(refused);
+        }
         let Some(p) = path_id(&id).and_then(|id| s.policies.get(&id)) else { return Ok(not_found()) };
         let targeted: BTreeSet<u64> = p
             .device_group_ids
@@ -105,15 +114,25 @@ pub(super) async fn devices(call: Call, Path(id): Path<String>) -> Response {
     .await
 }
 
-/// Reads and validates a policy body into a policy with id 0 and revision 0, or the 400 to answer.
+/// Reads and validates a policy body into a policy with id 0 and revision 0, or the 400 to answer. The
+/// documented body (api.yaml `PolicyBody`: no `platform`) makes a policy without a payload; with the undocumented
+/// `platform` (and `vpp_location`), the platform's section must carry a payload that fits it.
 fn policy_from_body(s: &HexnodeState, o: &Map<String, Value>) -> Result<HexnodePolicy, Box<Response>> {
     let name = text_field(o, "name").ok_or_else(|| field_error("name", "This field is required."))?;
-    let platform = o.get("platform").and_then(Value::as_str).unwrap_or("").to_string();
-    if !matches!(platform.as_str(), "ios" | "android" | "macos" | "windows") {
-        return Err(field_error("platform", &format!("\"{platform}\" is not a valid choice.")));
-    }
-    let (app_ids, vpp_location) = mandatory_apps(s, o)?;
-    let (payload_kind, content, bundle_id) = payload(o, &platform)?;
+    let platform = match o.get("platform") {
+        None => String::new(),
+        Some(v) => {
+            let p = v.as_str().unwrap_or("").to_string();
+            if !matches!(p.as_str(), "ios" | "android" | "macos" | "windows") {
+                return Err(field_error("platform", &format!("\"{p}\" is not a valid choice.")));
+            }
+            p
+        }
+    };
+    let app_ids = mandatory_apps(s, o)?;
+    let vpp_location = o.get("vpp_location").and_then(Value::as_str).map(str::to_string);
+    let (payload_kind, content, bundle_id) =
+        if platform.is_empty() { (String::new(), String::new(), None) } else { payload(o, &platform)? };
     let device_group_ids = target_groups(s, o)?;
     Ok(HexnodePolicy {
         id: 0,
@@ -130,37 +149,34 @@ fn policy_from_body(s: &HexnodeState, o: &Map<String, Value>) -> Result<HexnodeP
     })
 }
 
-/// `app_management.mandatory_apps: [{app_id, vpp_location}]`: the app ids (each must be an app of the double) and
-/// the first one's `vpp_location`.
-fn mandatory_apps(s: &HexnodeState, o: &Map<String, Value>) -> Result<(Vec<u64>, Option<String>), Box<Response>> {
+/// `app_management.mandatory_apps: {"app": [ids], "group": [ids]}` (api.yaml `AppSelection`): the app ids (each
+/// must be an app of the double).
+fn mandatory_apps(s: &HexnodeState, o: &Map<String, Value>) -> Result<Vec<u64>, Box<Response>> {
     let apps = match o.get("app_management") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Object(am)) => match am.get("mandatory_apps") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a.clone(),
-            Some(_) => return Err(field_error("app_management", "mandatory_apps must be a list.")),
+            Some(Value::Object(sel)) => match sel.get("app") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(a)) => a.clone(),
+                Some(_) => return Err(field_error("app_management", "mandatory_apps.app must be a list.")),
+            },
+            Some(_) => return Err(field_error("app_management", "mandatory_apps must be a dictionary.")),
         },
         Some(_) => return Err(field_error("app_management", "Expected a dictionary.")),
     };
     let mut app_ids = Vec::new();
-    let mut vpp_location = None;
     let mut unknown = Vec::new();
-    for entry in &apps {
-        let raw = entry.get("app_id").unwrap_or(&Value::Null);
+    for raw in &apps {
         match id_of(raw).filter(|id| s.apps.contains_key(id)) {
-            Some(id) => {
-                if app_ids.is_empty() {
-                    vpp_location = entry.get("vpp_location").and_then(Value::as_str).map(str::to_string);
-                }
-                app_ids.push(id);
-            }
+            Some(id) => app_ids.push(id),
             None => unknown.push(raw.to_string()),
         }
     }
     if !unknown.is_empty() {
         return Err(field_error("app_management", &format!("Invalid app id(s): {}", unknown.join(", "))));
     }
-    Ok((app_ids, vpp_location))
+    Ok(app_ids)
 }
 
 /// The platform section with the payload that fits the platform: `(payload kind, document, bundle id)`, from

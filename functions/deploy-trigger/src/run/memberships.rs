@@ -251,9 +251,11 @@ fn fail_batch(recs: &mut Records<'_>, batch: &[(String, bool)], e: &UemError, st
     }
 }
 
-/// A transient failure for `f`'s reason and wait.
+/// A failure for `f`'s reason and wait: transient, except a call the UEM portal does not support, which is
+/// permanent (no retry until the admin changes something).
 fn failed(f: PlatformFailure, removing: bool) -> Outcome {
-    Outcome::Failed { reason: f.reason, permanent: false, retry_after: f.retry_after, removing }
+    let permanent = odt_shared::uem::Unsupported::from_reason(&f.reason).is_some();
+    Outcome::Failed { reason: f.reason, permanent, retry_after: f.retry_after, removing }
 }
 
 /// Records member `id` of `plan`'s group as carrying the platform's policy (and, with no Okta Verify method set,

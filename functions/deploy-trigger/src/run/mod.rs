@@ -79,6 +79,10 @@ pub struct PlatformRun {
     /// Why the platform could not be deployed this run, if it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When the UEM portal refused a call its public API does not document (the policy's payload): which, and
+    /// the manual step that replaces it. Its devices fail permanently with the same reason (no retry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsupported: Option<odt_shared::uem::Unsupported>,
 }
 
 impl PlatformRun {

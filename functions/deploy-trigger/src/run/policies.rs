@@ -121,6 +121,7 @@ async fn ensure_plan(
 /// The platform cannot be deployed this run, for `f`'s reason.
 fn fail(plan: &mut PlatformPlan, run: &mut PlatformRun, f: PlatformFailure) {
     run.error = Some(f.reason.clone());
+    run.unsupported = odt_shared::uem::Unsupported::from_reason(&f.reason);
     plan.failure = Some(f);
 }
 

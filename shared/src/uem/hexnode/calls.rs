@@ -1,12 +1,16 @@
-//! The client room's calls: the [`Uem`] trait on [`HexnodeClient`], one Hexnode call per method. Each method's
-//! doc comment says which parts of its call are documented and which are UNVERIFIED against Hexnode's public
-//! documentation (`update_policy`, `delete_policy`, `delete_device_group`, `create_enterprise_app` and
-//! `policy_device_status` in full).
+//! The client room's calls: the [`Uem`] trait on [`HexnodeClient`], one Hexnode call per method (two for a new
+//! policy). Each method's doc comment says whether its call is documented (api.yaml's operation id) or one of
+//! [`super::undocumented::CALLS`], whose refusal by a portal becomes [`UemError::Unsupported`].
 
-use super::bodies::{enterprise_app_body, group_body, membership_body, policy_body};
+use super::bodies::{group_body, membership_body, policy_body};
 use super::client::HexnodeClient;
 use super::mapping::{refused_as_sent, user_emails};
-use super::wire::{HxApp, HxDevice, HxGroup, HxGroupDetail, HxPolicyDevice, HxPolicyRef, HxUser};
+use super::undocumented::HxPolicyDevice;
+use super::undocumented::{
+    enterprise_app_body, policy_payload_body, refusal, DELETE_DEVICE_GROUP, ENTERPRISE_APP_UPLOAD,
+    POLICY_DEVICE_STATUS, POLICY_PAYLOAD,
+};
+use super::wire::{HxApp, HxDevice, HxGroup, HxGroupDetail, HxPolicyRef, HxUser};
 use crate::uem::{
     DeploymentPolicy, DeviceGroup, NewEnterpriseApp, PolicyDeviceStatus, PolicyRef, Uem, UemApp, UemDevice, UemError,
 };
@@ -66,13 +70,15 @@ impl Uem for HexnodeClient {
     /// `POST applications/` with `enterprise_app_body` → `201` with the app (read as in
     /// [`HexnodeClient::apps`]).
     ///
-    /// UNVERIFIED against Hexnode's public documentation: the whole call. The docs list `GET /applications/` only;
-    /// uploading an enterprise app by URL through the API, and every field of the body, are this product's
-    /// assumption (kept in `enterprise_app_body`).
-    /// Errors: as the requests ([`UemError::Api`] with status 400 for a body the UEM refuses), and
+    /// Undocumented: [`ENTERPRISE_APP_UPLOAD`]. Errors: [`UemError::Unsupported`] when the portal refuses the
+    /// call (404, 405, 400 naming an unknown field), as the requests ([`UemError::Api`] with status 400 for a
+    /// body the UEM refuses otherwise), and
     /// [`UemError::Protocol`] for an answer that is not an app with an id.
     async fn create_enterprise_app(&self, app: &NewEnterpriseApp) -> Result<UemApp, UemError> {
-        let created: HxApp = self.create("applications/", &enterprise_app_body(app)).await?;
+        let created: HxApp = self
+            .create("applications/", &enterprise_app_body(app))
+            .await
+            .map_err(|e| refusal(&ENTERPRISE_APP_UPLOAD, e, None))?;
         created.into_app()
     }
 
@@ -89,11 +95,19 @@ impl Uem for HexnodeClient {
 
     /// `DELETE devicegroups/{id}/` → `204`.
     ///
-    /// UNVERIFIED against Hexnode's public documentation: the docs list no device group delete; this is the
-    /// REST form the rest of the API follows. Errors: [`UemError::NotFound`] for an unknown group (404, or an id
-    /// that cannot name one, without a request), else as the requests.
+    /// Undocumented: [`DELETE_DEVICE_GROUP`]. A `404` is checked with the documented `GET devicegroups/{id}/`:
+    /// a group that is there means the portal has no such call. Errors: [`UemError::NotFound`] for an unknown
+    /// group (or an id that cannot name one, without a request), [`UemError::Unsupported`] when the portal
+    /// refuses the call, else as the requests.
     async fn delete_device_group(&self, group_id: &str) -> Result<(), UemError> {
-        self.send_item(Method::DELETE, "devicegroups/", "device group", group_id, None).await.map(|_| ())
+        match self.send_item(Method::DELETE, "devicegroups/", "device group", group_id, None).await {
+            Ok(_) => Ok(()),
+            Err(e @ UemError::NotFound(_)) => {
+                let exists = self.item_exists("devicegroups/", "device group", group_id).await?;
+                Err(refusal(&DELETE_DEVICE_GROUP, e, Some(exists)))
+            }
+            Err(e) => Err(refusal(&DELETE_DEVICE_GROUP, e, None)),
+        }
     }
 
     /// `POST devicegroups/{id}/` with `{"add_devices": [...], "remove_devices": [...]}` (each id a JSON number
@@ -127,34 +141,44 @@ impl Uem for HexnodeClient {
         policies.into_iter().map(HxPolicyRef::into_policy_ref).collect()
     }
 
-    /// `POST policy/` with `policy_body` → `201` with `{id, name, …}` → the id.
+    /// `POST policy/` with the documented `policy_body` (api.yaml `createPolicy`: name, description, Okta Verify
+    /// in `app_management.mandatory_apps.app`, the group in `policy_targets.devicegroups`) → `201` with `{id, …}`;
+    /// then the payload with [`HexnodeClient::update_policy`] (undocumented: [`POLICY_PAYLOAD`]).
     ///
-    /// Documented (FACTS.md: `POST /policy/` with name, description, platform sections, `app_management`,
-    /// `policy_targets {users, devices, usergroups, devicegroups}`). UNVERIFIED: the fields inside
-    /// `app_management` and the per-platform payload sections (see `policy_body`).
     /// Errors: as the requests ([`UemError::Api`] with status 400 for a body the UEM refuses: an unknown app or
-    /// group, a payload that does not fit the platform), and [`UemError::Protocol`] for an answer without an id.
+    /// group, a payload that does not fit the platform), [`UemError::Protocol`] for an answer without an id, and
+    /// [`UemError::Unsupported`] when the portal refuses the payload: the policy then exists (found again by
+    /// name) with Okta Verify and its targets, without the payload.
     async fn create_policy(&self, policy: &DeploymentPolicy) -> Result<String, UemError> {
         let created: HxPolicyRef = self.create("policy/", &policy_body(policy)).await?;
-        created.into_created_id()
+        let id = created.into_created_id()?;
+        self.update_policy(&id, policy).await?;
+        Ok(id)
     }
 
-    /// `PUT policy/{id}/` with `policy_body` → `200`.
+    /// `PUT policy/{id}/` (api.yaml `editPolicy`) with the documented body plus the payload, the platform and the
+    /// VPP location (undocumented: [`POLICY_PAYLOAD`], body by `policy_payload_body`) → `200`. A `404` is
+    /// checked with the documented `GET policy/{id}/`.
     ///
-    /// UNVERIFIED against Hexnode's public documentation: the docs list `GET/POST /policy/` only; the update is
-    /// the REST form of the documented create, with the same body (whose unverified parts `policy_body` names).
-    /// Errors: [`UemError::NotFound`] for an unknown policy (404, or an id that cannot name one, without a
-    /// request), else as [`HexnodeClient::create_policy`].
+    /// Errors: [`UemError::NotFound`] for an unknown policy (or an id that cannot name one, without a request),
+    /// [`UemError::Unsupported`] when the portal refuses the undocumented keys (400 naming an unknown field, 405,
+    /// or 404 for a policy that is there), else as [`HexnodeClient::create_policy`].
     async fn update_policy(&self, policy_id: &str, policy: &DeploymentPolicy) -> Result<(), UemError> {
-        let body = policy_body(policy);
-        self.send_item(Method::PUT, "policy/", "policy", policy_id, Some(&body)).await.map(|_| ())
+        let body = policy_payload_body(policy);
+        match self.send_item(Method::PUT, "policy/", "policy", policy_id, Some(&body)).await {
+            Ok(_) => Ok(()),
+            Err(e @ UemError::NotFound(_)) => {
+                let exists = self.item_exists("policy/", "policy", policy_id).await?;
+                Err(refusal(&POLICY_PAYLOAD, e, Some(exists)))
+            }
+            Err(e) => Err(refusal(&POLICY_PAYLOAD, e, None)),
+        }
     }
 
-    /// `DELETE policy/{id}/` → `204`.
+    /// `DELETE policy/{id}/` → `204` (api.yaml `deletePolicy`).
     ///
-    /// UNVERIFIED against Hexnode's public documentation: the docs list no policy delete; this is the REST form
-    /// of the documented policy endpoint. Errors: [`UemError::NotFound`] for an unknown policy (404, or an id
-    /// that cannot name one, without a request), else as the requests.
+    /// Errors: [`UemError::NotFound`] for an unknown policy (404, or an id that cannot name one, without a
+    /// request), else as the requests.
     async fn delete_policy(&self, policy_id: &str) -> Result<(), UemError> {
         self.send_item(Method::DELETE, "policy/", "policy", policy_id, None).await.map(|_| ())
     }
@@ -164,18 +188,23 @@ impl Uem for HexnodeClient {
     /// [{"app_id": 701, "installed": true}]}` → [`PolicyDeviceStatus`] (`success` → [`PayloadState::Applied`],
     /// `pending` → `Pending`, `failed` → `Failed`, anything else or none → `Unknown`).
     ///
-    /// UNVERIFIED against Hexnode's public documentation: the whole call (the docs list `GET/POST /policy/` only;
-    /// the per-device status path and every item field are this product's assumption, read in the one private
-    /// struct `HxPolicyDevice`). Errors: [`UemError::NotFound`] for an unknown policy (404, or an id that cannot
-    /// name one, without a request), [`UemError::Protocol`] for an item without a `device_id` or an app without an
-    /// `app_id`, else as the requests.
+    /// Undocumented: [`POLICY_DEVICE_STATUS`] (the item shape is read in `HxPolicyDevice`). A `404` is checked
+    /// with the documented `GET policy/{id}/`. Errors: [`UemError::NotFound`] for an unknown policy (or an id that
+    /// cannot name one, without a request), [`UemError::Unsupported`] when the portal refuses the call,
+    /// [`UemError::Protocol`] for an item without a `device_id` or an app without an `app_id`, else as the
+    /// requests.
     ///
     /// [`PayloadState::Applied`]: crate::uem::PayloadState::Applied
     async fn policy_device_status(&self, policy_id: &str) -> Result<Vec<PolicyDeviceStatus>, UemError> {
         let url = self.item_list_url("policy/", "policy", policy_id, "devices")?;
         let items: Vec<HxPolicyDevice> = match self.list_from(url, "policy/{id}/devices/").await {
-            Err(UemError::NotFound(_)) => return Err(UemError::NotFound(format!("policy {policy_id}"))),
-            other => other?,
+            Ok(items) => items,
+            Err(UemError::NotFound(_)) => {
+                let e = UemError::NotFound(format!("policy {policy_id}"));
+                let exists = self.item_exists("policy/", "policy", policy_id).await?;
+                return Err(refusal(&POLICY_DEVICE_STATUS, e, Some(exists)));
+            }
+            Err(e) => return Err(refusal(&POLICY_DEVICE_STATUS, e, None)),
         };
         items.into_iter().map(HxPolicyDevice::into_status).collect()
     }

@@ -274,6 +274,16 @@ impl HexnodeClient {
         }
     }
 
+    /// Whether item `id` of `collection` exists, by the documented `GET <collection><id>/` (a `404` is `false`).
+    /// Errors: as [`HexnodeClient::send`] for any other failure.
+    pub(super) async fn item_exists(&self, collection: &str, what: &str, id: &str) -> Result<bool, UemError> {
+        match self.send_item(Method::GET, collection, what, id, None).await {
+            Ok(_) => Ok(true),
+            Err(UemError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Sends `body` to `collection` (e.g. `devicegroups/`) with POST and reads the answer as `T`.
     pub(super) async fn create<T: DeserializeOwned>(&self, collection: &str, body: &Value) -> Result<T, UemError> {
         let url = self.api_url(collection)?;

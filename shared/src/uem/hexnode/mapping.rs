@@ -1,31 +1,13 @@
 //! The mapping room: Hexnode's answers (the wire types of `wire.rs`) into the [`Uem`](crate::uem::Uem) trait's
 //! domain types. What the product requires of an answer (an id) is checked here, as [`UemError::Protocol`]; the
-//! unverified readings (the platform and kind of an app, the Android enrollment type, the policy status of a
-//! device) are each in one function.
+//! undocumented readings (the kind of an app, the Android enrollment type, the policy status of a device) are in
+//! `undocumented.rs`.
 
-use super::wire::{HxApp, HxDevice, HxGroup, HxGroupDetail, HxPolicyDevice, HxPolicyRef, HxUser};
+use super::undocumented::{android_enrollment, app_kind};
+use super::wire::{HxApp, HxDevice, HxGroup, HxGroupDetail, HxPolicyRef, HxUser};
 use crate::platform::Platform;
-use crate::uem::{
-    AppKind, DeviceGroup, Enrollment, PayloadState, PolicyDeviceStatus, PolicyRef, UemApp, UemDevice, UemError,
-};
-use serde_json::Value;
+use crate::uem::{AppKind, DeviceGroup, PolicyRef, UemApp, UemDevice, UemError};
 use std::collections::{HashMap, HashSet};
-
-/// What kind of app a Hexnode `app_type` names, case-insensitive (`-` and spaces read as `_`): `vpp` →
-/// [`AppKind::Vpp`], `store` → [`AppKind::Store`], `managed_google_play` → [`AppKind::ManagedPlay`],
-/// `enterprise` → [`AppKind::Enterprise`], anything else → [`AppKind::Other`].
-///
-/// UNVERIFIED against Hexnode's public documentation: the field and its values are this product's assumption.
-pub fn app_kind(app_type: &str) -> AppKind {
-    let t = app_type.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-    match t.as_str() {
-        "vpp" => AppKind::Vpp,
-        "store" => AppKind::Store,
-        "managed_google_play" => AppKind::ManagedPlay,
-        "enterprise" => AppKind::Enterprise,
-        _ => AppKind::Other,
-    }
-}
 
 /// The platform of a Hexnode `os_name`, case-insensitive: `iOS`/`iPadOS` → iOS, `Android` → Android,
 /// `macOS`/`Mac OS X`/`OS X` → macOS, `Windows` → Windows; anything else (tvOS, Linux, …) → `None`.
@@ -38,43 +20,6 @@ pub fn platform_from_os_name(os_name: &str) -> Option<Platform> {
         "windows" => Some(Platform::Windows),
         _ => None,
     }
-}
-
-/// The device fields read, in this order, for an Android device's enrollment type (see [`android_enrollment`]).
-/// UNVERIFIED: Hexnode's public API documentation names none of them.
-pub const ANDROID_ENROLLMENT_FIELDS: [&str; 3] =
-    ["android_enrollment_type", "enrollment_type", "device_ownership_type"];
-
-/// How a device is enrolled, from the values of [`ANDROID_ENROLLMENT_FIELDS`] in that order.
-///
-/// UNVERIFIED against Hexnode's public documentation: FACTS.md says the Android enrollment type needs
-/// `GET /devices/{id}/` and that its field name is unknown, so this reads whichever of the three candidate fields
-/// the list answer carries. The first value that names a kind wins; matching is case-insensitive and treats `_`,
-/// `-` and spaces alike:
-/// - `work profile` / `workprofile` / `profile owner` → [`Enrollment::AndroidWorkProfile`] (checked first, so
-///   "fully managed with work profile" counts as a work profile);
-/// - `fully managed` / `device owner` → [`Enrollment::AndroidFullyManaged`];
-/// - `legacy` / `device admin` → [`Enrollment::AndroidLegacy`].
-///
-/// Anything else, and every non-Android device, is [`Enrollment::Other`].
-pub fn android_enrollment(platform: Option<Platform>, values: [Option<&str>; 3]) -> Enrollment {
-    if platform != Some(Platform::Android) {
-        return Enrollment::Other;
-    }
-    for value in values.into_iter().flatten() {
-        let v = value.to_ascii_lowercase().replace(['_', '-'], " ").split_whitespace().collect::<Vec<_>>().join(" ");
-        let has = |needles: &[&str]| needles.iter().any(|n| v.contains(n));
-        if has(&["work profile", "workprofile", "profile owner"]) {
-            return Enrollment::AndroidWorkProfile;
-        }
-        if has(&["fully managed", "fullymanaged", "device owner"]) {
-            return Enrollment::AndroidFullyManaged;
-        }
-        if has(&["legacy", "device admin"]) {
-            return Enrollment::AndroidLegacy;
-        }
-    }
-    Enrollment::Other
 }
 
 impl HxDevice {
@@ -121,33 +66,6 @@ impl HxApp {
             success_criteria: self.success_criteria,
             uninstall_parameters: self.uninstall_parameters,
         })
-    }
-}
-
-impl HxPolicyDevice {
-    /// The product's [`PolicyDeviceStatus`]; `status` is matched case-insensitively. Errors:
-    /// [`UemError::Protocol`] for an item without a `device_id` or an app without an `app_id`.
-    pub(super) fn into_status(self) -> Result<PolicyDeviceStatus, UemError> {
-        let device_id =
-            self.device_id.ok_or_else(|| UemError::Protocol("a policy device status without a device_id".into()))?;
-        let payload = match self.status.as_deref().map(str::to_ascii_lowercase).as_deref() {
-            Some("success") => PayloadState::Applied,
-            Some("pending") => PayloadState::Pending,
-            Some("failed") => PayloadState::Failed,
-            _ => PayloadState::Unknown,
-        };
-        let apps_installed = self
-            .apps
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| {
-                let id = a.app_id.ok_or_else(|| {
-                    UemError::Protocol(format!("an app without an app_id in the policy status of device {device_id}"))
-                })?;
-                Ok((id, a.installed == Value::Bool(true)))
-            })
-            .collect::<Result<Vec<_>, UemError>>()?;
-        Ok(PolicyDeviceStatus { device_id, payload, error: self.error, apps_installed })
     }
 }
 
@@ -216,8 +134,10 @@ fn same_id(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::bodies::id_value;
+    use super::super::undocumented::HxPolicyDevice;
     use super::super::wire::Page;
     use super::*;
+    use crate::uem::{Enrollment, PayloadState, PolicyDeviceStatus};
     use serde_json::json;
 
     #[test]

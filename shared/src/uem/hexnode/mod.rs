@@ -24,10 +24,12 @@
 //! - the mapping: `mapping.rs` (the wire types into the trait's domain types: platforms, Android enrollment, app
 //!   kinds, policy status).
 //!
-//! Each call's doc comment (in `calls.rs`) says which parts are documented and which are UNVERIFIED against
-//! Hexnode's public documentation; every unverified body is built in one private function (`enterprise_app_body`,
-//! `policy_body`, in `bodies.rs`), and the unverified per-device policy status is read in one private struct
-//! (`HxPolicyDevice`, in `wire.rs`).
+//! What Hexnode's public API description (`tests/fixtures/hexnode-api/api.yaml`) does not document is named in
+//! one module, [`undocumented`]: each call (the policy's payload, the per-device policy status, the enterprise
+//! app upload, the device group delete) and field with its reason, how it was inferred and the manual step that
+//! replaces it, the undocumented bodies, and how a portal's refusal is recognised ([`UemError::Unsupported`]).
+//!
+//! [`UemError::Unsupported`]: super::UemError::Unsupported
 //!
 //! Every URL goes through [`Outbound::route`](crate::outbound::Outbound::route) before it is sent, every wait
 //! through [`Clock::sleep`](crate::clock::Clock::sleep), and the API key never appears in a log line or an error.
@@ -37,9 +39,11 @@ mod calls;
 mod client;
 mod mapping;
 mod throttle;
+pub mod undocumented;
 mod wire;
 
 pub use client::{HexnodeClient, HexnodeRetry, BASE_BACKOFF, PER_PAGE};
-pub use mapping::{android_enrollment, app_kind, platform_from_os_name, ANDROID_ENROLLMENT_FIELDS};
+pub use mapping::platform_from_os_name;
 pub use throttle::{throttle_wait_secs, DEFAULT_THROTTLE_WAIT};
+pub use undocumented::{android_enrollment, app_kind, ANDROID_ENROLLMENT_FIELDS};
 pub use wire::invalid_device_ids;

@@ -109,31 +109,6 @@ pub(super) struct HxPolicyRef {
     pub(super) name: Option<String>,
 }
 
-/// One device of `GET policy/{id}/devices/`: `{"device_id", "status", "error", "apps": [{"app_id",
-/// "installed"}]}`. UNVERIFIED against Hexnode's public documentation: the whole shape (see
-/// `policy_device_status` in `calls.rs`); ids may be numbers or text, `apps` may be missing or `null` (no apps),
-/// `installed` counts only when it is JSON `true`.
-#[derive(Deserialize)]
-pub(super) struct HxPolicyDevice {
-    #[serde(default, deserialize_with = "lenient_text")]
-    pub(super) device_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient_text")]
-    pub(super) status: Option<String>,
-    #[serde(default, deserialize_with = "lenient_text")]
-    pub(super) error: Option<String>,
-    #[serde(default)]
-    pub(super) apps: Option<Vec<HxPolicyDeviceApp>>,
-}
-
-/// An entry of `HxPolicyDevice::apps`.
-#[derive(Deserialize)]
-pub(super) struct HxPolicyDeviceApp {
-    #[serde(default, deserialize_with = "lenient_text")]
-    pub(super) app_id: Option<String>,
-    #[serde(default)]
-    pub(super) installed: Value,
-}
-
 /// The ids of a refused membership change: the list after `Invalid device id(s):` in the `detail` of a JSON
 /// answer (`{"detail": "Invalid device id(s): 77, \"abc\""}`), each as text with JSON quotes stripped; `None` for any
 /// other answer or an empty list. The list is read as JSON values when it is one (so a quoted id may hold a
@@ -166,7 +141,7 @@ fn text_of(v: &Value) -> Option<String> {
 }
 
 /// A field read by [`text_of`] from whatever JSON it holds.
-fn lenient_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(super) fn lenient_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(text_of(&Value::deserialize(d)?))
 }
 

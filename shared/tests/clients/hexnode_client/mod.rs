@@ -7,6 +7,7 @@
 mod double;
 mod reads;
 mod requests;
+mod unsupported;
 mod writes;
 
 use odt_doubles::hexnode::HexnodeDouble;

@@ -98,6 +98,7 @@ async fn hexnode_device_group_create_and_delete() {
             "POST /api/v1/devicegroups/",
             "POST /api/v1/devicegroups/",
             "POST /api/v1/policy/",
+            "PUT /api/v1/policy/1/",
             "DELETE /api/v1/devicegroups/4/",
             "DELETE /api/v1/devicegroups/4/",
         ],
@@ -195,7 +196,7 @@ async fn hexnode_policy_create_update_and_delete() {
     let id = c.create_policy(&ios_policy("ODT iOS", "12", &["5"])).await.unwrap();
     assert_eq!(id, "1");
     let p = double.policy_named("ODT iOS").unwrap();
-    assert_eq!((p.id, p.platform.as_str(), p.revision), (1, "ios", 0));
+    assert_eq!((p.id, p.platform.as_str(), p.revision), (1, "ios", 1), "created documented, then the payload");
     assert_eq!(p.description, "Okta Verify and its managed app configuration");
     assert_eq!((p.app_ids.clone(), p.vpp_location.as_deref()), (vec![12], Some("Main location")));
     assert_eq!((p.payload_kind.as_str(), p.bundle_id.as_deref()), ("app_configuration", Some("com.okta.mobile")));
@@ -211,7 +212,7 @@ async fn hexnode_policy_create_update_and_delete() {
     changed.payload = PolicyPayload::AppConfig { bundle_id: "com.okta.mobile".into(), document: "<dict/>".into() };
     c.update_policy(&id, &changed).await.unwrap();
     let p = double.policy_named("ODT iOS").unwrap();
-    assert_eq!((p.id, p.revision, p.app_ids.is_empty(), p.vpp_location.as_deref()), (1, 1, true, None));
+    assert_eq!((p.id, p.revision, p.app_ids.is_empty(), p.vpp_location.as_deref()), (1, 2, true, None));
     assert_eq!((p.content.as_str(), p.device_group_ids.clone()), ("<dict/>", vec![5, 6]));
     assert_eq!(double.device_carries(2), vec![p]);
     assert_eq!(c.update_policy("99", &changed).await, Err(UemError::NotFound("policy 99".into())));
@@ -257,9 +258,12 @@ async fn hexnode_policy_create_update_and_delete() {
         vec![
             "POST /api/v1/policy/",
             "PUT /api/v1/policy/1/",
+            "PUT /api/v1/policy/1/",
             "PUT /api/v1/policy/99/",
             "POST /api/v1/policy/",
+            "PUT /api/v1/policy/2/",
             "POST /api/v1/policy/",
+            "PUT /api/v1/policy/3/",
             "DELETE /api/v1/policy/1/",
             "DELETE /api/v1/policy/1/",
         ]
@@ -292,14 +296,23 @@ async fn hexnode_policy_validation_errors_are_api_400() {
     profile_on_android.platform = Platform::Android;
     profile_on_android.payload = PolicyPayload::ConfigurationProfile { document: "<plist/>".into() };
     expect_400(c.create_policy(&profile_on_android).await, "app_configuration");
-    assert!(double.policies().is_empty(), "nothing stored");
+    // A refused payload leaves the documented part (created first, found again by name) without a payload.
+    let stored: Vec<(String, String)> = double.policies().into_iter().map(|p| (p.name, p.payload_kind)).collect();
+    let no_payload = |n: &str| (n.to_string(), String::new());
+    assert_eq!(
+        stored,
+        [no_payload("C"), no_payload("C"), no_payload("D"), no_payload("E")],
+        "refused apps/groups store nothing"
+    );
 
     // The same checks guard an update, which then leaves the policy as it was.
     let id = c.create_policy(&ios_policy("ODT iOS", "12", &["5"])).await.unwrap();
     let r = c.update_policy(&id, &ios_policy("ODT iOS", "12", &["6"])).await;
     assert!(matches!(r, Err(UemError::Api { status: 400, .. })), "{r:?}");
     let p = double.policy_named("ODT iOS").unwrap();
-    assert_eq!((p.revision, p.device_group_ids), (0, vec![5]));
-    assert_eq!(double.applied_writes().len(), 1, "only the valid create changed anything");
-    assert_eq!(c.request_count(), 8, "a 400 is not retried");
+    assert_eq!((p.revision, p.device_group_ids), (1, vec![5]), "as created with its payload");
+    let applied: Vec<String> = double.applied_writes().into_iter().map(|r| r.path_and_query).collect();
+    let creates = vec!["/api/v1/policy/"; 4];
+    assert_eq!(applied, [creates, vec!["/api/v1/policy/", "/api/v1/policy/5/"]].concat(), "no refused write applied");
+    assert_eq!(c.request_count(), 13, "a 400 is not retried");
 }
