@@ -14,6 +14,11 @@ use crate::store::{ChallengeKind, PlatformRecord, PlatformSettings};
 pub const SECRET_KEY: &str = "secretKey";
 /// The dynamic SCEP challenge's password.
 pub const CHALLENGE_PASSWORD: &str = "challengePassword";
+/// Where the per-device challenge goes in a dynamic-challenge document: not a stored secret but the single-use
+/// challenge Okta issued for one device (fetched by deploy-trigger, see `okta::challenge`). The `secret` source of
+/// [`render`] gives it under this name: the device's challenge when delivering, [`MASK`] in the preview, and
+/// nothing in the content hash (so the hash is the platform's, the same for every device).
+pub const DEVICE_CHALLENGE: &str = "deviceChallenge";
 
 /// What previews show in place of a secret.
 pub const MASK: &str = "********";
@@ -32,7 +37,6 @@ pub fn uem_placeholder(variable: &str) -> String {
         "device.serial" => "%serialnumber%",
         "device.udid" => "%udid%",
         "device.name" => "%devicename%",
-        "scep.challenge" => "%scepchallenge%",
         _ => "",
     }
     .to_string()
@@ -76,7 +80,7 @@ pub fn render(
             let subject = parse_subject(subject).map_err(failed)?;
             let challenge_text = match challenge {
                 ChallengeKind::Static => secret(SECRET_KEY),
-                ChallengeKind::Dynamic => uem_placeholder("scep.challenge"),
+                ChallengeKind::Dynamic => secret(DEVICE_CHALLENGE),
             };
             if p == Platform::Macos {
                 let der = ca.as_ref().map(|c| c.der()).transpose().map_err(failed)?;

@@ -117,4 +117,3 @@ impl From<UemError> for Error {
         Error::Uem { error, credentials: Credentials::Stored }
     }
 }
-

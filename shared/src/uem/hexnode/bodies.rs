@@ -67,6 +67,7 @@ pub(super) fn policy_body(p: &DeploymentPolicy) -> Value {
         }
     };
     let groups: Vec<Value> = p.device_group_ids.iter().map(|id| id_value(id)).collect();
+    let devices: Vec<Value> = p.device_ids.iter().map(|id| id_value(id)).collect();
     let mut body = Map::new();
     body.insert("name".into(), json!(p.name));
     body.insert("description".into(), json!(p.description));
@@ -75,7 +76,7 @@ pub(super) fn policy_body(p: &DeploymentPolicy) -> Value {
     body.insert(p.platform.as_str().into(), section);
     body.insert(
         "policy_targets".into(),
-        json!({ "users": [], "devices": [], "usergroups": [], "devicegroups": groups }),
+        json!({ "users": [], "devices": devices, "usergroups": [], "devicegroups": groups }),
     );
     Value::Object(body)
 }
@@ -99,6 +100,7 @@ mod tests {
             app: Some(crate::uem::PolicyApp { app_id: "12".into(), vpp_location: Some("Main".into()) }),
             payload: PolicyPayload::AppConfig { bundle_id: "com.okta.mobile".into(), document: "<dict/>".into() },
             device_group_ids: vec!["5".into(), "g-x".into()],
+            device_ids: vec![],
         };
         assert_eq!(
             policy_body(&p),
