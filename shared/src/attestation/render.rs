@@ -14,6 +14,9 @@ use crate::store::{ChallengeKind, PlatformRecord, PlatformSettings};
 pub const SECRET_KEY: &str = "secretKey";
 /// The dynamic SCEP challenge's password.
 pub const CHALLENGE_PASSWORD: &str = "challengePassword";
+/// The dynamic SCEP challenge's username: Okta shows it once with the password, so it is kept as a secret too
+/// (never returned, never in a document; deploy-trigger sends it to the challenge URL).
+pub const CHALLENGE_USERNAME: &str = "challengeUsername";
 /// Where the per-device challenge goes in a dynamic-challenge document: not a stored secret but the single-use
 /// challenge Okta issued for one device (fetched by deploy-trigger, see `okta::challenge`). The `secret` source of
 /// [`render`] gives it under this name: the device's challenge when delivering, [`MASK`] in the preview, and

@@ -14,12 +14,12 @@ use super::plan::PlatformPlan;
 use super::{Ctx, RunReport};
 use crate::desired::Outcome;
 use crate::policy::{build_for_device, per_device, policy_key, PlatformFailure};
-use odt_shared::attestation::render::CHALLENGE_PASSWORD;
+use odt_shared::attestation::render::{CHALLENGE_PASSWORD, CHALLENGE_USERNAME};
 use odt_shared::error::Error;
 use odt_shared::okta::challenge::{fetch_printable, ChallengeError};
 use odt_shared::store::{DeployItem, ItemStatus, PlatformRecord, PlatformSettings};
 use odt_shared::uem::UemError;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
 /// Devices given their own document per run and platform: the rest wait for the next run (the UEM's budget is
@@ -97,13 +97,19 @@ async fn give(
     recs: &mut Records<'_>,
     wanting: Vec<(String, String)>,
 ) -> Result<usize, Error> {
-    let PlatformSettings::Desktop { challenge_url: Some(url), challenge_username: Some(user), .. } = &rec.settings
+    let PlatformSettings::Desktop { challenge_url: Some(url), challenge_username: stored_user, .. } = &rec.settings
     else {
-        let f = fail_reason("the dynamic challenge has no challenge URL or username", None);
+        let f = fail_reason("the dynamic challenge has no challenge URL", None);
         return Ok(fail_all(recs, wanting.iter().map(|(id, _)| id), &f));
     };
-    let Some(pw_ref) = rec.secrets.get(CHALLENGE_PASSWORD) else {
-        let f = fail_reason("the dynamic challenge's password is not set", None);
+    // The username is a secret (saved since the dynamic challenge works); a record saved before kept it in its
+    // settings.
+    let user = match rec.secrets.get(CHALLENGE_USERNAME) {
+        Some(r) => Some(ctx.deps.secrets.get(r).await?.expose_secret().to_string()),
+        None => stored_user.clone(),
+    };
+    let (Some(user), Some(pw_ref)) = (user, rec.secrets.get(CHALLENGE_PASSWORD)) else {
+        let f = fail_reason("the dynamic challenge's username or password is not set", None);
         return Ok(fail_all(recs, wanting.iter().map(|(id, _)| id), &f));
     };
     let password: SecretString = ctx.deps.secrets.get(pw_ref).await?;
@@ -121,7 +127,7 @@ async fn give(
             failed += fail_all(recs, [id], f);
             continue;
         }
-        let challenge = match fetch_printable(&ctx.deps.outbound, url, user, &password, Duration::ZERO).await {
+        let challenge = match fetch_printable(&ctx.deps.outbound, url, &user, &password, Duration::ZERO).await {
             Ok(c) => c,
             Err(e) => {
                 let f = from_challenge(&e);
