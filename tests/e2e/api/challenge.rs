@@ -157,3 +157,26 @@ async fn a_challenge_scep_enrollment_refuses_is_fetched_again_and_never_delivere
     let everything: Vec<HexnodePolicy> = t.stack.hexnode.lock().policies.values().cloned().collect();
     assert!(everything.iter().all(|p| !p.content.contains("Ab_12cd34")), "the refused challenge is delivered nowhere");
 }
+
+/// The UEM cost of the dynamic challenge (BENCHMARKS.md): 1,000 in-scope macOS devices deployed from nothing,
+/// runs repeated until every device has its own document. Prints the figure; rerun with
+/// `cargo test -p odt-tests --test api dynamic_challenge_uem_calls_per_thousand_devices -- --nocapture`.
+#[tokio::test]
+async fn dynamic_challenge_uem_calls_per_thousand_devices() {
+    let t = TestStack::start().await;
+    let before = t.stack.hexnode.lock().requests.len();
+    let ids = fleet(&t, 1000).await;
+    let mut runs = 0;
+    while ids.iter().any(|id| documents_of(&t, *id).is_empty()) {
+        runs += 1;
+        assert!(runs <= 8, "every device has its document within a few runs");
+        let a = t.call("POST", "/deployments/run", Some(&t.admin()), None).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        t.stack.settle().await.expect("the stream settles");
+    }
+    let calls = t.stack.hexnode.lock().requests.len() - before;
+    let okta = t.stack.okta.challenge_requests().len();
+    println!("dynamic challenge, 1,000 devices: {calls} UEM calls ({runs} extra runs), {okta} challenge URL calls");
+    assert_eq!(okta, 1000, "one challenge per device");
+    assert!(calls <= 1000 + 40, "one UEM call per device plus the platform's few: {calls}");
+}
