@@ -265,9 +265,19 @@ async fn ensure_per_device(
     Ok(done)
 }
 
-/// Takes a platform's policy and group out of the UEM (device trust deleted), tolerating ones already gone, and
-/// deletes the deployment record.
+/// Takes a platform's policy, its devices' own policies (dynamic SCEP challenge; found by name, so one whose
+/// record was lost goes too) and its group out of the UEM (device trust deleted), tolerating ones already gone,
+/// and deletes the deployment record.
 pub async fn dismantle(deps: &Deps, uem: &dyn Uem, dep: &DeploymentRecord) -> Result<(), PlatformFailure> {
+    if let Some(p) = dep.platform.filter(|_| dep.version > 0) {
+        let prefix = device_policy_name(p, "");
+        for own in uem.policies().await?.into_iter().filter(|x| x.name.starts_with(&prefix)) {
+            match uem.delete_policy(&own.id).await {
+                Ok(()) | Err(UemError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
     if let Some(id) = &dep.policy_id {
         match uem.delete_policy(id).await {
             Ok(()) | Err(UemError::NotFound(_)) => {}

@@ -13,13 +13,14 @@ use super::outcomes::Records;
 use super::plan::PlatformPlan;
 use super::{Ctx, RunReport};
 use crate::desired::Outcome;
-use crate::policy::{build_for_device, per_device, policy_key, PlatformFailure};
+use crate::policy::{build_for_device, device_policy_name, per_device, policy_key, PlatformFailure};
 use odt_shared::attestation::render::{CHALLENGE_PASSWORD, CHALLENGE_USERNAME};
 use odt_shared::error::Error;
 use odt_shared::okta::challenge::{fetch_printable, ChallengeError};
 use odt_shared::store::{DeployItem, ItemStatus, PlatformRecord, PlatformSettings};
 use odt_shared::uem::UemError;
 use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Devices given their own document per run and platform: the rest wait for the next run (the UEM's budget is
@@ -116,6 +117,12 @@ async fn give(
     let Some(org) = ctx.deps.store.get_org(ctx.tenant, &ctx.settings.dt.okta_org_id).await? else {
         return Ok(0);
     };
+    // A policy written by a run whose record write then lost to a concurrent run is found again by its name and
+    // updated, never made twice (one list, paged, per platform with work to do).
+    let by_name: HashMap<String, String> = match ctx.uem.policies().await {
+        Ok(list) => list.into_iter().map(|p| (p.name, p.id)).collect(),
+        Err(e) => return Ok(fail_all(recs, wanting.iter().map(|(id, _)| id), &e.into())),
+    };
     let method = ctx.settings.methods.get(&plan.platform);
     let mut failed = 0;
     let mut stop: Option<PlatformFailure> = None;
@@ -145,7 +152,10 @@ async fn give(
                 continue;
             }
         };
-        let existing = recs.get(id).and_then(|r| r.device_policy_id.clone());
+        let existing = recs
+            .get(id)
+            .and_then(|r| r.device_policy_id.clone())
+            .or_else(|| by_name.get(&device_policy_name(plan.platform, id)).cloned());
         let written = match existing {
             Some(pid) => match ctx.uem.update_policy(&pid, &policy).await {
                 Ok(()) => Ok(pid),
