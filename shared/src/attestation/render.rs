@@ -132,3 +132,37 @@ pub fn payload_hash(tenant: &str, rec: &PlatformRecord, org_domain: &str) -> Res
 pub fn preview(tenant: &str, rec: &PlatformRecord, org_domain: &str) -> Result<Document, Error> {
     render(tenant, rec, org_domain, &|_| MASK.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dynamic_macos() -> PlatformRecord {
+        let settings = PlatformSettings::Desktop {
+            scep_url: "https://acme.okta.com/pki/ca/scep".into(),
+            challenge: ChallengeKind::Dynamic,
+            challenge_url: Some("https://acme.okta.com/pki/scep/dynamic/challenge".into()),
+            challenge_username: None,
+            ca: None,
+            subject: "CN={{user.email}} managementAttestation {{device.id}}".into(),
+            key_size: 2048,
+        };
+        PlatformRecord::new("t", Platform::Macos, settings, "2026-01-01T00:00:00Z")
+    }
+
+    #[test]
+    fn c24_a_dynamic_challenge_document_carries_the_devices_challenge_and_the_preview_masks_it() {
+        let rec = dynamic_macos();
+        let for_device =
+            |c: &'static str| move |name: &str| if name == DEVICE_CHALLENGE { c.to_string() } else { String::new() };
+        let a = render("t", &rec, "acme.okta.com", &for_device("CHALLENGE0A")).unwrap();
+        let b = render("t", &rec, "acme.okta.com", &for_device("CHALLENGE0B")).unwrap();
+        assert!(a.text.contains("<string>CHALLENGE0A</string>"), "{}", a.text);
+        assert_eq!(a.text.replace("CHALLENGE0A", "CHALLENGE0B"), b.text, "only the challenge differs per device");
+        let shown = preview("t", &rec, "acme.okta.com").unwrap();
+        assert_eq!(a.text.replace("CHALLENGE0A", MASK), shown.text, "the preview is the device's document, masked");
+        assert!(!shown.text.contains("%scepchallenge%"), "no unfilled UEM placeholder for the challenge");
+        let h = payload_hash("t", &rec, "acme.okta.com").unwrap();
+        assert_eq!(h.len(), 64);
+    }
+}
