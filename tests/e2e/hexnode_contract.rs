@@ -91,6 +91,7 @@ fn policy(platform: Platform, app: Option<&str>, group: &str, payload: PolicyPay
         app: app.map(|a| PolicyApp { app_id: a.into(), vpp_location: Some("Acme VPP".into()) }),
         payload,
         device_group_ids: vec![group.into()],
+        device_ids: vec![],
     }
 }
 

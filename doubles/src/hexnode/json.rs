@@ -102,7 +102,7 @@ pub(super) fn policy_json(p: &HexnodePolicy) -> Value {
     }
     o.insert(
         "policy_targets".into(),
-        json!({ "users": [], "devices": [], "usergroups": [], "devicegroups": p.device_group_ids }),
+        json!({ "users": [], "devices": p.device_ids, "usergroups": [], "devicegroups": p.device_group_ids }),
     );
     Value::Object(o)
 }

@@ -192,13 +192,16 @@ impl HexnodeDouble {
         self.lock().groups.values().find(|g| g.name == name).cloned()
     }
 
-    /// The policies device `device_id` carries: those targeting a group it is a member of, in id order.
+    /// The policies device `device_id` carries: those targeting it or a group it is a member of, in id order.
     pub fn device_carries(&self, device_id: u64) -> Vec<HexnodePolicy> {
         let s = self.lock();
         s.policies
             .values()
             .filter(|p| {
-                p.device_group_ids.iter().any(|g| s.groups.get(g).is_some_and(|g| g.members.contains(&device_id)))
+                p.device_ids.contains(&device_id)
+                    || p.device_group_ids
+                        .iter()
+                        .any(|g| s.groups.get(g).is_some_and(|g| g.members.contains(&device_id)))
             })
             .cloned()
             .collect()

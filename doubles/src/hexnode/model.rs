@@ -157,6 +157,8 @@ pub struct HexnodePolicy {
     pub bundle_id: Option<String>,
     /// `policy_targets.devicegroups`, in order.
     pub device_group_ids: Vec<u64>,
+    /// `policy_targets.devices`, in order (each an existing device).
+    pub device_ids: Vec<u64>,
     /// 0 when created; one more on each `PUT`.
     pub revision: u32,
 }

@@ -3,6 +3,7 @@
 //! `/api/v1/users/{id}`, `/api/v1/devices` with `expand=user`), with `Link` paging, `X-Rate-Limit-*` headers and
 //! Okta's error shapes, following `../shared/okta/spec/management.yaml` and `oauth.yaml`.
 
+mod challenge;
 mod edge;
 mod faults;
 mod paging;
@@ -11,6 +12,7 @@ mod state;
 mod token;
 
 pub use crate::record::Recorded;
+pub use challenge::{ChallengeRequest, CHALLENGE_PATH};
 pub use state::{DoubleClient, DoubleDevice, DoubleDeviceUser, OktaFault, OktaState};
 
 use axum::routing::{get, post};
@@ -41,6 +43,7 @@ impl OktaDouble {
             .route("/api/v1/users/{id}", get(routes::get_user))
             .route("/api/v1/devices", get(routes::list_devices))
             .layer(axum::middleware::from_fn_with_state(self.state.clone(), faults::fault_plan))
+            .route(CHALLENGE_PATH, get(challenge::challenge))
             .with_state(self.state.clone())
     }
 
@@ -182,6 +185,26 @@ impl OktaDouble {
             }),
         }
         true
+    }
+
+    /// Sets the dynamic SCEP challenge URL's username and password (Okta generates them with the URL).
+    pub fn set_challenge_credentials(&self, user: &str, password: &str) {
+        self.lock().challenge_credentials = Some((user.to_string(), password.to_string()));
+    }
+
+    /// `https://<domain><CHALLENGE_PATH>`: the challenge URL an admin copies from Okta.
+    pub fn challenge_url(&self) -> String {
+        format!("https://{}{CHALLENGE_PATH}", self.lock().domain)
+    }
+
+    /// Queues challenges the challenge URL issues next (e.g. one Windows refuses).
+    pub fn plan_challenges(&self, challenges: &[&str]) {
+        self.lock().challenge_plan.extend(challenges.iter().map(|c| c.to_string()));
+    }
+
+    /// Every request to the challenge URL so far.
+    pub fn challenge_requests(&self) -> Vec<ChallengeRequest> {
+        self.lock().challenges.clone()
     }
 
     /// The recorded requests whose path starts with `prefix`.

@@ -71,6 +71,12 @@ pub struct OktaState {
     /// Knob: a fault plan for `/api/v1/` requests, one entry taken per request (see [`OktaFault`]); an empty
     /// plan lets every request through.
     pub fault_plan: VecDeque<OktaFault>,
+    /// The dynamic SCEP challenge URL's username and password (`None`: every request is refused).
+    pub challenge_credentials: Option<(String, String)>,
+    /// Knob: the challenges the challenge URL issues next, in order (then random ones).
+    pub challenge_plan: VecDeque<String>,
+    /// Every request to the challenge URL, in arrival order.
+    pub challenges: Vec<super::challenge::ChallengeRequest>,
     /// Every fault the plan injected (not [`OktaFault::Pass`]), with the path and query it hit, in order.
     pub faults_injected: Vec<(String, OktaFault)>,
 }

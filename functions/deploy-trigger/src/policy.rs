@@ -2,10 +2,12 @@
 //! admin's method, the attestation payload rendered with the real secrets, and on macOS the SSO extension, which
 //! the macOS profile carries). Made once, updated only when what it carries changes.
 
-use odt_shared::attestation::render::render;
+use odt_shared::attestation::render::{render, DEVICE_CHALLENGE};
 use odt_shared::deps::Deps;
 use odt_shared::platform::Platform;
-use odt_shared::store::{DeploymentRecord, OktaVerifyRecord, PlatformRecord, StoreError};
+use odt_shared::store::{
+    ChallengeKind, DeploymentRecord, OktaVerifyRecord, PlatformRecord, PlatformSettings, StoreError,
+};
 use odt_shared::uem::{DeploymentPolicy, PolicyApp, PolicyPayload, Uem, UemError};
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
@@ -68,7 +70,20 @@ pub fn policy_key(payload_hash: &str, method: Option<&OktaVerifyRecord>, group_i
     hex::encode(h.finalize())
 }
 
-/// The policy for platform `rec`, rendered with the real secret values (read here, held only for the call).
+/// Whether platform `rec` uses Okta's dynamic SCEP challenge: its document is made per device (one challenge
+/// Okta issued for that device), so it travels in a per-device policy ([`build_for_device`]), never in the
+/// group's policy.
+pub fn per_device(rec: &PlatformRecord) -> bool {
+    matches!(&rec.settings, PlatformSettings::Desktop { challenge: ChallengeKind::Dynamic, .. })
+}
+
+/// The name of device `device_id`'s own policy on platform `p` (dynamic SCEP challenge).
+pub fn device_policy_name(p: Platform, device_id: &str) -> String {
+    format!("{} - device {device_id}", managed_name(p))
+}
+
+/// The policy for platform `rec`'s managed group `group_id`, rendered with the real secret values (read here,
+/// held only for the call).
 pub async fn build(
     deps: &Deps,
     tenant: &str,
@@ -77,10 +92,45 @@ pub async fn build(
     method: Option<&OktaVerifyRecord>,
     group_id: &str,
 ) -> Result<DeploymentPolicy, PlatformFailure> {
+    let mut p = document_policy(deps, tenant, rec, org_domain, method, None).await?;
+    p.device_group_ids = vec![group_id.to_string()];
+    Ok(p)
+}
+
+/// Device `device_id`'s own policy on platform `rec` (dynamic SCEP challenge): the app and the document carrying
+/// `challenge`, the one Okta issued for this device; it targets the device alone (`policy_targets.devices`).
+pub async fn build_for_device(
+    deps: &Deps,
+    tenant: &str,
+    rec: &PlatformRecord,
+    org_domain: &str,
+    method: Option<&OktaVerifyRecord>,
+    device_id: &str,
+    challenge: &secrecy::SecretString,
+) -> Result<DeploymentPolicy, PlatformFailure> {
+    let mut p = document_policy(deps, tenant, rec, org_domain, method, Some(challenge)).await?;
+    p.name = device_policy_name(rec.platform, device_id);
+    p.device_ids = vec![device_id.to_string()];
+    Ok(p)
+}
+
+/// The policy of platform `rec` without targets: the app by `method` and the document rendered with the real
+/// secrets (and `challenge` in the per-device challenge's place).
+async fn document_policy(
+    deps: &Deps,
+    tenant: &str,
+    rec: &PlatformRecord,
+    org_domain: &str,
+    method: Option<&OktaVerifyRecord>,
+    challenge: Option<&secrecy::SecretString>,
+) -> Result<DeploymentPolicy, PlatformFailure> {
     let mut values: BTreeMap<String, secrecy::SecretString> = BTreeMap::new();
     for (name, r) in &rec.secrets {
         let v = deps.secrets.get(r).await.map_err(failure)?;
         values.insert(name.clone(), v);
+    }
+    if let Some(c) = challenge {
+        values.insert(DEVICE_CHALLENGE.to_string(), c.clone());
     }
     let secret = move |name: &str| values.get(name).map(|v| v.expose_secret().to_string()).unwrap_or_default();
     let doc = render(tenant, rec, org_domain, &secret).map_err(|_| failure("the payload could not be rendered"))?;
@@ -99,7 +149,8 @@ pub async fn build(
             vpp_location: m.method.vpp_location().map(str::to_string),
         }),
         payload,
-        device_group_ids: vec![group_id.to_string()],
+        device_group_ids: vec![],
+        device_ids: vec![],
     })
 }
 
@@ -153,6 +204,9 @@ pub async fn ensure(
         }
     };
     let key = policy_key(&rec.payload_hash, method, &group_id);
+    if per_device(rec) {
+        return ensure_per_device(deps, uem, dep, rec, method, key, done).await;
+    }
     if dep.policy_key.as_deref() == Some(key.as_str()) && dep.policy_id.is_some() {
         return Ok(done);
     }
@@ -212,9 +266,50 @@ pub fn kept_refusal(dep: &DeploymentRecord) -> Option<odt_shared::uem::Unsupport
     odt_shared::uem::Unsupported::from_reason(reason)
 }
 
-/// Takes a platform's policy and group out of the UEM (device trust deleted), tolerating ones already gone, and
-/// deletes the deployment record.
+/// [`ensure`] for a platform whose documents are per device (dynamic SCEP challenge): the group carries no policy
+/// (a group policy would give every member the same document, and a challenge is single use), so one a static
+/// challenge left is deleted; the deployment record takes the platform's payload hash and `key`, and a change of
+/// either counts as a policy written (every member then gets a new per-device document, with a new challenge).
+async fn ensure_per_device(
+    deps: &Deps,
+    uem: &dyn Uem,
+    dep: &mut DeploymentRecord,
+    rec: &PlatformRecord,
+    method: Option<&OktaVerifyRecord>,
+    key: String,
+    mut done: Ensured,
+) -> Result<Ensured, PlatformFailure> {
+    if let Some(id) = dep.policy_id.clone() {
+        match uem.delete_policy(&id).await {
+            Ok(()) | Err(UemError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        dep.policy_id = None;
+        dep.policy_key = None;
+    }
+    if dep.policy_key.as_deref() != Some(key.as_str()) {
+        done.policy_written = true;
+        dep.policy_key = Some(key);
+        dep.payload_hash = Some(rec.payload_hash.clone());
+        dep.app_id = method.map(|m| m.method.app_id().to_string());
+        save(deps, dep).await?;
+    }
+    Ok(done)
+}
+
+/// Takes a platform's policy, its devices' own policies (dynamic SCEP challenge; found by name, so one whose
+/// record was lost goes too) and its group out of the UEM (device trust deleted), tolerating ones already gone,
+/// and deletes the deployment record.
 pub async fn dismantle(deps: &Deps, uem: &dyn Uem, dep: &DeploymentRecord) -> Result<(), PlatformFailure> {
+    if let Some(p) = dep.platform.filter(|_| dep.version > 0) {
+        let prefix = device_policy_name(p, "");
+        for own in uem.policies().await?.into_iter().filter(|x| x.name.starts_with(&prefix)) {
+            match uem.delete_policy(&own.id).await {
+                Ok(()) | Err(UemError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
     if let Some(id) = &dep.policy_id {
         match uem.delete_policy(id).await {
             Ok(()) | Err(UemError::NotFound(_)) => {}

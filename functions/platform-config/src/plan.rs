@@ -2,7 +2,7 @@
 //! stored, and the secrets to write. Errors are 400s naming the field.
 
 use crate::input::{ChallengeInput, DesktopSettingsInput, MobileSettingsInput};
-use crate::render::{CHALLENGE_PASSWORD, SECRET_KEY};
+use crate::render::{CHALLENGE_PASSWORD, CHALLENGE_USERNAME, SECRET_KEY};
 use odt_shared::api::{https_url, public_https_url};
 use odt_shared::attestation::cert::{parse_ca_certificate, CaCertificate};
 use odt_shared::attestation::payload::ACCEPTED_KEY_SIZES;
@@ -87,7 +87,11 @@ pub fn plan_desktop(
         subject: input.subject.trim().to_string(),
         key_size,
     };
-    Ok((Plan { settings, new_secrets, needs: vec![challenge.needs] }, input.version))
+    let mut needs = vec![challenge.needs];
+    if challenge.kind == ChallengeKind::Dynamic {
+        needs.push(CHALLENGE_USERNAME);
+    }
+    Ok((Plan { settings, new_secrets, needs }, input.version))
 }
 
 /// Okta's SCEP URL: https, on the org's host or its custom URL domain (case C22), standard port. Errors: 400
@@ -138,16 +142,20 @@ fn challenge(
                 ));
             }
             let user = text("challenge.username", &username, 256)?;
+            if user.contains(':') {
+                // HTTP Basic (RFC 7617, 2): the user-id cannot hold a colon.
+                return Err(ApiError::invalid(
+                    "challenge.username",
+                    "challenge.username cannot contain `:` (HTTP Basic)",
+                ));
+            }
+            // Okta shows the username once, with the password: a secret too (Secrets Manager, never returned).
+            new_secrets.push((CHALLENGE_USERNAME, SecretString::from(user)));
             if let Some(pw) = password {
                 secret_text("challenge.password", &pw, 512)?;
                 new_secrets.push((CHALLENGE_PASSWORD, pw));
             }
-            Ok(Challenge {
-                kind: ChallengeKind::Dynamic,
-                url: Some(url),
-                username: Some(user),
-                needs: CHALLENGE_PASSWORD,
-            })
+            Ok(Challenge { kind: ChallengeKind::Dynamic, url: Some(url), username: None, needs: CHALLENGE_PASSWORD })
         }
     }
 }

@@ -4,7 +4,7 @@
 use crate::configure::device_trust_org;
 use crate::input::SettingsInput;
 use crate::plan::{plan_desktop, plan_mobile, Plan};
-use crate::render::{payload_hash, SECRET_KEY};
+use crate::render::{payload_hash, CHALLENGE_USERNAME, SECRET_KEY};
 use crate::views::PlatformView;
 use http::StatusCode;
 use lambda_http::{Body, Response};
@@ -73,6 +73,7 @@ fn require_secrets(p: Platform, plan: &Plan, existing: Option<&PlatformRecord>) 
             let field = match (p.is_mobile(), *name) {
                 (true, _) => "secretKey",
                 (false, SECRET_KEY) => "challenge.secretKey",
+                (false, CHALLENGE_USERNAME) => "challenge.username",
                 _ => "challenge.password",
             };
             return Err(ApiError::invalid(field, format!("{field} is required the first time it is set")));

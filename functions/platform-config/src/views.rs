@@ -59,8 +59,6 @@ pub struct SettingsView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub challenge_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub challenge_username: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_certificate: Option<CaView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
@@ -175,29 +173,21 @@ impl From<&PlatformRecord> for PlatformView {
                 scep_url: None,
                 challenge_type: None,
                 challenge_url: None,
-                challenge_username: None,
                 ca_certificate: None,
                 subject: None,
                 key_size: None,
             },
-            PlatformSettings::Desktop {
-                scep_url,
-                challenge,
-                challenge_url,
-                challenge_username,
-                ca,
-                subject,
-                key_size,
-            } => SettingsView {
-                enrollment_link: None,
-                scep_url: Some(scep_url.clone()),
-                challenge_type: Some(*challenge),
-                challenge_url: challenge_url.clone(),
-                challenge_username: challenge_username.clone(),
-                ca_certificate: ca.as_deref().map(CaView::from),
-                subject: Some(subject.clone()),
-                key_size: Some(*key_size),
-            },
+            PlatformSettings::Desktop { scep_url, challenge, challenge_url, ca, subject, key_size, .. } => {
+                SettingsView {
+                    enrollment_link: None,
+                    scep_url: Some(scep_url.clone()),
+                    challenge_type: Some(*challenge),
+                    challenge_url: challenge_url.clone(),
+                    ca_certificate: ca.as_deref().map(CaView::from),
+                    subject: Some(subject.clone()),
+                    key_size: Some(*key_size),
+                }
+            }
         };
         PlatformView {
             platform: r.platform,

@@ -4,6 +4,7 @@
 use super::api::{check, step};
 use super::{Walk, DEMO_TENANT};
 use anyhow::bail;
+use odt_shared::platform::Platform;
 use odt_shared::store::DeviceRecord;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -40,6 +41,35 @@ impl Walk<'_> {
         )?;
         if !exact {
             bail!("step 11 (deploy) failed: a device carries items it should not, or lacks them");
+        }
+        self.macos_challenges(&devices)?;
+        Ok(())
+    }
+
+    /// Checks that every in-scope macOS device's document carries its own challenge, one Okta issued, none reused.
+    fn macos_challenges(&mut self, devices: &[DeviceRecord]) -> anyhow::Result<()> {
+        let issued: Vec<String> =
+            self.stack.okta.challenge_requests().into_iter().filter_map(|r| r.challenge).collect();
+        let macs: Vec<&DeviceRecord> =
+            devices.iter().filter(|d| d.in_scope && d.platform == Some(Platform::Macos)).collect();
+        let mut delivered = std::collections::BTreeSet::new();
+        for d in &macs {
+            for p in self.stack.hexnode.device_carries(d.device_id.parse().unwrap_or_default()) {
+                if let Some(c) = issued.iter().find(|c| p.content.contains(&format!("<string>{c}</string>"))) {
+                    delivered.insert(c.clone());
+                }
+            }
+        }
+        self.outcome.macos_challenges = (macs.len(), delivered.len(), issued.len());
+        writeln!(
+            self.out,
+            "    macOS: {} in-scope devices, {} carry their own challenge from Okta ({} challenge URL requests, none reused)",
+            macs.len(),
+            delivered.len(),
+            issued.len()
+        )?;
+        if delivered.len() != macs.len() {
+            bail!("step 11 (deploy) failed: not every macOS device carries its own challenge");
         }
         Ok(())
     }

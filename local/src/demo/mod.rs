@@ -49,6 +49,9 @@ pub struct Outcome {
     pub deploy_uem_calls: usize,
     /// Whether every in-scope device carries exactly its platform's policy, and nothing else carries any.
     pub carries_exactly: bool,
+    /// macOS (dynamic SCEP challenge) after the first deployment: in-scope devices, devices whose document
+    /// carries a challenge Okta issued (each a different one), and requests to Okta's challenge URL.
+    pub macos_challenges: (usize, usize, usize),
     /// UEM writes the iOS secret key reset made (one policy update expected).
     pub reset_writes: Vec<String>,
     /// Members left in the Windows group after Windows was switched off.

@@ -19,16 +19,26 @@ fn stand_in_ca() -> anyhow::Result<String> {
     Ok(params.self_signed(&key)?.pem())
 }
 
+/// The username of the dynamic SCEP challenge Okta generates for the walkthrough's macOS (a stand-in).
+pub(super) const CHALLENGE_USER: &str = "scep-walkthrough";
+
 /// The settings of each platform, in the order the walkthrough shows them, with fresh secret keys and challenges
-/// (Windows with the stand-in CA `ca_pem`).
-fn platform_settings(scep_url: &str, ca_pem: &str) -> [(&'static str, Value); 4] {
+/// (Windows with the stand-in CA `ca_pem`); macOS uses Okta's dynamic challenge: `challenge_url` with
+/// [`CHALLENGE_USER`] and `challenge_password`.
+fn platform_settings(
+    scep_url: &str,
+    ca_pem: &str,
+    challenge_url: &str,
+    challenge_password: &str,
+) -> [(&'static str, Value); 4] {
     let secret = |p: &str| format!("okta-{p}-{}", uuid::Uuid::new_v4().simple());
     [
         ("ios", json!({"secretKey": secret("ios")})),
         ("android", json!({"secretKey": secret("android")})),
         (
             "macos",
-            json!({"scepUrl": scep_url, "challenge": {"type": "static", "secretKey": secret("macos")}, "subject": SUBJECT}),
+            json!({"scepUrl": scep_url, "challenge": {"type": "dynamic", "challengeUrl": challenge_url,
+            "username": CHALLENGE_USER, "password": challenge_password}, "subject": SUBJECT}),
         ),
         (
             "windows",
@@ -48,9 +58,17 @@ impl Walk<'_> {
         )?;
         let ca_pem = check(self.out, 7, "make a stand-in Okta CA", stand_in_ca())?;
         let scep_url = format!("https://{}/pki/ca/scep", self.org.domain);
-        for (p, body) in platform_settings(&scep_url, &ca_pem) {
+        // Okta generates the dynamic challenge's URL, username and password together (shown once).
+        let challenge_password = format!("okta-scep-{}", uuid::Uuid::new_v4().simple());
+        self.stack.okta.set_challenge_credentials(CHALLENGE_USER, &challenge_password);
+        let challenge_url = self.stack.okta.challenge_url();
+        for (p, body) in platform_settings(&scep_url, &ca_pem, &challenge_url, &challenge_password) {
             self.switch_on(p, body).await?;
         }
+        writeln!(
+            self.out,
+            "    macOS uses Okta's dynamic SCEP challenge: one single-use challenge per device, fetched from {challenge_url}"
+        )?;
         let bad =
             json!({"scepUrl": scep_url, "challenge": {"type": "static", "secretKey": "Ab_12!xy"}, "subject": SUBJECT});
         let bad = step(

@@ -43,6 +43,14 @@ impl<'a> From<&'a OrgRecord> for OrgHosts<'a> {
 pub const SECRET_KEY: &str = "secretKey";
 /// The dynamic SCEP challenge's password.
 pub const CHALLENGE_PASSWORD: &str = "challengePassword";
+/// The dynamic SCEP challenge's username: Okta shows it once with the password, so it is kept as a secret too
+/// (never returned, never in a document; deploy-trigger sends it to the challenge URL).
+pub const CHALLENGE_USERNAME: &str = "challengeUsername";
+/// Where the per-device challenge goes in a dynamic-challenge document: not a stored secret but the single-use
+/// challenge Okta issued for one device (fetched by deploy-trigger, see `okta::challenge`). The `secret` source of
+/// [`render`] gives it under this name: the device's challenge when delivering, [`MASK`] in the preview, and
+/// nothing in the content hash (so the hash is the platform's, the same for every device).
+pub const DEVICE_CHALLENGE: &str = "deviceChallenge";
 
 /// What previews show in place of a secret.
 pub const MASK: &str = "********";
@@ -61,7 +69,6 @@ pub fn uem_placeholder(variable: &str) -> String {
         "device.serial" => "%serialnumber%",
         "device.udid" => "%udid%",
         "device.name" => "%devicename%",
-        "scep.challenge" => "%scepchallenge%",
         _ => "",
     }
     .to_string()
@@ -108,7 +115,7 @@ pub fn render<'a>(
             let subject = parse_subject(subject).map_err(failed)?;
             let challenge_text = match challenge {
                 ChallengeKind::Static => secret(SECRET_KEY),
-                ChallengeKind::Dynamic => uem_placeholder("scep.challenge"),
+                ChallengeKind::Dynamic => secret(DEVICE_CHALLENGE),
             };
             let der = ca.as_ref().map(|c| c.der()).transpose().map_err(failed)?;
             if p == Platform::Macos {
@@ -159,4 +166,38 @@ pub fn payload_hash<'a>(tenant: &str, rec: &PlatformRecord, org: impl Into<OrgHo
 /// The preview: the document with every secret masked.
 pub fn preview<'a>(tenant: &str, rec: &PlatformRecord, org: impl Into<OrgHosts<'a>>) -> Result<Document, Error> {
     render(tenant, rec, org, &|_| MASK.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dynamic_macos() -> PlatformRecord {
+        let settings = PlatformSettings::Desktop {
+            scep_url: "https://acme.okta.com/pki/ca/scep".into(),
+            challenge: ChallengeKind::Dynamic,
+            challenge_url: Some("https://acme.okta.com/pki/scep/dynamic/challenge".into()),
+            challenge_username: None,
+            ca: None,
+            subject: "CN={{user.email}} managementAttestation {{device.id}}".into(),
+            key_size: 2048,
+        };
+        PlatformRecord::new("t", Platform::Macos, settings, "2026-01-01T00:00:00Z")
+    }
+
+    #[test]
+    fn c24_a_dynamic_challenge_document_carries_the_devices_challenge_and_the_preview_masks_it() {
+        let rec = dynamic_macos();
+        let for_device =
+            |c: &'static str| move |name: &str| if name == DEVICE_CHALLENGE { c.to_string() } else { String::new() };
+        let a = render("t", &rec, "acme.okta.com", &for_device("CHALLENGE0A")).unwrap();
+        let b = render("t", &rec, "acme.okta.com", &for_device("CHALLENGE0B")).unwrap();
+        assert!(a.text.contains("<string>CHALLENGE0A</string>"), "{}", a.text);
+        assert_eq!(a.text.replace("CHALLENGE0A", "CHALLENGE0B"), b.text, "only the challenge differs per device");
+        let shown = preview("t", &rec, "acme.okta.com").unwrap();
+        assert_eq!(a.text.replace("CHALLENGE0A", MASK), shown.text, "the preview is the device's document, masked");
+        assert!(!shown.text.contains("%scepchallenge%"), "no unfilled UEM placeholder for the challenge");
+        let h = payload_hash("t", &rec, "acme.okta.com").unwrap();
+        assert_eq!(h.len(), 64);
+    }
 }

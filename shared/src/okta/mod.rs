@@ -3,6 +3,7 @@
 //! by Okta's `errorCode`. Sources: Okta developer docs "Implement OAuth for Okta with a service app",
 //! "Rate limits", "Pagination"; the Management API spec in `../shared/okta/spec/management.yaml`.
 
+pub mod challenge;
 mod client;
 mod credentials;
 mod devices;

@@ -80,6 +80,14 @@ pub struct DeployedRecord {
     /// Whether the last failure is permanent (device gone, app unknown): no automatic retry.
     #[serde(default)]
     pub permanent_failure: bool,
+    /// Dynamic SCEP challenge: the UEM policy that carries this device's own document (its challenge, issued by
+    /// Okta for this device and enrollment), targeting the device alone; `None`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_policy_id: Option<String>,
+    /// The platform payload hash that per-device document was made for: a different one (a re-enrollment)
+    /// fetches a new challenge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_payload_hash: Option<String>,
     pub updated_at: String,
     pub version: u64,
 }
@@ -102,6 +110,8 @@ impl DeployedRecord {
             items: BTreeMap::new(),
             retry_at: None,
             permanent_failure: false,
+            device_policy_id: None,
+            device_payload_hash: None,
             updated_at: now.to_string(),
             version: 0,
         }
@@ -110,6 +120,7 @@ impl DeployedRecord {
     /// Whether any item is still on the device (or may be: applied, failed, in progress, removing).
     pub fn carries_items(&self) -> bool {
         self.group_id.is_some()
+            || self.device_policy_id.is_some()
             || self.items.values().any(|i| !matches!(i.status, ItemStatus::Removed | ItemStatus::Pending))
     }
 }

@@ -212,6 +212,9 @@ pub struct DeploymentPolicy {
     pub payload: PolicyPayload,
     /// The device groups the policy targets (the platform's managed group).
     pub device_group_ids: Vec<String>,
+    /// The devices the policy targets one by one (`policy_targets.devices`, documented): a per-device policy
+    /// carrying a document made for that device alone (the dynamic SCEP challenge); empty for group policies.
+    pub device_ids: Vec<String>,
 }
 
 /// Whether a policy's payload has landed on a device, as the UEM reports it.

@@ -40,7 +40,15 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
         assert_eq!(*in_scope as usize, *members, "{p}: {text}");
     }
     assert!(outcome.carries_exactly, "{text}");
-    assert!(outcome.deploy_uem_calls <= 40, "{} UEM calls: {text}", outcome.deploy_uem_calls);
+    // macOS uses Okta's dynamic challenge: each in-scope Mac's document carries its own, a different one each
+    // (more requests than Macs: a Mac deployed before its Okta Verify method was set is enrolled again with a new
+    // challenge when the app joins its policy).
+    let (macs, with_challenge, requests) = outcome.macos_challenges;
+    assert!(macs > 0, "{text}");
+    assert_eq!(with_challenge, macs, "{text}");
+    assert!(requests >= macs && requests <= 2 * macs, "{text}");
+    // One call per Mac for its own policy (the dynamic challenge), the rest per platform.
+    assert!(outcome.deploy_uem_calls <= 40 + macs, "{} UEM calls: {text}", outcome.deploy_uem_calls);
     assert_eq!(outcome.reset_writes.len(), 1, "{text}");
     assert!(outcome.reset_writes[0].starts_with("PUT /api/v1/policy/"), "{text}");
     assert_eq!(outcome.windows_left, 0);
@@ -84,6 +92,9 @@ async fn remote_walkthrough_runs_the_example_setup_file_on_configuration_alone()
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         params.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap().pem()
     };
+    // Okta generates the dynamic SCEP challenge's URL, username and password (macOS uses it).
+    let challenge_password = unique("scep-password-");
+    t.stack.okta.set_challenge_credentials("scep-remote", &challenge_password);
     let env = std::collections::HashMap::from([
         ("OKTA_DOMAIN", org.domain.clone()),
         ("OKTA_CLIENT_ID", org.client_id.clone()),
@@ -93,7 +104,9 @@ async fn remote_walkthrough_runs_the_example_setup_file_on_configuration_alone()
         ("OKTA_IOS_SECRET_KEY", unique("ios-key-")),
         ("OKTA_ANDROID_SECRET_KEY", unique("android-key-")),
         ("OKTA_SCEP_URL", format!("https://{}/pki/ca/scep", org.domain)),
-        ("OKTA_MACOS_SCEP_CHALLENGE", unique("macos-challenge-")),
+        ("OKTA_SCEP_CHALLENGE_URL", t.stack.okta.challenge_url()),
+        ("OKTA_SCEP_CHALLENGE_USERNAME", "scep-remote".into()),
+        ("OKTA_SCEP_CHALLENGE_PASSWORD", challenge_password.clone()),
         ("OKTA_WINDOWS_SCEP_CHALLENGE", unique("windows-challenge-")),
         ("OKTA_CA_CERTIFICATE_PEM", ca),
         ("HEXNODE_IOS_OKTA_VERIFY_APP_ID", "701".into()),
@@ -122,7 +135,16 @@ async fn remote_walkthrough_runs_the_example_setup_file_on_configuration_alone()
         assert!(std::fs::metadata(path).map(|m| m.len() > 1000).unwrap_or(false), "{}", path.display());
     }
     assert!(outcome.torn_down, "teardown left items on devices: {text}");
-    assert!(t.stack.hexnode.policies().is_empty(), "every policy removed: {text}");
+    assert!(
+        t.stack.hexnode.policies().is_empty(),
+        "every policy removed: {:?} {text}",
+        t.stack.hexnode.policies().iter().map(|p| p.name.clone()).collect::<Vec<_>>()
+    );
+    // macOS's dynamic challenge: Okta was asked with the saved credentials at least once per in-scope Mac.
+    let macs = outcome.deployed.iter().find(|(p, _)| p == "macos").map_or(0, |(_, n)| *n) as usize;
+    let asked = t.stack.okta.challenge_requests();
+    assert!(macs > 0 && asked.iter().filter(|r| r.challenge.is_some()).count() >= macs, "{asked:?}");
+    assert!(asked.iter().all(|r| r.user.as_deref() == Some("scep-remote")), "{asked:?}");
     for secret in env.iter().filter(|(k, _)| k.contains("SECRET") || k.contains("KEY") || k.contains("CHALLENGE")) {
         assert!(!text.contains(secret.1.as_str()), "{} printed", secret.0);
     }

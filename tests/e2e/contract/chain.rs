@@ -46,6 +46,8 @@ struct Record {
 struct Upstreams {
     oauth: SocketAddr,
     management: SocketAddr,
+    /// The double itself (the dynamic SCEP challenge URL, which Okta's spec does not describe).
+    double: SocketAddr,
     http: reqwest::Client,
     record: Arc<Mutex<Record>>,
 }
@@ -235,7 +237,15 @@ async fn forward(State(up): State<Arc<Upstreams>>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let pq = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| path.clone());
-    let upstream = if path.starts_with("/oauth2/") { up.oauth } else { up.management };
+    // The dynamic SCEP challenge URL is no Management API endpoint (Okta's spec does not describe it, nor its
+    // answer's shape, see `odt_shared::okta::challenge`): it goes to the double itself, unchecked by Prism.
+    let upstream = if path == odt_doubles::okta::CHALLENGE_PATH {
+        up.double
+    } else if path.starts_with("/oauth2/") {
+        up.oauth
+    } else {
+        up.management
+    };
     let headers = req.headers().clone();
     let body = match axum::body::to_bytes(req.into_body(), 16 << 20).await {
         Ok(b) => b,
@@ -317,6 +327,7 @@ impl Chain {
         let up = Arc::new(Upstreams {
             oauth: o.1,
             management: m.1,
+            double,
             http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?,
             record: record.clone(),
         });

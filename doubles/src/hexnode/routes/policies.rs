@@ -134,6 +134,7 @@ fn policy_from_body(s: &HexnodeState, o: &Map<String, Value>) -> Result<HexnodeP
     let (payload_kind, content, bundle_id) =
         if platform.is_empty() { (String::new(), String::new(), None) } else { payload(o, &platform)? };
     let device_group_ids = target_groups(s, o)?;
+    let device_ids = target_devices(s, o)?;
     Ok(HexnodePolicy {
         id: 0,
         name,
@@ -145,6 +146,7 @@ fn policy_from_body(s: &HexnodeState, o: &Map<String, Value>) -> Result<HexnodeP
         content,
         bundle_id,
         device_group_ids,
+        device_ids,
         revision: 0,
     })
 }
@@ -234,4 +236,27 @@ fn target_groups(s: &HexnodeState, o: &Map<String, Value>) -> Result<Vec<u64>, B
         return Err(field_error("policy_targets", &format!("Invalid device group id(s): {}", unknown.join(", "))));
     }
     Ok(device_group_ids)
+}
+
+/// `policy_targets.devices`: the targeted devices (each must exist; each once, in order).
+fn target_devices(s: &HexnodeState, o: &Map<String, Value>) -> Result<Vec<u64>, Box<Response>> {
+    let targets = o.get("policy_targets").and_then(Value::as_object);
+    let devices = match targets.and_then(|t| t.get("devices")) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => return Err(field_error("policy_targets", "devices must be a list.")),
+    };
+    let mut ids = Vec::new();
+    let mut unknown = Vec::new();
+    for d in &devices {
+        match id_of(d).filter(|id| s.devices.contains_key(id)) {
+            Some(id) if !ids.contains(&id) => ids.push(id),
+            Some(_) => {}
+            None => unknown.push(d.to_string()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(field_error("policy_targets", &format!("Invalid device id(s): {}", unknown.join(", "))));
+    }
+    Ok(ids)
 }

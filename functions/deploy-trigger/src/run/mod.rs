@@ -4,10 +4,11 @@
 //!
 //! [`run_tenant`] is the sequence of the steps, each in a file of its own: `plan` (the tenant's settings, the
 //! devices the run looks at and the platform each belongs in), `policies` (each platform's managed group and
-//! policy in the UEM, and the group's members), `memberships` (the membership diffs, sent in batches) and
-//! `outcomes` (each device's deployment record, written as its outcome changes); `removal` ends a deleted device
+//! policy in the UEM, and the group's members), `memberships` (the membership diffs, sent in batches), `challenges` (on
+//! platforms with Okta's dynamic SCEP challenge, each member's own document) and `outcomes` (each device's deployment record, written as its outcome changes); `removal` ends a deleted device
 //! trust once no device carries anything.
 
+mod challenges;
 mod memberships;
 mod outcomes;
 mod plan;
@@ -156,6 +157,7 @@ async fn steps(deps: &Deps, tenant: &str, scope: &RunScope) -> Result<RunReport,
         plan::widen(deps, tenant, &settings, &changed, &mut recs, &mut devices.desired).await?;
     }
     memberships::apply(&ctx, &plans, &mut devices, &mut recs, &mut report).await?;
+    challenges::deliver(&ctx, &plans, &mut recs, &mut report).await?;
     report.records_written = recs.finish(deps, &devices.gone).await?;
     if !settings.active && scope.devices.is_none() {
         report.removal_complete = removal::finish(deps, uem.as_ref(), tenant, &settings.dt, &plans).await?;

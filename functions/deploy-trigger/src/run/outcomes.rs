@@ -104,6 +104,15 @@ impl<'a> Records<'a> {
         self.current.insert(id.to_string(), next);
     }
 
+    /// Changes device `id`'s record (pending, else stored) by `f`; nothing when the device has no record.
+    pub fn edit(&mut self, id: &str, f: impl FnOnce(&mut DeployedRecord)) {
+        if let Some(mut r) = self.get(id).cloned() {
+            f(&mut r);
+            r.updated_at = self.now.clone();
+            self.current.insert(id.to_string(), r);
+        }
+    }
+
     /// Writes what changed so far, each record conditionally on the version read; a conflict (a concurrent run)
     /// is left for the next run, which re-reads. Errors: the store failing (after every write was tried).
     pub async fn flush(&mut self, deps: &Deps) -> Result<(), Error> {

@@ -18,17 +18,18 @@ pub(super) fn membership_body(add: &[String], remove: &[String]) -> Value {
 
 /// The body of `POST policy/` (documented, api.yaml `PolicyBody`): `{"name", "description", "app_management":
 /// {"mandatory_apps": {"app": [<Okta Verify's id>] or [], "group": []}}, "policy_targets": {"users": [], "devices":
-/// [], "usergroups": [], "devicegroups": [<ids>]}}`. Ids are JSON numbers when they read as one, else strings.
+/// [<ids>] (a per-device policy), "usergroups": [], "devicegroups": [<ids>]}}`. Ids are JSON numbers when they read as one, else strings.
 /// The payload, the platform and the VPP location are sent afterwards by
 /// [`policy_payload_body`](super::undocumented::policy_payload_body).
 pub(super) fn policy_body(p: &DeploymentPolicy) -> Value {
     let apps: Vec<Value> = p.app.iter().map(|a| id_value(&a.app_id)).collect();
     let groups: Vec<Value> = p.device_group_ids.iter().map(|id| id_value(id)).collect();
+    let devices: Vec<Value> = p.device_ids.iter().map(|id| id_value(id)).collect();
     json!({
         "name": p.name,
         "description": p.description,
         "app_management": { "mandatory_apps": { "app": apps, "group": [] } },
-        "policy_targets": { "users": [], "devices": [], "usergroups": [], "devicegroups": groups },
+        "policy_targets": { "users": [], "devices": devices, "usergroups": [], "devicegroups": groups },
     })
 }
 
@@ -52,6 +53,7 @@ mod tests {
             app: Some(PolicyApp { app_id: "12".into(), vpp_location: Some("Main".into()) }),
             payload: PolicyPayload::AppConfig { bundle_id: "com.okta.mobile".into(), document: "<dict/>".into() },
             device_group_ids: vec!["5".into(), "g-x".into()],
+            device_ids: vec![],
         };
         assert_eq!(
             policy_body(&p),

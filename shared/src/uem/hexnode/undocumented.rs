@@ -408,6 +408,7 @@ mod tests {
             app: Some(crate::uem::PolicyApp { app_id: "12".into(), vpp_location: Some("Main".into()) }),
             payload: PolicyPayload::AppConfig { bundle_id: "com.okta.mobile".into(), document: "<dict/>".into() },
             device_group_ids: vec!["5".into()],
+            device_ids: vec![],
         };
         assert_eq!(
             policy_payload_body(&p),

@@ -116,5 +116,6 @@ fn ios_policy(name: &str, app_id: &str, groups: &[&str]) -> DeploymentPolicy {
             document: "<dict><key>managementHint</key><string>h1</string></dict>".into(),
         },
         device_group_ids: strings(groups),
+        device_ids: vec![],
     }
 }

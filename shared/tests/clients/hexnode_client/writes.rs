@@ -225,6 +225,7 @@ async fn hexnode_policy_create_update_and_delete() {
         app: Some(PolicyApp { app_id: "13".into(), vpp_location: None }),
         payload: PolicyPayload::ConfigurationProfile { document: "<plist>scep+sso</plist>".into() },
         device_group_ids: strings(&["7"]),
+        device_ids: vec![],
     };
     assert_eq!(c.create_policy(&mac).await.unwrap(), "2");
     let p = double.policy_named("ODT macOS").unwrap();

@@ -1,0 +1,209 @@
+//! The per-device step of a run, for platforms with Okta's dynamic SCEP challenge (case C24): each member of the
+//! platform's group gets its own policy (`policy_targets.devices`, one UEM call) whose document carries a
+//! challenge Okta issued for that device, fetched from the challenge URL with the saved username and password.
+//! A challenge is single use: a device gets a new one only when what it carries changes (the platform's payload
+//! or Okta Verify's method: a re-enrollment), never one given to another device or another enrollment. A device
+//! that leaves the group, or a platform that leaves the dynamic challenge, has its own policy deleted.
+//!
+//! Cost (docs/ARCHITECTURE.md, "Dynamic SCEP challenge"): one UEM call per device per enrollment (create, or
+//! update when the device already has its policy), one per device leaving; the Okta challenge URL once per
+//! device per enrollment (more only for a refused challenge, bounded by `MAX_FETCHES`).
+
+use super::outcomes::Records;
+use super::plan::PlatformPlan;
+use super::{Ctx, RunReport};
+use crate::desired::Outcome;
+use crate::policy::{build_for_device, device_policy_name, per_device, policy_key, PlatformFailure};
+use odt_shared::attestation::render::{CHALLENGE_PASSWORD, CHALLENGE_USERNAME};
+use odt_shared::error::Error;
+use odt_shared::okta::challenge::{fetch_printable, ChallengeError};
+use odt_shared::store::{DeployItem, ItemStatus, PlatformRecord, PlatformSettings};
+use odt_shared::uem::UemError;
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Devices given their own document per run and platform: the rest wait for the next run (the UEM's budget is
+/// 30 calls a minute; one delivery is one call).
+pub const DELIVERIES_PER_RUN: usize = 250;
+
+/// The key of what device `device_id` carries: the platform's payload hash and Okta Verify's method, as the
+/// group policy's key is made.
+fn device_key(plan: &PlatformPlan, ctx: &Ctx<'_>, device_id: &str) -> String {
+    let hash = plan.dep.payload_hash.as_deref().unwrap_or_default();
+    policy_key(hash, ctx.settings.methods.get(&plan.platform), device_id)
+}
+
+/// Gives every member of a dynamic-challenge platform that lacks it its own document, and takes devices' own
+/// policies off where they no longer belong. Errors: the store failing.
+pub(super) async fn deliver(
+    ctx: &Ctx<'_>,
+    plans: &[PlatformPlan],
+    recs: &mut Records<'_>,
+    report: &mut RunReport,
+) -> Result<(), Error> {
+    for plan in plans {
+        let rec = ctx.settings.platform(plan.platform).filter(|r| per_device(r));
+        let dynamic = plan.deploy && plan.failure.is_none() && rec.is_some();
+        let mut ids: Vec<String> = recs
+            .device_ids()
+            .filter(|id| recs.get(id).is_some_and(|r| r.platform == Some(plan.platform)))
+            .cloned()
+            .collect();
+        ids.sort();
+        let mut wanting = Vec::new();
+        for id in ids {
+            let Some(r) = recs.get(&id) else { continue };
+            let member = r.group_id.is_some()
+                && r.payload_hash == plan.dep.payload_hash
+                && r.items.get(&DeployItem::Attestation).is_some_and(|i| i.status == ItemStatus::Applied);
+            if dynamic && member {
+                let key = device_key(plan, ctx, &id);
+                if r.device_payload_hash.as_deref() != Some(key.as_str()) || r.device_policy_id.is_none() {
+                    wanting.push((id, key));
+                }
+            } else if r.device_policy_id.is_some() {
+                take_off(ctx, recs, &id).await;
+            }
+        }
+        if let (Some(rec), false) = (rec, wanting.is_empty()) {
+            let run = report.platforms.entry(plan.platform.as_str().to_string()).or_default();
+            let failures = give(ctx, plan, rec, recs, wanting).await?;
+            run.failed += failures;
+        }
+        recs.flush(ctx.deps).await?;
+    }
+    Ok(())
+}
+
+/// Deletes device `id`'s own policy (one already gone counts as deleted); a failure leaves it for the next run.
+async fn take_off(ctx: &Ctx<'_>, recs: &mut Records<'_>, id: &str) {
+    let Some(pid) = recs.get(id).and_then(|r| r.device_policy_id.clone()) else { return };
+    match ctx.uem.delete_policy(&pid).await {
+        Ok(()) | Err(UemError::NotFound(_)) => recs.edit(id, |r| {
+            r.device_policy_id = None;
+            r.device_payload_hash = None;
+        }),
+        Err(e) => tracing::warn!(device = id, error = %e, "a device's own policy could not be deleted; next run"),
+    }
+}
+
+/// Fetches a challenge for each of `wanting` (`(device id, key)`) and writes its policy; returns how many devices
+/// failed. Once Okta or the UEM stops answering for all (refused credentials, throttled, unreachable), the rest
+/// fail with the same reason without calling. Errors: the store or Secrets Manager failing.
+async fn give(
+    ctx: &Ctx<'_>,
+    plan: &PlatformPlan,
+    rec: &PlatformRecord,
+    recs: &mut Records<'_>,
+    wanting: Vec<(String, String)>,
+) -> Result<usize, Error> {
+    let PlatformSettings::Desktop { challenge_url: Some(url), challenge_username: stored_user, .. } = &rec.settings
+    else {
+        let f = fail_reason("the dynamic challenge has no challenge URL", None);
+        return Ok(fail_all(recs, wanting.iter().map(|(id, _)| id), &f));
+    };
+    // The username is a secret (saved since the dynamic challenge works); a record saved before kept it in its
+    // settings.
+    let user = match rec.secrets.get(CHALLENGE_USERNAME) {
+        Some(r) => Some(ctx.deps.secrets.get(r).await?.expose_secret().to_string()),
+        None => stored_user.clone(),
+    };
+    let (Some(user), Some(pw_ref)) = (user, rec.secrets.get(CHALLENGE_PASSWORD)) else {
+        let f = fail_reason("the dynamic challenge's username or password is not set", None);
+        return Ok(fail_all(recs, wanting.iter().map(|(id, _)| id), &f));
+    };
+    let password: SecretString = ctx.deps.secrets.get(pw_ref).await?;
+    let Some(org) = ctx.deps.store.get_org(ctx.tenant, &ctx.settings.dt.okta_org_id).await? else {
+        return Ok(0);
+    };
+    // A policy written by a run whose record write then lost to a concurrent run is found again by its name and
+    // updated, never made twice (one list, paged, per platform with work to do).
+    let by_name: HashMap<String, String> = match ctx.uem.policies().await {
+        Ok(list) => list.into_iter().map(|p| (p.name, p.id)).collect(),
+        Err(e) => return Ok(fail_all(recs, wanting.iter().map(|(id, _)| id), &e.into())),
+    };
+    let method = ctx.settings.methods.get(&plan.platform);
+    let mut failed = 0;
+    let mut stop: Option<PlatformFailure> = None;
+    for (n, (id, key)) in wanting.iter().enumerate() {
+        if n >= DELIVERIES_PER_RUN && stop.is_none() {
+            stop = Some(fail_reason("waiting for its own document: the run's per-device budget is spent", None));
+        }
+        if let Some(f) = &stop {
+            failed += fail_all(recs, [id], f);
+            continue;
+        }
+        let challenge = match fetch_printable(&ctx.deps.outbound, url, &user, &password, Duration::ZERO).await {
+            Ok(c) => c,
+            Err(e) => {
+                let f = from_challenge(&e);
+                failed += fail_all(recs, [id], &f);
+                if !matches!(e, ChallengeError::NotPrintable(_) | ChallengeError::Unrecognised) {
+                    stop = Some(f);
+                }
+                continue;
+            }
+        };
+        let policy = match build_for_device(ctx.deps, ctx.tenant, rec, &org.domain, method, id, &challenge).await {
+            Ok(p) => p,
+            Err(f) => {
+                failed += fail_all(recs, [id], &f);
+                continue;
+            }
+        };
+        let existing = recs
+            .get(id)
+            .and_then(|r| r.device_policy_id.clone())
+            .or_else(|| by_name.get(&device_policy_name(plan.platform, id)).cloned());
+        let written = match existing {
+            Some(pid) => match ctx.uem.update_policy(&pid, &policy).await {
+                Ok(()) => Ok(pid),
+                Err(UemError::NotFound(_)) => ctx.uem.create_policy(&policy).await,
+                Err(e) => Err(e),
+            },
+            None => ctx.uem.create_policy(&policy).await,
+        };
+        match written {
+            Ok(pid) => recs.edit(id, |r| {
+                r.device_policy_id = Some(pid);
+                r.device_payload_hash = Some(key.clone());
+            }),
+            Err(e) => {
+                let stops =
+                    matches!(e, UemError::Throttled { .. } | UemError::Unauthorized(_) | UemError::Unreachable(_));
+                let f: PlatformFailure = e.into();
+                failed += fail_all(recs, [id], &f);
+                if stops {
+                    stop = Some(f);
+                }
+            }
+        }
+    }
+    Ok(failed)
+}
+
+/// The reason a device's document could not be made from challenge error `e`.
+fn from_challenge(e: &ChallengeError) -> PlatformFailure {
+    let retry = match e {
+        ChallengeError::Throttled { retry_after_secs } => retry_after_secs.map(Duration::from_secs),
+        _ => None,
+    };
+    fail_reason(&format!("no SCEP challenge from Okta: {e}"), retry)
+}
+
+fn fail_reason(reason: &str, retry_after: Option<Duration>) -> PlatformFailure {
+    PlatformFailure { reason: reason.to_string(), retry_after }
+}
+
+/// Records each of `ids` as failed with `f`; returns how many.
+fn fail_all<'i>(recs: &mut Records<'_>, ids: impl IntoIterator<Item = &'i String>, f: &PlatformFailure) -> usize {
+    let mut n = 0;
+    for id in ids {
+        let outcome =
+            Outcome::Failed { reason: f.reason.clone(), permanent: false, retry_after: f.retry_after, removing: false };
+        recs.apply(id, &outcome);
+        n += 1;
+    }
+    n
+}
