@@ -6,7 +6,7 @@ use odt_shared::attestation::render::{render, DEVICE_CHALLENGE};
 use odt_shared::deps::Deps;
 use odt_shared::platform::Platform;
 use odt_shared::store::{
-    ChallengeKind, DeploymentRecord, OktaVerifyRecord, PlatformRecord, PlatformSettings, StoreError,
+    ChallengeKind, DeploymentRecord, OktaVerifyRecord, OrgRecord, PlatformRecord, PlatformSettings, StoreError,
 };
 use odt_shared::uem::{DeploymentPolicy, PolicyApp, PolicyPayload, Uem, UemError};
 use secrecy::ExposeSecret;
@@ -88,11 +88,11 @@ pub async fn build(
     deps: &Deps,
     tenant: &str,
     rec: &PlatformRecord,
-    org_domain: &str,
+    org: &OrgRecord,
     method: Option<&OktaVerifyRecord>,
     group_id: &str,
 ) -> Result<DeploymentPolicy, PlatformFailure> {
-    let mut p = document_policy(deps, tenant, rec, org_domain, method, None).await?;
+    let mut p = document_policy(deps, tenant, rec, org, method, None).await?;
     p.device_group_ids = vec![group_id.to_string()];
     Ok(p)
 }
@@ -103,12 +103,12 @@ pub async fn build_for_device(
     deps: &Deps,
     tenant: &str,
     rec: &PlatformRecord,
-    org_domain: &str,
+    org: &OrgRecord,
     method: Option<&OktaVerifyRecord>,
     device_id: &str,
     challenge: &secrecy::SecretString,
 ) -> Result<DeploymentPolicy, PlatformFailure> {
-    let mut p = document_policy(deps, tenant, rec, org_domain, method, Some(challenge)).await?;
+    let mut p = document_policy(deps, tenant, rec, org, method, Some(challenge)).await?;
     p.name = device_policy_name(rec.platform, device_id);
     p.device_ids = vec![device_id.to_string()];
     Ok(p)
@@ -120,7 +120,7 @@ async fn document_policy(
     deps: &Deps,
     tenant: &str,
     rec: &PlatformRecord,
-    org_domain: &str,
+    org: &OrgRecord,
     method: Option<&OktaVerifyRecord>,
     challenge: Option<&secrecy::SecretString>,
 ) -> Result<DeploymentPolicy, PlatformFailure> {
@@ -133,7 +133,7 @@ async fn document_policy(
         values.insert(DEVICE_CHALLENGE.to_string(), c.clone());
     }
     let secret = move |name: &str| values.get(name).map(|v| v.expose_secret().to_string()).unwrap_or_default();
-    let doc = render(tenant, rec, org_domain, &secret).map_err(|_| failure("the payload could not be rendered"))?;
+    let doc = render(tenant, rec, org, &secret).map_err(|_| failure("the payload could not be rendered"))?;
     let payload = match rec.platform {
         Platform::Ios => PolicyPayload::AppConfig { bundle_id: IOS_BUNDLE_ID.into(), document: doc.text },
         Platform::Android => PolicyPayload::AppConfig { bundle_id: ANDROID_PACKAGE.into(), document: doc.text },
@@ -182,7 +182,7 @@ pub async fn ensure(
     tenant: &str,
     dep: &mut DeploymentRecord,
     rec: &PlatformRecord,
-    org_domain: &str,
+    org: &OrgRecord,
     method: Option<&OktaVerifyRecord>,
 ) -> Result<Ensured, PlatformFailure> {
     let mut done = Ensured::default();
@@ -213,7 +213,7 @@ pub async fn ensure(
     if let Some(refused) = dep.policy_key.as_deref().and_then(|k| refused_at(k, &key)) {
         return Err(refused.into());
     }
-    let policy = build(deps, tenant, rec, org_domain, method, &group_id).await?;
+    let policy = build(deps, tenant, rec, org, method, &group_id).await?;
     let written = match &dep.policy_id {
         Some(id) => match uem.update_policy(id, &policy).await {
             Ok(()) => Ok(id.clone()),

@@ -656,8 +656,6 @@ async fn c22_a_custom_domain_change_redelivers_only_the_macos_profile() {
 }
 
 #[tokio::test]
-#[ignore = "deploy-trigger renders with the org host only (run/policies.rs keeps `o.domain`); passing the OrgRecord \
-to `render` delivers the custom domain (issue 17, C22)"]
 async fn c22_the_delivered_macos_profile_names_the_custom_domain() {
     let t = TestStack::start().await;
     fleet(&t).await;

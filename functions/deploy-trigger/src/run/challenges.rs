@@ -145,7 +145,7 @@ async fn give(
                 continue;
             }
         };
-        let policy = match build_for_device(ctx.deps, ctx.tenant, rec, &org.domain, method, id, &challenge).await {
+        let policy = match build_for_device(ctx.deps, ctx.tenant, rec, &org, method, id, &challenge).await {
             Ok(p) => p,
             Err(f) => {
                 failed += fail_all(recs, [id], &f);

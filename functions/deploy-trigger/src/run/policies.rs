@@ -9,7 +9,7 @@ use super::{Ctx, PlatformRun, RunReport};
 use crate::policy::{ensure, Ensured, PlatformFailure};
 use odt_shared::error::Error;
 use odt_shared::platform::Platform;
-use odt_shared::store::PlatformRecord;
+use odt_shared::store::{OrgRecord, PlatformRecord};
 use odt_shared::uem::UemError;
 use std::collections::HashSet;
 
@@ -23,7 +23,7 @@ pub(super) async fn prepare(
     report: &mut RunReport,
 ) -> Result<HashSet<Platform>, Error> {
     let org_domain = match ctx.settings.active {
-        true => ctx.deps.store.get_org(ctx.tenant, &ctx.settings.dt.okta_org_id).await?.map(|o| o.domain),
+        true => ctx.deps.store.get_org(ctx.tenant, &ctx.settings.dt.okta_org_id).await?,
         false => None,
     };
     let mut changed = HashSet::new();
@@ -31,7 +31,7 @@ pub(super) async fn prepare(
         let run = report.platforms.entry(plan.platform.as_str().to_string()).or_default();
         if plan.deploy {
             let rec = ctx.settings.platform(plan.platform).expect("enabled platforms have records");
-            let Some(domain) = org_domain.as_deref() else {
+            let Some(domain) = org_domain.as_ref() else {
                 plan.failure = Some(failure("the device-trust org is gone"));
                 continue;
             };
@@ -44,7 +44,7 @@ pub(super) async fn prepare(
             }
         }
         let touched = ctx.scope.devices.is_none() || run.policy_written || recs.touches(plan.platform);
-        if touched && read_members(ctx, plan, org_domain.as_deref(), run).await {
+        if touched && read_members(ctx, plan, org_domain.as_ref(), run).await {
             changed.insert(plan.platform);
         }
     }
@@ -53,7 +53,12 @@ pub(super) async fn prepare(
 
 /// Reads the members of `plan`'s group (when it has one) into the plan; a failure to read them is the platform's
 /// failure. Returns whether the group was gone and made again (its policy then changed).
-async fn read_members(ctx: &Ctx<'_>, plan: &mut PlatformPlan, org_domain: Option<&str>, run: &mut PlatformRun) -> bool {
+async fn read_members(
+    ctx: &Ctx<'_>,
+    plan: &mut PlatformPlan,
+    org_domain: Option<&OrgRecord>,
+    run: &mut PlatformRun,
+) -> bool {
     let Some(group) = plan.dep.group_id.clone() else { return false };
     match ctx.uem.device_group_members(&group).await {
         Ok(m) => plan.members = m.into_iter().collect(),
@@ -75,7 +80,7 @@ async fn remake(
     ctx: &Ctx<'_>,
     plan: &mut PlatformPlan,
     gone: &str,
-    org_domain: Option<&str>,
+    org_domain: Option<&OrgRecord>,
     run: &mut PlatformRun,
 ) -> bool {
     tracing::warn!(
@@ -105,7 +110,7 @@ async fn ensure_plan(
     ctx: &Ctx<'_>,
     plan: &mut PlatformPlan,
     rec: &PlatformRecord,
-    domain: &str,
+    domain: &OrgRecord,
     run: &mut PlatformRun,
 ) -> Option<Ensured> {
     let method = ctx.settings.methods.get(&plan.platform);
