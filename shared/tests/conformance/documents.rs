@@ -5,7 +5,7 @@
 
 use odt_shared::attestation::cert::{parse_ca_certificate, CaCertificate};
 use odt_shared::attestation::payload::ACCEPTED_KEY_SIZES;
-use odt_shared::attestation::render::{render, OrgHosts, CHALLENGE_PASSWORD, SECRET_KEY};
+use odt_shared::attestation::render::{render, OrgHosts, CHALLENGE_PASSWORD, DEVICE_CHALLENGE, SECRET_KEY};
 use odt_shared::platform::Platform;
 use odt_shared::secrets::SecretRef;
 use odt_shared::store::{ChallengeKind, PlatformRecord, PlatformSettings};
@@ -18,6 +18,8 @@ pub const ORG: &str = "acme.okta.com";
 pub const CUSTOM: &str = "login.acme.example";
 /// The secret key the static documents carry.
 pub const SECRET: &str = "Ab12-Secret.Key";
+/// A device's dynamic challenge, in the form Okta's challenge URL issues one (hex-like, printable).
+pub const DEVICE_CHALLENGE_VALUE: &str = "7F3A9C21D4E8B6F0";
 
 /// Subject forms the parser accepts that change the output: variables, an escaped comma, several RDNs, a
 /// multi-valued RDN, a dotted OID, a type Apple has no short name for (sent as its OID) and lower-case input.
@@ -73,10 +75,12 @@ fn secret_ref(name: &str) -> SecretRef {
     SecretRef { name: format!("odt/t1/platform/{name}"), version_id: "v1".into() }
 }
 
-/// The real secret values, as deployment puts them in.
+/// The real secret values, as deployment puts them in: the secret key, and for a dynamic challenge the one Okta
+/// issued for the device (deploy-trigger fetches it per device and renders with it under `DEVICE_CHALLENGE`).
 fn secret(name: &str) -> String {
     match name {
         SECRET_KEY => SECRET.to_string(),
+        DEVICE_CHALLENGE => DEVICE_CHALLENGE_VALUE.to_string(),
         _ => String::new(),
     }
 }

@@ -178,5 +178,7 @@ async fn dynamic_challenge_uem_calls_per_thousand_devices() {
     let okta = t.stack.okta.challenge_requests().len();
     println!("dynamic challenge, 1,000 devices: {calls} UEM calls ({runs} extra runs), {okta} challenge URL calls");
     assert_eq!(okta, 1000, "one challenge per device");
-    assert!(calls <= 1000 + 40, "one UEM call per device plus the platform's few: {calls}");
+    // Two calls per device: its policy created with Hexnode's documented body, then its payload (the undocumented
+    // section, sent on its own so a portal refusing it still gets the app and targets; undocumented.rs).
+    assert!(calls <= 2 * 1000 + 80, "two UEM calls per device plus the platform's few: {calls}");
 }
