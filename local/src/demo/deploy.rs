@@ -36,7 +36,7 @@ impl Walk<'_> {
         self.outcome.carries_exactly = exact;
         writeln!(
             self.out,
-            "    {} UEM calls for the whole first deployment (one group, one policy, one membership change per platform, and reads); every in-scope device carries exactly its platform's items: {exact}",
+            "    {} UEM calls for the whole first deployment (per platform one group, one policy or one per Mac for the dynamic challenge, one membership change, and reads); every in-scope device carries exactly its platform's items: {exact}",
             self.outcome.deploy_uem_calls
         )?;
         if !exact {

@@ -48,8 +48,15 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
     assert_eq!(with_challenge, macs, "{text}");
     assert!(requests >= macs && requests <= 2 * macs, "{text}");
     // Two calls per Mac for its own policy (the dynamic challenge: created with the documented body, then its
-    // payload), the rest per platform.
-    assert!(outcome.deploy_uem_calls <= 40 + 2 * macs, "{} UEM calls: {text}", outcome.deploy_uem_calls);
+    // payload), one more per re-enrollment (each challenge request past the first per Mac: the policy's update),
+    // the rest per platform. How many Macs are enrolled twice depends on when the stream delivers the Okta Verify
+    // methods, so the bound counts the re-enrollments that happened.
+    let reenrolled = requests - macs;
+    assert!(
+        outcome.deploy_uem_calls <= 40 + 2 * macs + reenrolled,
+        "{} UEM calls, {reenrolled} re-enrollments: {text}",
+        outcome.deploy_uem_calls
+    );
     assert_eq!(outcome.reset_writes.len(), 1, "{text}");
     assert!(outcome.reset_writes[0].starts_with("PUT /api/v1/policy/"), "{text}");
     assert_eq!(outcome.windows_left, 0);

@@ -1,13 +1,14 @@
 //! The per-device step of a run, for platforms with Okta's dynamic SCEP challenge (case C24): each member of the
-//! platform's group gets its own policy (`policy_targets.devices`, one UEM call) whose document carries a
+//! platform's group gets its own policy (`policy_targets.devices`) whose document carries a
 //! challenge Okta issued for that device, fetched from the challenge URL with the saved username and password.
 //! A challenge is single use: a device gets a new one only when what it carries changes (the platform's payload
 //! or Okta Verify's method: a re-enrollment), never one given to another device or another enrollment. A device
 //! that leaves the group, or a platform that leaves the dynamic challenge, has its own policy deleted.
 //!
-//! Cost (docs/ARCHITECTURE.md, "Dynamic SCEP challenge"): one UEM call per device per enrollment (create, or
-//! update when the device already has its policy), one per device leaving; the Okta challenge URL once per
-//! device per enrollment (more only for a refused challenge, bounded by `MAX_FETCHES`).
+//! Cost (docs/ARCHITECTURE.md, "Dynamic SCEP challenge"): two UEM calls for a device's first enrollment (the
+//! documented create, then its payload), one for each later enrollment (the update), one per device leaving; the
+//! Okta challenge URL once per device per enrollment (more only for a refused challenge, bounded by
+//! `MAX_FETCHES`).
 
 use super::outcomes::Records;
 use super::plan::PlatformPlan;
