@@ -166,7 +166,7 @@ pub fn method_name(m: ClientAuth) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::custom_domain;
+    use super::*;
 
     #[test]
     fn c22_custom_domain_is_a_bare_host() {
