@@ -106,7 +106,8 @@ impl Call {
     pub(super) async fn answer(&self, work: impl FnOnce(&mut HexnodeState) -> Answer) -> Response {
         let latency = {
             let mut s = lock(&self.state);
-            s.requests.push(self.recorded());
+            let r = self.recorded(&s);
+            s.requests.push(r);
             s.latency
         };
         if !latency.is_zero() {
@@ -121,7 +122,8 @@ impl Call {
 
     /// Notes in [`HexnodeState::applied`] that this request changed the data.
     pub(super) fn applied(&self, s: &mut HexnodeState) {
-        s.applied.push(self.recorded());
+        let r = self.recorded(s);
+        s.applied.push(r);
     }
 
     /// Reads the body as a JSON object sent as `Content-Type: application/json`, or answers as Django REST
@@ -139,11 +141,15 @@ impl Call {
         }
     }
 
-    /// This request as the record keeps it: method, path and query, arrival time.
-    fn recorded(&self) -> Recorded {
+    /// This request as the record keeps it: method, path and query, arrival time (by the clock knob when set).
+    fn recorded(&self, s: &HexnodeState) -> Recorded {
         let uri = &self.uri;
         let path_and_query = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| uri.path().into());
-        Recorded::now(self.method, path_and_query)
+        let mut r = Recorded::now(self.method, path_and_query);
+        if let Some(clock) = &s.clock {
+            r.at = (clock.0)();
+        }
+        r
     }
 }
 

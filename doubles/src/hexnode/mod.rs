@@ -53,7 +53,7 @@ mod state;
 
 pub use inventory::{DeviceMut, Devices};
 pub use model::{HexnodeApp, HexnodeDeviceSeed, HexnodeGroup, HexnodePolicy, HexnodeUser, MembershipWrite};
-pub use state::HexnodeState;
+pub use state::{HexnodeState, StampClock};
 
 /// One request the double received (the same record as the Okta double's).
 pub use crate::record::Recorded;

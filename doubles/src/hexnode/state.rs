@@ -6,6 +6,16 @@ use super::Recorded;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
+/// Seconds since the epoch, now, by a test's clock.
+#[derive(Clone)]
+pub struct StampClock(pub std::sync::Arc<dyn Fn() -> i64 + Send + Sync>);
+
+impl std::fmt::Debug for StampClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StampClock")
+    }
+}
+
 /// The double's data, knobs and record.
 #[derive(Debug, Default)]
 pub struct HexnodeState {
@@ -46,6 +56,9 @@ pub struct HexnodeState {
     pub latency: Duration,
     /// Every request, in arrival order (recorded before authentication).
     pub requests: Vec<Recorded>,
+    /// Knob: the clock requests are stamped with (`Recorded::at`); the system clock when `None`. A test whose
+    /// product waits through a manual clock stamps with the same clock.
+    pub clock: Option<StampClock>,
     /// Every write that changed the data (answered 2xx), in order: what actually happened, where
     /// [`HexnodeState::requests`] also holds throttled, failed and refused attempts.
     pub applied: Vec<Recorded>,
