@@ -10,6 +10,7 @@ use odt_doubles::Served;
 use odt_shared::clock::Clock;
 use odt_shared::deps::Deps;
 use odt_shared::outbound::{HostResolver, Outbound, StaticResolver};
+use odt_shared::pacing::UemLimits;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,7 +44,14 @@ pub struct StackConfig {
     pub secrets_interceptors: Vec<odt_shared::aws::Interceptor>,
     /// Test hook: `None` (the default) routes the org host to the Okta double itself.
     pub okta_front: Option<OktaFront>,
+    /// The UEM limits the functions pace their calls within: [`DOUBLE_UEM_LIMITS`] by default (the Hexnode double
+    /// throttles only when a test turns its knob on); a test of pacing sets Hexnode's own or smaller.
+    pub uem_limits: UemLimits,
 }
+
+/// The limits the local stack paces the Hexnode double's calls within: far above what any test sends in a minute
+/// or a day, so only a test that asks for Hexnode's real limits ([`UemLimits::HEXNODE`]) waits for them.
+pub const DOUBLE_UEM_LIMITS: UemLimits = UemLimits { per_minute: 600_000, per_device_per_day: 100_000 };
 
 impl StackConfig {
     /// Defaults: the system clock, a resolver that knows no name (the local stack is a closed world: custom
@@ -61,6 +69,7 @@ impl StackConfig {
             dynamodb_interceptors: Vec::new(),
             secrets_interceptors: Vec::new(),
             okta_front: None,
+            uem_limits: DOUBLE_UEM_LIMITS,
         }
     }
 }
@@ -200,6 +209,7 @@ impl Stack {
         let outbound = Outbound::with_test_routes(test_routes.clone());
         let table = cfg.table.clone();
         let mut deps = Deps::new(&sdk, cfg.table, cfg.secrets_prefix.clone(), outbound, cfg.resolver, cfg.clock);
+        deps.uem_limits = cfg.uem_limits;
         if !cfg.dynamodb_interceptors.is_empty() {
             let client = odt_shared::aws::dynamodb_client_with(&sdk, &cfg.dynamodb_interceptors);
             deps.store = odt_shared::store::Store::new(client, table.clone());

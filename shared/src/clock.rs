@@ -61,6 +61,12 @@ impl Clock for ManualClock {
     }
 }
 
+/// The UTC day of `t` as `YYYY-MM-DD`.
+pub fn utc_day(t: OffsetDateTime) -> String {
+    let d = t.to_offset(time::UtcOffset::UTC).date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
 /// RFC 3339 text of a time, as stored and returned.
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()

@@ -6,6 +6,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::okta::{OktaClient, OktaCredentials, RetryPolicy};
 use crate::outbound::{HostResolver, OrgHost, Outbound, SystemResolver};
+use crate::pacing::{CallClass, LocalPace, Pacer, Share, UemLimits};
 use crate::secrets::Secrets;
 use crate::store::Store;
 use std::collections::HashMap;
@@ -23,6 +24,10 @@ pub struct Deps {
     pub okta_pool: OktaPool,
     /// Small records kept for a few seconds across invocations of a warm instance (the event hook's record).
     pub warm: crate::warm::Warm,
+    /// The UEM's limits the calls are paced within ([`UemLimits::HEXNODE`]; the local stack sets the double's).
+    pub uem_limits: UemLimits,
+    /// This instance's own pace per tenant, in front of the shared budget.
+    pub uem_pace: LocalPace,
 }
 
 impl Deps {
@@ -53,6 +58,8 @@ impl Deps {
             retry: RetryPolicy::default(),
             okta_pool: OktaPool::default(),
             warm: crate::warm::Warm::default(),
+            uem_limits: UemLimits::HEXNODE,
+            uem_pace: LocalPace::default(),
         }
     }
 
@@ -92,20 +99,29 @@ impl Deps {
 }
 
 impl Deps {
-    /// The tenant's connected UEM, ready to call, or `Ok(None)` when none is connected. Errors: the store or
-    /// Secrets Manager failing, or a stored portal that no longer passes the outbound rules (internal).
-    pub async fn tenant_uem(&self, tenant: &str) -> Result<Option<Box<dyn crate::uem::Uem>>, Error> {
+    /// The pacer of `tenant`'s UEM calls of `class`, within `share_percent` (the tenant's setting; `None`: the
+    /// default) of [`Deps::uem_limits`], drawing from the store's shared budget.
+    pub fn uem_pacer(&self, tenant: &str, class: CallClass, share_percent: Option<u8>) -> Pacer {
+        let share = Share::new(self.uem_limits, share_percent);
+        Pacer::new(tenant, class, share, Arc::new(self.store.clone()), self.clock.clone(), self.uem_pace.clone())
+    }
+
+    /// The tenant's connected UEM, ready to call with its calls of `class` paced, or `Ok(None)` when none is
+    /// connected. Errors: the store or Secrets Manager failing, or a stored portal that no longer passes the
+    /// outbound rules (internal).
+    pub async fn tenant_uem(&self, tenant: &str, class: CallClass) -> Result<Option<Box<dyn crate::uem::Uem>>, Error> {
         let Some(rec) = self.store.get_uem(tenant).await? else {
             return Ok(None);
         };
         let portal = OrgHost::revalidate(&rec.portal).map_err(|e| Error::internal("stored UEM portal", e))?;
         let api_key = self.secrets.get(&rec.secret).await?;
-        Ok(Some(Box::new(self.hexnode(portal, api_key))))
+        let pacer = self.uem_pacer(tenant, class, rec.call_share_percent);
+        Ok(Some(Box::new(self.hexnode(portal, api_key).paced(Arc::new(pacer)))))
     }
 
-    /// The tenant's connected UEM, or [`Error::uem_not_connected`].
-    pub async fn connected_uem(&self, tenant: &str) -> Result<Box<dyn crate::uem::Uem>, Error> {
-        self.tenant_uem(tenant).await?.ok_or_else(Error::uem_not_connected)
+    /// The tenant's connected UEM (calls of `class`), or [`Error::uem_not_connected`].
+    pub async fn connected_uem(&self, tenant: &str, class: CallClass) -> Result<Box<dyn crate::uem::Uem>, Error> {
+        self.tenant_uem(tenant, class).await?.ok_or_else(Error::uem_not_connected)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod okta;
 pub mod outbound;
+pub mod pacing;
 pub mod platform;
 pub mod router;
 pub mod scope;

@@ -271,7 +271,7 @@ async fn rate_limited(t: &TestStack, prefix: &str, limit: usize, window_secs: i6
     let mut routes = t.stack.test_routes.clone();
     routes.insert(t.domain.clone(), served.addr);
     let sdk = odt_shared::aws::load_config().await;
-    let deps = odt_shared::deps::Deps::new(
+    let mut deps = odt_shared::deps::Deps::new(
         &sdk,
         t.stack.deps.store.table().to_string(),
         prefix.to_string(),
@@ -279,6 +279,8 @@ async fn rate_limited(t: &TestStack, prefix: &str, limit: usize, window_secs: i6
         Arc::new(odt_shared::outbound::StaticResolver::default()),
         Arc::new(odt_shared::clock::SystemClock),
     );
+    // Okta is the limited side here; the Hexnode double keeps the stack's pace.
+    deps.uem_limits = t.stack.deps.uem_limits;
     let start = Instant::now();
     let summary =
         reconcile(&deps, &t.tenant, Budget::default()).await.map_err(|e| anyhow::anyhow!("reconcile: {e:?}"))?;

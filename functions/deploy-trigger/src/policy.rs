@@ -42,11 +42,7 @@ pub struct PlatformFailure {
 
 impl From<UemError> for PlatformFailure {
     fn from(e: UemError) -> Self {
-        let retry_after = match &e {
-            UemError::Throttled { retry_after_secs } => Some(std::time::Duration::from_secs(*retry_after_secs)),
-            _ => None,
-        };
-        PlatformFailure { reason: e.to_string(), retry_after }
+        PlatformFailure { reason: e.to_string(), retry_after: e.retry_after() }
     }
 }
 

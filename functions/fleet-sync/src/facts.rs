@@ -5,6 +5,7 @@
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;
 use odt_shared::okta::User;
+use odt_shared::pacing::CallClass;
 use odt_shared::platform::Platform;
 use odt_shared::scope::ScopeFacts;
 use odt_shared::store::OrgRecord;
@@ -39,11 +40,11 @@ pub struct Gathered {
     pub member_groups: HashMap<String, Vec<String>>,
 }
 
-/// The tenant's connected Okta org (the one device trust uses) and UEM. Errors: 409
+/// The tenant's connected Okta org (the one device trust uses) and UEM, its calls paced as `calls`. Errors: 409
 /// `device_trust_not_configured` or `uem_not_connected` naming what is missing; the store or secrets failing.
-pub async fn sources(deps: &Deps, tenant: &str) -> Result<Sources, Error> {
+pub async fn sources(deps: &Deps, tenant: &str, calls: CallClass) -> Result<Sources, Error> {
     let (org, okta) = deps.device_trust_okta(tenant, &SCOPES).await?;
-    let uem = deps.connected_uem(tenant).await?;
+    let uem = deps.connected_uem(tenant, calls).await?;
     Ok(Sources { org, okta, uem })
 }
 

@@ -10,6 +10,7 @@ use odt_shared::deps::Deps;
 use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
 use odt_shared::error::ErrorBody;
 use odt_shared::ids::is_safe_id;
+use odt_shared::pacing::CallClass;
 use odt_shared::platform::Platform;
 use odt_shared::scope::{decide, Exclusion};
 use odt_shared::store::{FleetRecord, Store};
@@ -149,7 +150,7 @@ pub async fn put(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiErr
     };
     let existing = deps.store.get_fleet(tenant).await?.map(|e| e.version);
     let current = Store::expect_version(input.version, existing)?;
-    let src = sources(deps, tenant).await?;
+    let src = sources(deps, tenant, CallClass::Deployment).await?;
     check_selection(&src, &sel).await?;
     let rec = FleetRecord::new(tenant, sel.okta_group_ids, sel.uem_group_ids, rfc3339(deps.clock.now()), current + 1);
     deps.store.put_fleet(&rec, existing).await?;
@@ -172,7 +173,7 @@ pub async fn preview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
         okta_group_ids: ids("oktaGroupIds", input.okta_group_ids)?,
         uem_group_ids: ids("uemDeviceGroupIds", input.uem_device_group_ids)?,
     };
-    let src = sources(deps, tenant).await?;
+    let src = sources(deps, tenant, CallClass::Deployment).await?;
     check_selection(&src, &sel).await?;
     let g = gather(deps, tenant, &src, &sel).await?;
     let mut summary = SyncSummary { devices: g.devices.len(), ..Default::default() };
@@ -212,7 +213,11 @@ pub async fn preview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
 pub async fn sync_now(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(25);
-    let summary =
-        reconcile(deps, req.caller.tenant.as_str(), Budget { deadline: Some(deadline), max_devices: None }).await?;
+    let summary = reconcile(
+        deps,
+        req.caller.tenant.as_str(),
+        Budget { deadline: Some(deadline), max_devices: None, calls: CallClass::Deployment },
+    )
+    .await?;
     Ok(json_response(StatusCode::OK, &summary))
 }

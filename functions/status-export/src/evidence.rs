@@ -7,6 +7,7 @@ use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;
 use odt_shared::okta::OktaDevice;
+use odt_shared::pacing::CallClass;
 use odt_shared::store::{DeviceRecord, EvidenceRecord, StoreError};
 use odt_shared::uem::{PayloadState, Uem, UemError};
 use serde::Serialize;
@@ -37,7 +38,7 @@ type UemState = (PayloadState, Option<String>, Option<bool>);
 /// not set up; Okta (stored credentials), the UEM or the store failing.
 pub async fn refresh(deps: &Deps, tenant: &str) -> Result<RefreshReport, Error> {
     let (_, okta) = deps.device_trust_okta(tenant, &SCOPES).await?;
-    let uem = deps.connected_uem(tenant).await?;
+    let uem = deps.connected_uem(tenant, CallClass::Evidence).await?;
     let now = rfc3339(deps.clock.now());
     let okta_devices = okta.list_devices().await?;
     let by_hw = hardware_index(&okta_devices);

@@ -12,6 +12,7 @@ use odt_shared::api::{json_response, ApiRequest};
 use odt_shared::deps::Deps;
 use odt_shared::error::responses::Unauthorized;
 use odt_shared::error::ErrorBody;
+use odt_shared::pacing::CallBudgetView;
 use odt_shared::ApiError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -24,6 +25,10 @@ pub const MAX_PAGE_SIZE: u64 = 500;
 #[serde(rename_all = "camelCase")]
 pub struct StatusView {
     pub summary: Summary,
+    /// The UEM call budget now (absent while no UEM is connected): when it is short (`short`), evidence reads or
+    /// full re-reads wait for `resetsAt` and the status above may be older than usual.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uem_budget: Option<CallBudgetView>,
 }
 
 /// `GET /status`: counts per platform by state, from the device records and the evidence.
@@ -33,12 +38,19 @@ pub struct StatusView {
     responses((status = 200, description = "The summary", body = StatusView),
         Unauthorized))]
 pub async fn summary(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    let mut walk = StatusWalk::start(deps, req.caller.tenant.as_str()).await?;
+    let tenant = req.caller.tenant.as_str();
+    let mut walk = StatusWalk::start(deps, tenant).await?;
     let mut summary = Summary::default();
     while let Some((_, s)) = walk.next().await? {
         summary.add(&s);
     }
-    Ok(json_response(StatusCode::OK, &StatusView { summary }))
+    let uem_budget = match deps.store.get_uem(tenant).await? {
+        Some(u) => Some(
+            CallBudgetView::read(&deps.store, deps.uem_limits, tenant, u.call_share_percent, deps.clock.now()).await?,
+        ),
+        None => None,
+    };
+    Ok(json_response(StatusCode::OK, &StatusView { summary, uem_budget }))
 }
 
 /// `GET /status/devices`.

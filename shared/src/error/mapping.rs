@@ -141,7 +141,9 @@ fn okta(e: OktaError, credentials: Credentials) -> ApiError {
 /// How a UEM failure is told. With an API key the admin just entered, a refused key is 400 on `apiKey` and an
 /// unreachable portal or one with no API at that address 400 on `portalUrl`; with the stored key, a refused key
 /// is 409 `uem_credentials_rejected` (connect again with a new key). Then, either way: throttled past the
-/// client's wait 503 `uem_throttled` with `retryAfterSeconds`, a call the portal does not support (an
+/// client's wait 503 `uem_throttled` with `retryAfterSeconds`, the product's daily share of the UEM's calls used
+/// up for this kind of call 503 `uem_budget_spent` (`retryAfterSeconds`, `callClass`, `allowedCalls`), the call
+/// budget unreadable 503 `uem_budget_unavailable`, a call the portal does not support (an
 /// undocumented one it refused) 409 `uem_unsupported` with `manualStep`, anything else 502 `uem_error`. Never
 /// carries the API key.
 fn uem(e: UemError, credentials: Credentials) -> ApiError {
@@ -164,6 +166,16 @@ fn uem(e: UemError, credentials: Credentials) -> ApiError {
             format!("the UEM is throttling; try again in {retry_after_secs} s"),
         )
         .with_detail("retryAfterSeconds", json!(retry_after_secs)),
+        (UemError::BudgetSpent { class, allowed, retry_after_secs }, _) => {
+            let text = UemError::BudgetSpent { class: class.clone(), allowed, retry_after_secs }.to_string();
+            ApiError::upstream(StatusCode::SERVICE_UNAVAILABLE, "uem_budget_spent", text)
+                .with_detail("retryAfterSeconds", json!(retry_after_secs))
+                .with_detail("callClass", json!(class))
+                .with_detail("allowedCalls", json!(allowed))
+        }
+        (e @ UemError::BudgetUnavailable(_), _) => {
+            ApiError::upstream(StatusCode::SERVICE_UNAVAILABLE, "uem_budget_unavailable", e.to_string())
+        }
         (UemError::Unsupported { call, status, manual_step }, _) => {
             let e = UemError::Unsupported { call, status, manual_step: manual_step.clone() };
             ApiError::conflict("uem_unsupported", e.to_string()).with_detail("manualStep", json!(manual_step))

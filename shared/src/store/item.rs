@@ -44,6 +44,12 @@ impl ConditionalCheck for aws_sdk_dynamodb::operation::put_item::PutItemError {
     }
 }
 
+impl ConditionalCheck for aws_sdk_dynamodb::operation::update_item::UpdateItemError {
+    fn is_condition(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
 impl ConditionalCheck for aws_sdk_dynamodb::operation::delete_item::DeleteItemError {
     fn is_condition(&self) -> bool {
         self.is_conditional_check_failed_exception()
@@ -169,6 +175,74 @@ impl Store {
     /// is).
     pub(super) async fn put_new_item(&self, item: Item) -> Result<bool, StoreError> {
         self.put_if(item, "attribute_not_exists(pk)", &[]).await
+    }
+
+    /// Adds 1 to the number attribute `counter` of the item at `pk`/`sk` (made when missing), sets `expiresAt` to
+    /// `expires_at` (epoch seconds, the table's TTL), if the counter is below `below` (`None`: always). Returns the
+    /// counter after it, or `None` when it was not below (nothing written).
+    pub(super) async fn count_if_below(
+        &self,
+        pk: &str,
+        sk: &str,
+        counter: &str,
+        below: Option<u64>,
+        expires_at: i64,
+    ) -> Result<Option<u64>, StoreError> {
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .update_expression("ADD #c :one SET expiresAt = :exp")
+            .expression_attribute_names("#c", counter)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":exp", AttributeValue::N(expires_at.to_string()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew);
+        if let Some(limit) = below {
+            req = req
+                .condition_expression("attribute_not_exists(#c) OR #c < :limit")
+                .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()));
+        }
+        match req.send().await {
+            Ok(out) => Ok(Some(
+                out.attributes
+                    .and_then(|a| a.get(counter).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
+                    .unwrap_or(0),
+            )),
+            Err(e) if condition_failed(&e) => Ok(None),
+            Err(e) => Err(aws_err("UpdateItem")(e)),
+        }
+    }
+
+    /// The number attribute `name` of the item at `pk`/`sk` (strongly consistent), `None` when either is missing.
+    pub(super) async fn number(&self, pk: &str, sk: &str, name: &str) -> Result<Option<u64>, StoreError> {
+        let item = self.get_item(pk, sk, None).await?;
+        Ok(item.and_then(|i| i.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok())))
+    }
+
+    /// Sets the number attribute `name` of the item at `pk`/`sk` to `value` (made when missing) unless it holds
+    /// that value already (then nothing is written, so no stream record either).
+    pub(super) async fn set_number_if_changed(
+        &self,
+        pk: &str,
+        sk: &str,
+        name: &str,
+        value: u64,
+    ) -> Result<(), StoreError> {
+        let req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .update_expression("SET #n = :v")
+            .condition_expression("attribute_not_exists(#n) OR #n <> :v")
+            .expression_attribute_names("#n", name)
+            .expression_attribute_values(":v", AttributeValue::N(value.to_string()));
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed(&e) => Ok(()),
+            Err(e) => Err(aws_err("UpdateItem")(e)),
+        }
     }
 
     /// Deletes a record by key (a missing one is not an error).

@@ -26,6 +26,7 @@ mod orgs;
 mod platforms;
 mod technicians;
 mod uem;
+mod uem_calls;
 
 pub use checkpoint::CheckpointRecord;
 pub use cursor::PrefixCursor;

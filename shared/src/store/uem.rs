@@ -21,6 +21,10 @@ pub struct UemRecord {
     pub verified_at: String,
     pub created_at: String,
     pub updated_at: String,
+    /// The product's share of the UEM's rate and daily budget, percent (1 to 100); `None`: the default
+    /// (the `pacing` room's `DEFAULT_SHARE_PERCENT`). Read by every paced client of the tenant.
+    #[serde(default)]
+    pub call_share_percent: Option<u8>,
     pub version: u64,
 }
 
@@ -38,6 +42,7 @@ impl UemRecord {
             verified_at: now.to_string(),
             created_at: now.to_string(),
             updated_at: now.to_string(),
+            call_share_percent: None,
             version: 1,
         }
     }

@@ -82,6 +82,51 @@ pub enum UemError {
     #[error("unsupported by this UEM portal: {call} (answered {status}); manual step: {manual_step}")]
     // The text is read back by `Unsupported::from_reason`: change both together.
     Unsupported { call: String, status: u16, manual_step: String },
+    /// The product's part of the UEM's daily budget for this kind of call (`class`: `deployment`, `evidence`,
+    /// `reread`) is used up: `allowed` calls today; the count starts again in `retry_after_secs` (next UTC
+    /// midnight). Nothing was sent. See the `pacing` room.
+    #[error(
+        "the day's UEM call budget for {class} is used up ({allowed} calls); it starts again in {retry_after_secs} s"
+    )]
+    BudgetSpent { class: String, allowed: u64, retry_after_secs: u64 },
+    /// The shared call budget (DynamoDB) could not be read or written; nothing was sent.
+    #[error("the UEM call budget could not be read: {0}")]
+    BudgetUnavailable(String),
+}
+
+/// What admits each request to the UEM before it is sent (the tenant's pace and call budget, implemented in the
+/// `pacing` room). Errors: why the request may not be sent ([`UemError::BudgetSpent`], [`UemError::Throttled`],
+/// [`UemError::BudgetUnavailable`]).
+#[async_trait::async_trait]
+pub trait Admission: Send + Sync + std::fmt::Debug {
+    /// Waits until one more request may be sent and counts it.
+    async fn admit(&self) -> Result<(), UemError>;
+}
+
+impl UemError {
+    /// How long to wait before asking again, for a failure that says so (a throttle past the client's wait, a
+    /// spent daily budget); `None` for the rest.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            UemError::Throttled { retry_after_secs } | UemError::BudgetSpent { retry_after_secs, .. } => {
+                Some(std::time::Duration::from_secs(*retry_after_secs))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the failure holds for every further call of the run, not only this one (throttled, budget spent
+    /// or unreadable, key refused, portal unreachable): the run stops calling and fails the rest with it.
+    pub fn stops_every_call(&self) -> bool {
+        matches!(
+            self,
+            UemError::Throttled { .. }
+                | UemError::BudgetSpent { .. }
+                | UemError::BudgetUnavailable(_)
+                | UemError::Unauthorized(_)
+                | UemError::Unreachable(_)
+        )
+    }
 }
 
 /// A call the UEM portal refused as unsupported ([`UemError::Unsupported`]), as the deployment answer and device

@@ -243,7 +243,7 @@ async fn a_run_out_of_budget_leaves_a_checkpoint_and_the_next_resumes() {
         hex_device(&t, 3000 + i as u64, "macOS", "14.0", Some(300 + i as u64));
     }
     t.call("PUT", "/fleet", Some(&t.admin()), Some(json!({"oktaGroupIds": [group], "uemDeviceGroupIds": []}))).await;
-    let tiny = Budget { deadline: None, max_devices: Some(4) };
+    let tiny = Budget { deadline: None, max_devices: Some(4), ..Budget::default() };
     let mut runs = Vec::new();
     loop {
         let s = reconcile(&t.stack.deps, &t.tenant, tiny).await.expect("run");

@@ -22,7 +22,9 @@ async fn deadline_mid_reconciliation_then_the_checkpoint_finishes_it() {
     let mut runs = 0;
     loop {
         runs += 1;
-        let s = reconcile(&deps, &t.tenant, Budget { deadline: None, max_devices: Some(per_run) }).await.expect("run");
+        let s = reconcile(&deps, &t.tenant, Budget { deadline: None, max_devices: Some(per_run), ..Budget::default() })
+            .await
+            .expect("run");
         if s.complete {
             break;
         }
@@ -38,7 +40,7 @@ async fn deadline_mid_reconciliation_then_the_checkpoint_finishes_it() {
     let s = reconcile(
         &deps,
         &t.tenant,
-        Budget { deadline: Some(Instant::now() + Duration::from_millis(500)), max_devices: None },
+        Budget { deadline: Some(Instant::now() + Duration::from_millis(500)), ..Budget::default() },
     )
     .await
     .expect("run");

@@ -24,6 +24,7 @@ use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
 use odt_shared::error::ErrorBody;
+use odt_shared::pacing::CallClass;
 use odt_shared::platform::Platform;
 use odt_shared::store::{OktaVerifyRecord, Store};
 use odt_shared::uem::AppKind;
@@ -72,7 +73,7 @@ pub async fn apps(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiEr
                 .map_err(|_| ApiError::invalid("kind", "use vpp, store, managed_play, enterprise or other"))
         })
         .transpose()?;
-    let uem = deps.connected_uem(req.caller.tenant.as_str()).await?;
+    let uem = deps.connected_uem(req.caller.tenant.as_str(), CallClass::Deployment).await?;
     let apps = uem
         .apps()
         .await?
@@ -101,7 +102,7 @@ pub async fn put(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response<
     let input: OktaVerifyInput = req.json()?;
     let existing = deps.store.get_okta_verify(tenant, p).await?;
     let current = Store::expect_version(input.version, existing.as_ref().map(|e| e.version))?;
-    let uem = deps.connected_uem(tenant).await?;
+    let uem = deps.connected_uem(tenant, CallClass::Deployment).await?;
     let fields = input::check(p, &input)?;
     let (method, app) = method::resolve(uem.as_ref(), p, fields, existing.as_ref()).await?;
     let rec = OktaVerifyRecord::new(tenant, p, method, app, rfc3339(deps.clock.now()), current + 1);

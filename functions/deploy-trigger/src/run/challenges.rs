@@ -171,8 +171,7 @@ async fn give(
                 r.device_payload_hash = Some(key.clone());
             }),
             Err(e) => {
-                let stops =
-                    matches!(e, UemError::Throttled { .. } | UemError::Unauthorized(_) | UemError::Unreachable(_));
+                let stops = e.stops_every_call();
                 let f: PlatformFailure = e.into();
                 failed += fail_all(recs, [id], &f);
                 if stops {

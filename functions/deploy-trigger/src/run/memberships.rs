@@ -190,8 +190,7 @@ async fn send(
             }
             Err(e) => {
                 fail_batch(recs, &batch, &e, stats);
-                let stops =
-                    matches!(e, UemError::Throttled { .. } | UemError::Unauthorized(_) | UemError::Unreachable(_));
+                let stops = e.stops_every_call();
                 return stops.then_some(e);
             }
         }

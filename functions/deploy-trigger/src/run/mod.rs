@@ -17,6 +17,7 @@ mod removal;
 
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;
+use odt_shared::pacing::CallClass;
 use odt_shared::uem::Uem;
 use plan::Settings;
 use serde::Serialize;
@@ -145,7 +146,7 @@ async fn steps(deps: &Deps, tenant: &str, scope: &RunScope) -> Result<RunReport,
     };
     let (mut recs, mut devices) = plan::devices(deps, tenant, scope, &settings, now).await?;
     report.devices = devices.count;
-    let Some(uem) = deps.tenant_uem(tenant).await? else {
+    let Some(uem) = deps.tenant_uem(tenant, CallClass::Deployment).await? else {
         report.blocked = Some("uem_not_connected".into());
         report.records_written = recs.finish(deps, &devices.gone).await?;
         return Ok(report);

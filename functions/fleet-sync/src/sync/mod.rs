@@ -15,6 +15,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;
+use odt_shared::pacing::CallClass;
 use odt_shared::platform::Platform;
 use odt_shared::scope::decide;
 use odt_shared::store::{CheckpointRecord, DeviceRecord, DeviceTrustState, StoreError};
@@ -30,6 +31,8 @@ pub struct Budget {
     pub deadline: Option<Instant>,
     /// Stop (with a checkpoint) after deciding this many devices (tests force tiny budgets with it).
     pub max_devices: Option<usize>,
+    /// Whose UEM calls these are for the daily budget: the admin's (deployment) or the schedule's full re-read.
+    pub calls: CallClass,
 }
 
 /// Stop this long before the deadline, leaving time to write the checkpoint (milliseconds).
@@ -56,7 +59,7 @@ struct Pass {
 /// Reconciles one tenant within `budget`. Errors: device trust or the UEM not set up, Okta, the UEM or the
 /// store failing (a record lost to concurrent writers three times in a row among them).
 pub async fn reconcile(deps: &Deps, tenant: &str, budget: Budget) -> Result<SyncSummary, Error> {
-    let src = sources(deps, tenant).await?;
+    let src = sources(deps, tenant, budget.calls).await?;
     let sel = deps
         .store
         .get_fleet(tenant)
@@ -70,6 +73,8 @@ pub async fn reconcile(deps: &Deps, tenant: &str, budget: Budget) -> Result<Sync
         async { Ok::<_, Error>(deps.store.list_devices(tenant).await?) },
         async { Ok::<_, Error>(deps.store.get_checkpoint(tenant).await?) },
     )?;
+    // The daily UEM budget is made from the inventory's size (written only when it changes).
+    deps.store.note_uem_devices(tenant, g.devices.len() as u64).await?;
     let stored: HashMap<String, DeviceRecord> = stored.into_iter().map(|d| (d.device_id.clone(), d)).collect();
     let now = rfc3339(deps.clock.now());
     let mut devices: Vec<&UemDevice> = g.devices.iter().collect();
@@ -183,7 +188,7 @@ pub async fn reconcile_all(deps: &Deps, deadline: Option<Instant>) -> Result<Sch
     for dt in tenants.into_iter().filter(|d| d.state == DeviceTrustState::Active) {
         run.tenants += 1;
         let tenant = dt.tenant();
-        match reconcile(deps, tenant, Budget { deadline, max_devices: None }).await {
+        match reconcile(deps, tenant, Budget { deadline, max_devices: None, calls: CallClass::Reread }).await {
             Ok(s) if s.complete => run.complete += 1,
             Ok(_) => run.checkpointed += 1,
             Err(e) => {

@@ -6,7 +6,7 @@ use super::throttle::{retry_after_secs, throttle_wait_secs};
 use super::wire::{invalid_device_ids, Page};
 use crate::clock::Clock;
 use crate::outbound::{OrgHost, Outbound};
-use crate::uem::UemError;
+use crate::uem::{Admission, UemError};
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -54,6 +54,9 @@ pub struct HexnodeClient {
     api_key: SecretString,
     policy: HexnodeRetry,
     requests: AtomicU64,
+    /// Admits each request within the tenant's share of Hexnode's limits; `None` for an unpaced client (tests of
+    /// the client alone).
+    pacer: Option<Arc<dyn Admission>>,
 }
 
 impl std::fmt::Debug for HexnodeClient {
@@ -85,7 +88,12 @@ impl HexnodeClient {
         api_key: SecretString,
         policy: HexnodeRetry,
     ) -> Self {
-        HexnodeClient { outbound, clock, portal, api_key, policy, requests: AtomicU64::new(0) }
+        HexnodeClient { outbound, clock, portal, api_key, policy, requests: AtomicU64::new(0), pacer: None }
+    }
+
+    /// This client with every request (retries included) admitted by `pacer` first.
+    pub fn paced(self, pacer: Arc<dyn Admission>) -> Self {
+        HexnodeClient { pacer: Some(pacer), ..self }
     }
 
     /// The portal host, e.g. `acme.hexnodemdm.com`.
@@ -139,7 +147,8 @@ impl HexnodeClient {
     /// without any request, for a key that cannot be an HTTP header value), [`UemError::NotFound`] for 404,
     /// [`UemError::InvalidDevices`] for a `400` to a POST whose `detail` reads `Invalid device id(s): …` (see
     /// [`invalid_device_ids`]), [`UemError::Api`] for other answers, [`UemError::Unreachable`] when the portal
-    /// cannot be reached (or is not routed, in a test set-up).
+    /// cannot be reached (or is not routed, in a test set-up); a paced client's refusals (see
+    /// [`Admission::admit`]) before any request.
     pub(super) async fn send(&self, method: Method, url: &Url, body: Option<&Value>) -> Result<Vec<u8>, UemError> {
         let mut key = HeaderValue::from_str(self.api_key.expose_secret()).map_err(|_| UemError::Unauthorized(0))?;
         key.set_sensitive(true);
@@ -151,6 +160,9 @@ impl HexnodeClient {
             attempt += 1;
             let last = attempt >= max_attempts;
             let target = self.outbound.route(url).map_err(UemError::Unreachable)?;
+            if let Some(pacer) = &self.pacer {
+                pacer.admit().await?;
+            }
             let next = match self.send_once(&method, target, &key, payload.as_deref()).await {
                 Ok(answer) => self.judge(&method, url, answer, attempt, last)?,
                 Err(e) if !last => {
