@@ -245,6 +245,33 @@ impl Store {
         }
     }
 
+    /// Applies `update` (an update expression) to the item at `pk`/`sk` (made when missing) if `condition` holds
+    /// (`values` fill the placeholders of both). Returns whether it wrote.
+    pub(super) async fn update_if(
+        &self,
+        pk: &str,
+        sk: &str,
+        update: &str,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<bool, StoreError> {
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .update_expression(update)
+            .condition_expression(condition);
+        for (name, value) in values {
+            req = req.expression_attribute_values(*name, value.clone());
+        }
+        match req.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e) => Ok(false),
+            Err(e) => Err(aws_err("UpdateItem")(e)),
+        }
+    }
+
     /// Deletes a record by key (a missing one is not an error).
     pub(super) async fn delete_raw(&self, pk: &str, sk: &str) -> Result<(), StoreError> {
         self.client

@@ -24,6 +24,7 @@ mod okta_verify;
 mod org_trust;
 mod orgs;
 mod platforms;
+mod sync_run;
 mod technicians;
 mod uem;
 mod uem_calls;
@@ -43,6 +44,7 @@ pub use markers::HOOK_TTL_SECS;
 pub use okta_verify::{AppDetails, InstallMethod, OktaVerifyRecord};
 pub use orgs::OrgRecord;
 pub use platforms::{ChallengeKind, PlatformRecord, PlatformSettings};
+pub use sync_run::SyncRunRecord;
 pub use technicians::TechniciansRecord;
 pub use uem::UemRecord;
 

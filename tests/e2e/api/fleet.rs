@@ -3,6 +3,7 @@
 
 use fleet_sync::sync::{reconcile, Budget};
 use odt_doubles::hexnode::HexnodeDeviceSeed;
+use odt_shared::clock::{Clock, ManualClock};
 use odt_tests::TestStack;
 use serde_json::{json, Value};
 
@@ -283,6 +284,42 @@ async fn the_schedule_reconciles_every_tenant_and_one_failing_tenant_blocks_none
     let records = t.stack.deps.store.list_devices(&t.tenant).await.unwrap();
     assert_eq!(records.len(), 1);
     assert!(records[0].in_scope);
+    // The tenant just re-read is not due again before its cadence (the schedule's period for one device here).
+    let again = fleet_sync::sync::reconcile_all(&t.stack.deps, None).await.unwrap();
+    assert_eq!((again.complete, again.not_due, again.failed), (0, 1, 1), "{again:?}");
+}
+
+#[tokio::test]
+async fn two_runs_of_one_tenant_never_overlap_and_a_dead_runs_lease_expires() {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let c = clock.clone();
+    let t = TestStack::start_with(|cfg| cfg.clock = std::sync::Arc::new(c)).await;
+    t.ready_fleet().await;
+    let uid = okta_user(&t, 1, "lease@acme.com", "ACTIVE");
+    let group = t.stack.okta.add_group("00gLEASE00000000001", "Lease");
+    t.stack.okta.add_member(&group, &uid);
+    hex_user(&t, 1, "lease@acme.com");
+    hex_device(&t, 5100, "iOS", "17.1", Some(1));
+    t.call("PUT", "/fleet", Some(&t.admin()), Some(json!({"oktaGroupIds": [group], "uemDeviceGroupIds": []}))).await;
+    // Another run holds the lease (taken as a run on another instance would take it).
+    let now = clock.now().unix_timestamp();
+    let lease = t.stack.deps.store.take_sync_lease(&t.tenant, "other-run", now, now + fleet_sync::sync::LEASE_SECS);
+    assert_eq!(lease.await.unwrap(), Ok(()));
+    let reads = t.stack.hexnode.lock().requests.len();
+    let a = t.call("POST", "/fleet/sync", Some(&t.admin()), None).await;
+    assert_eq!((a.status, a.body["error"]["code"].as_str()), (409, Some("reconciliation_running")), "{}", a.text);
+    let run = fleet_sync::sync::reconcile_all(&t.stack.deps, None).await.unwrap();
+    assert_eq!((run.running, run.complete), (1, 0), "the schedule leaves the tenant to the running run: {run:?}");
+    assert_eq!(t.stack.hexnode.lock().requests.len(), reads, "no second run read the UEM");
+    assert!(t.stack.deps.store.list_devices(&t.tenant).await.unwrap().is_empty());
+    // The other run died: its lease expires and the next run takes over, then gives the lease back.
+    clock.advance(std::time::Duration::from_secs(fleet_sync::sync::LEASE_SECS as u64));
+    let a = t.call("POST", "/fleet/sync", Some(&t.admin()), None).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(t.stack.deps.store.list_devices(&t.tenant).await.unwrap().len(), 1);
+    let rec = t.stack.deps.store.get_sync_run(&t.tenant).await.unwrap();
+    assert_eq!((rec.holder, rec.lease_until), (None, 0), "given back");
+    assert_eq!(rec.last_complete_at, Some(clock.now().unix_timestamp()));
 }
 
 #[tokio::test]

@@ -2,9 +2,12 @@
 //! what changed. A run that cannot finish within its budget stops with a checkpoint (the last device id it
 //! wrote) and the next run resumes after it.
 
+mod cadence;
 mod decide;
 mod merge;
 mod summary;
+
+pub use cadence::{reread_interval, SCHEDULE_PERIOD};
 
 pub use decide::{desired, redecide_record};
 pub use merge::write_merging;
@@ -56,9 +59,40 @@ struct Pass {
     stopped: bool,
 }
 
-/// Reconciles one tenant within `budget`. Errors: device trust or the UEM not set up, Okta, the UEM or the
-/// store failing (a record lost to concurrent writers three times in a row among them).
+/// How long a run's lease holds: longer than an invocation may live (Lambda's 15 minutes), so only a run that
+/// died leaves one to expire.
+pub const LEASE_SECS: i64 = 16 * 60;
+
+/// Reconciles one tenant within `budget`, holding the tenant's lease (two runs of one tenant never overlap).
+/// Errors: 409 `reconciliation_running` while another run holds the lease; device trust or the UEM not set up,
+/// Okta, the UEM or the store failing (a record lost to concurrent writers three times in a row among them).
 pub async fn reconcile(deps: &Deps, tenant: &str, budget: Budget) -> Result<SyncSummary, Error> {
+    let holder = uuid::Uuid::new_v4().to_string();
+    let now = deps.clock.now().unix_timestamp();
+    if let Err(until) = deps.store.take_sync_lease(tenant, &holder, now, now + LEASE_SECS).await? {
+        let until = time::OffsetDateTime::from_unix_timestamp(until).map(rfc3339).unwrap_or_default();
+        return Err(Error::Conflict {
+            code: "reconciliation_running",
+            message: format!("a reconciliation of this tenant is running; its lease holds until {until}"),
+        });
+    }
+    let result = reconcile_held(deps, tenant, budget).await;
+    let complete_at = match &result {
+        Ok(s) if s.complete => Some(deps.clock.now().unix_timestamp()),
+        _ => None,
+    };
+    match deps.store.give_sync_lease(tenant, &holder, complete_at).await {
+        Ok(()) => result,
+        Err(e) if result.is_ok() => Err(e.into()),
+        Err(e) => {
+            tracing::warn!(tenant, error = %e, "the reconciliation lease could not be given back; it expires");
+            result
+        }
+    }
+}
+
+/// [`reconcile`] with the lease held.
+async fn reconcile_held(deps: &Deps, tenant: &str, budget: Budget) -> Result<SyncSummary, Error> {
     let src = sources(deps, tenant, budget.calls).await?;
     let sel = deps
         .store
@@ -177,6 +211,10 @@ pub struct ScheduledRun {
     pub checkpointed: usize,
     /// Tenants whose run failed (their error is logged; the others go on).
     pub failed: usize,
+    /// Tenants another run was reconciling (their lease held): left to it.
+    pub running: usize,
+    /// Tenants whose last complete re-read is more recent than their cadence ([`reread_interval`]).
+    pub not_due: usize,
 }
 
 /// The scheduled reconciliation: every tenant whose device trust is active, one after another, sharing the
@@ -188,9 +226,26 @@ pub async fn reconcile_all(deps: &Deps, deadline: Option<Instant>) -> Result<Sch
     for dt in tenants.into_iter().filter(|d| d.state == DeviceTrustState::Active) {
         run.tenants += 1;
         let tenant = dt.tenant();
+        match due(deps, tenant).await {
+            Ok(Due::Yes) => {}
+            Ok(Due::Running) => {
+                run.running += 1;
+                continue;
+            }
+            Ok(Due::NotYet) => {
+                run.not_due += 1;
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(tenant = %tenant, error = %e, "scheduled reconciliation could not read its cadence");
+                run.failed += 1;
+                continue;
+            }
+        }
         match reconcile(deps, tenant, Budget { deadline, max_devices: None, calls: CallClass::Reread }).await {
             Ok(s) if s.complete => run.complete += 1,
             Ok(_) => run.checkpointed += 1,
+            Err(Error::Conflict { code: "reconciliation_running", .. }) => run.running += 1,
             Err(e) => {
                 // Not set up yet (no UEM, no fleet) is normal for a new tenant; anything else is worth a look.
                 tracing::warn!(tenant = %tenant, error = %e, "scheduled reconciliation skipped a tenant");
@@ -202,4 +257,28 @@ pub async fn reconcile_all(deps: &Deps, deadline: Option<Instant>) -> Result<Sch
         }
     }
     Ok(run)
+}
+
+/// Whether the schedule re-reads a tenant now.
+enum Due {
+    Yes,
+    /// Another run holds the lease.
+    Running,
+    /// The last complete re-read is more recent than the tenant's cadence.
+    NotYet,
+}
+
+/// Whether `tenant` is due for a scheduled full re-read: no run holds its lease, and its last complete run ended
+/// at least [`reread_interval`] ago (a run left with a checkpoint is always continued). Errors: the store failing.
+async fn due(deps: &Deps, tenant: &str) -> Result<Due, Error> {
+    let now = deps.clock.now().unix_timestamp();
+    let run = deps.store.get_sync_run(tenant).await?;
+    if run.lease_until > now {
+        return Ok(Due::Running);
+    }
+    let Some(last) = run.last_complete_at else { return Ok(Due::Yes) };
+    let share = deps.store.get_uem(tenant).await?.and_then(|u| u.call_share_percent);
+    let managed = deps.store.uem_devices(tenant).await?;
+    let interval = reread_interval(managed, odt_shared::pacing::Share::new(deps.uem_limits, share));
+    Ok(if now - last >= interval.as_secs() as i64 { Due::Yes } else { Due::NotYet })
 }
