@@ -206,9 +206,9 @@ pub async fn preview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
     security(("bearer" = [])),
     responses((status = 200, description = "What the run did", body = SyncSummary),
         (status = 400, description = "Okta refused a read with the stored credentials (okta_forbidden, okta_not_found, okta_oauth_error, okta_error)", body = ErrorBody),
-        (status = 409, description = "Device trust or the UEM not set up, Okta or the UEM refuses the stored credentials", body = ErrorBody),
+        (status = 409, description = "Device trust or the UEM not set up, Okta or the UEM refuses the stored credentials, or another reconciliation of the tenant is running (reconciliation_running)", body = ErrorBody),
         (status = 502, description = "Okta or the UEM failed", body = ErrorBody),
-        (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody),
+        (status = 503, description = "Okta or the UEM is throttling, or the day's UEM call budget is used up (uem_budget_spent)", body = ErrorBody),
         Unauthorized, Forbidden))]
 pub async fn sync_now(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
