@@ -158,92 +158,115 @@ impl Template {
                 if ev.get("Type").and_then(Value::as_str) != Some("DynamoDB") {
                     continue;
                 }
-                let ctx = format!("{function}.Events.{}", name.as_str().unwrap_or_default());
-                let p = ev.get("Properties").cloned().unwrap_or(Value::Null);
-                let number = |key: &str| -> anyhow::Result<Option<i64>> {
-                    match p.get(key) {
-                        None | Some(Value::Null) => Ok(None),
-                        Some(v) => v
-                            .as_i64()
-                            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                            .map(Some)
-                            .ok_or_else(|| anyhow::anyhow!("{ctx}: {key} is not an integer: {v:?}")),
-                    }
-                };
-                let batch_size = match number("BatchSize")? {
-                    None => 100,
-                    Some(n) if n >= 1 => n as usize,
-                    Some(n) => anyhow::bail!("{ctx}: BatchSize {n} is not positive"),
-                };
-                let batching_window = match number("MaximumBatchingWindowInSeconds")? {
-                    None => Duration::ZERO,
-                    Some(n) if n >= 0 => Duration::from_secs(n as u64),
-                    Some(n) => anyhow::bail!("{ctx}: MaximumBatchingWindowInSeconds {n} is negative"),
-                };
-                let max_retries = match number("MaximumRetryAttempts")? {
-                    None | Some(-1) => u32::MAX,
-                    Some(n) if n >= 0 => u32::try_from(n).unwrap_or(u32::MAX),
-                    Some(n) => anyhow::bail!("{ctx}: MaximumRetryAttempts {n} is invalid"),
-                };
-                let max_record_age = match number("MaximumRecordAgeInSeconds")? {
-                    None | Some(-1) => None,
-                    Some(n) if n >= 0 => Some(Duration::from_secs(n as u64)),
-                    Some(n) => anyhow::bail!("{ctx}: MaximumRecordAgeInSeconds {n} is invalid"),
-                };
-                let bisect_on_error = p.get("BisectBatchOnFunctionError").and_then(Value::as_bool).unwrap_or(false);
-                let on_failure = match p.get("DestinationConfig").and_then(|d| d.get("OnFailure")) {
-                    None => None,
-                    Some(f) => {
-                        let dest = f.get("Destination").and_then(|d| match d {
-                            Value::String(s) => Some(s.clone()),
-                            Value::Sequence(parts) => parts.first().and_then(Value::as_str).map(|s| format!("{s}.Arn")),
-                            _ => None,
-                        });
-                        let queue = dest
-                            .as_deref()
-                            .and_then(|d| d.strip_suffix(".Arn"))
-                            .filter(|q| {
-                                resources.get(*q).and_then(|r| r.get("Type")).and_then(Value::as_str)
-                                    == Some("AWS::SQS::Queue")
-                            })
-                            .ok_or_else(|| {
-                                anyhow::anyhow!("{ctx}: DestinationConfig.OnFailure.Destination is not !GetAtt <an AWS::SQS::Queue>.Arn: {dest:?}")
-                            })?;
-                        Some(queue.to_string())
-                    }
-                };
-                let report_batch_item_failures = p
-                    .get("FunctionResponseTypes")
-                    .and_then(Value::as_sequence)
-                    .is_some_and(|s| s.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures")));
-                let mut filters = Vec::new();
-                if let Some(list) = p.get("FilterCriteria").and_then(|f| f.get("Filters")) {
-                    let list = list.as_sequence().ok_or_else(|| anyhow::anyhow!("{ctx}: Filters is not a list"))?;
-                    for (i, f) in list.iter().enumerate() {
-                        let text = f
-                            .get("Pattern")
-                            .and_then(Value::as_str)
-                            .ok_or_else(|| anyhow::anyhow!("{ctx}: Filters[{i}].Pattern is not a string"))?;
-                        let pattern: serde_json::Value = serde_json::from_str(text)
-                            .map_err(|e| anyhow::anyhow!("{ctx}: Filters[{i}].Pattern is not JSON: {e}"))?;
-                        filters.push(pattern);
-                    }
-                }
-                out.push(StreamConsumer {
-                    function: function.clone(),
-                    batch_size,
-                    batching_window,
-                    max_retries,
-                    report_batch_item_failures,
-                    bisect_on_error,
-                    max_record_age,
-                    on_failure,
-                    filters,
-                });
+                out.push(stream_consumer(resources, &function, name.as_str().unwrap_or_default(), ev)?);
             }
         }
         Ok(out)
     }
+}
+
+/// One `Type: DynamoDB` event (`name`, properties in `ev`) of function `function`: Lambda's defaults where a
+/// property is absent. Errors on a malformed number, destination or filter pattern.
+fn stream_consumer(
+    resources: &serde_yaml::Mapping,
+    function: &str,
+    name: &str,
+    ev: &Value,
+) -> anyhow::Result<StreamConsumer> {
+    let ctx = format!("{function}.Events.{name}");
+    let p = ev.get("Properties").cloned().unwrap_or(Value::Null);
+    let number = |key: &str| -> anyhow::Result<Option<i64>> {
+        match p.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .map(Some)
+                .ok_or_else(|| anyhow::anyhow!("{ctx}: {key} is not an integer: {v:?}")),
+        }
+    };
+    let batch_size = match number("BatchSize")? {
+        None => 100,
+        Some(n) if n >= 1 => n as usize,
+        Some(n) => anyhow::bail!("{ctx}: BatchSize {n} is not positive"),
+    };
+    let batching_window = match number("MaximumBatchingWindowInSeconds")? {
+        None => Duration::ZERO,
+        Some(n) if n >= 0 => Duration::from_secs(n as u64),
+        Some(n) => anyhow::bail!("{ctx}: MaximumBatchingWindowInSeconds {n} is negative"),
+    };
+    let max_retries = match number("MaximumRetryAttempts")? {
+        None | Some(-1) => u32::MAX,
+        Some(n) if n >= 0 => u32::try_from(n).unwrap_or(u32::MAX),
+        Some(n) => anyhow::bail!("{ctx}: MaximumRetryAttempts {n} is invalid"),
+    };
+    let max_record_age = match number("MaximumRecordAgeInSeconds")? {
+        None | Some(-1) => None,
+        Some(n) if n >= 0 => Some(Duration::from_secs(n as u64)),
+        Some(n) => anyhow::bail!("{ctx}: MaximumRecordAgeInSeconds {n} is invalid"),
+    };
+    let bisect_on_error = p.get("BisectBatchOnFunctionError").and_then(Value::as_bool).unwrap_or(false);
+    let on_failure = on_failure_queue(resources, &ctx, &p)?;
+    let report_batch_item_failures = p
+        .get("FunctionResponseTypes")
+        .and_then(Value::as_sequence)
+        .is_some_and(|s| s.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures")));
+    let filters = filter_patterns(&ctx, &p)?;
+    Ok(StreamConsumer {
+        function: function.to_string(),
+        batch_size,
+        batching_window,
+        max_retries,
+        report_batch_item_failures,
+        bisect_on_error,
+        max_record_age,
+        on_failure,
+        filters,
+    })
+}
+
+/// The SQS queue (its logical id) an event's `DestinationConfig.OnFailure.Destination` names, if any. Errors when it
+/// is not `!GetAtt <an AWS::SQS::Queue>.Arn`.
+fn on_failure_queue(resources: &serde_yaml::Mapping, ctx: &str, p: &Value) -> anyhow::Result<Option<String>> {
+    Ok(match p.get("DestinationConfig").and_then(|d| d.get("OnFailure")) {
+        None => None,
+        Some(f) => {
+            let dest = f.get("Destination").and_then(|d| match d {
+                Value::String(s) => Some(s.clone()),
+                Value::Sequence(parts) => parts.first().and_then(Value::as_str).map(|s| format!("{s}.Arn")),
+                _ => None,
+            });
+            let queue = dest
+                .as_deref()
+                .and_then(|d| d.strip_suffix(".Arn"))
+                .filter(|q| {
+                    resources.get(*q).and_then(|r| r.get("Type")).and_then(Value::as_str)
+                        == Some("AWS::SQS::Queue")
+                })
+                .ok_or_else(|| {
+                    anyhow::anyhow!("{ctx}: DestinationConfig.OnFailure.Destination is not !GetAtt <an AWS::SQS::Queue>.Arn: {dest:?}")
+                })?;
+            Some(queue.to_string())
+        }
+    })
+}
+
+/// An event's `FilterCriteria` patterns, as JSON. Errors on a pattern that is not a JSON string.
+fn filter_patterns(ctx: &str, p: &Value) -> anyhow::Result<Vec<serde_json::Value>> {
+    let mut filters = Vec::new();
+    if let Some(list) = p.get("FilterCriteria").and_then(|f| f.get("Filters")) {
+        let list = list.as_sequence().ok_or_else(|| anyhow::anyhow!("{ctx}: Filters is not a list"))?;
+        for (i, f) in list.iter().enumerate() {
+            let text = f
+                .get("Pattern")
+                .and_then(Value::as_str)
+                .ok_or_else(|| anyhow::anyhow!("{ctx}: Filters[{i}].Pattern is not a string"))?;
+            let pattern: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| anyhow::anyhow!("{ctx}: Filters[{i}].Pattern is not JSON: {e}"))?;
+            filters.push(pattern);
+        }
+    }
+    Ok(filters)
 }
 
 #[cfg(test)]

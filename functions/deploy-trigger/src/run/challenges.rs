@@ -19,7 +19,7 @@ use odt_shared::attestation::render::{CHALLENGE_PASSWORD, CHALLENGE_USERNAME};
 use odt_shared::error::Error;
 use odt_shared::okta::challenge::{fetch_printable, ChallengeError};
 use odt_shared::store::{DeployItem, ItemStatus, PlatformRecord, PlatformSettings};
-use odt_shared::uem::UemError;
+use odt_shared::uem::{DeploymentPolicy, UemError};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -104,17 +104,10 @@ async fn give(
         let f = fail_reason("the dynamic challenge has no challenge URL", None);
         return Ok(fail_all(recs, wanting.iter().map(|(id, _)| id), &f));
     };
-    // The username is a secret (saved since the dynamic challenge works); a record saved before kept it in its
-    // settings.
-    let user = match rec.secrets.get(CHALLENGE_USERNAME) {
-        Some(r) => Some(ctx.deps.secrets.get(r).await?.expose_secret().to_string()),
-        None => stored_user.clone(),
-    };
-    let (Some(user), Some(pw_ref)) = (user, rec.secrets.get(CHALLENGE_PASSWORD)) else {
+    let Some((user, password)) = credentials(ctx, rec, stored_user.as_deref()).await? else {
         let f = fail_reason("the dynamic challenge's username or password is not set", None);
         return Ok(fail_all(recs, wanting.iter().map(|(id, _)| id), &f));
     };
-    let password: SecretString = ctx.deps.secrets.get(pw_ref).await?;
     let Some(org) = ctx.deps.store.get_org(ctx.tenant, &ctx.settings.dt.okta_org_id).await? else {
         return Ok(0);
     };
@@ -157,15 +150,7 @@ async fn give(
             .get(id)
             .and_then(|r| r.device_policy_id.clone())
             .or_else(|| by_name.get(&device_policy_name(plan.platform, id)).cloned());
-        let written = match existing {
-            Some(pid) => match ctx.uem.update_policy(&pid, &policy).await {
-                Ok(()) => Ok(pid),
-                Err(UemError::NotFound(_)) => ctx.uem.create_policy(&policy).await,
-                Err(e) => Err(e),
-            },
-            None => ctx.uem.create_policy(&policy).await,
-        };
-        match written {
+        match write(ctx, existing, &policy).await {
             Ok(pid) => recs.edit(id, |r| {
                 r.device_policy_id = Some(pid);
                 r.device_payload_hash = Some(key.clone());
@@ -181,6 +166,35 @@ async fn give(
         }
     }
     Ok(failed)
+}
+
+/// The challenge URL's username and password of platform `rec`, `None` when either is not set. The username is a
+/// secret (saved since the dynamic challenge works); a record saved before kept it in its settings
+/// (`stored_user`). Errors: Secrets Manager failing.
+async fn credentials(
+    ctx: &Ctx<'_>,
+    rec: &PlatformRecord,
+    stored_user: Option<&str>,
+) -> Result<Option<(String, SecretString)>, Error> {
+    let user = match rec.secrets.get(CHALLENGE_USERNAME) {
+        Some(r) => Some(ctx.deps.secrets.get(r).await?.expose_secret().to_string()),
+        None => stored_user.map(str::to_string),
+    };
+    let (Some(user), Some(pw_ref)) = (user, rec.secrets.get(CHALLENGE_PASSWORD)) else { return Ok(None) };
+    Ok(Some((user, ctx.deps.secrets.get(pw_ref).await?)))
+}
+
+/// Writes a device's own policy: updates `existing` (its id) when there is one and the UEM still has it, else
+/// creates it. Returns the policy id. Errors: the UEM's.
+async fn write(ctx: &Ctx<'_>, existing: Option<String>, policy: &DeploymentPolicy) -> Result<String, UemError> {
+    match existing {
+        Some(pid) => match ctx.uem.update_policy(&pid, policy).await {
+            Ok(()) => Ok(pid),
+            Err(UemError::NotFound(_)) => ctx.uem.create_policy(policy).await,
+            Err(e) => Err(e),
+        },
+        None => ctx.uem.create_policy(policy).await,
+    }
 }
 
 /// The reason a device's document could not be made from challenge error `e`.
