@@ -6,7 +6,9 @@
 //!    product's per-minute share, and remembers a minute the shared budget said was spent, so an instance does not
 //!    ask DynamoDB again until the next minute;
 //! 2. the shared per-minute budget in DynamoDB ([`CallBudget::take_minute`]): a conditional counter per tenant and
-//!    minute that every invocation draws from, below the product's share of the UEM's rate;
+//!    minute that every invocation draws from, below the product's share of the UEM's rate, of which each
+//!    [`CallClass`] may take its part (deployment all, evidence 75 %, full re-reads 50 %: a re-read leaves room in
+//!    every minute for deployment);
 //! 3. the daily count ([`CallBudget::take_day`]) against the product's share of the UEM's daily budget, of which
 //!    each [`CallClass`] may reach its part: deployment all of it, evidence reads 85 %, full re-reads 70 %, so a short
 //!    day still leaves room for a change to reach devices.
@@ -79,6 +81,17 @@ impl CallClass {
         }
     }
 
+    /// The part of the product's per-minute share (percent) this class may take in any minute: deployment all of
+    /// it, evidence 75 %, full re-reads 50 %, so a running re-read always leaves room in each minute for a change to
+    /// reach devices.
+    pub fn minute_percent(self) -> u32 {
+        match self {
+            CallClass::Deployment => 100,
+            CallClass::Evidence => 75,
+            CallClass::Reread => 50,
+        }
+    }
+
     /// The class's name as the API shows it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -106,6 +119,11 @@ impl Share {
     /// The product's calls a minute: the share of the UEM's, at least 1.
     pub fn per_minute(&self) -> u32 {
         (u64::from(self.limits.per_minute) * u64::from(self.percent) / 100).max(1) as u32
+    }
+
+    /// The calls a minute `class` may take (its [`CallClass::minute_percent`] of [`Share::per_minute`], at least 1).
+    pub fn class_per_minute(&self, class: CallClass) -> u32 {
+        (self.per_minute() * class.minute_percent() / 100).max(1)
     }
 
     /// The UEM's daily budget for `managed` devices. `None`, no daily limit, while the fleet size is unknown (no
@@ -222,10 +240,12 @@ impl Pacer {
             .get_or_try_init(|| async { self.budget.managed_devices(&self.tenant).await })
             .await
             .map_err(unavailable)?;
-        let per_minute = self.share.per_minute();
+        let per_minute = self.share.class_per_minute(self.class);
+        // Each class keeps its own local pace; the shared minute counter holds them all.
+        let key = format!("{}#{}", self.tenant, self.class.as_str());
         let mut waited = Duration::ZERO;
         loop {
-            let wait = self.local.reserve(&self.tenant, per_minute, self.clock.now());
+            let wait = self.local.reserve(&key, per_minute, self.clock.now());
             if !wait.is_zero() {
                 self.clock.sleep(wait).await;
             }
@@ -240,7 +260,7 @@ impl Pacer {
             if waited + gap > MAX_ADMIT_WAIT {
                 return Err(UemError::Throttled { retry_after_secs: gap.as_secs().max(1) });
             }
-            self.local.hold_until(&self.tenant, next_minute);
+            self.local.hold_until(&key, next_minute);
             waited += gap;
         }
         let now = self.clock.now();
@@ -282,6 +302,7 @@ mod tests {
         assert_eq!(s.per_day(Some(0)), None, "no devices: only the per-minute rate");
         assert_eq!(Share::new(UemLimits::HEXNODE, Some(1)).per_minute(), 1, "never zero a minute");
         assert_eq!(Share::new(UemLimits::HEXNODE, Some(100)).per_minute(), 30);
+        assert_eq!((s.class_per_minute(CallClass::Reread), s.class_per_minute(CallClass::Evidence)), (7, 11));
     }
 
     /// Fails if two instances (each its own local bucket) drawing from one budget could send more in a minute
@@ -301,6 +322,31 @@ mod tests {
         assert_eq!(minutes.iter().map(|(_, n)| u64::from(*n)).sum::<u64>(), 80);
         assert_eq!(budget.day_count("t1", &utc_day(start())), 80);
         assert!(minutes.len() >= 6, "80 calls at 15 a minute take at least 6 minutes: {minutes:?}");
+    }
+
+    /// Fails if a full re-read could take a whole minute's share and make a deployment call wait for the next
+    /// minute (the re-read's own cap per minute is what leaves room).
+    #[tokio::test]
+    async fn a_running_reread_leaves_room_each_minute_for_deployment() {
+        let budget = Arc::new(MemoryBudget::default());
+        let clock = ManualClock::new(start());
+        let local = LocalPace::default();
+        let reread = pacer(&budget, &clock, CallClass::Reread, local.clone());
+        let deploy = pacer(&budget, &clock, CallClass::Deployment, local);
+        let mut waits = Vec::new();
+        for i in 0..60 {
+            reread.admit().await.expect("re-read");
+            if i % 3 == 2 {
+                let t0 = clock.now();
+                deploy.admit().await.expect("deployment");
+                waits.push((clock.now() - t0).as_seconds_f64());
+            }
+        }
+        let minutes = budget.minutes("t1");
+        assert!(minutes.iter().all(|(_, n)| *n <= 15), "{minutes:?}");
+        assert!(waits.iter().all(|w| *w < 4.5), "deployment never waits for a minute: {waits:?}");
+        // The re-read alone: 7 a minute (half of 15), so 60 calls span at least 8 minutes.
+        assert!(minutes.len() >= 8, "{minutes:?}");
     }
 
     /// Fails if the local bucket let an instance send its calls back to back past the burst.
