@@ -13,7 +13,7 @@ async fn deadline_mid_reconciliation_then_the_checkpoint_finishes_it() {
     let per_run = size(25, 150);
     let mut rng = fastrand::Rng::with_seed(seed() ^ 0xDEAD);
     let ddb = DdbFaults::new(seed());
-    let (t, _clock) = stack(Some(&ddb), None).await;
+    let (t, clock) = stack(Some(&ddb), None).await;
     let people = fleet(&t, n).await;
     let deps = t.stack.deps.clone();
 
@@ -59,6 +59,8 @@ async fn deadline_mid_reconciliation_then_the_checkpoint_finishes_it() {
         r = &mut run => panic!("the run was to be killed after 3 writes but ended: {:?}", r.map(|s| s.map(|s| s.written))),
     }
     stops += 1;
+    // The killed run never gave its lease back: it expires (past any invocation's life) and the next run takes it.
+    clock.advance(Duration::from_secs(fleet_sync::sync::LEASE_SECS as u64));
     let partial = mismatches(&t).await.len();
     let (after, left) = converge(&t, 2).await;
     Figures {
