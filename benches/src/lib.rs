@@ -3,6 +3,7 @@
 //! and the result table every run prints (figure, target, ratio). Benchmarks never fail on a time: they print.
 
 pub mod fleet;
+pub mod hexnode_limit;
 pub mod ratelimit;
 
 use odt_exports::Cell;

@@ -68,6 +68,19 @@ enum Cmd {
         #[arg(long)]
         with_stream: bool,
     },
+    /// A full re-read of N devices at Hexnode's limits (a limiter of 30 calls a minute in front of the Hexnode
+    /// double) with deployment membership writes arriving meanwhile, both paced through the tenant's budget in
+    /// DynamoDB Local as two invocations; every wait on a clock running `speedup` times real time.
+    Pacing {
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+        devices: Vec<usize>,
+        /// Deployment membership writes spread over the re-read.
+        #[arg(long, default_value_t = 40)]
+        writes: usize,
+        /// Simulated seconds per real second.
+        #[arg(long, default_value_t = 60.0)]
+        speedup: f64,
+    },
     /// Process start to first answered invocation of each function binary through a local Lambda Runtime API.
     ColdStart {
         /// Where the release binaries are.
@@ -104,6 +117,12 @@ async fn main() -> anyhow::Result<()> {
             hooks(concurrency, events, rounds, devices, with_stream).await
         }
         Cmd::ColdStart { bin_dir, lambda_dir, runs } => cold_start(&bin_dir, &lambda_dir, runs).await,
+        Cmd::Pacing { devices, writes, speedup } => {
+            for n in devices {
+                pacing(n, writes, speedup).await?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -631,5 +650,103 @@ async fn cold_start(bin_dir: &str, lambda_dir: &str, runs: usize) -> anyhow::Res
         }
     }
     report(&figs);
+    Ok(())
+}
+
+/// Another invocation of the functions on `t`'s table, its Hexnode calls routed through `limiter`.
+fn invocation(t: &TestStack, limiter: std::net::SocketAddr) -> odt_shared::deps::Deps {
+    let mut routes = t.stack.test_routes.clone();
+    routes.insert(t.stack.hexnode_portal.clone(), limiter);
+    let mut d = t.stack.deps.as_ref().clone();
+    d.outbound = odt_shared::outbound::Outbound::with_test_routes(routes);
+    d.uem_pace = odt_shared::pacing::LocalPace::default();
+    d
+}
+
+/// `pacing` (see the subcommand): the re-read's calls, its simulated time against calls at the re-reads' part of
+/// the share, the limiter's 429s, and each deployment write's simulated time from its arrival to its answer.
+async fn pacing(n: usize, writes: usize, speedup: f64) -> anyhow::Result<()> {
+    use odt_shared::clock::Clock;
+    use odt_shared::pacing::{CallClass, Share, UemLimits};
+    let clock = Arc::new(odt_shared::clock::ScaledClock::new(speedup));
+    let c: Arc<dyn Clock> = clock.clone();
+    let t = TestStack::start_with(|cfg| {
+        cfg.clock = c.clone();
+        cfg.uem_limits = UemLimits::HEXNODE;
+    })
+    .await;
+    for i in 0..n as u64 {
+        t.stack.hexnode.add_user(1_000_000 + i, &format!("User {i}"), &format!("u{i}@acme.example"));
+        t.stack.hexnode.add_device(odt_doubles::hexnode::HexnodeDeviceSeed::new(
+            2_000_000 + i,
+            &format!("Device {i}"),
+            "iOS",
+            Some(1_000_000 + i),
+        ));
+    }
+    t.connect_uem().await;
+    let group = t.stack.hexnode.add_group(900, "Okta Device Trust - iOS").to_string();
+    let limiter =
+        odt_benches::hexnode_limit::HexnodeLimiter::new(t.stack.test_routes[&t.stack.hexnode_portal], 30, c.clone());
+    let served = odt_doubles::Served::start(limiter.router(), 0).await?;
+    let (reread_deps, deploy_deps) = (invocation(&t, served.addr), invocation(&t, served.addr));
+    let reread = reread_deps.connected_uem(&t.tenant, CallClass::Reread).await?;
+    let deploy = deploy_deps.connected_uem(&t.tenant, CallClass::Deployment).await?;
+    let share = Share::new(UemLimits::HEXNODE, None);
+    let pages = 2 * n.div_ceil(100);
+    let expected_secs = pages as f64 / f64::from(share.class_per_minute(CallClass::Reread)) * 60.0;
+    let start = clock.now();
+    let reading = async {
+        let devices = reread.devices().await?;
+        anyhow::ensure!(devices.len() == n, "read {} of {n} devices", devices.len());
+        Ok((clock.now() - start).as_seconds_f64())
+    };
+    let writing = async {
+        let mut latencies = Vec::new();
+        for w in 0..writes {
+            // Arrivals spread over the re-read's expected time.
+            let due = start + time::Duration::seconds_f64(expected_secs * (w as f64 + 0.5) / writes as f64);
+            let wait = (due - clock.now()).as_seconds_f64();
+            if wait > 0.0 {
+                clock.sleep(Duration::from_secs_f64(wait)).await;
+            }
+            let arrived = clock.now();
+            let device = (2_000_000 + w as u64).to_string();
+            deploy.change_group_members(&group, &[device], &[]).await?;
+            latencies.push((clock.now() - arrived).as_seconds_f64());
+        }
+        Ok::<_, anyhow::Error>(latencies)
+    };
+    let (read_secs, mut latencies) = tokio::try_join!(reading, writing)?;
+    latencies.sort_by(f64::total_cmp);
+    let passed = limiter.passed.load(std::sync::atomic::Ordering::Relaxed);
+    let throttled = limiter.throttled.load(std::sync::atomic::Ordering::Relaxed);
+    let reread_calls = passed - writes;
+    report(&[
+        Figure::exactly(
+            format!("pacing, {n} devices at Hexnode's 30/min: full re-read UEM calls"),
+            reread_calls as f64,
+            "calls",
+            pages as f64,
+        ),
+        Figure::at_most(
+            format!("pacing, {n} devices: re-read time (simulated, x{speedup}) against calls at 7/min + 5 %"),
+            read_secs / 60.0,
+            "min",
+            expected_secs / 60.0 * 1.05,
+        ),
+        Figure::exactly(format!("pacing, {n} devices: calls the limiter answered 429"), throttled as f64, "calls", 0.0),
+        Figure::at_most(
+            format!("pacing, {n} devices: deployment write during the re-read, p99 wait (simulated)"),
+            percentile(&latencies, 99.0),
+            "s",
+            60.0,
+        ),
+        Figure::info(
+            format!("pacing, {n} devices: deployment write, median wait (simulated)"),
+            percentile(&latencies, 50.0),
+            "s",
+        ),
+    ]);
     Ok(())
 }
