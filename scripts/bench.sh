@@ -44,6 +44,8 @@ for n in ${sizes//,/ }; do
   run reconcile --devices "$n" --rate-limit 100 --window-secs 10 --exports
 done
 run scope-change --devices 1000
+# Hexnode's 30 calls a minute on a clock running 60 times real time (a 100,000-device re-read: about 5 real minutes).
+run pacing --devices "$sizes" --speedup 60
 run hooks --rounds 2
 run hooks --concurrency 1 --rounds 10
 fresh

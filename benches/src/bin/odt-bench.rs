@@ -733,7 +733,7 @@ async fn pacing(n: usize, writes: usize, speedup: f64) -> anyhow::Result<()> {
             format!("pacing, {n} devices: re-read time (simulated, x{speedup}) against calls at 7/min + 5 %"),
             read_secs / 60.0,
             "min",
-            expected_secs / 60.0 * 1.05,
+            (expected_secs / 60.0 * 1.05 * 100.0).round() / 100.0,
         ),
         Figure::exactly(format!("pacing, {n} devices: calls the limiter answered 429"), throttled as f64, "calls", 0.0),
         Figure::at_most(
