@@ -8,9 +8,17 @@ use std::sync::Mutex;
 /// The shared budget every invocation draws from (the store in production, [`MemoryBudget`] in unit tests).
 #[async_trait::async_trait]
 pub trait CallBudget: Send + Sync {
-    /// Takes one call from `tenant`'s minute `minute` (minutes since the epoch) if fewer than `limit` were taken;
-    /// `false` when that minute is spent. Errors: the store failing.
-    async fn take_minute(&self, tenant: &str, minute: i64, limit: u32) -> Result<bool, StoreError>;
+    /// Takes one call of kind `kind` from `tenant`'s minute `minute` (minutes since the epoch) if fewer than
+    /// `limit` calls in all and fewer than `kind_limit` of that kind were taken; `false` when either is spent.
+    /// Errors: the store failing.
+    async fn take_minute(
+        &self,
+        tenant: &str,
+        minute: i64,
+        kind: &str,
+        kind_limit: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError>;
     /// Counts one call on `tenant`'s day `day` (`YYYY-MM-DD`, UTC) if fewer than `limit` were counted (`None`: no
     /// limit); the count after it, or `None` when refused. Errors: the store failing.
     async fn take_day(&self, tenant: &str, day: &str, limit: Option<u64>) -> Result<Option<u64>, StoreError>;
@@ -20,8 +28,15 @@ pub trait CallBudget: Send + Sync {
 
 #[async_trait::async_trait]
 impl CallBudget for Store {
-    async fn take_minute(&self, tenant: &str, minute: i64, limit: u32) -> Result<bool, StoreError> {
-        self.take_uem_minute(tenant, minute, limit).await
+    async fn take_minute(
+        &self,
+        tenant: &str,
+        minute: i64,
+        kind: &str,
+        kind_limit: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        self.take_uem_minute(tenant, minute, kind, kind_limit, limit).await
     }
 
     async fn take_day(&self, tenant: &str, day: &str, limit: Option<u64>) -> Result<Option<u64>, StoreError> {
@@ -37,6 +52,7 @@ impl CallBudget for Store {
 #[derive(Debug, Default)]
 pub struct MemoryBudget {
     minutes: Mutex<HashMap<(String, i64), u32>>,
+    kinds: Mutex<HashMap<(String, i64, String), u32>>,
     days: Mutex<HashMap<(String, String), u64>>,
     /// The managed device count every tenant reports.
     pub managed: Option<u64>,
@@ -70,13 +86,23 @@ impl MemoryBudget {
 
 #[async_trait::async_trait]
 impl CallBudget for MemoryBudget {
-    async fn take_minute(&self, tenant: &str, minute: i64, limit: u32) -> Result<bool, StoreError> {
+    async fn take_minute(
+        &self,
+        tenant: &str,
+        minute: i64,
+        kind: &str,
+        kind_limit: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
         let mut m = self.minutes.lock().expect("budget lock");
+        let mut k = self.kinds.lock().expect("budget lock");
         let n = m.entry((tenant.to_string(), minute)).or_default();
-        if *n >= limit {
+        let c = k.entry((tenant.to_string(), minute, kind.to_string())).or_default();
+        if *n >= limit || *c >= kind_limit {
             return Ok(false);
         }
         *n += 1;
+        *c += 1;
         Ok(true)
     }
 

@@ -5,10 +5,10 @@
 //! 1. a local token bucket per tenant in the warm instance ([`LocalPace`]) spaces the instance's own calls at the
 //!    product's per-minute share, and remembers a minute the shared budget said was spent, so an instance does not
 //!    ask DynamoDB again until the next minute;
-//! 2. the shared per-minute budget in DynamoDB ([`CallBudget::take_minute`]): a conditional counter per tenant and
-//!    minute that every invocation draws from, below the product's share of the UEM's rate, of which each
-//!    [`CallClass`] may take its part (deployment all, evidence 75 %, full re-reads 50 %: a re-read leaves room in
-//!    every minute for deployment);
+//! 2. the shared per-minute budget in DynamoDB ([`CallBudget::take_minute`]): conditional counters per tenant and
+//!    minute that every invocation draws from, the total below the product's share of the UEM's rate and each
+//!    [`CallClass`]'s own count below its part (deployment all, evidence 75 %, full re-reads 50 %: a re-read has
+//!    its half whenever deployment leaves room, and always leaves room in every minute for deployment);
 //! 3. the daily count ([`CallBudget::take_day`]) against the product's share of the UEM's daily budget, of which
 //!    each [`CallClass`] may reach its part: deployment all of it, evidence reads 85 %, full re-reads 70 %, so a short
 //!    day still leaves room for a change to reach devices.
@@ -241,7 +241,8 @@ impl Pacer {
             .await
             .map_err(unavailable)?;
         let per_minute = self.share.class_per_minute(self.class);
-        // Each class keeps its own local pace; the shared minute counter holds them all.
+        let total = self.share.per_minute();
+        // Each class keeps its own local pace; the shared minute item counts them all and each class.
         let key = format!("{}#{}", self.tenant, self.class.as_str());
         let mut waited = Duration::ZERO;
         loop {
@@ -251,7 +252,8 @@ impl Pacer {
             }
             let now = self.clock.now();
             let minute = minute_of(now);
-            if self.budget.take_minute(&self.tenant, minute, per_minute).await.map_err(unavailable)? {
+            let taken = self.budget.take_minute(&self.tenant, minute, self.class.as_str(), per_minute, total);
+            if taken.await.map_err(unavailable)? {
                 break;
             }
             // Spent by this and other invocations: wait for the next minute, holding this instance back too.
@@ -347,6 +349,23 @@ mod tests {
         assert!(waits.iter().all(|w| *w < 4.5), "deployment never waits for a minute: {waits:?}");
         // The re-read alone: 7 a minute (half of 15), so 60 calls span at least 8 minutes.
         assert!(minutes.len() >= 8, "{minutes:?}");
+    }
+
+    /// Fails if deployment's calls in a minute took the re-read's part of it (the re-read's count is its own).
+    #[tokio::test]
+    async fn a_reread_keeps_its_part_of_the_minute_beside_deployment() {
+        let budget = Arc::new(MemoryBudget::default());
+        let clock = ManualClock::new(start());
+        let deploy = pacer(&budget, &clock, CallClass::Deployment, LocalPace::default());
+        let reread = pacer(&budget, &clock, CallClass::Reread, LocalPace::default());
+        for _ in 0..6 {
+            deploy.admit().await.expect("deployment");
+        }
+        for _ in 0..7 {
+            reread.admit().await.expect("re-read");
+        }
+        let minutes = budget.minutes("t1");
+        assert_eq!(minutes.first().map(|m| m.1), Some(13), "6 deployment calls and the re-read's 7: {minutes:?}");
     }
 
     /// Fails if the local bucket let an instance send its calls back to back past the burst.

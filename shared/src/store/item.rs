@@ -214,6 +214,37 @@ impl Store {
         }
     }
 
+    /// Adds 1 to two number attributes of the item at `pk`/`sk` (made when missing), `total` and `part`, and sets
+    /// `expiresAt` to `expires_at`, if each is below its limit (`total_limit`, `part_limit`). Returns whether it
+    /// wrote (a limit reached writes nothing).
+    pub(super) async fn count_pair_if_below(
+        &self,
+        pk: &str,
+        sk: &str,
+        (total, total_limit): (&str, u64),
+        (part, part_limit): (&str, u64),
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .update_expression("ADD #t :one, #p :one SET expiresAt = :exp")
+            .condition_expression("(attribute_not_exists(#t) OR #t < :tl) AND (attribute_not_exists(#p) OR #p < :pl)")
+            .expression_attribute_names("#t", total)
+            .expression_attribute_names("#p", part)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":exp", AttributeValue::N(expires_at.to_string()))
+            .expression_attribute_values(":tl", AttributeValue::N(total_limit.to_string()))
+            .expression_attribute_values(":pl", AttributeValue::N(part_limit.to_string()));
+        match req.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e) => Ok(false),
+            Err(e) => Err(aws_err("UpdateItem")(e)),
+        }
+    }
+
     /// The number attribute `name` of the item at `pk`/`sk` (strongly consistent), `None` when either is missing.
     pub(super) async fn number(&self, pk: &str, sk: &str, name: &str) -> Result<Option<u64>, StoreError> {
         let item = self.get_item(pk, sk, None).await?;

@@ -51,13 +51,22 @@ impl Store {
 }
 
 impl Store {
-    /// Takes one call from `tenant`'s minute `minute` (minutes since the epoch) if fewer than `limit` were taken;
-    /// `false` when that minute is spent. The counter is kept a day.
-    pub async fn take_uem_minute(&self, tenant: &str, minute: i64, limit: u32) -> Result<bool, StoreError> {
+    /// Takes one call of kind `kind` (`deployment`, `evidence`, `reread`) from `tenant`'s minute `minute`
+    /// (minutes since the epoch) if fewer than `limit` calls in all and fewer than `kind_limit` of that kind were
+    /// taken; `false` when either is spent. One conditional update of the minute's item (`calls` and
+    /// `calls_<kind>`), kept a day.
+    pub async fn take_uem_minute(
+        &self,
+        tenant: &str,
+        minute: i64,
+        kind: &str,
+        kind_limit: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
         let expires = (minute + 1) * 60 + 86_400;
-        let taken =
-            self.count_if_below(&tenant_pk(tenant), &minute_sk(minute), CALLS, Some(u64::from(limit)), expires).await?;
-        Ok(taken.is_some())
+        let part = format!("{CALLS}_{kind}");
+        let (total, part) = ((CALLS, u64::from(limit)), (part.as_str(), u64::from(kind_limit)));
+        self.count_pair_if_below(&tenant_pk(tenant), &minute_sk(minute), total, part, expires).await
     }
 
     /// Counts one call on `tenant`'s UTC `day` if fewer than `limit` were counted (`None`: no limit); the count
