@@ -242,24 +242,33 @@ impl Remote<'_> {
         Ok(dir)
     }
 
-    /// Step 8: deletes device trust and runs deployments (every 5 s, up to 60 times) until no device carries
-    /// items.
+    /// Step 8: deletes device trust and runs deployments (every 5 s, up to 60 times) until the removal is
+    /// complete: no device carries items and the policies and groups are out of the UEM (the run that finds
+    /// nothing left on any device dismantles them and ends device trust; deploy-trigger's own runs may be the one).
     async fn teardown(&mut self) -> anyhow::Result<()> {
         let api = &self.api;
         writeln!(self.out, "[8] Delete device trust and wait until every item came off")?;
         step(self.out, 8, "delete", api.expect(Method::DELETE, "/device-trust", None, 202)).await?;
-        let mut left = u64::MAX;
+        let (mut left, mut complete) = (u64::MAX, false);
         for _ in 0..60 {
-            step(self.out, 8, "run", api.expect(Method::POST, "/deployments/run", None, 200)).await?;
-            let o = step(self.out, 8, "overview", api.expect(Method::GET, "/deployments", None, 200)).await?;
-            left = o["devicesCarryingItems"].as_u64().unwrap_or(u64::MAX);
-            if left == 0 {
+            let (status, run) = step(self.out, 8, "run", api.call(Method::POST, "/deployments/run", None)).await?;
+            complete = match status {
+                200 => run["removalComplete"] == true,
+                // Device trust is gone: a run (deploy-trigger's own, from the table's stream) completed the removal.
+                409 if run["error"]["code"] == "device_trust_not_configured" => true,
+                _ => anyhow::bail!("step 8 (run) failed: POST /deployments/run answered {status}: {run}"),
+            };
+            if complete {
+                // The removal completes only once no device carries anything.
+                left = 0;
                 break;
             }
+            let o = step(self.out, 8, "overview", api.expect(Method::GET, "/deployments", None, 200)).await?;
+            left = o["devicesCarryingItems"].as_u64().unwrap_or(u64::MAX);
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }
-        writeln!(self.out, "    devices still carrying items: {left}")?;
-        self.outcome.torn_down = left == 0;
+        writeln!(self.out, "    devices still carrying items: {left}; removal complete: {complete}")?;
+        self.outcome.torn_down = complete && left == 0;
         Ok(())
     }
 }
