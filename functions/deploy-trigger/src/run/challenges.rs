@@ -18,7 +18,7 @@ use crate::policy::{build_for_device, device_policy_name, per_device, policy_key
 use odt_shared::attestation::render::{CHALLENGE_PASSWORD, CHALLENGE_USERNAME};
 use odt_shared::error::Error;
 use odt_shared::okta::challenge::{fetch_printable, ChallengeError};
-use odt_shared::store::{DeployItem, ItemStatus, PlatformRecord, PlatformSettings};
+use odt_shared::store::{DeployItem, DeviceTrustState, ItemStatus, PlatformRecord, PlatformSettings};
 use odt_shared::uem::{DeploymentPolicy, UemError};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
@@ -36,13 +36,17 @@ fn device_key(plan: &PlatformPlan, ctx: &Ctx<'_>, device_id: &str) -> String {
 }
 
 /// Gives every member of a dynamic-challenge platform that lacks it its own document, and takes devices' own
-/// policies off where they no longer belong. Errors: the store failing.
+/// policies off where they no longer belong. A run that read its settings before device trust was deleted may
+/// give a device its policy after the removal listed the policies to delete (seen in the remote walkthrough:
+/// removal complete, some `… - device …` policies left), so once it has given any it reads device trust again
+/// (strongly consistent) and, when it is no longer active, takes off what it gave. Errors: the store failing.
 pub(super) async fn deliver(
     ctx: &Ctx<'_>,
     plans: &[PlatformPlan],
     recs: &mut Records<'_>,
     report: &mut RunReport,
 ) -> Result<(), Error> {
+    let mut given = Vec::new();
     for plan in plans {
         let rec = ctx.settings.platform(plan.platform).filter(|r| per_device(r));
         let dynamic = plan.deploy && plan.failure.is_none() && rec.is_some();
@@ -69,12 +73,33 @@ pub(super) async fn deliver(
         }
         if let (Some(rec), false) = (rec, wanting.is_empty()) {
             let run = report.platforms.entry(plan.platform.as_str().to_string()).or_default();
+            let asked: Vec<(String, String)> = wanting.clone();
             let failures = give(ctx, plan, rec, recs, wanting).await?;
             run.failed += failures;
+            given.extend(asked.into_iter().filter_map(|(id, key)| {
+                recs.get(&id).is_some_and(|r| r.device_payload_hash.as_deref() == Some(key.as_str())).then_some(id)
+            }));
+        }
+        recs.flush(ctx.deps).await?;
+    }
+    if !given.is_empty() && !still_active(ctx).await? {
+        tracing::info!(
+            tenant = ctx.tenant,
+            devices = given.len(),
+            "device trust ended during the run; its own policies come off"
+        );
+        for id in &given {
+            take_off(ctx, recs, id).await;
         }
         recs.flush(ctx.deps).await?;
     }
     Ok(())
+}
+
+/// Whether the tenant's device trust is still active, read afresh. Errors: the store failing.
+async fn still_active(ctx: &Ctx<'_>) -> Result<bool, Error> {
+    let dt = ctx.deps.store.get_device_trust(ctx.tenant).await?;
+    Ok(dt.is_some_and(|d| d.state == DeviceTrustState::Active))
 }
 
 /// Deletes device `id`'s own policy (one already gone counts as deleted); a failure leaves it for the next run.
