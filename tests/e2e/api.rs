@@ -10,6 +10,7 @@ mod api {
     pub mod device_trust;
     pub mod fleet;
     pub mod hooks;
+    pub mod inventory;
     pub mod okta_client;
     pub mod pacing;
     pub mod platforms;

@@ -88,18 +88,41 @@ fn add_users(facts: &mut ScopeFacts, users: &[User]) {
     }
 }
 
-/// Reads everything scope needs for `sel`.
-///
-/// Okta, the UEM and the table are independent sources, so they are read at once (`try_join!`): Okta's reads
-/// are paced by its rate limit (the client waits for each reset), and reading the UEM inventory and the
-/// platforms one after the other would add to that wait instead of filling it. Each source keeps its own order
-/// (Okta's pages one after another, as before). The first error wins; the other reads are dropped (they only
-/// read).
+/// What scope is decided from besides the UEM inventory: Okta's side, the selected device groups' members and
+/// the platforms switched on.
+pub struct Rest {
+    facts: ScopeFacts,
+    payload_hashes: HashMap<Platform, String>,
+    member_groups: HashMap<String, Vec<String>>,
+}
+
+impl Rest {
+    /// Everything gathered, with the inventory `devices`.
+    pub fn with(self, devices: Vec<UemDevice>) -> Gathered {
+        Gathered { devices, facts: self.facts, payload_hashes: self.payload_hashes, member_groups: self.member_groups }
+    }
+}
+
+/// Reads everything scope needs for `sel`: the UEM inventory in one go (see [`gather_rest`] for the rest).
 /// Errors: the first of Okta, the UEM or the store that failed.
 pub async fn gather(deps: &Deps, tenant: &str, src: &Sources, sel: &Selection) -> Result<Gathered, Error> {
+    let devices = async { Ok::<_, Error>(src.uem.devices().await?) };
+    let (devices, rest) = futures::try_join!(devices, gather_rest(deps, tenant, src, sel))?;
+    Ok(rest.with(devices))
+}
+
+/// Reads what scope needs for `sel` besides the UEM inventory.
+///
+/// Okta, the UEM and the table are independent sources, so they are read at once (`try_join!`, and a caller
+/// reads the inventory beside it): Okta's reads are paced by its rate limit (the client waits for each reset),
+/// and reading the UEM and the platforms one after the other would add to that wait instead of filling it. Each
+/// source keeps its own order (Okta's pages one after another, as before). The first error wins; the other reads
+/// are dropped (they only read).
+/// Errors: the first of Okta, the UEM or the store that failed.
+pub async fn gather_rest(deps: &Deps, tenant: &str, src: &Sources, sel: &Selection) -> Result<Rest, Error> {
     let platforms = async { Ok::<_, Error>(deps.store.list_platforms(tenant).await?) };
-    let ((mut facts, member_groups), (devices, selected_devices), platforms) =
-        futures::try_join!(okta_facts(src, sel), uem_facts(src, sel), platforms)?;
+    let ((mut facts, member_groups), selected_devices, platforms) =
+        futures::try_join!(okta_facts(src, sel), selected_devices(src, sel), platforms)?;
     facts.selected_devices.extend(selected_devices);
     let mut payload_hashes = HashMap::new();
     for p in platforms {
@@ -108,7 +131,7 @@ pub async fn gather(deps: &Deps, tenant: &str, src: &Sources, sel: &Selection) -
             payload_hashes.insert(p.platform, p.payload_hash.clone());
         }
     }
-    Ok(Gathered { devices, facts, payload_hashes, member_groups })
+    Ok(Rest { facts, payload_hashes, member_groups })
 }
 
 /// Okta's part of [`gather`]: the org's users (the deprovisioned ones too) and each selected group's members,
@@ -134,12 +157,11 @@ async fn okta_facts(src: &Sources, sel: &Selection) -> Result<(ScopeFacts, HashM
     Ok((facts, member_groups))
 }
 
-/// The UEM's part of [`gather`]: the inventory and the members of each selected device group.
-async fn uem_facts(src: &Sources, sel: &Selection) -> Result<(Vec<UemDevice>, Vec<String>), Error> {
-    let devices = src.uem.devices().await?;
+/// The members of each selected device group.
+async fn selected_devices(src: &Sources, sel: &Selection) -> Result<Vec<String>, Error> {
     let mut selected = Vec::new();
     for g in &sel.uem_group_ids {
         selected.extend(src.uem.device_group_members(g).await?);
     }
-    Ok((devices, selected))
+    Ok(selected)
 }

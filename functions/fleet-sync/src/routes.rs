@@ -216,7 +216,7 @@ pub async fn sync_now(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, A
     let summary = reconcile(
         deps,
         req.caller.tenant.as_str(),
-        Budget { deadline: Some(deadline), max_devices: None, calls: CallClass::Deployment },
+        Budget { deadline: Some(deadline), calls: CallClass::Deployment, ..Budget::default() },
     )
     .await?;
     Ok(json_response(StatusCode::OK, &summary))

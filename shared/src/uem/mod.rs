@@ -43,6 +43,49 @@ pub struct UemDevice {
     pub owner_id: Option<String>,
 }
 
+/// Which list of the UEM inventory a read is in: the devices first, then their owners (the users).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InventoryList {
+    #[default]
+    Devices,
+    Owners,
+}
+
+/// Where a read of the UEM inventory stands: the list it is in and the link of that list's next page as the UEM
+/// gave it (`None`: the list's first page). Stored between invocations, so a read of a large fleet goes on
+/// where the last one stopped; the client checks a stored link as it checks every `next` link.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InventoryCursor {
+    pub list: InventoryList,
+    pub next: Option<String>,
+}
+
+/// One page of the inventory: devices (owner email not joined yet: see [`join_owners`]) or owners (user id,
+/// email), and where the read goes next (`None`: the inventory is read to its end).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InventoryPage {
+    pub devices: Vec<UemDevice>,
+    pub owners: Vec<(String, String)>,
+    pub next: Option<InventoryCursor>,
+}
+
+/// The inventory made from its pages: each device once (the first page that listed it: a device can move to the
+/// next page while a read spans pages), its owner's email joined by the owner's UEM user id.
+pub fn join_owners(pages: impl IntoIterator<Item = InventoryPage>) -> Vec<UemDevice> {
+    let mut devices = Vec::new();
+    let mut owners = std::collections::HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for page in pages {
+        devices.extend(page.devices.into_iter().filter(|d| seen.insert(d.id.clone())));
+        owners.extend(page.owners);
+    }
+    for d in &mut devices {
+        d.owner_email = d.owner_id.as_ref().and_then(|u| owners.get(u).cloned());
+    }
+    devices
+}
+
 /// A device group (id and name); members come from [`Uem::device_group_members`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceGroup {
@@ -300,8 +343,26 @@ pub trait Uem: Send + Sync {
     }
     /// One cheap read that proves the API key works (used when the admin connects the UEM).
     async fn verify(&self) -> Result<(), UemError>;
-    /// Every device, with its owner's email joined in.
-    async fn devices(&self) -> Result<Vec<UemDevice>, UemError>;
+    /// Every device, with its owner's email joined in: every page of [`Uem::inventory_page`] in one go.
+    async fn devices(&self) -> Result<Vec<UemDevice>, UemError> {
+        let mut at = InventoryCursor::default();
+        let mut pages = Vec::new();
+        loop {
+            let page = self.inventory_page(&at).await?;
+            let next = page.next.clone();
+            pages.push(page);
+            match next {
+                Some(n) => at = n,
+                None => return Ok(join_owners(pages)),
+            }
+        }
+    }
+    /// The inventory's page at `at` (one request), for a read that may span invocations. Errors: as the
+    /// request; [`UemError::Protocol`] for a stored link that leaves the portal.
+    async fn inventory_page(&self, at: &InventoryCursor) -> Result<InventoryPage, UemError>;
+    /// Whether the UEM still has device `device_id` (one request): asked before a device that a read spanning
+    /// invocations did not list is forgotten. Errors: as the request.
+    async fn device_exists(&self, device_id: &str) -> Result<bool, UemError>;
     /// Every device group.
     async fn device_groups(&self) -> Result<Vec<DeviceGroup>, UemError>;
     /// The device ids in group `group_id`. Errors: [`UemError::NotFound`] for an unknown group.

@@ -4,6 +4,7 @@
 
 mod cadence;
 mod decide;
+mod inventory;
 mod merge;
 mod summary;
 
@@ -13,8 +14,9 @@ pub use decide::{desired, redecide_record};
 pub use merge::write_merging;
 pub use summary::{count, SyncSummary};
 
-use crate::facts::{gather, sources, Gathered, Selection};
+use crate::facts::{gather_rest, sources, Gathered, Selection};
 use futures::stream::{self, StreamExt, TryStreamExt};
+use inventory::{left, Inventory};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;
@@ -34,6 +36,8 @@ pub struct Budget {
     pub deadline: Option<Instant>,
     /// Stop (with a checkpoint) after deciding this many devices (tests force tiny budgets with it).
     pub max_devices: Option<usize>,
+    /// Stop (keeping the pages read) after reading this many pages of the UEM inventory (tests).
+    pub max_pages: Option<usize>,
     /// Whose UEM calls these are for the daily budget: the admin's (deployment) or the schedule's full re-read.
     pub calls: CallClass,
 }
@@ -76,7 +80,8 @@ pub async fn reconcile(deps: &Deps, tenant: &str, budget: Budget) -> Result<Sync
             message: format!("a reconciliation of this tenant is running; its lease holds until {until}"),
         });
     }
-    let result = reconcile_held(deps, tenant, budget).await;
+    // Boxed: the run's future (Okta's side, the inventory and the table read at once) is too large for a stack.
+    let result = Box::pin(reconcile_held(deps, tenant, budget)).await;
     let complete_at = match &result {
         Ok(s) if s.complete => Some(deps.clock.now().unix_timestamp()),
         _ => None,
@@ -100,20 +105,46 @@ async fn reconcile_held(deps: &Deps, tenant: &str, budget: Budget) -> Result<Syn
         .await?
         .map(|f| Selection { okta_group_ids: f.okta_group_ids, uem_group_ids: f.uem_group_ids })
         .unwrap_or_default();
-    // The stored records and the checkpoint are read while `gather` reads Okta and the UEM (independent
-    // sources; see `gather`): the table's pages fill the Okta client's rate-limit waits. The first error wins.
-    let (g, stored, checkpoint) = futures::try_join!(
-        gather(deps, tenant, &src, &sel),
-        async { Ok::<_, Error>(deps.store.list_devices(tenant).await?) },
-        async { Ok::<_, Error>(deps.store.get_checkpoint(tenant).await?) },
-    )?;
+    let mut inv = Inventory::resume(deps, tenant).await?;
+    // Okta's side, the stored records and the checkpoint are read while the inventory is (independent sources;
+    // see `gather_rest`): the table's pages fill the Okta client's rate-limit waits. The first error wins.
+    let rest = Box::pin(async {
+        futures::try_join!(
+            gather_rest(deps, tenant, &src, &sel),
+            async { Ok::<_, Error>(deps.store.list_devices(tenant).await?) },
+            async { Ok::<_, Error>(deps.store.get_checkpoint(tenant).await?) },
+        )
+    });
+    // What is left of the deadline bounds Okta's side too: a run cut there keeps the pages it read.
+    let rest = async {
+        match left(budget.deadline, inventory::SAVE_MARGIN) {
+            Some(left) => tokio::time::timeout(left, rest).await.ok().transpose(),
+            None => rest.await.map(Some),
+        }
+    };
+    let rest = if inv.spanned() {
+        // A read an earlier invocation kept: its pages first, and Okta only once they are all in.
+        inv.read(deps, src.uem.as_ref(), &budget).await?;
+        if inv.complete() {
+            rest.await?
+        } else {
+            None
+        }
+    } else {
+        let (_, rest) = futures::try_join!(inv.read(deps, src.uem.as_ref(), &budget), rest)?;
+        rest.filter(|_| inv.complete())
+    };
+    let Some((rest, stored, checkpoint)) = rest else {
+        return stopped_reading(deps, tenant, &mut inv).await;
+    };
+    let g = rest.with(inv.devices());
     // The daily UEM budget is made from the inventory's size (written only when it changes).
     deps.store.note_uem_devices(tenant, g.devices.len() as u64).await?;
     let stored: HashMap<String, DeviceRecord> = stored.into_iter().map(|d| (d.device_id.clone(), d)).collect();
     let now = rfc3339(deps.clock.now());
     let mut devices: Vec<&UemDevice> = g.devices.iter().collect();
     devices.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut summary = SyncSummary { devices: devices.len(), ..Default::default() };
+    let mut summary = SyncSummary { devices: devices.len(), uem_pages_read: inv.pages(), ..Default::default() };
     summary.resumed_after = checkpoint.as_ref().map(|c| c.after.clone());
     let start =
         checkpoint.as_ref().map(|c| devices.partition_point(|d| d.id.as_str() <= c.after.as_str())).unwrap_or(0);
@@ -126,10 +157,14 @@ async fn reconcile_held(deps: &Deps, tenant: &str, budget: Budget) -> Result<Syn
     if pass.stopped {
         let after = pass.last.or(checkpoint.map(|c| c.after)).unwrap_or_default();
         deps.store.put_checkpoint(&CheckpointRecord::new(tenant, after, now)).await?;
+        // The next run decides the rest from the same inventory instead of reading it again.
+        inv.keep(deps).await?;
         tracing::info!(tenant, written = summary.written, "reconciliation stopped at its budget; checkpoint saved");
         return Ok(summary);
     }
-    summary.removed = remove_gone(deps, &devices, &stored).await?;
+    let guard = inv.spanned().then_some(src.uem.as_ref());
+    summary.removed = remove_gone(deps, &devices, &stored, guard).await?;
+    inv.forget(deps).await?;
     if checkpoint.is_some() {
         deps.store.delete_checkpoint(tenant).await?;
     }
@@ -142,6 +177,13 @@ async fn reconcile_held(deps: &Deps, tenant: &str, budget: Budget) -> Result<Syn
         "reconciled"
     );
     Ok(summary)
+}
+
+/// A run that stopped while reading the inventory: keeps the pages read for the next run. Errors: the store.
+async fn stopped_reading(deps: &Deps, tenant: &str, inv: &mut Inventory) -> Result<SyncSummary, Error> {
+    inv.keep(deps).await?;
+    tracing::info!(tenant, pages = inv.pages(), "reconciliation stopped reading the UEM inventory; pages kept");
+    Ok(SyncSummary { uem_pages_read: inv.pages(), ..Default::default() })
 }
 
 /// Decides `devices` (in id order) until the end or the budget, counting each into `summary`.
@@ -184,15 +226,28 @@ async fn write_changed(
 }
 
 /// Removes the records of devices the UEM no longer has (one that changed meanwhile is left for the next run);
-/// how many it removed.
+/// how many it removed. With `confirm` (an inventory read across invocations, whose pages were read at
+/// different times: a device may have moved to a page already read), each device the read did not list is
+/// asked for first, and one the UEM still has, or could not be asked about, is kept.
 async fn remove_gone(
     deps: &Deps,
     devices: &[&UemDevice],
     stored: &HashMap<String, DeviceRecord>,
+    confirm: Option<&dyn odt_shared::uem::Uem>,
 ) -> Result<usize, Error> {
     let present: HashSet<&str> = devices.iter().map(|d| d.id.as_str()).collect();
     let mut removed = 0;
     for gone in stored.values().filter(|s| !present.contains(s.device_id.as_str())) {
+        if let Some(uem) = confirm {
+            match uem.device_exists(&gone.device_id).await {
+                Ok(false) => {}
+                Ok(true) => continue,
+                Err(e) => {
+                    tracing::warn!(device = gone.device_id, error = %e, "could not confirm a device is gone; kept");
+                    continue;
+                }
+            }
+        }
         match deps.store.delete_device(gone).await {
             Ok(()) => removed += 1,
             Err(StoreError::VersionConflict { .. }) => {}
@@ -242,7 +297,7 @@ pub async fn reconcile_all(deps: &Deps, deadline: Option<Instant>) -> Result<Sch
                 continue;
             }
         }
-        match reconcile(deps, tenant, Budget { deadline, max_devices: None, calls: CallClass::Reread }).await {
+        match reconcile(deps, tenant, Budget { deadline, calls: CallClass::Reread, ..Budget::default() }).await {
             Ok(s) if s.complete => run.complete += 1,
             Ok(_) => run.checkpointed += 1,
             Err(Error::Conflict { code: "reconciliation_running", .. }) => run.running += 1,
@@ -275,6 +330,10 @@ async fn due(deps: &Deps, tenant: &str) -> Result<Due, Error> {
     let run = deps.store.get_sync_run(tenant).await?;
     if run.lease_until > now {
         return Ok(Due::Running);
+    }
+    // A stopped run (pages of the inventory kept, or decisions left) goes on at once.
+    if deps.store.get_inventory_read(tenant).await?.is_some() || deps.store.get_checkpoint(tenant).await?.is_some() {
+        return Ok(Due::Yes);
     }
     let Some(last) = run.last_complete_at else { return Ok(Due::Yes) };
     let share = deps.store.get_uem(tenant).await?.and_then(|u| u.call_share_percent);

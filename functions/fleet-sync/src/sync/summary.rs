@@ -17,6 +17,10 @@ pub struct SyncSummary {
     pub written: usize,
     /// Device records removed because the UEM no longer has the device.
     pub removed: usize,
+    /// Pages of the UEM inventory read so far by this re-read, in every run of it (a fleet too large for one run
+    /// is read over several; one that stopped while reading reports `devices` 0 until its last page is read).
+    #[serde(default)]
+    pub uem_pages_read: usize,
     /// Whether the run reached the end (otherwise it left a checkpoint).
     pub complete: bool,
     /// Where this run started (a device id), when it resumed from a checkpoint.

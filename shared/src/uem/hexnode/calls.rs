@@ -12,7 +12,8 @@ use super::undocumented::{
 };
 use super::wire::{HxApp, HxDevice, HxGroup, HxGroupDetail, HxPolicyRef, HxUser};
 use crate::uem::{
-    DeploymentPolicy, DeviceGroup, NewEnterpriseApp, PolicyDeviceStatus, PolicyRef, Uem, UemApp, UemDevice, UemError,
+    DeploymentPolicy, DeviceGroup, InventoryCursor, InventoryList, InventoryPage, NewEnterpriseApp, PolicyDeviceStatus,
+    PolicyRef, Uem, UemApp, UemError,
 };
 use reqwest::Method;
 
@@ -25,13 +26,37 @@ impl Uem for HexnodeClient {
         self.get(&url).await.map(|_| ())
     }
 
-    /// All pages of `GET devices/` joined with all pages of `GET users/` by the device's `user.id`.
-    /// Errors: as the requests, and [`UemError::Protocol`] for a device without an id.
-    async fn devices(&self) -> Result<Vec<UemDevice>, UemError> {
-        let devices: Vec<HxDevice> = self.list_all("devices/").await?;
-        let users: Vec<HxUser> = self.list_all("users/").await?;
-        let emails = user_emails(users);
-        devices.into_iter().map(|d| d.into_device(&emails)).collect()
+    /// One page of `GET devices/` (documented: `listDevices`), then of `GET users/` (`listUsers`), from
+    /// `?page=1&per_page=100` on, following each page's `next` exactly as given; a device's owner is its `user`
+    /// (id), joined by [`join_owners`](crate::uem::join_owners). Errors: as the request, and
+    /// [`UemError::Protocol`] for a device without an id or a link that leaves the portal.
+    async fn inventory_page(&self, at: &InventoryCursor) -> Result<InventoryPage, UemError> {
+        let path = match at.list {
+            InventoryList::Devices => "devices/",
+            InventoryList::Owners => "users/",
+        };
+        let url = self.page_url(path, at.next.as_deref())?;
+        let then = |next: Option<String>| match (next, at.list) {
+            (Some(n), list) => Some(InventoryCursor { list, next: Some(n) }),
+            (None, InventoryList::Devices) => Some(InventoryCursor { list: InventoryList::Owners, next: None }),
+            (None, InventoryList::Owners) => None,
+        };
+        Ok(match at.list {
+            InventoryList::Devices => {
+                let (items, next) = self.page::<HxDevice>(&url).await?;
+                let devices = items.into_iter().map(|d| d.into_device()).collect::<Result<_, _>>()?;
+                InventoryPage { devices, owners: Vec::new(), next: then(next) }
+            }
+            InventoryList::Owners => {
+                let (items, next) = self.page::<HxUser>(&url).await?;
+                InventoryPage { devices: Vec::new(), owners: user_emails(items), next: then(next) }
+            }
+        })
+    }
+
+    /// The documented `GET devices/{id}/` (`getDevice`): `false` on a `404`. Errors: as the request.
+    async fn device_exists(&self, device_id: &str) -> Result<bool, UemError> {
+        self.item_exists("devices/", "device", device_id).await
     }
 
     /// All pages of `GET devicegroups/`, as `{id, name: groupname}`.

@@ -324,7 +324,7 @@ impl HexnodeClient {
     /// [`UemError::Protocol`] for a page without `results`, an item that does not read as `T`, or a `next` link
     /// that leaves the portal or loops.
     pub(super) async fn list_all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, UemError> {
-        let url = self.api_url(&format!("{path}?page=1&per_page={PER_PAGE}"))?;
+        let url = self.page_url(path, None)?;
         self.list_from(url, path).await
     }
 
@@ -337,14 +337,33 @@ impl HexnodeClient {
             if !seen.insert(url.as_str().to_string()) || seen.len() > MAX_PAGES {
                 return Err(UemError::Protocol(format!("the pages of {path} loop")));
             }
-            let body = self.get(&url).await?;
-            let page: Page<T> = serde_json::from_slice(&body)
-                .map_err(|e| UemError::Protocol(format!("page of {}: {e}", url.path())))?;
-            out.extend(page.results);
-            match page.next.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            let (items, next) = self.page(&url).await?;
+            out.extend(items);
+            match next {
                 None => return Ok(out),
-                Some(next) => url = self.checked_next(next)?,
+                Some(next) => url = self.checked_next(&next)?,
             }
+        }
+    }
+
+    /// One page of a list: its `results` read as `T` and its `next` link (`None` when absent, `null` or empty).
+    /// Errors: as [`HexnodeClient::send`], and [`UemError::Protocol`] for a page without `results` or an item
+    /// that does not read as `T`.
+    pub(super) async fn page<T: DeserializeOwned>(&self, url: &Url) -> Result<(Vec<T>, Option<String>), UemError> {
+        let body = self.get(url).await?;
+        let page: Page<T> =
+            serde_json::from_slice(&body).map_err(|e| UemError::Protocol(format!("page of {}: {e}", url.path())))?;
+        let next = page.next.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+        Ok((page.results, next))
+    }
+
+    /// The URL of a page of list `path`: its first page (`?page=1&per_page=`[`PER_PAGE`]) when `next` is `None`,
+    /// else `next` once checked as every `next` link is. Errors: [`UemError::Protocol`] for a link that leaves
+    /// the portal.
+    pub(super) fn page_url(&self, path: &str, next: Option<&str>) -> Result<Url, UemError> {
+        match next {
+            None => self.api_url(&format!("{path}?page=1&per_page={PER_PAGE}")),
+            Some(n) => self.checked_next(n),
         }
     }
 }

@@ -7,7 +7,7 @@ use super::undocumented::{android_enrollment, app_kind};
 use super::wire::{HxApp, HxDevice, HxGroup, HxGroupDetail, HxPolicyRef, HxUser};
 use crate::platform::Platform;
 use crate::uem::{AppKind, DeviceGroup, PolicyRef, UemApp, UemDevice, UemError};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// The platform of a Hexnode `os_name`, case-insensitive: `iOS`/`iPadOS` → iOS, `Android` → Android,
 /// `macOS`/`Mac OS X`/`OS X` → macOS, `Windows` → Windows; anything else (tvOS, Linux, …) → `None`.
@@ -23,9 +23,9 @@ pub fn platform_from_os_name(os_name: &str) -> Option<Platform> {
 }
 
 impl HxDevice {
-    /// The device, its owner's email looked up in `emails` (Hexnode user id → email). Errors:
-    /// [`UemError::Protocol`] for a device without an id.
-    pub(super) fn into_device(self, emails: &HashMap<String, String>) -> Result<UemDevice, UemError> {
+    /// The device with its owner's user id (the email is joined from the user list by
+    /// [`join_owners`](crate::uem::join_owners)). Errors: [`UemError::Protocol`] for a device without an id.
+    pub(super) fn into_device(self) -> Result<UemDevice, UemError> {
         let id = self.id.ok_or_else(|| UemError::Protocol("a device without an id".into()))?;
         let platform = self.os_name.as_deref().and_then(platform_from_os_name);
         let enrollment = android_enrollment(
@@ -44,7 +44,7 @@ impl HxDevice {
             serial: self.serial_number,
             udid: self.udid,
             enrollment,
-            owner_email: self.user.as_ref().and_then(|u| emails.get(u).cloned()),
+            owner_email: None,
             owner_id: self.user,
         })
     }
@@ -70,7 +70,7 @@ impl HxApp {
 }
 
 /// Every Hexnode user id with its email (users without either left out).
-pub(super) fn user_emails(users: Vec<HxUser>) -> HashMap<String, String> {
+pub(super) fn user_emails(users: Vec<HxUser>) -> Vec<(String, String)> {
     users.into_iter().filter_map(|u| Some((u.id?, u.email?))).collect()
 }
 
@@ -137,7 +137,7 @@ mod tests {
     use super::super::undocumented::HxPolicyDevice;
     use super::super::wire::Page;
     use super::*;
-    use crate::uem::{Enrollment, PayloadState, PolicyDeviceStatus};
+    use crate::uem::{Enrollment, InventoryPage, PayloadState, PolicyDeviceStatus};
     use serde_json::json;
 
     #[test]
@@ -189,8 +189,9 @@ mod tests {
             ]}"#,
         )
         .unwrap();
-        let emails = HashMap::from([("12".to_string(), "ann@example.com".to_string())]);
-        let devices: Vec<UemDevice> = page.results.into_iter().map(|d| d.into_device(&emails).unwrap()).collect();
+        let owners = vec![("12".to_string(), "ann@example.com".to_string())];
+        let devices: Vec<UemDevice> = page.results.into_iter().map(|d| d.into_device().unwrap()).collect();
+        let devices = crate::uem::join_owners([InventoryPage { devices, owners, next: None }]);
         assert_eq!(devices[0].id, "7");
         assert_eq!(devices[0].serial, None);
         assert_eq!(devices[0].owner_email.as_deref(), Some("ann@example.com"));
@@ -202,7 +203,7 @@ mod tests {
         assert_eq!(devices[2].owner_id.as_deref(), Some("13"));
         assert_eq!(devices[2].owner_email, None, "an owner missing from the user list has no email");
         let no_id: HxDevice = serde_json::from_str(r#"{"device_name": "x"}"#).unwrap();
-        assert!(matches!(no_id.into_device(&emails), Err(UemError::Protocol(_))));
+        assert!(matches!(no_id.into_device(), Err(UemError::Protocol(_))));
         assert!(serde_json::from_str::<Page<HxDevice>>(r#"{"count": 0, "next": null}"#).is_err(), "results required");
     }
 
