@@ -14,7 +14,7 @@ pub use decide::{desired, redecide_record};
 pub use merge::write_merging;
 pub use summary::{count, SyncSummary};
 
-use crate::facts::{gather_rest, sources, Gathered, Selection};
+use crate::facts::{gather_rest, sources, Gathered, Rest, Selection, Sources};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use inventory::{left, Inventory};
 use odt_shared::clock::rfc3339;
@@ -106,35 +106,7 @@ async fn reconcile_held(deps: &Deps, tenant: &str, budget: Budget) -> Result<Syn
         .map(|f| Selection { okta_group_ids: f.okta_group_ids, uem_group_ids: f.uem_group_ids })
         .unwrap_or_default();
     let mut inv = Inventory::resume(deps, tenant).await?;
-    // Okta's side, the stored records and the checkpoint are read while the inventory is (independent sources;
-    // see `gather_rest`): the table's pages fill the Okta client's rate-limit waits. The first error wins.
-    let rest = Box::pin(async {
-        futures::try_join!(
-            gather_rest(deps, tenant, &src, &sel),
-            async { Ok::<_, Error>(deps.store.list_devices(tenant).await?) },
-            async { Ok::<_, Error>(deps.store.get_checkpoint(tenant).await?) },
-        )
-    });
-    // What is left of the deadline bounds Okta's side too: a run cut there keeps the pages it read.
-    let rest = async {
-        match left(budget.deadline, inventory::SAVE_MARGIN) {
-            Some(left) => tokio::time::timeout(left, rest).await.ok().transpose(),
-            None => rest.await.map(Some),
-        }
-    };
-    let rest = if inv.spanned() {
-        // A read an earlier invocation kept: its pages first, and Okta only once they are all in.
-        inv.read(deps, src.uem.as_ref(), &budget).await?;
-        if inv.complete() {
-            rest.await?
-        } else {
-            None
-        }
-    } else {
-        let (_, rest) = futures::try_join!(inv.read(deps, src.uem.as_ref(), &budget), rest)?;
-        rest.filter(|_| inv.complete())
-    };
-    let Some((rest, stored, checkpoint)) = rest else {
+    let Some((rest, stored, checkpoint)) = read_sources(deps, tenant, &src, &sel, &mut inv, &budget).await? else {
         return stopped_reading(deps, tenant, &mut inv).await;
     };
     let g = rest.with(inv.devices());
@@ -177,6 +149,42 @@ async fn reconcile_held(deps: &Deps, tenant: &str, budget: Budget) -> Result<Syn
         "reconciled"
     );
     Ok(summary)
+}
+
+/// What a run decides from: the UEM inventory (into `inv`), Okta's side, the stored records and the checkpoint;
+/// `None` when the deadline or the page budget came first (`inv` holds what was read).
+///
+/// Okta's side, the stored records and the checkpoint are read while the inventory is (independent sources; see
+/// `gather_rest`): the table's pages fill the Okta client's rate-limit waits. A read an earlier invocation kept
+/// goes first, and Okta only once its pages are all in. What is left of the deadline bounds Okta's side too.
+/// Errors: the first source that failed.
+async fn read_sources(
+    deps: &Deps,
+    tenant: &str,
+    src: &Sources,
+    sel: &Selection,
+    inv: &mut Inventory,
+    budget: &Budget,
+) -> Result<Option<(Rest, Vec<DeviceRecord>, Option<CheckpointRecord>)>, Error> {
+    let rest = Box::pin(async {
+        futures::try_join!(
+            gather_rest(deps, tenant, src, sel),
+            async { Ok::<_, Error>(deps.store.list_devices(tenant).await?) },
+            async { Ok::<_, Error>(deps.store.get_checkpoint(tenant).await?) },
+        )
+    });
+    let rest = async {
+        match left(budget.deadline, inventory::SAVE_MARGIN) {
+            Some(left) => tokio::time::timeout(left, rest).await.ok().transpose(),
+            None => rest.await.map(Some),
+        }
+    };
+    if inv.spanned() {
+        inv.read(deps, src.uem.as_ref(), budget).await?;
+        return if inv.complete() { rest.await } else { Ok(None) };
+    }
+    let (_, rest) = futures::try_join!(inv.read(deps, src.uem.as_ref(), budget), rest)?;
+    Ok(rest.filter(|_| inv.complete()))
 }
 
 /// A run that stopped while reading the inventory: keeps the pages read for the next run. Errors: the store.
