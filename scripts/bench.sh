@@ -46,6 +46,7 @@ done
 run scope-change --devices 1000
 # Hexnode's 30 calls a minute on a clock running 60 times real time (a 100,000-device re-read: about 5 real minutes).
 run pacing --devices "$sizes" --speedup 60
+run convergence --devices "$sizes" --speedup 60 --hook-speedup 10
 run hooks --rounds 2
 run hooks --concurrency 1 --rounds 10
 fresh

@@ -24,6 +24,8 @@ pub struct HexnodeLimiter {
     pub passed: AtomicUsize,
     /// Calls answered 429.
     pub throttled: AtomicUsize,
+    /// The most calls let through in one minute of the clock.
+    pub busiest_minute: AtomicUsize,
 }
 
 impl HexnodeLimiter {
@@ -37,6 +39,7 @@ impl HexnodeLimiter {
             minute: Mutex::new((0, 0)),
             passed: AtomicUsize::new(0),
             throttled: AtomicUsize::new(0),
+            busiest_minute: AtomicUsize::new(0),
         })
     }
 
@@ -58,6 +61,7 @@ impl HexnodeLimiter {
             return Err(((minute + 1) * 60) as f64 - secs);
         }
         m.1 += 1;
+        self.busiest_minute.fetch_max(m.1, Ordering::Relaxed);
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! a counting global allocator for peak heap, synthetic fleets (UEM devices, Okta users and groups), export rows,
 //! and the result table every run prints (figure, target, ratio). Benchmarks never fail on a time: they print.
 
+pub mod convergence;
 pub mod fleet;
 pub mod hexnode_limit;
 pub mod ratelimit;
@@ -309,6 +310,15 @@ fn fmt_value(v: f64) -> String {
 
 /// Prints figures as a Markdown table and appends them to the file named by `ODT_BENCH_OUT` (when set), one
 /// table line each, so `scripts/bench.sh` can gather every run's lines.
+/// The `p`-th percentile (nearest rank) of `sorted` (ascending); 0 when empty.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
 pub fn report(figures: &[Figure]) {
     let mut out = String::new();
     for f in figures {

@@ -15,10 +15,10 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Puts something in front of the Okta double: given the double's address, starts whatever should stand between
-/// the product and the double (e.g. the contract test's validating proxies) and returns the address the org host
-/// is routed to instead. Errors fail [`Stack::start`].
-pub type OktaFront = Arc<
+/// Puts something in front of a double: given the double's address, starts whatever should stand between the
+/// product and the double (e.g. the contract test's validating proxies, a benchmark's rate limiter) and returns
+/// the address the double's host is routed to instead. Errors fail [`Stack::start`].
+pub type DoubleFront = Arc<
     dyn Fn(SocketAddr) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<SocketAddr>> + Send>>
         + Send
         + Sync,
@@ -43,7 +43,9 @@ pub struct StackConfig {
     /// Test hook: interceptors added to the functions' Secrets Manager client; none by default.
     pub secrets_interceptors: Vec<odt_shared::aws::Interceptor>,
     /// Test hook: `None` (the default) routes the org host to the Okta double itself.
-    pub okta_front: Option<OktaFront>,
+    pub okta_front: Option<DoubleFront>,
+    /// Test hook: `None` (the default) routes the Hexnode portal to the Hexnode double itself.
+    pub hexnode_front: Option<DoubleFront>,
     /// The UEM limits the functions pace their calls within: [`DOUBLE_UEM_LIMITS`] by default (the Hexnode double
     /// throttles only when a test turns its knob on); a test of pacing sets Hexnode's own or smaller.
     pub uem_limits: UemLimits,
@@ -69,6 +71,7 @@ impl StackConfig {
             dynamodb_interceptors: Vec::new(),
             secrets_interceptors: Vec::new(),
             okta_front: None,
+            hexnode_front: None,
             uem_limits: DOUBLE_UEM_LIMITS,
         }
     }
@@ -204,8 +207,12 @@ impl Stack {
             Some(front) => front(okta_served.addr).await?,
             None => okta_served.addr,
         };
+        let hexnode_addr = match &cfg.hexnode_front {
+            Some(front) => front(hexnode_served.addr).await?,
+            None => hexnode_served.addr,
+        };
         let test_routes =
-            HashMap::from([(cfg.okta_domain.clone(), okta_addr), (cfg.hexnode_portal.clone(), hexnode_served.addr)]);
+            HashMap::from([(cfg.okta_domain.clone(), okta_addr), (cfg.hexnode_portal.clone(), hexnode_addr)]);
         let outbound = Outbound::with_test_routes(test_routes.clone());
         let table = cfg.table.clone();
         let mut deps = Deps::new(&sdk, cfg.table, cfg.secrets_prefix.clone(), outbound, cfg.resolver, cfg.clock);

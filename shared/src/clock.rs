@@ -63,9 +63,16 @@ impl Clock for ManualClock {
 
 /// A clock that runs `factor` times faster than real time from when it was made, for long runs at a stated
 /// speed-up (benchmarks at a UEM's real rate): `now` is the start plus the real time elapsed times `factor`, and
-/// `sleep(d)` sleeps `d / factor` of real time.
+/// `sleep(d)` sleeps `d / factor` of real time. [`ScaledClock::set_factor`] changes the speed-up from now on (a
+/// sleep already begun keeps the one it began with).
 #[derive(Debug, Clone)]
 pub struct ScaledClock {
+    inner: Arc<std::sync::Mutex<Scale>>,
+}
+
+/// Where a [`ScaledClock`] stands: since `real_start` it has run `factor` times real time from `start`.
+#[derive(Debug, Clone, Copy)]
+struct Scale {
     start: OffsetDateTime,
     real_start: std::time::Instant,
     factor: f64,
@@ -74,22 +81,32 @@ pub struct ScaledClock {
 impl ScaledClock {
     /// Starts now, running `factor` (> 0) times real time.
     pub fn new(factor: f64) -> Self {
-        ScaledClock { start: OffsetDateTime::now_utc(), real_start: std::time::Instant::now(), factor }
+        let scale = Scale { start: OffsetDateTime::now_utc(), real_start: std::time::Instant::now(), factor };
+        ScaledClock { inner: Arc::new(std::sync::Mutex::new(scale)) }
     }
 
     /// The speed-up.
     pub fn factor(&self) -> f64 {
-        self.factor
+        self.inner.lock().expect("clock lock").factor
+    }
+
+    /// Runs `factor` (> 0) times real time from now on, going on from the time it shows now.
+    pub fn set_factor(&self, factor: f64) {
+        let mut s = self.inner.lock().expect("clock lock");
+        let real_start = std::time::Instant::now();
+        *s = Scale { start: s.start + (real_start - s.real_start).mul_f64(s.factor), real_start, factor };
     }
 }
 
 #[async_trait::async_trait]
 impl Clock for ScaledClock {
     fn now(&self) -> OffsetDateTime {
-        self.start + self.real_start.elapsed().mul_f64(self.factor)
+        let s = *self.inner.lock().expect("clock lock");
+        s.start + s.real_start.elapsed().mul_f64(s.factor)
     }
     async fn sleep(&self, d: Duration) {
-        tokio::time::sleep(d.div_f64(self.factor)).await
+        let factor = self.factor();
+        tokio::time::sleep(d.div_f64(factor)).await
     }
 }
 

@@ -5,7 +5,9 @@
 use clap::{Parser, Subcommand};
 use fleet_sync::sync::{reconcile, Budget};
 use odt_benches::fleet::{self, cpu_seconds, min_okta_pages, min_uem_calls, snapshot, writes_between};
-use odt_benches::{alloc, compute_scope, export_row, mb, okta_data, okta_group_id, report, uem_devices, Figure};
+use odt_benches::{
+    alloc, compute_scope, export_row, mb, okta_data, okta_group_id, percentile, report, uem_devices, Figure,
+};
 use odt_tests::TestStack;
 use serde_json::json;
 use status_export::status::COLUMNS;
@@ -81,6 +83,20 @@ enum Cmd {
         #[arg(long, default_value_t = 60.0)]
         speedup: f64,
     },
+    /// At Hexnode's limits (a limiter of 30 calls a minute in front of the double for the whole stack, every wait
+    /// on a clock `speedup` times real time): a full reconciliation of N devices across 15-minute invocations,
+    /// event hooks to UEM membership writes while the next one runs (at `hook_speedup`), and the UEM calls a day
+    /// in steady state. See `benches/src/convergence.rs`.
+    Convergence {
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+        devices: Vec<usize>,
+        #[arg(long, default_value_t = 20)]
+        hooks: usize,
+        #[arg(long, default_value_t = 60.0)]
+        speedup: f64,
+        #[arg(long, default_value_t = 10.0)]
+        hook_speedup: f64,
+    },
     /// Process start to first answered invocation of each function binary through a local Lambda Runtime API.
     ColdStart {
         /// Where the release binaries are.
@@ -117,6 +133,12 @@ async fn main() -> anyhow::Result<()> {
             hooks(concurrency, events, rounds, devices, with_stream).await
         }
         Cmd::ColdStart { bin_dir, lambda_dir, runs } => cold_start(&bin_dir, &lambda_dir, runs).await,
+        Cmd::Convergence { devices, hooks, speedup, hook_speedup } => {
+            for n in devices {
+                report(&odt_benches::convergence::convergence(n, hooks, speedup, hook_speedup).await?);
+            }
+            Ok(())
+        }
         Cmd::Pacing { devices, writes, speedup } => {
             for n in devices {
                 pacing(n, writes, speedup).await?;
@@ -396,14 +418,6 @@ fn hook_event(uuid: &str, event_type: &str, published: &str, user: &str, group: 
            "displayMessage": "event", "actor": {"id": "00uADMIN", "type": "User"},
            "target": [{"id": user, "type": "User", "alternateId": "u@acme.example", "displayName": "U"},
                       {"id": group, "type": "UserGroup", "alternateId": "unknown", "displayName": "G"}]})
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 async fn hooks(concurrency: usize, events: usize, rounds: usize, n: usize, with_stream: bool) -> anyhow::Result<()> {

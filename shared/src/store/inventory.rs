@@ -19,8 +19,8 @@ const PAGE_PREFIX: &str = "INVENTORY#PAGE#";
 pub const INVENTORY_TTL_SECS: i64 = 2 * 86_400;
 /// The largest page kept (bytes of JSON), below DynamoDB's 400 KB item limit.
 const MAX_PAGE_BYTES: usize = 350_000;
-/// Deletes in flight at once when a read is done.
-const DELETE_CONCURRENCY: usize = 16;
+/// Writes (and deletes) in flight at once.
+const WRITE_CONCURRENCY: usize = 16;
 
 fn page_sk(n: u32) -> String {
     format!("{PAGE_PREFIX}{n:06}")
@@ -91,13 +91,19 @@ impl Store {
     ) -> Result<(), StoreError> {
         let pk = tenant_pk(tenant);
         let expires_at = now + INVENTORY_TTL_SECS;
+        let mut recs = Vec::with_capacity(new.len());
         for (i, page) in new.iter().enumerate() {
             let page = serde_json::to_string(page).map_err(|e| StoreError::Malformed(e.to_string()))?;
             if page.len() > MAX_PAGE_BYTES {
                 return Err(StoreError::Malformed(format!("an inventory page of {} bytes", page.len())));
             }
-            self.put_raw(&PageRecord { pk: pk.clone(), sk: page_sk(kept + i as u32), page, expires_at }).await?;
+            recs.push(PageRecord { pk: pk.clone(), sk: page_sk(kept + i as u32), page, expires_at });
         }
+        // The pages first (any order), then the progress record that counts them.
+        stream::iter(recs.into_iter().map(|rec| async move { self.put_raw(&rec).await }))
+            .buffer_unordered(WRITE_CONCURRENCY)
+            .try_collect::<()>()
+            .await?;
         let pages = kept + new.len() as u32;
         let read = InventoryRead { pk, sk: READ_SK.into(), cursor: cursor.cloned(), pages, started_at, expires_at };
         let (condition, values) = if kept == 0 {
@@ -120,7 +126,7 @@ impl Store {
             let pk = pk.clone();
             async move { self.delete_raw(&pk, &page_sk(n)).await }
         }))
-        .buffer_unordered(DELETE_CONCURRENCY)
+        .buffer_unordered(WRITE_CONCURRENCY)
         .try_collect::<()>()
         .await
     }

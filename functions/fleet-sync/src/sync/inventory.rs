@@ -12,7 +12,7 @@ use odt_shared::uem::{join_owners, InventoryCursor, InventoryPage, Uem, UemDevic
 use std::time::{Duration, Instant};
 
 /// Time kept before the deadline to save the pages read (a PutItem each).
-pub(super) const SAVE_MARGIN: Duration = Duration::from_secs(5);
+pub const SAVE_MARGIN: Duration = Duration::from_secs(5);
 /// More pages than this in one read is a loop (100,000 devices and their owners are 2,000).
 const MAX_PAGES: usize = 40_000;
 

@@ -9,6 +9,7 @@ mod merge;
 mod summary;
 
 pub use cadence::{reread_interval, SCHEDULE_PERIOD};
+pub use inventory::SAVE_MARGIN;
 
 pub use decide::{desired, redecide_record};
 pub use merge::write_merging;
