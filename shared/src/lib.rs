@@ -14,6 +14,7 @@ pub mod okta;
 pub mod outbound;
 pub mod pacing;
 pub mod platform;
+pub mod rate_headers;
 pub mod router;
 pub mod scope;
 pub mod secrets;

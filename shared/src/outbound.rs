@@ -91,6 +91,26 @@ fn under(host: &str, suffix: &str) -> bool {
 
 /// Parses what an admin typed (`acme.okta.com`, `https://acme.okta.com/`) into a normalized host, without DNS.
 /// Errors: see [`HostError`].
+/// The most pages one list may have before it is taken for a loop (Okta's and Hexnode's lists alike; 10,000
+/// pages of 100 or 200 items are a million or two).
+pub const MAX_LIST_PAGES: usize = 10_000;
+
+/// A list page's `next` link, checked by the one rule both clients follow: an absolute `https` URL on `host`
+/// itself, the default port, no user info. Errors: what is wrong with it (the caller names the list).
+pub fn checked_next_link(host: &str, next: &str) -> Result<Url, String> {
+    let url = Url::parse(next).map_err(|e| format!("next link is not an absolute URL: {e}"))?;
+    let same = url.scheme() == "https"
+        && url.host_str() == Some(host)
+        && url.port().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if same {
+        Ok(url)
+    } else {
+        Err("next link points outside the server it was read from".into())
+    }
+}
+
 pub fn parse_host(input: &str) -> Result<String, HostError> {
     let input = input.trim();
     let with_scheme = if input.contains("://") {
@@ -308,6 +328,9 @@ impl Outbound {
 
     fn build(routes: Option<HashMap<String, SocketAddr>>) -> Self {
         let http = reqwest::Client::builder()
+            // Never through a proxy from the environment (HTTPS_PROXY, ALL_PROXY): the proxy would resolve and
+            // connect, and the public-address check below would never see the address.
+            .no_proxy()
             .dns_resolver(Arc::new(PublicOnlyResolver))
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
@@ -347,6 +370,23 @@ impl Default for Outbound {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_links_one_rule_for_both_clients() {
+        let host = "acme.okta.com";
+        assert!(checked_next_link(host, "https://acme.okta.com/api/v1/users?after=00u2&limit=200").is_ok());
+        for bad in [
+            "http://acme.okta.com/api/v1/users?after=00u2",
+            "https://acme.okta.com:8443/api/v1/users?after=00u2",
+            "https://u:p@acme.okta.com/api/v1/users?after=00u2",
+            "https://u@acme.okta.com/api/v1/users?after=00u2",
+            "https://evil.okta.com/api/v1/users?after=00u2",
+            "https://acme.okta.com.evil.com/api/v1/users",
+            "/api/v1/users?after=00u2",
+        ] {
+            assert!(checked_next_link(host, bad).is_err(), "{bad}");
+        }
+    }
 
     fn resolver() -> StaticResolver {
         let mut m = HashMap::new();

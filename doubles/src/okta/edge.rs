@@ -85,7 +85,11 @@ pub(super) fn rate_limited(reset: i64) -> Response {
 /// Checks the bearer token and applies the 429/failure knobs; `Err` is the answer to send instead.
 pub(super) fn gate(s: &mut OktaState, headers: &HeaderMap, scope: &str) -> Result<(), Box<Response>> {
     if let Some(reset) = s.rate_limited.pop_front() {
-        return Err(Box::new(rate_limited(reset)));
+        let mut r = rate_limited(reset);
+        for extra in s.extra_resets.drain(..) {
+            r.headers_mut().append("x-rate-limit-reset", HeaderValue::from(extra));
+        }
+        return Err(Box::new(r));
     }
     if let Some(status) = s.failures.pop_front() {
         let st = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

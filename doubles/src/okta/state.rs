@@ -62,6 +62,9 @@ pub struct OktaState {
     pub max_page: usize,
     /// Knob: the next API requests each answer 429 E0000047 with this `X-Rate-Limit-Reset` (epoch seconds).
     pub rate_limited: VecDeque<i64>,
+    /// Knob: more `X-Rate-Limit-Reset` headers (epoch seconds) the next 429 of `rate_limited` carries beside its
+    /// own, as an answer governed by two limits at once does (case C25).
+    pub extra_resets: Vec<i64>,
     /// Knob: the next API requests each answer this status (e.g. 500, 503).
     pub failures: VecDeque<u16>,
     /// Knob: a delay before every answer.

@@ -85,11 +85,11 @@ pub async fn fetch_challenge(
         200 => {}
         401 | 403 => return Err(ChallengeError::Refused(status)),
         429 => {
-            let secs = answer
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok());
+            // Every value counts, the longest wait binds (case C25): Retry-After, else Okta's latest reset.
+            let now = time::OffsetDateTime::now_utc();
+            let headers = answer.headers();
+            let reset = || crate::rate_headers::latest_reset(headers).map(|r| (r - now).whole_seconds().max(1) as u64);
+            let secs = crate::rate_headers::retry_after_secs(headers, now).or_else(reset);
             return Err(ChallengeError::Throttled { retry_after_secs: secs });
         }
         s => return Err(ChallengeError::Unreachable(format!("HTTP {s}"))),

@@ -235,15 +235,6 @@ impl OktaClient {
         }
     }
 
-    fn reset_of(&self, resp: &reqwest::Response) -> Option<OffsetDateTime> {
-        let secs: i64 = resp.headers().get("x-rate-limit-reset")?.to_str().ok()?.trim().parse().ok()?;
-        OffsetDateTime::from_unix_timestamp(secs).ok()
-    }
-
-    fn remaining_of(resp: &reqwest::Response) -> Option<u64> {
-        resp.headers().get("x-rate-limit-remaining")?.to_str().ok()?.trim().parse().ok()
-    }
-
     /// GET one URL on this org with the bearer token; waits for rate-limit resets and retries 5xx and transport
     /// errors within [`RetryPolicy`]; refreshes the token once on `E0000011`.
     async fn get(&self, url: &Url) -> Result<reqwest::Response, OktaError> {
@@ -269,8 +260,9 @@ impl OktaClient {
                 }
                 Err(e) => return Err(e),
             };
-            let reset = self.reset_of(&resp);
-            if Self::remaining_of(&resp) == Some(0) {
+            // Every value of each header counts: the latest reset and the fewest calls left bind (case C25).
+            let reset = crate::rate_headers::latest_reset(resp.headers());
+            if crate::rate_headers::least_remaining(resp.headers()) == Some(0) {
                 *self.not_before.lock().expect("rate gate lock") = reset;
             }
             let status = resp.status();
@@ -279,8 +271,9 @@ impl OktaClient {
             }
             if status.as_u16() == 429 {
                 let now = self.clock.now();
-                let until = reset.unwrap_or(now + self.backoff(attempt));
-                let wait = if until > now { (until - now).unsigned_abs() } else { Duration::ZERO };
+                // A reset already past (clock skew, a stale header) is no reason to send at once: back off instead.
+                let until = reset.filter(|r| *r > now).unwrap_or(now + self.backoff(attempt));
+                let wait = (until - now).unsigned_abs();
                 if attempt >= self.policy.max_attempts || wait > self.policy.max_wait {
                     return Err(OktaError::RateLimited { retry_at: until });
                 }
@@ -318,7 +311,11 @@ impl OktaClient {
     pub async fn list_all<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<Vec<T>, OktaError> {
         let mut url = self.host.base_url().join(path_and_query).map_err(|e| OktaError::Protocol(e.to_string()))?;
         let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         loop {
+            if !seen.insert(url.as_str().to_string()) || seen.len() > crate::outbound::MAX_LIST_PAGES {
+                return Err(OktaError::Protocol(format!("the pages of {} loop", url.path())));
+            }
             let (next, bytes) = self.get_page(&url).await?;
             let page: Vec<T> = serde_json::from_slice(&bytes)
                 .map_err(|e| OktaError::Protocol(format!("page of {}: {e}", url.path())))?;
@@ -326,11 +323,7 @@ impl OktaClient {
             match next {
                 None => return Ok(out),
                 Some(n) => {
-                    let n = Url::parse(&n).map_err(|e| OktaError::Protocol(format!("next link: {e}")))?;
-                    if n.scheme() != "https" || n.host_str() != Some(self.host.as_str()) {
-                        return Err(OktaError::Protocol("next link points outside the org".into()));
-                    }
-                    url = n;
+                    url = crate::outbound::checked_next_link(self.host.as_str(), &n).map_err(OktaError::Protocol)?
                 }
             }
         }

@@ -107,6 +107,42 @@ async fn c09_rate_limit_waits_until_reset_then_completes() {
 }
 
 #[tokio::test]
+async fn c25_two_rate_limit_resets_the_client_waits_for_the_later() {
+    let t = TestOrg::start().await;
+    let (id, secret) = t.oin_client(&all_scopes());
+    t.okta.add_group("00gA", "A");
+    let clock = manual_clock();
+    let start = clock.now();
+    let (early, late) = (start.unix_timestamp() + 2, start.unix_timestamp() + 5);
+    {
+        let mut s = t.okta.lock();
+        s.rate_limited.push_back(early);
+        s.extra_resets.push(late);
+    }
+    let c = client(&t, Arc::new(clock.clone()), &id, &secret);
+    assert_eq!(c.list_groups(None).await.unwrap().len(), 1);
+    let sleeps = clock.sleeps();
+    assert_eq!(sleeps.len(), 1, "one wait, for the later reset: {sleeps:?}");
+    assert!(sleeps[0] > Duration::from_secs(4) && sleeps[0] <= Duration::from_secs(5), "{sleeps:?}");
+    assert!(clock.now().unix_timestamp() >= late, "nothing sent before the later reset");
+    assert_eq!(t.okta.requests_to("/api/v1/groups").len(), 2, "the 429 and the retry");
+}
+
+#[tokio::test]
+async fn c25_a_reset_already_past_is_no_zero_wait() {
+    let t = TestOrg::start().await;
+    let (id, secret) = t.oin_client(&all_scopes());
+    t.okta.add_group("00gA", "A");
+    let clock = manual_clock();
+    t.okta.lock().rate_limited.push_back(clock.now().unix_timestamp() - 30);
+    let c = client(&t, Arc::new(clock.clone()), &id, &secret);
+    assert_eq!(c.list_groups(None).await.unwrap().len(), 1);
+    let sleeps = clock.sleeps();
+    assert_eq!(sleeps.len(), 1, "{sleeps:?}");
+    assert!(sleeps[0] > Duration::ZERO, "a reset in the past still waits (backs off): {sleeps:?}");
+}
+
+#[tokio::test]
 async fn rate_limit_reset_beyond_the_longest_wait_fails_with_the_retry_time() {
     let t = TestOrg::start().await;
     let (id, secret) = t.oin_client(&all_scopes());

@@ -2,10 +2,11 @@
 //! waits, retries, the error of each answer), item URLs and paging. The [`Uem`](crate::uem::Uem) calls built on
 //! it are in `calls.rs`; the wait a `429` asks for is read in `throttle.rs`.
 
-use super::throttle::{retry_after_secs, throttle_wait_secs};
+use super::throttle::throttle_wait_secs;
 use super::wire::{invalid_device_ids, Page};
 use crate::clock::Clock;
 use crate::outbound::{OrgHost, Outbound};
+use crate::rate_headers::retry_after_secs;
 use crate::uem::{Admission, UemError};
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Method;
@@ -25,7 +26,7 @@ pub const PER_PAGE: u32 = 100;
 pub const BASE_BACKOFF: Duration = Duration::from_millis(500);
 
 /// A list longer than this many pages (a million items at [`PER_PAGE`]) is taken for a paging loop.
-const MAX_PAGES: usize = 10_000;
+const MAX_PAGES: usize = crate::outbound::MAX_LIST_PAGES;
 
 /// The longest error text kept from an answer body.
 const MAX_MESSAGE_CHARS: usize = 200;
@@ -303,20 +304,10 @@ impl HexnodeClient {
         serde_json::from_slice(&answer).map_err(|e| UemError::Protocol(format!("answer to POST {collection}: {e}")))
     }
 
-    /// Checks a page's `next` link: absolute, `https`, on this portal's host, default port, no user info.
+    /// Checks a page's `next` link by the one rule of [`crate::outbound::checked_next_link`] (this portal's host).
     /// Errors: [`UemError::Protocol`] otherwise.
     fn checked_next(&self, next: &str) -> Result<Url, UemError> {
-        let url = Url::parse(next).map_err(|e| UemError::Protocol(format!("next link is not an absolute URL: {e}")))?;
-        let same_portal = url.scheme() == "https"
-            && url.host_str() == Some(self.portal.as_str())
-            && url.port().is_none()
-            && url.username().is_empty()
-            && url.password().is_none();
-        if same_portal {
-            Ok(url)
-        } else {
-            Err(UemError::Protocol("next link points outside the portal".into()))
-        }
+        crate::outbound::checked_next_link(self.portal.as_str(), next).map_err(UemError::Protocol)
     }
 
     /// Every item of a paged list `path` (e.g. `devices/`), from `?page=1&per_page=`[`PER_PAGE`] on, following

@@ -1,9 +1,7 @@
 //! The client room's throttle wait: how long a Hexnode `429` asks to wait, from its text or `Retry-After`.
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde_json::Value;
 use std::time::Duration;
-use time::OffsetDateTime;
 
 /// The wait after a `429` that states no time, neither in its text nor in `Retry-After` (60 s).
 pub const DEFAULT_THROTTLE_WAIT: Duration = Duration::from_secs(60);
@@ -29,20 +27,9 @@ fn seconds_in_throttle_text(text: &str) -> Option<u64> {
     (secs.is_finite() && secs >= 0.0).then(|| secs.ceil() as u64)
 }
 
-/// `Retry-After` in whole seconds: a number (rounded up) or an HTTP date relative to `now`.
-pub(super) fn retry_after_secs(headers: &HeaderMap, now: OffsetDateTime) -> Option<u64> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| secs.ceil() as u64);
-    }
-    let at = OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
-    Some((at - now).as_seconds_f64().max(0.0).ceil() as u64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
 
     #[test]
     fn throttle_text_plain_json_header_and_default() {
@@ -55,21 +42,6 @@ mod tests {
         assert_eq!(throttle_wait_secs("slow down", Some(12)), 12);
         assert_eq!(throttle_wait_secs(r#"{"detail": "Request was throttled."}"#, None), 60);
         assert_eq!(throttle_wait_secs("", Some(0)), 1, "never a zero wait");
-    }
-
-    #[test]
-    fn retry_after_numbers_and_dates() {
-        let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
-        let mut h = HeaderMap::new();
-        h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(retry_after_secs(&h, now), Some(7));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("1.5"));
-        assert_eq!(retry_after_secs(&h, now), Some(2));
-        // 1_700_000_000 is Tue, 14 Nov 2023 22:13:20 GMT.
-        h.insert(RETRY_AFTER, HeaderValue::from_static("Tue, 14 Nov 2023 22:14:00 GMT"));
-        assert_eq!(retry_after_secs(&h, now), Some(40));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after_secs(&h, now), None);
     }
 }
 
