@@ -17,6 +17,22 @@ async fn hook_ready(t: &TestStack) {
     assert!(!a.text.contains(SECRET));
 }
 
+#[tokio::test]
+async fn c31_a_hook_secret_with_a_space_or_tab_at_either_end_is_refused() {
+    let t = TestStack::start().await;
+    for secret in [format!(" {SECRET}"), format!("{SECRET} "), format!("\t{SECRET}"), format!("{SECRET}\t")] {
+        let a = t.call("PUT", "/event-hook", Some(&t.admin()), Some(json!({"secret": secret}))).await;
+        assert_eq!(a.status, 400, "{secret:?}: {}", a.text);
+        assert_eq!(a.body["error"]["field"], "secret", "{}", a.text);
+    }
+    let g = t.call("GET", "/event-hook", Some(&t.admin()), None).await;
+    assert_eq!(g.body["secretSet"], false, "nothing saved: {}", g.text);
+    // Spaces inside are kept: they arrive as sent.
+    let inner = "hook secret 0123456789 abcdef";
+    let a = t.call("PUT", "/event-hook", Some(&t.admin()), Some(json!({"secret": inner}))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+}
+
 /// Posts a delivery, then waits until the stream consumers have applied whatever it kept.
 async fn settled(t: &TestStack, auth: Option<&str>, body: Vec<u8>) -> (u16, Value) {
     let answer = post(t, auth, body).await;

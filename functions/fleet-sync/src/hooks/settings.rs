@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 #[schema(example = json!({"secret": "<the value set as the hook's Authorization header in Okta>"}))]
 pub struct HookSecretInput {
     /// The value Okta sends in `Authorization` (Okta: Workflow › Event Hooks › the hook › Authentication field
-    /// `Authorization`, secret). 16 to 256 printable characters.
+    /// `Authorization`, secret). 16 to 256 printable characters, no space at either end.
     #[schema(value_type = String, format = Password)]
     pub secret: SecretString,
     pub version: Option<u64>,
@@ -76,6 +76,14 @@ pub async fn put_config(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
     let s = input.secret.expose_secret();
     if s.len() < 16 || s.len() > 256 || !s.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
         return Err(ApiError::invalid("secret", "secret must be 16 to 256 printable characters"));
+    }
+    // Header values are trimmed on the way in (RFC 9110 §5.5), so Okta's `Authorization` would never carry the
+    // edge spaces and never match (case C31).
+    if s.trim() != s {
+        return Err(ApiError::invalid(
+            "secret",
+            "secret must not start or end with a space: header values arrive trimmed, so it could never match",
+        ));
     }
     let existing = deps.store.get_hook(tenant).await?.map(|e| e.version);
     let current = Store::expect_version(input.version, existing)?;
