@@ -3,7 +3,7 @@
 
 use crate::exports::{export as write_export, ExportDeps, ExportView, Format};
 use crate::filter::Filter;
-use crate::mail::{mail, SentMail};
+use crate::mail::{mail, NotSent, SentMail};
 use crate::technicians::{normalize_emails, MAX_TECHNICIANS};
 use http::StatusCode;
 use lambda_http::{Body, Response};
@@ -60,16 +60,20 @@ pub struct ShareInput {
 #[serde(rename_all = "camelCase")]
 pub struct ShareView {
     pub export: ExportView,
+    /// The addresses SES accepted a message for.
     pub sent_to: Vec<String>,
     /// What SES accepted, per address.
     pub messages: Vec<SentMail>,
+    /// The addresses SES refused, each with SES's reason (the others were sent all the same).
+    pub not_sent: Vec<NotSent>,
 }
 
 /// `POST /status/exports/share`: export, then mail the link to technicians on the tenant's list.
 #[utoipa::path(post, path = "/status/exports/share", tag = "status", operation_id = "shareStatus",
     description = "Roles: admin, technician. Only addresses on the technician list are accepted; any other is refused with 400 naming it, and nothing is sent.",
     request_body = ShareInput, security(("bearer" = [])),
-    responses((status = 200, description = "Exported and mailed", body = ShareView),
+    responses((status = 200, description = "Exported and mailed to at least one address; `notSent` lists any SES refused", body = ShareView),
+        (status = 502, description = "SES sent none of the messages (mail_not_sent, with `notSent`)", body = ErrorBody),
         (status = 400, description = "An address not on the technician list, or an invalid format or filter", body = ErrorBody),
         Unauthorized, BodyRefused))]
 pub async fn share(deps: &Deps, x: &ExportDeps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
@@ -90,6 +94,11 @@ pub async fn share(deps: &Deps, x: &ExportDeps, req: &ApiRequest) -> Result<Resp
     }
     let filter = Filter::parse(input.platform, input.state, input.group, input.q)?;
     let export = write_export(deps, x, tenant, input.format, &filter).await?;
-    let messages = mail(x, tenant, &export, &to).await?;
-    Ok(json_response(StatusCode::OK, &ShareView { export, sent_to: to, messages }))
+    let mailed = mail(x, tenant, &export, &to).await?;
+    if mailed.sent.is_empty() {
+        return Err(ApiError::new(StatusCode::BAD_GATEWAY, "mail_not_sent", "SES sent none of the messages")
+            .with_detail("notSent", serde_json::json!(mailed.not_sent)));
+    }
+    let sent_to = mailed.sent.iter().map(|m| m.to.clone()).collect();
+    Ok(json_response(StatusCode::OK, &ShareView { export, sent_to, messages: mailed.sent, not_sent: mailed.not_sent }))
 }

@@ -15,16 +15,32 @@ pub struct SentMail {
     pub message_id: String,
 }
 
-/// Mails the link of `export` to each of `to` (already checked against the technician list) through SES and
-/// returns SES's message id for each. Errors: SES failing (internal).
-pub async fn mail(x: &ExportDeps, tenant: &str, export: &ExportView, to: &[String]) -> Result<Vec<SentMail>, Error> {
+/// One address SES did not take, and why (SES's own words).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotSent {
+    pub to: String,
+    pub reason: String,
+}
+
+/// What one share sent: per address, SES's message id or its refusal.
+#[derive(Debug, Default)]
+pub struct Mailed {
+    pub sent: Vec<SentMail>,
+    pub not_sent: Vec<NotSent>,
+}
+
+/// Mails the link of `export` to each of `to` (already checked against the technician list) through SES, one
+/// message per address; an address SES refuses does not stop the others. Errors: a message that cannot be built
+/// (internal).
+pub async fn mail(x: &ExportDeps, tenant: &str, export: &ExportView, to: &[String]) -> Result<Mailed, Error> {
     use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
     let text = format!(
         "The device configuration status of {tenant} ({} devices) is ready: {}\n\nThe link works until {}.",
         export.rows, export.url, export.expires_at
     );
     let content = |s: &str| Content::builder().data(s).charset("UTF-8").build();
-    let mut sent = Vec::new();
+    let mut mailed = Mailed::default();
     for addr in to {
         let subject =
             content("Okta Device Trust: device configuration status").map_err(|e| Error::internal("SES message", e))?;
@@ -40,9 +56,15 @@ pub async fn mail(x: &ExportDeps, tenant: &str, export: &ExportView, to: &[Strin
                     .build(),
             )
             .send()
-            .await
-            .map_err(|e| Error::internal("SES SendEmail", aws_sdk_sesv2::error::DisplayErrorContext(e)))?;
-        sent.push(SentMail { to: addr.clone(), message_id: out.message_id.unwrap_or_default() });
+            .await;
+        match out {
+            Ok(out) => mailed.sent.push(SentMail { to: addr.clone(), message_id: out.message_id.unwrap_or_default() }),
+            Err(e) => {
+                let reason = aws_sdk_sesv2::error::DisplayErrorContext(&e).to_string();
+                tracing::warn!(tenant, reason, "SES refused a share's message");
+                mailed.not_sent.push(NotSent { to: addr.clone(), reason });
+            }
+        }
     }
-    Ok(sent)
+    Ok(mailed)
 }

@@ -15,17 +15,30 @@ use utoipa::ToSchema;
 /// The most technicians a tenant may list.
 pub const MAX_TECHNICIANS: usize = 200;
 
-/// `e` trimmed and lower-cased. Errors: 400 naming `field` when it is not an email address.
+/// How a technician's address must read: RFC 5321/5322 as the `email_address` crate parses it, and none of the
+/// forms an SES recipient should never take: a domain literal (`x@[127.0.0.1]`), a display name or comment, a quoted
+/// local part, a domain without a dot.
+const ADDRESS_RULES: email_address::Options = email_address::Options {
+    minimum_sub_domains: 2,
+    allow_domain_literal: false,
+    allow_display_text: false,
+    allow_long_local_parts: false,
+};
+
+/// `e` trimmed and lower-cased. Errors: 400 naming `field` when it is not a plain email address by
+/// [`ADDRESS_RULES`] (`victim@evil.com@tena.example.com`, `x@evil.com(tech@…)` and the like among them).
 fn normalize_email(field: &str, e: &str) -> Result<String, ApiError> {
     let e = e.trim().to_ascii_lowercase();
-    let ok = e.len() <= 254
-        && e.split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
-        && !e.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'));
-    if ok {
+    let parsed = email_address::EmailAddress::parse_with_options(&e, ADDRESS_RULES);
+    let plain = parsed.as_ref().is_ok_and(|a| !a.local_part().starts_with('"') && a.email() == e);
+    if e.len() <= 254 && plain {
         Ok(e)
     } else {
-        Err(ApiError::invalid(field, format!("`{}` is not an email address", e.chars().take(64).collect::<String>())))
+        let why = parsed.err().map(|x| format!(" ({x})")).unwrap_or_default();
+        Err(ApiError::invalid(
+            field,
+            format!("`{}` is not a plain email address{why}", e.chars().take(64).collect::<String>()),
+        ))
     }
 }
 

@@ -249,6 +249,29 @@ async fn c03_devices_still_carrying_the_old_key_show_it() {
 }
 
 #[tokio::test]
+async fn technician_addresses_in_odd_forms_are_refused_and_nothing_is_stored() {
+    let t = TestStack::start().await;
+    for odd in [
+        "victim@evil.com@tena.example.com",
+        "x@evil.com(tech@tena.example.com)",
+        "x@[127.0.0.1]",
+        "Tech <tech@acme.com>",
+        "\"a b\"@acme.com",
+        "tech@localhost",
+        "tech@acme.com, boss@acme.com",
+    ] {
+        let a = t.call("PUT", "/technicians", Some(&t.admin()), Some(json!({"emails": ["ok@acme.com", odd]}))).await;
+        assert_eq!((a.status, a.body["error"]["field"].clone()), (400, json!("emails")), "{odd}: {}", a.text);
+    }
+    let g = t.call("GET", "/technicians", Some(&t.admin()), None).await;
+    assert_eq!((g.body["emails"].clone(), g.body["version"].clone()), (json!([]), json!(0)), "{}", g.text);
+    let a = t
+        .call("PUT", "/technicians", Some(&t.admin()), Some(json!({"emails": ["first.last+ops@mail.acme.com"]})))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+}
+
+#[tokio::test]
 async fn exports_are_mailed_only_to_the_tenants_technicians() {
     let t = TestStack::start().await;
     deployed(&t).await;
@@ -291,6 +314,7 @@ async fn exports_are_mailed_only_to_the_tenants_technicians() {
         .await;
     assert_eq!(ok.status, 200, "{}", ok.text);
     assert_eq!(ok.body["sentTo"], json!(["tech@acme.com"]));
+    assert_eq!(ok.body["notSent"], json!([]));
     assert_eq!(ok.body["messages"][0]["to"], "tech@acme.com");
     assert!(
         ok.body["messages"][0]["messageId"].as_str().is_some_and(|m| !m.is_empty()),
