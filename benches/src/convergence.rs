@@ -77,7 +77,10 @@ async fn stack(clock: Arc<ScaledClock>) -> (TestStack, Arc<HexnodeLimiter>) {
     (t, limiter)
 }
 
-/// `n` owners in Okta and Hexnode, each with one iOS device; the even ones in the selected group.
+/// Every how many owners one is in the selected group at the start (the others come in by hooks).
+const IN_GROUP_EVERY: usize = 10;
+
+/// `n` owners in Okta and Hexnode, each with one iOS device; every [`IN_GROUP_EVERY`]th in the selected group.
 async fn seed(t: &TestStack, n: usize) -> anyhow::Result<()> {
     t.stack.okta.add_group(GROUP, "Convergence");
     {
@@ -89,7 +92,7 @@ async fn seed(t: &TestStack, n: usize) -> anyhow::Result<()> {
                 json!({"id": id, "status": "ACTIVE", "created": "2024-01-01T00:00:00.000Z",
                        "profile": {"login": email, "email": email, "firstName": "User", "lastName": i.to_string()}}),
             );
-            if i % 2 == 0 {
+            if i % IN_GROUP_EVERY == 0 {
                 s.members.entry(GROUP.to_string()).or_default().push(id);
             }
         }
@@ -112,6 +115,19 @@ async fn seed(t: &TestStack, n: usize) -> anyhow::Result<()> {
     let a = t.call("PUT", "/event-hook", Some(&admin), Some(json!({"secret": SECRET}))).await;
     anyhow::ensure!(a.status == 200, "PUT /event-hook: {}", a.text);
     Ok(())
+}
+
+/// Waits until the stream consumers are idle, however long deploying at the UEM's pace takes (the stack's
+/// `settle` gives up after a minute of real time without a delivery finishing).
+async fn settled(t: &TestStack) -> anyhow::Result<()> {
+    let mut last = None;
+    for _ in 0..60 {
+        match t.stack.settle().await {
+            Ok(()) => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| anyhow::anyhow!("never settled")))
 }
 
 /// Another invocation of the functions: the stack's clients, its own local pace.
@@ -191,7 +207,7 @@ async fn hook_latencies(
     let http = reqwest::Client::new();
     let mut waits = Vec::new();
     for w in 0..hooks {
-        let i = 2 * (w * (n / 2) / hooks) + 1;
+        let i = IN_GROUP_EVERY * (w * (n / IN_GROUP_EVERY) / hooks) + 1;
         let sent = clock.now();
         deliver(t, &http, i).await?;
         let member = || t.stack.hexnode.lock().groups.get(&group).is_some_and(|g| g.members.contains(&device_id(i)));
@@ -216,7 +232,7 @@ pub async fn convergence(n: usize, hooks: usize, speedup: f64, hook_speedup: f64
     let (t, limiter) = stack(clock.clone()).await;
     t.ready_fleet().await;
     seed(&t, n).await?;
-    t.stack.settle().await?;
+    settled(&t).await?;
     let share = Share::new(UemLimits::HEXNODE, None);
     let reread_per_minute = f64::from(share.class_per_minute(CallClass::Reread));
     let pages = 2 * n.div_ceil(100);
@@ -224,7 +240,7 @@ pub async fn convergence(n: usize, hooks: usize, speedup: f64, hook_speedup: f64
     // 1. Full reconciliations as the schedule runs them: the first writes every record (and deploys the fleet's
     // first half), the second is the steady state's re-read, measured.
     let first = full_reconciliation(&t, &clock).await?;
-    t.stack.settle().await?;
+    settled(&t).await?;
     let before = inventory_pages(&t).len();
     let full = full_reconciliation(&t, &clock).await?;
     let read = inventory_pages(&t).split_off(before);
