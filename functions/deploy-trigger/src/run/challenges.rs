@@ -38,15 +38,58 @@ fn device_key(plan: &PlatformPlan, ctx: &Ctx<'_>, device_id: &str) -> String {
 /// Gives every member of a dynamic-challenge platform that lacks it its own document, and takes devices' own
 /// policies off where they no longer belong. A run that read its settings before device trust was deleted may
 /// give a device its policy after the removal listed the policies to delete (seen in the remote walkthrough:
-/// removal complete, some `… - device …` policies left), so once it has given any it reads device trust again
-/// (strongly consistent) and, when it is no longer active, takes off what it gave. Errors: the store failing.
+/// removal complete, some `… - device …` policies left). So a run that tried to give any reads device trust again
+/// (strongly consistent) at its end, whatever happened on the way (a record write lost to the removal, a UEM
+/// error), and when it is no longer active takes every device's own policy of its platforms off the UEM, found
+/// by name in the UEM's own list (a policy whose payload step failed is in no record). Errors: the store failing.
 pub(super) async fn deliver(
     ctx: &Ctx<'_>,
     plans: &[PlatformPlan],
     recs: &mut Records<'_>,
     report: &mut RunReport,
 ) -> Result<(), Error> {
-    let mut given = Vec::new();
+    let mut tried = false;
+    let result = deliver_each(ctx, plans, recs, report, &mut tried).await;
+    if tried && !still_active(ctx).await? {
+        tracing::info!(tenant = ctx.tenant, "device trust ended during the run; devices' own policies come off");
+        sweep(ctx, plans).await;
+        for id in recs.device_ids().cloned().collect::<Vec<_>>() {
+            recs.edit(&id, |r| {
+                r.device_policy_id = None;
+                r.device_payload_hash = None;
+            });
+        }
+        if let Err(e) = recs.flush(ctx.deps).await {
+            tracing::warn!(tenant = ctx.tenant, error = %e, "device records after the sweep not written (removed?)");
+        }
+    }
+    result
+}
+
+/// Deletes every device's own policy of `plans`' platforms the UEM lists (one gone meanwhile counts as deleted); a
+/// failure is logged and left to the removal and the next run.
+async fn sweep(ctx: &Ctx<'_>, plans: &[PlatformPlan]) {
+    let listed = match ctx.uem.policies().await {
+        Ok(l) => l,
+        Err(e) => return tracing::warn!(tenant = ctx.tenant, error = %e, "devices' own policies could not be listed"),
+    };
+    let prefixes: Vec<String> = plans.iter().map(|p| device_policy_name(p.platform, "")).collect();
+    for own in listed.into_iter().filter(|x| prefixes.iter().any(|p| x.name.starts_with(p.as_str()))) {
+        match ctx.uem.delete_policy(&own.id).await {
+            Ok(()) | Err(UemError::NotFound(_)) => {}
+            Err(e) => tracing::warn!(policy = own.id, error = %e, "a device's own policy could not be deleted"),
+        }
+    }
+}
+
+/// [`deliver`]'s work per platform; `tried` is set once it asks to give any device its document.
+async fn deliver_each(
+    ctx: &Ctx<'_>,
+    plans: &[PlatformPlan],
+    recs: &mut Records<'_>,
+    report: &mut RunReport,
+    tried: &mut bool,
+) -> Result<(), Error> {
     for plan in plans {
         let rec = ctx.settings.platform(plan.platform).filter(|r| per_device(r));
         let dynamic = plan.deploy && plan.failure.is_none() && rec.is_some();
@@ -72,24 +115,9 @@ pub(super) async fn deliver(
             }
         }
         if let (Some(rec), false) = (rec, wanting.is_empty()) {
+            *tried = true;
             let run = report.platforms.entry(plan.platform.as_str().to_string()).or_default();
-            let asked: Vec<(String, String)> = wanting.clone();
-            let failures = give(ctx, plan, rec, recs, wanting).await?;
-            run.failed += failures;
-            given.extend(asked.into_iter().filter_map(|(id, key)| {
-                recs.get(&id).is_some_and(|r| r.device_payload_hash.as_deref() == Some(key.as_str())).then_some(id)
-            }));
-        }
-        recs.flush(ctx.deps).await?;
-    }
-    if !given.is_empty() && !still_active(ctx).await? {
-        tracing::info!(
-            tenant = ctx.tenant,
-            devices = given.len(),
-            "device trust ended during the run; its own policies come off"
-        );
-        for id in &given {
-            take_off(ctx, recs, id).await;
+            run.failed += give(ctx, plan, rec, recs, wanting).await?;
         }
         recs.flush(ctx.deps).await?;
     }
