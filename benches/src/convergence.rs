@@ -77,11 +77,9 @@ async fn stack(clock: Arc<ScaledClock>) -> (TestStack, Arc<HexnodeLimiter>) {
     (t, limiter)
 }
 
-/// Every how many owners one is in the selected group at the start (the others come in by hooks).
-const IN_GROUP_EVERY: usize = 10;
-
-/// `n` owners in Okta and Hexnode, each with one iOS device; every [`IN_GROUP_EVERY`]th in the selected group.
-async fn seed(t: &TestStack, n: usize) -> anyhow::Result<()> {
+/// `n` owners in Okta and Hexnode, each with one iOS device; every `in_group_every`th in the selected group (none
+/// when 0).
+async fn seed(t: &TestStack, n: usize, in_group_every: usize) -> anyhow::Result<()> {
     t.stack.okta.add_group(GROUP, "Convergence");
     {
         let mut s = t.stack.okta.lock();
@@ -92,7 +90,7 @@ async fn seed(t: &TestStack, n: usize) -> anyhow::Result<()> {
                 json!({"id": id, "status": "ACTIVE", "created": "2024-01-01T00:00:00.000Z",
                        "profile": {"login": email, "email": email, "firstName": "User", "lastName": i.to_string()}}),
             );
-            if i % IN_GROUP_EVERY == 0 {
+            if in_group_every > 0 && i % in_group_every == 0 {
                 s.members.entry(GROUP.to_string()).or_default().push(id);
             }
         }
@@ -207,7 +205,8 @@ async fn hook_latencies(
     let http = reqwest::Client::new();
     let mut waits = Vec::new();
     for w in 0..hooks {
-        let i = IN_GROUP_EVERY * (w * (n / IN_GROUP_EVERY) / hooks) + 1;
+        // Owners not in the group at the start, spread over the fleet.
+        let i = 10 * (w * (n / 10) / hooks) + 1;
         let sent = clock.now();
         deliver(t, &http, i).await?;
         let member = || t.stack.hexnode.lock().groups.get(&group).is_some_and(|g| g.members.contains(&device_id(i)));
@@ -227,11 +226,17 @@ async fn hook_latencies(
 }
 
 /// The benchmark for `n` devices (see the module text); its figures.
-pub async fn convergence(n: usize, hooks: usize, speedup: f64, hook_speedup: f64) -> anyhow::Result<Vec<Figure>> {
+pub async fn convergence(
+    n: usize,
+    hooks: usize,
+    speedup: f64,
+    hook_speedup: f64,
+    in_group_every: usize,
+) -> anyhow::Result<Vec<Figure>> {
     let clock = Arc::new(ScaledClock::new(speedup));
     let (t, limiter) = stack(clock.clone()).await;
     t.ready_fleet().await;
-    seed(&t, n).await?;
+    seed(&t, n, in_group_every).await?;
     settled(&t).await?;
     let share = Share::new(UemLimits::HEXNODE, None);
     let reread_per_minute = f64::from(share.class_per_minute(CallClass::Reread));

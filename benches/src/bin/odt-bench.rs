@@ -96,6 +96,10 @@ enum Cmd {
         speedup: f64,
         #[arg(long, default_value_t = 10.0)]
         hook_speedup: f64,
+        /// One owner in this many is in the selected group at the start (0: none, so the first reconciliation
+        /// deploys nothing).
+        #[arg(long, default_value_t = 10)]
+        in_group_every: usize,
     },
     /// Process start to first answered invocation of each function binary through a local Lambda Runtime API.
     ColdStart {
@@ -133,9 +137,10 @@ async fn main() -> anyhow::Result<()> {
             hooks(concurrency, events, rounds, devices, with_stream).await
         }
         Cmd::ColdStart { bin_dir, lambda_dir, runs } => cold_start(&bin_dir, &lambda_dir, runs).await,
-        Cmd::Convergence { devices, hooks, speedup, hook_speedup } => {
+        Cmd::Convergence { devices, hooks, speedup, hook_speedup, in_group_every } => {
             for n in devices {
-                report(&odt_benches::convergence::convergence(n, hooks, speedup, hook_speedup).await?);
+                let figures = odt_benches::convergence::convergence(n, hooks, speedup, hook_speedup, in_group_every);
+                report(&figures.await?);
             }
             Ok(())
         }
