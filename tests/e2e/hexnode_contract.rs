@@ -124,6 +124,8 @@ async fn hexnode_traffic_matches_hexnodes_api_description() {
     assert_eq!(devices.len(), 9);
     assert_eq!(devices[0].owner_email.as_deref(), Some("user2@acme.example"));
     assert_eq!(devices[8].owner_id, None, "a device without an owner");
+    // The existence check a re-read across invocations makes before forgetting a device (retrieveDevice).
+    assert!(must!(chain, client.device_exists("1").await, "device exists"));
     assert_eq!(must!(chain, client.device_groups().await, "groups").len(), 2);
     assert_eq!(must!(chain, client.device_group_members("501").await, "members"), ["1", "2", "3", "9"]);
     assert_eq!(must!(chain, client.apps().await, "apps").len(), 4);

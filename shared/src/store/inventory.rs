@@ -78,7 +78,7 @@ impl Store {
 
     /// Keeps `new` as pages `kept..` of the tenant's read begun at `started_at`, going on at `cursor`; the
     /// progress record is written only if it still says `kept` pages (none stored when `kept` is 0 and it is the
-    /// read's start). `now` is epoch seconds. Errors: [`StoreError::VersionConflict`] when another writer moved
+    /// read's start). `now` is epoch seconds. Returns the progress record as written. Errors: [`StoreError::VersionConflict`] when another writer moved
     /// the read; a page over [`MAX_PAGE_BYTES`] ([`StoreError::Malformed`]); DynamoDB failing.
     pub async fn keep_inventory(
         &self,
@@ -88,7 +88,7 @@ impl Store {
         cursor: Option<&InventoryCursor>,
         started_at: i64,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<InventoryRead, StoreError> {
         let pk = tenant_pk(tenant);
         let expires_at = now + INVENTORY_TTL_SECS;
         let mut recs = Vec::with_capacity(new.len());
@@ -112,7 +112,7 @@ impl Store {
             ("pages = :k", [(":k", AttributeValue::N(kept.to_string()))])
         };
         if self.put_if(super::item::to_item(&read)?, condition, &values).await? {
-            Ok(())
+            Ok(read)
         } else {
             Err(StoreError::VersionConflict { current: None })
         }

@@ -101,8 +101,8 @@ impl Inventory {
         let kept = self.kept.as_ref().map_or(0, |r| r.pages);
         let now = deps.clock.now().unix_timestamp();
         let new = &self.pages[kept as usize..];
-        deps.store.keep_inventory(&self.tenant, kept, new, self.at.as_ref(), self.started_at, now).await?;
-        self.kept = deps.store.get_inventory_read(&self.tenant).await?;
+        let read = deps.store.keep_inventory(&self.tenant, kept, new, self.at.as_ref(), self.started_at, now).await?;
+        self.kept = Some(read);
         Ok(())
     }
 

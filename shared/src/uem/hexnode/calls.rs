@@ -54,7 +54,7 @@ impl Uem for HexnodeClient {
         })
     }
 
-    /// The documented `GET devices/{id}/` (`getDevice`): `false` on a `404`. Errors: as the request.
+    /// The documented `GET devices/{id}/` (api.yaml `retrieveDevice`): `false` on a `404`. Errors: as the request.
     async fn device_exists(&self, device_id: &str) -> Result<bool, UemError> {
         self.item_exists("devices/", "device", device_id).await
     }
