@@ -9,7 +9,7 @@ use utoipa::OpenApi;
 #[openapi(
     paths(routes::get, routes::put, routes::preview, routes::sync_now, settings::get_config, settings::put_config, crate::inbox::redrive::redrive_route, door::verify, door::receive),
     components(schemas(
-        routes::FleetInput, routes::PreviewInput, routes::FleetView, routes::PreviewView, routes::SampleDevice,
+        routes::FleetInput, routes::PreviewInput, routes::FleetView, crate::sync::ReconciliationView, routes::PreviewView, routes::SampleDevice,
         sync::SyncSummary, odt_shared::scope::Exclusion, settings::HookSecretInput, settings::HookView, door::HookVerification, door::HookDelivery, door::HookDeliveryData, door::Received,
         crate::inbox::redrive::Redriven,
     )),

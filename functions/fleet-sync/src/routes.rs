@@ -1,7 +1,7 @@
 //! The fleet routes: selection, preview, sync now.
 
 use crate::facts::{gather, sources, unknown_selected, Selection, Sources, Unknown};
-use crate::sync::{count, reconcile, Budget, SyncSummary};
+use crate::sync::{count, reconcile, reconciliation, Budget, ReconciliationView, SyncSummary};
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, ApiRequest};
@@ -54,6 +54,9 @@ pub struct FleetView {
     pub updated_at: Option<String>,
     /// 0 while nothing is selected.
     pub version: u64,
+    /// Where the reconciliation of this fleet stands (only on `GET /fleet`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconciliation: Option<ReconciliationView>,
 }
 
 /// One device in a preview.
@@ -111,12 +114,19 @@ async fn check_selection(src: &Sources, sel: &Selection) -> Result<(), ApiError>
 
 fn view(r: Option<&FleetRecord>) -> FleetView {
     match r {
-        None => FleetView { okta_group_ids: vec![], uem_device_group_ids: vec![], updated_at: None, version: 0 },
+        None => FleetView {
+            okta_group_ids: vec![],
+            uem_device_group_ids: vec![],
+            updated_at: None,
+            version: 0,
+            reconciliation: None,
+        },
         Some(r) => FleetView {
             okta_group_ids: r.okta_group_ids.clone(),
             uem_device_group_ids: r.uem_group_ids.clone(),
             updated_at: Some(r.updated_at.clone()),
             version: r.version,
+            reconciliation: None,
         },
     }
 }
@@ -124,10 +134,12 @@ fn view(r: Option<&FleetRecord>) -> FleetView {
 /// `GET /fleet`.
 #[utoipa::path(get, path = "/fleet", tag = "fleet", operation_id = "getFleet", description = "Roles: admin, technician.",
     security(("bearer" = [])),
-    responses((status = 200, description = "The selection", body = FleetView), Unauthorized))]
+    responses((status = 200, description = "The selection and where its reconciliation stands", body = FleetView), Unauthorized))]
 pub async fn get(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    let rec = deps.store.get_fleet(req.caller.tenant.as_str()).await?;
-    Ok(json_response(StatusCode::OK, &view(rec.as_ref())))
+    let tenant = req.caller.tenant.as_str();
+    let rec = deps.store.get_fleet(tenant).await?;
+    let view = FleetView { reconciliation: Some(reconciliation(deps, tenant).await?), ..view(rec.as_ref()) };
+    Ok(json_response(StatusCode::OK, &view))
 }
 
 /// `PUT /fleet`: every id must exist (400 naming the unknown ones); conditional on the version.

@@ -46,7 +46,7 @@ pub use markers::HOOK_TTL_SECS;
 pub use okta_verify::{AppDetails, InstallMethod, OktaVerifyRecord};
 pub use orgs::OrgRecord;
 pub use platforms::{ChallengeKind, PlatformRecord, PlatformSettings};
-pub use sync_run::SyncRunRecord;
+pub use sync_run::{RunEnd, SyncRunRecord};
 pub use technicians::TechniciansRecord;
 pub use uem::UemRecord;
 

@@ -31,6 +31,24 @@ pub struct SyncRunRecord {
     /// When the last complete run ended (epoch seconds), if one did.
     #[serde(default)]
     pub last_complete_at: Option<i64>,
+    /// Why a run could not go on although it had its whole invocation for what it stopped at (the reconciliation
+    /// will not finish by itself): set by that run, removed by the next complete run.
+    #[serde(default)]
+    pub stalled: Option<String>,
+    /// When `stalled` was set (epoch seconds).
+    #[serde(default)]
+    pub stalled_at: Option<i64>,
+}
+
+/// How a run that gives its lease back ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnd<'a> {
+    /// It reached the end, at this time (epoch seconds).
+    Complete(i64),
+    /// It stopped where the next run goes on (a kept read or a checkpoint); a stall recorded before stays.
+    Stopped,
+    /// It could not go on although it had its whole invocation (`why`), at `at` (epoch seconds).
+    Stalled { why: &'a str, at: i64 },
 }
 
 impl Store {
@@ -64,16 +82,18 @@ impl Store {
     }
 
     /// Gives the lease of run `holder` back (a lease another run took after this one's expired is left alone);
-    /// `complete_at` (epoch seconds) records a complete run.
-    pub async fn give_sync_lease(
-        &self,
-        tenant: &str,
-        holder: &str,
-        complete_at: Option<i64>,
-    ) -> Result<(), StoreError> {
-        let (set, mut values) = match complete_at {
-            Some(t) => ("SET lease_until = :z, last_complete_at = :t REMOVE holder", vec![(":t", n(t))]),
-            None => ("SET lease_until = :z REMOVE holder", vec![]),
+    /// `end` says how the run ended: complete (and when, epoch seconds), stopped to go on, or stalled (why, and
+    /// when).
+    pub async fn give_sync_lease(&self, tenant: &str, holder: &str, end: RunEnd<'_>) -> Result<(), StoreError> {
+        let (set, mut values) = match end {
+            RunEnd::Complete(t) => {
+                ("SET lease_until = :z, last_complete_at = :t REMOVE holder, stalled, stalled_at", vec![(":t", n(t))])
+            }
+            RunEnd::Stopped => ("SET lease_until = :z REMOVE holder", vec![]),
+            RunEnd::Stalled { why, at } => (
+                "SET lease_until = :z, stalled = :w, stalled_at = :t REMOVE holder",
+                vec![(":w", s(why)), (":t", n(at))],
+            ),
         };
         values.push((":z", n(0)));
         values.push((":h", s(holder)));

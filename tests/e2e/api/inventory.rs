@@ -72,3 +72,61 @@ async fn a_fleet_read_over_several_runs_reads_each_page_once_and_forgets_only_de
     let d = reconcile(&t.stack.deps, &t.tenant, Budget::default()).await.expect("run d");
     assert_eq!((d.complete, d.devices, d.written, d.removed), (true, N as usize - 2, 0, 1), "{d:?}");
 }
+
+/// A run that starts with the whole inventory kept and its whole invocation ahead, and still cannot read Okta's
+/// side, stops where every run will: it says so (`stalled`), the schedule counts it, `GET /fleet` shows it until
+/// a complete run, and a run that did not have its whole invocation (the last page read first, or not the
+/// invocation's first tenant) never claims it.
+#[tokio::test]
+async fn a_run_with_its_whole_invocation_that_cannot_read_okta_says_it_stalled() {
+    use odt_doubles::okta::OktaFault;
+    use std::time::{Duration, Instant};
+    let t = TestStack::start().await;
+    t.ready_fleet().await;
+    let group = t.stack.okta.add_group("00gSTL000000000001", "Stall");
+    for i in 0..150 {
+        let email = format!("stl{i}@acme.com");
+        let uid = format!("00uS{i:016}");
+        t.stack.okta.add_user(&uid, &email, &email, "ACTIVE");
+        t.stack.okta.add_member(&group, &uid);
+        t.stack.hexnode.add_user(200_000 + i, &format!("User {i}"), &email);
+        t.stack.hexnode.add_device(HexnodeDeviceSeed::new(9000 + i, &format!("D {i}"), "iOS", Some(200_000 + i)));
+    }
+    t.call("PUT", "/fleet", Some(&t.admin()), Some(json!({"oktaGroupIds": [group], "uemDeviceGroupIds": []}))).await;
+    let stall_okta = || t.stack.okta.lock().fault_plan = vec![OktaFault::Stall(Duration::from_secs(4))].into();
+    // Okta's side gets 1.5 s after the save margin; the stalled request takes 4.
+    let short = |whole_invocation| Budget {
+        deadline: Some(Instant::now() + fleet_sync::sync::SAVE_MARGIN + Duration::from_millis(1_500)),
+        whole_invocation,
+        ..Budget::default()
+    };
+    let fleet = || async { t.call("GET", "/fleet", Some(&t.admin()), None).await.body["reconciliation"].clone() };
+
+    let a = reconcile(&t.stack.deps, &t.tenant, Budget { max_pages: Some(2), ..Budget::default() }).await.unwrap();
+    assert_eq!((a.complete, a.uem_pages_read, a.stalled.as_deref()), (false, 2, None), "{a:?}");
+    let r = fleet().await;
+    assert_eq!((r["inventoryPagesKept"].as_u64(), r["inventoryComplete"].as_bool()), (Some(2), Some(false)), "{r}");
+    // The last pages, then Okta stalls: this run spent part of its invocation on the UEM, so no claim.
+    stall_okta();
+    let b = reconcile(&t.stack.deps, &t.tenant, short(true)).await.unwrap();
+    assert_eq!((b.complete, b.uem_pages_read, b.stalled.as_deref()), (false, 4, None), "{b:?}");
+    assert_eq!(fleet().await["inventoryComplete"], json!(true));
+    // With the whole inventory in hand, a run that is not its invocation's first (an admin's sync) claims nothing.
+    stall_okta();
+    let c = reconcile(&t.stack.deps, &t.tenant, short(false)).await.unwrap();
+    assert_eq!((c.complete, c.stalled.as_deref()), (false, None), "{c:?}");
+    // The schedule's first tenant has its whole invocation: it stalled.
+    stall_okta();
+    let deadline = Instant::now() + fleet_sync::sync::SAVE_MARGIN + Duration::from_millis(1_500);
+    let run = reconcile_all(&t.stack.deps, Some(deadline)).await.unwrap();
+    assert_eq!((run.stalled, run.complete), (1, 0), "{run:?}");
+    let r = fleet().await;
+    assert!(r["stalled"].as_str().is_some_and(|s| s.contains("longer than one invocation")), "{r}");
+    assert!(r["stalledAt"].is_string() && r["nextRereadAt"].is_null(), "{r}");
+    // A run that gets through completes, clears the stall, and the next re-read has a time.
+    let d = reconcile(&t.stack.deps, &t.tenant, Budget::default()).await.unwrap();
+    assert_eq!((d.complete, d.devices, d.stalled.as_deref()), (true, 150, None), "{d:?}");
+    let r = fleet().await;
+    assert!(r["stalled"].is_null() && r["lastCompleteAt"].is_string() && r["nextRereadAt"].is_string(), "{r}");
+    assert_eq!((r["inventoryPagesKept"].as_u64(), r["running"].as_bool()), (Some(0), Some(false)), "{r}");
+}

@@ -6,6 +6,7 @@ mod cadence;
 mod decide;
 mod inventory;
 mod merge;
+mod state;
 mod summary;
 
 pub use cadence::{reread_interval, SCHEDULE_PERIOD};
@@ -13,6 +14,7 @@ pub use inventory::SAVE_MARGIN;
 
 pub use decide::{desired, redecide_record};
 pub use merge::write_merging;
+pub use state::{reconciliation, ReconciliationView};
 pub use summary::{count, SyncSummary};
 
 use crate::facts::{gather_rest, sources, Gathered, Rest, Selection, Sources};
@@ -24,7 +26,7 @@ use odt_shared::error::Error;
 use odt_shared::pacing::CallClass;
 use odt_shared::platform::Platform;
 use odt_shared::scope::decide;
-use odt_shared::store::{CheckpointRecord, DeviceRecord, DeviceTrustState, StoreError};
+use odt_shared::store::{CheckpointRecord, DeviceRecord, DeviceTrustState, RunEnd, StoreError};
 use odt_shared::uem::UemDevice;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -41,6 +43,9 @@ pub struct Budget {
     pub max_pages: Option<usize>,
     /// Whose UEM calls these are for the daily budget: the admin's (deployment) or the schedule's full re-read.
     pub calls: CallClass,
+    /// Whether `deadline` is a whole Lambda invocation's, with nothing run before this run in it (the schedule's
+    /// first tenant): only such a run can tell that a reconciliation will never get past a point (`stalled`).
+    pub whole_invocation: bool,
 }
 
 /// Stop this long before the deadline, leaving time to write the checkpoint (milliseconds).
@@ -50,6 +55,13 @@ const DEADLINE_MARGIN_MS: u64 = 2_000;
 fn near(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()).as_millis() < DEADLINE_MARGIN_MS as u128)
 }
+
+/// Why a run that had its whole invocation could not read Okta's side and the stored records.
+const STALLED_READING: &str = "reading Okta's users and groups and the stored device records took longer than one \
+     invocation, with the UEM inventory already read; every run will stop at the same point";
+/// Why a run that had its whole invocation decided no device.
+const STALLED_DECIDING: &str = "reading Okta's users and groups and the stored device records left no time to \
+     decide a device, with the UEM inventory already read; every run will stop at the same point";
 
 /// Writes in flight at once.
 const WRITE_CONCURRENCY: usize = 16;
@@ -83,11 +95,13 @@ pub async fn reconcile(deps: &Deps, tenant: &str, budget: Budget) -> Result<Sync
     }
     // Boxed: the run's future (Okta's side, the inventory and the table read at once) is too large for a stack.
     let result = Box::pin(reconcile_held(deps, tenant, budget)).await;
-    let complete_at = match &result {
-        Ok(s) if s.complete => Some(deps.clock.now().unix_timestamp()),
-        _ => None,
+    let now = deps.clock.now().unix_timestamp();
+    let end = match &result {
+        Ok(s) if s.complete => RunEnd::Complete(now),
+        Ok(SyncSummary { stalled: Some(why), .. }) => RunEnd::Stalled { why, at: now },
+        _ => RunEnd::Stopped,
     };
-    match deps.store.give_sync_lease(tenant, &holder, complete_at).await {
+    match deps.store.give_sync_lease(tenant, &holder, end).await {
         Ok(()) => result,
         Err(e) if result.is_ok() => Err(e.into()),
         Err(e) => {
@@ -107,8 +121,13 @@ async fn reconcile_held(deps: &Deps, tenant: &str, budget: Budget) -> Result<Syn
         .map(|f| Selection { okta_group_ids: f.okta_group_ids, uem_group_ids: f.uem_group_ids })
         .unwrap_or_default();
     let mut inv = Inventory::resume(deps, tenant).await?;
+    // A run that starts with the whole inventory in hand (kept by earlier runs) has its whole invocation for
+    // Okta's side, the stored records and the decisions: if it cannot get past them, no run will.
+    let whole = budget.whole_invocation && inv.complete();
     let Some((rest, stored, checkpoint)) = read_sources(deps, tenant, &src, &sel, &mut inv, &budget).await? else {
-        return stopped_reading(deps, tenant, &mut inv).await;
+        let mut summary = stopped_reading(deps, tenant, &mut inv).await?;
+        summary.stalled = whole.then(|| STALLED_READING.to_string());
+        return Ok(summary);
     };
     let g = rest.with(inv.devices());
     // The daily UEM budget is made from the inventory's size (written only when it changes).
@@ -128,10 +147,12 @@ async fn reconcile_held(deps: &Deps, tenant: &str, budget: Budget) -> Result<Syn
     let pass = decide_devices(tenant, &devices[start..], &g, &stored, &now, budget, &mut summary);
     summary.written = write_changed(deps, pass.changed, &g.payload_hashes).await?;
     if pass.stopped {
+        let progressed = pass.last.is_some();
         let after = pass.last.or(checkpoint.map(|c| c.after)).unwrap_or_default();
         deps.store.put_checkpoint(&CheckpointRecord::new(tenant, after, now)).await?;
         // The next run decides the rest from the same inventory instead of reading it again.
         inv.keep(deps).await?;
+        summary.stalled = (whole && !progressed).then(|| STALLED_DECIDING.to_string());
         tracing::info!(tenant, written = summary.written, "reconciliation stopped at its budget; checkpoint saved");
         return Ok(summary);
     }
@@ -273,6 +294,8 @@ pub struct ScheduledRun {
     pub complete: usize,
     /// Tenants left with a checkpoint (resumed by the next run).
     pub checkpointed: usize,
+    /// Tenants whose run stopped where every run will (see [`SyncSummary::stalled`]).
+    pub stalled: usize,
     /// Tenants whose run failed (their error is logged; the others go on).
     pub failed: usize,
     /// Tenants another run was reconciling (their lease held): left to it.
@@ -287,6 +310,7 @@ pub struct ScheduledRun {
 pub async fn reconcile_all(deps: &Deps, deadline: Option<Instant>) -> Result<ScheduledRun, Error> {
     let mut run = ScheduledRun::default();
     let tenants = deps.store.list_device_trusts().await?;
+    let mut first = true;
     for dt in tenants.into_iter().filter(|d| d.state == DeviceTrustState::Active) {
         run.tenants += 1;
         let tenant = dt.tenant();
@@ -306,8 +330,14 @@ pub async fn reconcile_all(deps: &Deps, deadline: Option<Instant>) -> Result<Sch
                 continue;
             }
         }
-        match reconcile(deps, tenant, Budget { deadline, calls: CallClass::Reread, ..Budget::default() }).await {
+        let budget = Budget { deadline, calls: CallClass::Reread, whole_invocation: first, ..Budget::default() };
+        first = false;
+        match reconcile(deps, tenant, budget).await {
             Ok(s) if s.complete => run.complete += 1,
+            Ok(s) if s.stalled.is_some() => {
+                tracing::error!(tenant = %tenant, why = s.stalled, "scheduled reconciliation stalled");
+                run.stalled += 1;
+            }
             Ok(_) => run.checkpointed += 1,
             Err(Error::Conflict { code: "reconciliation_running", .. }) => run.running += 1,
             Err(e) => {
@@ -345,8 +375,6 @@ async fn due(deps: &Deps, tenant: &str) -> Result<Due, Error> {
         return Ok(Due::Yes);
     }
     let Some(last) = run.last_complete_at else { return Ok(Due::Yes) };
-    let share = deps.store.get_uem(tenant).await?.and_then(|u| u.call_share_percent);
-    let managed = deps.store.uem_devices(tenant).await?;
-    let interval = reread_interval(managed, odt_shared::pacing::Share::new(deps.uem_limits, share));
+    let interval = state::interval(deps, tenant).await?;
     Ok(if now - last >= interval.as_secs() as i64 { Due::Yes } else { Due::NotYet })
 }

@@ -26,6 +26,10 @@ pub struct SyncSummary {
     /// Where this run started (a device id), when it resumed from a checkpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resumed_after: Option<String>,
+    /// Why this run could not go on although it had its whole invocation for what it stopped at: the
+    /// reconciliation will not finish by itself (also shown by `GET /fleet` until a run gets further).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stalled: Option<String>,
 }
 
 /// Counts a decision into a summary.
