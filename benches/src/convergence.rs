@@ -152,11 +152,15 @@ async fn full_reconciliation(t: &TestStack, clock: &ScaledClock) -> anyhow::Resu
         let budget = Budget {
             deadline: Some(Instant::now() + usable + SAVE_MARGIN),
             calls: CallClass::Reread,
+            whole_invocation: true,
             ..Budget::default()
         };
         let s = reconcile(&deps, &t.tenant, budget).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
         if s.complete {
             return Ok(FullRun { invocations, secs: (clock.now() - start).as_seconds_f64() });
+        }
+        if let Some(why) = s.stalled {
+            anyhow::bail!("the re-read stalled after {invocations} invocations (a lower --speedup gives the real-time reads more room): {why}");
         }
         anyhow::ensure!(invocations < 1_000, "the re-read makes no progress");
         clock.sleep(BETWEEN_INVOCATIONS).await;
