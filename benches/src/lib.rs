@@ -195,7 +195,7 @@ pub fn compute_scope(devices: &[UemDevice], okta: &OktaData) -> usize {
     let mut excluded = [0usize; Exclusion::ALL.len()];
     let mut in_scope = 0;
     for d in devices {
-        match decide(d, &facts).exclusion {
+        match decide(d, &facts, None).exclusion {
             None => in_scope += 1,
             Some(e) => excluded[e as usize] += 1,
         }

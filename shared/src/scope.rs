@@ -7,7 +7,10 @@
 //! build 22000+; iOS 16+; Android 11+), and an Android device is enrolled through Android Enterprise. Owners match
 //! Okta users by email against the user's login and primary email, trimmed and case-insensitive, exactly; an
 //! email two users share goes to the user whose login it is, else to the smaller user id (never to whichever came
-//! last).
+//! last). An email no login claims and two users have as primary email (C26) belongs to neither: the device is
+//! out of scope as `owner_ambiguous`. A device whose owner email no longer matches any user, while the Okta user
+//! it was linked to (by id) is still in the org, stays with that user (a renamed user, C28), with a note naming
+//! the mismatch.
 
 use crate::platform::Platform;
 use crate::uem::{Enrollment, UemDevice};
@@ -22,6 +25,9 @@ pub enum Exclusion {
     NoOwner,
     /// No user of the Okta org has the owner's email as login or primary email.
     OwnerNotInOktaOrg,
+    /// No user has the owner's email as login and more than one has it as primary email: which user owns the
+    /// device cannot be told, so it goes to neither (C26).
+    OwnerAmbiguous,
     /// Neither the owner is in a selected Okta group nor the device in a selected UEM device group.
     NotInSelectedGroup,
     /// The owner's Okta status is not ACTIVE (suspended, deprovisioned, …).
@@ -38,9 +44,10 @@ pub enum Exclusion {
 
 impl Exclusion {
     /// Every reason, in rule order.
-    pub const ALL: [Exclusion; 8] = [
+    pub const ALL: [Exclusion; 9] = [
         Exclusion::NoOwner,
         Exclusion::OwnerNotInOktaOrg,
+        Exclusion::OwnerAmbiguous,
         Exclusion::NotInSelectedGroup,
         Exclusion::OwnerNotActive,
         Exclusion::PlatformUnsupported,
@@ -56,6 +63,26 @@ pub struct OktaUserFacts {
     pub id: String,
     /// `ACTIVE`, `SUSPENDED`, `DEPROVISIONED`, ….
     pub status: String,
+    /// The user's login as Okta reports it (what a renamed user's device owner should read).
+    pub login: String,
+}
+
+/// Who an owner's email names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    /// The user at this index of `users`; `login`: the email is that user's login.
+    One { index: usize, login: bool },
+    /// Users of the same kind of claim (two primary emails, or two logins alike once trimmed and lower-cased):
+    /// nobody. `index`: the smallest of them, so a later login still knows what it takes over.
+    Ambiguous { index: usize, login: bool },
+}
+
+impl Claim {
+    fn parts(self) -> (usize, bool) {
+        match self {
+            Claim::One { index, login } | Claim::Ambiguous { index, login } => (index, login),
+        }
+    }
 }
 
 /// The hasher of the scope maps: foldhash (fast on short ids and emails, seeded per process). The keys are the
@@ -67,9 +94,10 @@ pub type ScopeHasher = foldhash::fast::RandomState;
 pub struct ScopeFacts {
     /// Okta users of the org, each once per `add_user`.
     users: Vec<OktaUserFacts>,
-    /// Normalized login or primary email → the index in `users` of its owner, and whether that owner has it as
-    /// login (rather than only as primary email).
-    by_email: HashMap<String, (usize, bool), ScopeHasher>,
+    /// Normalized login or primary email → who it names (see [`Claim`]).
+    by_email: HashMap<String, Claim, ScopeHasher>,
+    /// Okta user id → its index in `users` (the first `add_user` of the id).
+    by_id: HashMap<String, usize, ScopeHasher>,
     /// Okta user ids that are members of a selected Okta group.
     pub selected_members: HashSet<String, ScopeHasher>,
     /// UEM device ids in a selected UEM device group.
@@ -81,37 +109,54 @@ pub struct ScopeFacts {
 impl ScopeFacts {
     /// Records an Okta user under its login and primary email.
     ///
-    /// When two users share a key (Okta keeps logins unique, but a primary email may repeat or equal another
-    /// user's login), the owner is the one whose login it is, else the smallest `(id, status)`, so the match
-    /// never depends on the order users are added (Okta's page order).
+    /// When two users share a key, a login beats a primary email (Okta keeps logins unique, but a primary email
+    /// may repeat or equal another user's login); two claims of the same kind by different users make the key
+    /// ambiguous (C26: a device goes to neither). The same user added twice (its users page and a group's
+    /// members) is one claim. The outcome never depends on the order users are added (Okta's page order).
     pub fn add_user(&mut self, id: &str, status: &str, login: &str, email: Option<&str>) {
         let index = self.users.len();
-        self.users.push(OktaUserFacts { id: id.to_string(), status: status.to_string() });
-        let facts = &self.users[index];
+        self.users.push(OktaUserFacts { id: id.to_string(), status: status.to_string(), login: login.to_string() });
+        self.by_id.entry(id.to_string()).or_insert(index);
         for (key, from_login) in std::iter::once((login, true)).chain(email.map(|e| (e, false))) {
             let k = normalized(key);
             if k.is_empty() {
                 continue;
             }
-            let replace = self.by_email.get(k.as_ref()).is_none_or(|&(old, old_login)| {
-                let old = &self.users[old];
-                (!from_login, &facts.id, &facts.status) < (!old_login, &old.id, &old.status)
-            });
-            if replace {
-                // Only another login takes over a key that is some user's login.
-                self.by_email.insert(k.into_owned(), (index, from_login));
-            }
+            let claim = match self.by_email.get(k.as_ref()) {
+                None => Claim::One { index, login: from_login },
+                Some(&old) => self.merge_claim(old, index, from_login),
+            };
+            self.by_email.insert(k.into_owned(), claim);
         }
     }
 
-    /// The Okta user an owner's email matches (trimmed, case-insensitive, exact), if any.
-    pub fn user_by_email(&self, email: &str) -> Option<&OktaUserFacts> {
-        self.user_by_key(&normalized(email))
+    /// The claim on a key after user `index` claims it (`login`: as its login) where `old` stood.
+    fn merge_claim(&self, old: Claim, index: usize, login: bool) -> Claim {
+        let (old_index, old_login) = old.parts();
+        let (new, was) = (&self.users[index], &self.users[old_index]);
+        let smaller = if (&new.id, &new.status) < (&was.id, &was.status) { index } else { old_index };
+        match (login, old_login) {
+            (true, false) => Claim::One { index, login },
+            (false, true) => old,
+            _ if new.id == was.id => match old {
+                Claim::One { .. } => Claim::One { index: smaller, login },
+                Claim::Ambiguous { .. } => Claim::Ambiguous { index: smaller, login },
+            },
+            _ => Claim::Ambiguous { index: smaller, login },
+        }
     }
 
-    /// The Okta user under an already normalized email.
-    fn user_by_key(&self, key: &str) -> Option<&OktaUserFacts> {
-        self.by_email.get(key).map(|&(i, _)| &self.users[i])
+    /// The Okta user with id `id`, if the org has it.
+    pub fn user_by_id(&self, id: &str) -> Option<&OktaUserFacts> {
+        self.by_id.get(id).map(|&i| &self.users[i])
+    }
+
+    /// The Okta user an owner's email matches (trimmed, case-insensitive, exact), if exactly one does.
+    pub fn user_by_email(&self, email: &str) -> Option<&OktaUserFacts> {
+        match self.by_email.get(normalized(email).as_ref()) {
+            Some(&Claim::One { index, .. }) => Some(&self.users[index]),
+            _ => None,
+        }
     }
 }
 
@@ -122,6 +167,9 @@ pub struct Decision {
     pub okta_user_id: Option<String>,
     /// `None` when the device is in scope.
     pub exclusion: Option<Exclusion>,
+    /// When the owner is the Okta user the device was linked to while the UEM owner's email matches no user any
+    /// more (a renamed user, C28): that user's login, which the UEM owner should read.
+    pub owner_email_mismatch: Option<String>,
 }
 
 impl Decision {
@@ -146,14 +194,29 @@ fn normalized(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Decides one device.
-pub fn decide(device: &UemDevice, facts: &ScopeFacts) -> Decision {
-    let out = |okta_user_id: Option<String>, e: Exclusion| Decision { okta_user_id, exclusion: Some(e) };
+/// Decides one device. `linked`: the Okta user id the device's record was linked to, if any: when the owner's
+/// email matches no user, that user (still in the org) keeps the device, with [`Decision::owner_email_mismatch`].
+pub fn decide(device: &UemDevice, facts: &ScopeFacts, linked: Option<&str>) -> Decision {
+    let out = |okta_user_id: Option<String>, e: Exclusion| Decision {
+        okta_user_id,
+        exclusion: Some(e),
+        owner_email_mismatch: None,
+    };
     let Some(email) = device.owner_email.as_deref().map(normalized).filter(|e| !e.is_empty()) else {
         return out(None, Exclusion::NoOwner);
     };
-    let Some(user) = facts.user_by_key(&email) else {
-        return out(None, Exclusion::OwnerNotInOktaOrg);
+    let (user, mismatch) = match facts.by_email.get(email.as_ref()) {
+        Some(&Claim::One { index, .. }) => (&facts.users[index], None),
+        Some(Claim::Ambiguous { .. }) => return out(None, Exclusion::OwnerAmbiguous),
+        None => match linked.and_then(|id| facts.user_by_id(id)) {
+            Some(u) => (u, Some(u.login.clone())),
+            None => return out(None, Exclusion::OwnerNotInOktaOrg),
+        },
+    };
+    let out = |okta_user_id: Option<String>, e: Exclusion| Decision {
+        okta_user_id,
+        exclusion: Some(e),
+        owner_email_mismatch: mismatch.clone(),
     };
     let uid = Some(user.id.clone());
     if !facts.selected_members.contains(&user.id) && !facts.selected_devices.contains(&device.id) {
@@ -176,7 +239,7 @@ pub fn decide(device: &UemDevice, facts: &ScopeFacts) -> Decision {
     {
         return out(uid, Exclusion::NotAndroidEnterprise);
     }
-    Decision { okta_user_id: uid, exclusion: None }
+    Decision { okta_user_id: uid, exclusion: None, owner_email_mismatch: mismatch }
 }
 
 /// The leading whole numbers of a version string: `"10.0.19045.3693"` → `[10, 0, 19045, 3693]`,
@@ -243,7 +306,7 @@ mod tests {
     #[test]
     fn every_reason() {
         let f = facts();
-        let reason = |d: &UemDevice| decide(d, &f).exclusion;
+        let reason = |d: &UemDevice| decide(d, &f, None).exclusion;
         assert_eq!(reason(&device("1", Some(Platform::Ios), "17.1", None)), Some(Exclusion::NoOwner));
         assert_eq!(reason(&device("1", Some(Platform::Ios), "17.1", Some("  "))), Some(Exclusion::NoOwner));
         assert_eq!(
@@ -262,7 +325,7 @@ mod tests {
         let mut off = facts();
         off.enabled_platforms.remove(&Platform::Ios);
         assert_eq!(
-            decide(&device("1", Some(Platform::Ios), "17.1", Some("alice@acme.com")), &off).exclusion,
+            decide(&device("1", Some(Platform::Ios), "17.1", Some("alice@acme.com")), &off, None).exclusion,
             Some(Exclusion::PlatformDisabled)
         );
         assert_eq!(
@@ -282,7 +345,7 @@ mod tests {
     #[test]
     fn owner_matching_is_trimmed_case_insensitive_and_exact() {
         let f = facts();
-        let d = |owner: &str| decide(&device("1", Some(Platform::Macos), "14.2", Some(owner)), &f);
+        let d = |owner: &str| decide(&device("1", Some(Platform::Macos), "14.2", Some(owner)), &f, None);
         assert!(d("  ALICE@acme.COM ").in_scope());
         assert_eq!(d("carol.jones@acme.com").okta_user_id.as_deref(), Some("00u3"), "matched by primary email");
         assert_eq!(d("alice@acme.co").exclusion, Some(Exclusion::OwnerNotInOktaOrg), "never a prefix");
@@ -305,21 +368,79 @@ mod tests {
             assert_eq!(f.user_by_email("shared@acme.com").unwrap().id, "00u9", "reversed: {reversed}");
             assert_eq!(f.user_by_email(" Ann@ACME.com").unwrap().id, "00u1");
         }
-        // Two primary emails alike and no login: the smaller id, whatever the order.
+        // Two primary emails alike and no login: nobody's, whatever the order (C26).
         let mut a = ScopeFacts::default();
         a.add_user("00u7", "ACTIVE", "x", Some("p@acme.com"));
         a.add_user("00u3", "SUSPENDED", "y", Some("p@acme.com"));
         let mut b = ScopeFacts::default();
         b.add_user("00u3", "SUSPENDED", "y", Some("p@acme.com"));
         b.add_user("00u7", "ACTIVE", "x", Some("p@acme.com"));
-        assert_eq!(a.user_by_email("p@acme.com").unwrap().id, "00u3");
-        assert_eq!(a.user_by_email("p@acme.com"), b.user_by_email("p@acme.com"));
-        // A login taken over by a later login with a smaller id stays a login: a primary email never takes it.
+        assert_eq!(a.user_by_email("p@acme.com"), None);
+        assert_eq!(b.user_by_email("p@acme.com"), None);
+        // A login claims a key two primary emails made ambiguous, whatever the order.
         let mut c = ScopeFacts::default();
-        c.add_user("00u5", "ACTIVE", "q@acme.com", None);
-        c.add_user("00u2", "ACTIVE", "q@acme.com", None);
-        c.add_user("00u1", "ACTIVE", "z", Some("q@acme.com"));
-        assert_eq!(c.user_by_email("q@acme.com").unwrap().id, "00u2");
+        c.add_user("00u5", "ACTIVE", "z", Some("q@acme.com"));
+        c.add_user("00u2", "ACTIVE", "y", Some("q@acme.com"));
+        c.add_user("00u9", "ACTIVE", "q@acme.com", None);
+        assert_eq!(c.user_by_email("q@acme.com").unwrap().id, "00u9");
+        // The same user twice (its page and a group's members) is one claim.
+        let mut d = ScopeFacts::default();
+        d.add_user("00u4", "ACTIVE", "r", Some("r@acme.com"));
+        d.add_user("00u4", "ACTIVE", "r", Some("r@acme.com"));
+        assert_eq!(d.user_by_email("r@acme.com").unwrap().id, "00u4");
+    }
+
+    /// C26: pat's device goes to the user whose login is pat's email; sam's email is two users' primary email
+    /// and nobody's login, so sam's device goes to neither, excluded with the reason that names it.
+    #[test]
+    fn c26_users_sharing_an_email_owner_by_login_or_nobody() {
+        for reversed in [false, true] {
+            let mut users = vec![
+                ("00uPAT1", "pat@example.com", "pat@example.com"),
+                ("00uPAT2", "pat.admin@example.com", "pat@example.com"),
+                ("00uSAM1", "sam1@example.com", "sam@example.com"),
+                ("00uSAM2", "sam2@example.com", "sam@example.com"),
+            ];
+            if reversed {
+                users.reverse();
+            }
+            let mut f = ScopeFacts::default();
+            for (id, login, email) in users {
+                f.add_user(id, "ACTIVE", login, Some(email));
+                f.selected_members.insert(id.to_string());
+            }
+            f.enabled_platforms.extend(Platform::ALL);
+            let pat = decide(&device("p", Some(Platform::Ios), "17.1", Some("pat@example.com")), &f, None);
+            assert_eq!((pat.okta_user_id.as_deref(), pat.exclusion), (Some("00uPAT1"), None));
+            let sam = device("s", Some(Platform::Ios), "17.1", Some("sam@example.com"));
+            let expected =
+                Decision { okta_user_id: None, exclusion: Some(Exclusion::OwnerAmbiguous), owner_email_mismatch: None };
+            assert_eq!(decide(&sam, &f, None), expected);
+            // Not even to the user it was linked to before the second user took the same email.
+            assert_eq!(decide(&sam, &f, Some("00uSAM1")), expected);
+        }
+    }
+
+    /// C28: a user renamed from a@ to b@ keeps the device its UEM owner still lists as a@, with a note naming
+    /// the login the owner should read; once the UEM reads b@ the note goes and nothing else changes.
+    #[test]
+    fn c28_a_renamed_user_keeps_the_device_linked_by_id() {
+        let mut f = ScopeFacts::default();
+        f.add_user("00u1", "ACTIVE", "b@example.com", Some("b@example.com"));
+        f.selected_members.insert("00u1".into());
+        f.enabled_platforms.extend(Platform::ALL);
+        let old = device("1", Some(Platform::Macos), "14.2", Some("a@example.com"));
+        let kept = decide(&old, &f, Some("00u1"));
+        assert_eq!(kept.okta_user_id.as_deref(), Some("00u1"));
+        assert_eq!((kept.exclusion, kept.owner_email_mismatch.as_deref()), (None, Some("b@example.com")));
+        assert_eq!(decide(&old, &f, None).exclusion, Some(Exclusion::OwnerNotInOktaOrg), "no link: nobody's");
+        assert_eq!(decide(&old, &f, Some("00u2")).exclusion, Some(Exclusion::OwnerNotInOktaOrg), "a user gone");
+        let renamed = device("1", Some(Platform::Macos), "14.2", Some("b@example.com"));
+        let now = decide(&renamed, &f, Some("00u1"));
+        assert_eq!((now.okta_user_id.as_deref(), now.exclusion, now.owner_email_mismatch), (Some("00u1"), None, None));
+        // An email that now names another user goes to that user: the current match wins over the old link.
+        f.add_user("00u2", "ACTIVE", "a@example.com", None);
+        assert_eq!(decide(&old, &f, Some("00u1")).okta_user_id.as_deref(), Some("00u2"));
     }
 
     #[test]
@@ -340,7 +461,7 @@ mod tests {
             .map(|(i, o)| device(&format!("d{i}"), Some(Platform::Macos), "14.1", Some(o)))
             .collect();
         f.selected_devices.extend(devices.iter().map(|d| d.id.clone()));
-        let decisions: Vec<Decision> = devices.iter().map(|d| decide(d, &f)).collect();
+        let decisions: Vec<Decision> = devices.iter().map(|d| decide(d, &f, None)).collect();
         assert_eq!(decisions.iter().filter(|d| d.in_scope()).count(), 4);
         let out: Vec<_> = decisions.iter().filter_map(|d| d.exclusion).collect();
         assert_eq!(out, vec![Exclusion::OwnerNotInOktaOrg, Exclusion::OwnerNotInOktaOrg]);
@@ -494,8 +615,8 @@ mod props {
         fn a_device_without_an_owner_is_never_in_scope(i in inputs(), mut d in device(), blank in "[ \t]{0,3}",
             none in any::<bool>()) {
             d.owner_email = if none { None } else { Some(blank) };
-            let decision = decide(&d, &build(&i));
-            prop_assert_eq!(decision, Decision { okta_user_id: None, exclusion: Some(Exclusion::NoOwner) });
+            let decision = decide(&d, &build(&i), None);
+            prop_assert_eq!(decision, Decision { okta_user_id: None, exclusion: Some(Exclusion::NoOwner), owner_email_mismatch: None });
         }
 
         /// Fails if any status but ACTIVE (SUSPENDED, DEPROVISIONED, …) let a device in.
@@ -511,7 +632,7 @@ mod props {
             f.add_user(&id, status, &owner, None);
             f.selected_members.insert(id.clone());
             d.owner_email = Some(owner);
-            let decision = decide(&d, &f);
+            let decision = decide(&d, &f, None);
             prop_assert!(!decision.in_scope());
             prop_assert_eq!(decision.okta_user_id, Some(id));
         }
@@ -523,9 +644,9 @@ mod props {
             devices in proptest::collection::vec(device(), 1..6)) {
             let (fa, fb) = (build(&a), build(&b));
             for d in &devices {
-                let first = decide(d, &fa);
-                prop_assert_eq!(&first, &decide(d, &fa));
-                prop_assert_eq!(&first, &decide(d, &fb), "{:?}", d);
+                let first = decide(d, &fa, None);
+                prop_assert_eq!(&first, &decide(d, &fa, None));
+                prop_assert_eq!(&first, &decide(d, &fb, None), "{:?}", d);
             }
         }
 
@@ -535,12 +656,12 @@ mod props {
         fn adding_a_group_the_owner_is_not_in_changes_nothing(i in inputs(), d in device(),
             group in proptest::collection::vec("00u[0-9]", 0..5), device_group in proptest::collection::vec("d[0-9]", 0..5)) {
             let before = build(&i);
-            let decision = decide(&d, &before);
+            let decision = decide(&d, &before, None);
             let mut after = before.clone();
             let owner = decision.okta_user_id.clone();
             after.selected_members.extend(group.into_iter().filter(|m| Some(m) != owner.as_ref()));
             after.selected_devices.extend(device_group.into_iter().filter(|g| *g != d.id));
-            prop_assert_eq!(decide(&d, &after), decision);
+            prop_assert_eq!(decide(&d, &after, None), decision);
         }
 
         /// Fails if a newer macOS, iOS or Android release (or a newer Windows 11 build) could be refused where

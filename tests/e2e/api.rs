@@ -12,6 +12,7 @@ mod api {
     pub mod hooks;
     pub mod inventory;
     pub mod okta_client;
+    pub mod owners;
     pub mod pacing;
     pub mod platforms;
     pub mod rotate;

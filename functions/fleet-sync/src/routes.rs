@@ -191,7 +191,7 @@ pub async fn preview(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
     let mut summary = SyncSummary { devices: g.devices.len(), ..Default::default() };
     let (mut ins, mut outs) = (Vec::new(), Vec::new());
     for d in &g.devices {
-        let decision = decide(d, &g.facts);
+        let decision = decide(d, &g.facts, None);
         count(&mut summary, decision.exclusion);
         let bucket = if decision.in_scope() { &mut ins } else { &mut outs };
         if bucket.len() < SAMPLE {

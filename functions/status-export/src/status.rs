@@ -76,6 +76,11 @@ pub struct DeviceStatus {
     pub platform: Option<Platform>,
     pub os_version: String,
     pub owner_email: Option<String>,
+    /// When the device stays with the Okta user it was linked to although the UEM owner's email above names no
+    /// Okta user any more (the user was renamed, C28): that user's login, which the UEM owner should be changed
+    /// to. Absent when the owner's email names the user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_email_mismatch: Option<String>,
     pub in_scope: bool,
     /// Why the device is out of scope.
     pub exclusion: Option<String>,
@@ -146,6 +151,7 @@ pub fn device_status(
         platform,
         os_version: dev.os_version.clone(),
         owner_email: dev.owner_email.clone(),
+        owner_email_mismatch: dev.owner_email_mismatch.clone(),
         in_scope: dev.in_scope,
         exclusion: dev
             .exclusion

@@ -380,6 +380,22 @@ impl OktaClient {
         devices.into_iter().map(WireDevice::into_device).collect()
     }
 
+    /// One user by id (`GET /api/v1/users/{id}`, operation `getUser` in `../shared/okta/spec/management.yaml`;
+    /// scope `okta.users.read`); `None` when Okta has no such user (404 `E0000007`). Errors: as
+    /// [`OktaClient::list_all`], plus [`OktaError::Protocol`] for an answer that is not a user.
+    pub async fn get_user(&self, id: &str) -> Result<Option<User>, OktaError> {
+        let id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+        let url =
+            self.host.base_url().join(&format!("api/v1/users/{id}")).map_err(|e| OktaError::Protocol(e.to_string()))?;
+        let resp = match self.get(&url).await {
+            Ok(r) => r,
+            Err(OktaError::Api { status: 404, .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let bytes = resp.bytes().await.map_err(|e| OktaError::Unreachable(e.without_url().to_string()))?;
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| OktaError::Protocol(format!("a user: {e}")))
+    }
+
     /// All members of a group, pages of 200.
     pub async fn list_group_members(&self, group_id: &str) -> Result<Vec<User>, OktaError> {
         let id: String = url::form_urlencoded::byte_serialize(group_id.as_bytes()).collect();

@@ -28,6 +28,10 @@ pub struct DeviceRecord {
     pub udid: Option<String>,
     pub owner_email: Option<String>,
     pub okta_user_id: Option<String>,
+    /// When the device stays with the Okta user it was linked to although the UEM owner's email matches no user
+    /// any more (a renamed user, C28): that user's login, which the UEM owner should read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_email_mismatch: Option<String>,
     pub in_scope: bool,
     pub exclusion: Option<Exclusion>,
     /// When in scope: the content hash of the attestation payload the device should carry.
@@ -69,6 +73,7 @@ impl DeviceRecord {
             gsi1pk: okta_user_id.as_deref().map(|u| Self::user_index(tenant, u)),
             gsi1sk: okta_user_id.as_ref().map(|_| Self::sk_of(device_id)),
             okta_user_id,
+            owner_email_mismatch: None,
             in_scope: false,
             exclusion: None,
             desired_payload_hash: None,
@@ -94,7 +99,7 @@ impl DeviceRecord {
             self.platform,
             (&self.os_version, &self.serial, &self.udid),
             &self.owner_email,
-            &self.okta_user_id,
+            (&self.okta_user_id, &self.owner_email_mismatch),
             self.in_scope,
             self.exclusion,
             &self.desired_payload_hash,
@@ -104,7 +109,7 @@ impl DeviceRecord {
             other.platform,
             (&other.os_version, &other.serial, &other.udid),
             &other.owner_email,
-            &other.okta_user_id,
+            (&other.okta_user_id, &other.owner_email_mismatch),
             other.in_scope,
             other.exclusion,
             &other.desired_payload_hash,

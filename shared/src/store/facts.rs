@@ -15,6 +15,8 @@ pub enum FactKey<'a> {
     UserStatus { user: &'a str },
     /// The last change of Okta device `device` (the event type and the user it named).
     OktaDevice { device: &'a str },
+    /// Okta user `user`'s login and primary email (JSON `{"login": …, "email": …}`), read after a profile update.
+    UserProfile { user: &'a str },
 }
 
 impl FactKey<'_> {
@@ -24,6 +26,7 @@ impl FactKey<'_> {
             FactKey::Membership { group, user } => format!("GMEMBER#{group}#{user}"),
             FactKey::UserStatus { user } => format!("OKTAUSER#{user}"),
             FactKey::OktaDevice { device } => format!("OKTADEVICE#{device}"),
+            FactKey::UserProfile { user } => format!("OKTAPROFILE#{user}"),
         }
     }
 }

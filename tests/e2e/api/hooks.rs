@@ -376,3 +376,62 @@ async fn a_rotated_hook_secret_is_in_force_at_once_here_and_within_seconds_on_ot
     assert_eq!(post_to(&late, &t.tenant, SECRET, "rot-8").await, 401, "the kept record expired");
     assert_eq!(post_to(&late, &t.tenant, NEW, "rot-9").await, 200);
 }
+
+/// C28: Okta user `00u1` is renamed from a@ to b@ (a `user.account.update_profile` event, then a reconciliation)
+/// while the UEM owner of its device still reads a@: the device stays in scope for `00u1` and keeps what it was
+/// given; status names the mismatch; once the UEM owner reads b@ the note goes and nothing else changes.
+#[tokio::test]
+async fn c28_a_renamed_okta_user_keeps_its_device_and_status_names_the_mismatch() {
+    let t = TestStack::start().await;
+    t.ready_fleet().await;
+    let (uid, group) = ("00uRENAMED000000001", t.stack.okta.add_group("00gRENAME0000000001", "Renamed"));
+    t.stack.okta.add_user(uid, "a@example.com", "a@example.com", "ACTIVE");
+    t.stack.okta.add_member(&group, uid);
+    t.stack.hexnode.add_user(5, "A", "a@example.com");
+    let mut d = HexnodeDeviceSeed::new(88, "A's Mac", "macOS", Some(5));
+    d.os_version = "14.1".into();
+    t.stack.hexnode.add_device(d);
+    t.call("PUT", "/fleet", Some(&t.admin()), Some(json!({"oktaGroupIds": [group], "uemDeviceGroupIds": []}))).await;
+    assert_eq!(t.call("POST", "/fleet/sync", Some(&t.admin()), None).await.body["inScope"], 1);
+    hook_ready(&t).await;
+    t.stack.settle().await.unwrap();
+    let member = || {
+        let g = t.stack.hexnode.group_named("Okta Device Trust - macOS").expect("the managed macOS group");
+        g.members.contains(&88)
+    };
+    assert!(member(), "deployed before the rename");
+    let status = || async {
+        let page = t.call("GET", "/status/devices", Some(&t.technician()), None).await;
+        page.body["items"].as_array().unwrap().iter().find(|d| d["deviceId"] == "88").cloned().unwrap()
+    };
+
+    t.stack.okta.add_user(uid, "b@example.com", "b@example.com", "ACTIVE");
+    let renamed =
+        envelope(vec![event("c28-rename", "user.account.update_profile", "2026-12-07T10:00:00.000Z", uid, None)]);
+    let (_, body) = settled(&t, Some(SECRET), renamed).await;
+    assert_eq!(body["accepted"], 1, "{body}");
+    let rec = t.stack.deps.store.list_devices(&t.tenant).await.unwrap().into_iter().find(|d| d.device_id == "88");
+    let rec = rec.unwrap();
+    assert_eq!((rec.in_scope, rec.owner_email_mismatch.as_deref()), (true, Some("b@example.com")), "{rec:?}");
+    let s = t.call("POST", "/fleet/sync", Some(&t.admin()), None).await;
+    assert_eq!((s.body["inScope"].clone(), s.body["written"].clone()), (json!(1), json!(0)), "{}", s.text);
+    t.stack.settle().await.unwrap();
+    assert!(member(), "nothing removed from the device");
+    let st = status().await;
+    assert_eq!(
+        (st["inScope"].clone(), st["ownerEmailMismatch"].clone()),
+        (json!(true), json!("b@example.com")),
+        "{st}"
+    );
+
+    // The UEM owner now reads b@: the note goes, and that is all that changes.
+    t.stack.hexnode.add_user(5, "A", "b@example.com");
+    let s = t.call("POST", "/fleet/sync", Some(&t.admin()), None).await;
+    assert_eq!((s.body["inScope"].clone(), s.body["written"].clone()), (json!(1), json!(1)), "{}", s.text);
+    t.stack.settle().await.unwrap();
+    assert!(member());
+    let st = status().await;
+    assert!(st["ownerEmailMismatch"].is_null() && st["inScope"] == json!(true), "{st}");
+    let rec = t.stack.deps.store.list_devices(&t.tenant).await.unwrap().into_iter().find(|d| d.device_id == "88");
+    assert_eq!(rec.unwrap().okta_user_id.as_deref(), Some(uid));
+}

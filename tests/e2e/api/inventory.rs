@@ -93,10 +93,10 @@ async fn a_run_with_its_whole_invocation_that_cannot_read_okta_says_it_stalled()
         t.stack.hexnode.add_device(HexnodeDeviceSeed::new(9000 + i, &format!("D {i}"), "iOS", Some(200_000 + i)));
     }
     t.call("PUT", "/fleet", Some(&t.admin()), Some(json!({"oktaGroupIds": [group], "uemDeviceGroupIds": []}))).await;
-    let stall_okta = || t.stack.okta.lock().fault_plan = vec![OktaFault::Stall(Duration::from_secs(4))].into();
-    // Okta's side gets 1.5 s after the save margin; the stalled request takes 4.
+    let stall_okta = || t.stack.okta.lock().fault_plan = vec![OktaFault::Stall(Duration::from_secs(30))].into();
+    // A run gets 5 s after the save margin (the UEM's last pages, Okta's token); Okta's first read stalls 30.
     let short = |whole_invocation| Budget {
-        deadline: Some(Instant::now() + fleet_sync::sync::SAVE_MARGIN + Duration::from_millis(1_500)),
+        deadline: Some(Instant::now() + fleet_sync::sync::SAVE_MARGIN + Duration::from_secs(5)),
         whole_invocation,
         ..Budget::default()
     };
@@ -117,7 +117,7 @@ async fn a_run_with_its_whole_invocation_that_cannot_read_okta_says_it_stalled()
     assert_eq!((c.complete, c.stalled.as_deref()), (false, None), "{c:?}");
     // The schedule's first tenant has its whole invocation: it stalled.
     stall_okta();
-    let deadline = Instant::now() + fleet_sync::sync::SAVE_MARGIN + Duration::from_millis(1_500);
+    let deadline = Instant::now() + fleet_sync::sync::SAVE_MARGIN + Duration::from_secs(5);
     let run = reconcile_all(&t.stack.deps, Some(deadline)).await.unwrap();
     assert_eq!((run.stalled, run.complete), (1, 0), "{run:?}");
     let r = fleet().await;

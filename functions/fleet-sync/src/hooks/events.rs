@@ -10,7 +10,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The event types the hook acts on; others are accepted and ignored.
-pub const EVENT_TYPES: [&str; 12] = [
+///
+/// `user.account.update_profile` (a user's login or email changed, C28) and `device.lifecycle.delete` are in Okta's
+/// Event Types catalog as event-hook eligible (https://developer.okta.com/docs/reference/api/event-types/, filter
+/// `event-hook-eligible`; `../shared/okta/FACTS.md` lists the device lifecycle ones).
+pub const EVENT_TYPES: [&str; 13] = [
     "group.user_membership.add",
     "group.user_membership.remove",
     "user.lifecycle.create",
@@ -20,6 +24,7 @@ pub const EVENT_TYPES: [&str; 12] = [
     "user.lifecycle.suspend",
     "user.lifecycle.unsuspend",
     "user.lifecycle.delete.initiated",
+    "user.account.update_profile",
     "device.user.add",
     "device.user.remove",
     "device.lifecycle.deactivate",

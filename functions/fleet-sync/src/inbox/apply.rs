@@ -50,6 +50,7 @@ async fn apply(deps: &Deps, tenant: &str, ctx: &Context, e: &Event, at: time::Of
     match e.event_type.as_str() {
         t @ ("group.user_membership.add" | "group.user_membership.remove") => a.membership(t.ends_with(".add")).await,
         t if t.starts_with("user.lifecycle.") => a.user_lifecycle(t).await,
+        "user.account.update_profile" => a.user_profile().await,
         t if t.starts_with("device.user.") || t.starts_with("device.lifecycle.") => a.okta_device(t).await,
         _ => Ok(false),
     }
@@ -103,6 +104,29 @@ impl Applying<'_> {
         Ok(true)
     }
 
+    /// A user's profile changed (C28: a login or email renamed): the user's login and email are read from Okta
+    /// and kept, then each of the user's devices notes whether its UEM owner's email still names the user
+    /// (`owner_email_mismatch`); scope does not change, since devices stay with the user they are linked to by
+    /// id. Not applied (ignored) when the user has no device of the fleet or Okta no longer has the user.
+    async fn user_profile(&self) -> Result<bool, Error> {
+        let Some(user) = target(self.e, "User") else { return Ok(false) };
+        if self.deps.store.devices_of_user(self.tenant, user).await?.is_empty() {
+            return Ok(false);
+        }
+        let (_, okta) = self.deps.device_trust_okta(self.tenant, &crate::facts::SCOPES).await?;
+        let Some(found) = okta.get_user(user).await? else { return Ok(false) };
+        let value = serde_json::json!({"login": found.profile.login, "email": found.profile.email}).to_string();
+        let fact = FactKey::UserProfile { user };
+        if !self.deps.store.keep_fact(self.tenant, fact, &self.published, value).await? {
+            return Ok(false);
+        }
+        redecide(self.deps, self.tenant, self.ctx, user, fact, |r, value| {
+            r.owner_email_mismatch = email_mismatch(r.owner_email.as_deref(), value);
+        })
+        .await?;
+        Ok(true)
+    }
+
     /// Okta's own device record changed (its user link, or the device itself). Scope does not depend on it; the
     /// latest state is kept per Okta device as evidence for the status report.
     async fn okta_device(&self, event_type: &str) -> Result<bool, Error> {
@@ -111,4 +135,15 @@ impl Applying<'_> {
         let fact = FactKey::OktaDevice { device };
         Ok(self.deps.store.keep_fact(self.tenant, fact, &self.published, value).await?)
     }
+}
+
+/// The note a device record carries when its UEM owner's `owner_email` names neither the login nor the primary
+/// email of the kept profile `profile` (JSON, [`FactKey::UserProfile`]): the login the owner should read.
+fn email_mismatch(owner_email: Option<&str>, profile: &str) -> Option<String> {
+    let p: serde_json::Value = serde_json::from_str(profile).ok()?;
+    let login = p["login"].as_str()?;
+    let owner = odt_shared::scope::normalize_email(owner_email?);
+    let names = [Some(login), p["email"].as_str()];
+    let matches = names.into_iter().flatten().any(|e| odt_shared::scope::normalize_email(e) == owner);
+    (!matches).then(|| login.to_string())
 }

@@ -10,9 +10,9 @@ use std::collections::HashMap;
 
 /// The desired record of a device given the gathered facts (keeping the stored bookkeeping).
 pub fn desired(tenant: &str, d: &UemDevice, g: &Gathered, stored: Option<&DeviceRecord>, now: &str) -> DeviceRecord {
-    let decision = decide(d, &g.facts);
+    let decision = decide(d, &g.facts, stored.and_then(|s| s.okta_user_id.as_deref()));
     let hash = if decision.in_scope() { d.platform.and_then(|p| g.payload_hashes.get(&p).cloned()) } else { None };
-    let owner = d.owner_email.as_deref().and_then(|e| g.facts.user_by_email(e));
+    let owner = decision.okta_user_id.as_deref().and_then(|id| g.facts.user_by_id(id));
     let mut owner_selected_groups = owner.and_then(|u| g.member_groups.get(&u.id)).cloned().unwrap_or_default();
     owner_selected_groups.sort();
     DeviceRecord {
@@ -23,6 +23,7 @@ pub fn desired(tenant: &str, d: &UemDevice, g: &Gathered, stored: Option<&Device
         udid: d.udid.clone(),
         owner_email: d.owner_email.clone(),
         in_scope: decision.in_scope(),
+        owner_email_mismatch: decision.owner_email_mismatch.clone(),
         exclusion: decision.exclusion,
         desired_payload_hash: hash,
         enrollment: d.enrollment,
@@ -37,6 +38,11 @@ pub fn desired(tenant: &str, d: &UemDevice, g: &Gathered, stored: Option<&Device
 /// Re-decides a record from the facts it carries (owner state, the owner's selected groups, device-group
 /// membership, platform, OS, enrollment) and the platforms switched on (with their payload hashes).
 pub fn redecide_record(rec: &mut DeviceRecord, enabled: &HashMap<Platform, String>) {
+    if rec.okta_user_id.is_none() {
+        // No owner, an owner Okta does not have, or one two users claim (C26): only Okta's users can change
+        // that, and the record does not carry them; the reason stored stands (it comes before every other).
+        return;
+    }
     let device = UemDevice {
         id: rec.device_id.clone(),
         name: rec.name.clone(),
@@ -59,7 +65,7 @@ pub fn redecide_record(rec: &mut DeviceRecord, enabled: &HashMap<Platform, Strin
         facts.selected_devices.insert(rec.device_id.clone());
     }
     facts.enabled_platforms.extend(enabled.keys().copied());
-    let d = decide(&device, &facts);
+    let d = decide(&device, &facts, rec.okta_user_id.as_deref());
     rec.in_scope = d.in_scope();
     rec.exclusion = d.exclusion;
     rec.desired_payload_hash = if d.in_scope() { rec.platform.and_then(|p| enabled.get(&p).cloned()) } else { None };

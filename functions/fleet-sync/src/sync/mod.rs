@@ -142,7 +142,10 @@ async fn reconcile_held(deps: &Deps, tenant: &str, budget: Budget) -> Result<Syn
         checkpoint.as_ref().map(|c| devices.partition_point(|d| d.id.as_str() <= c.after.as_str())).unwrap_or(0);
     // Devices before the checkpoint were decided by the stopped run; count them from their records.
     for d in &devices[..start] {
-        count(&mut summary, stored.get(&d.id).map(|s| s.exclusion).unwrap_or_else(|| decide(d, &g.facts).exclusion));
+        count(
+            &mut summary,
+            stored.get(&d.id).map(|s| s.exclusion).unwrap_or_else(|| decide(d, &g.facts, None).exclusion),
+        );
     }
     let pass = decide_devices(tenant, &devices[start..], &g, &stored, &now, budget, &mut summary);
     summary.written = write_changed(deps, pass.changed, &g.payload_hashes).await?;
