@@ -16,7 +16,8 @@
 //!   name search (`search=profile.name sw "…"`) over several pages;
 //! - `listGroupUsers` (`GET /api/v1/groups/{groupId}/users`): fleet preview and sync;
 //! - `listUsers` (`GET /api/v1/users`): fleet preview and sync, all users and `search=status eq "DEPROVISIONED"`;
-//! - `listDevices` (`GET /api/v1/devices?expand=user`): `POST /status/refresh`.
+//! - `listDevices` (`GET /api/v1/devices?expand=user`): `POST /status/refresh`;
+//! - `getUser` (`GET /api/v1/users/{id}`): applying a `user.account.update_profile` hook event.
 //!
 //! The product makes no other Okta call (event hook verification is Okta calling the product). The test ends by
 //! proving the chain can fail: a group of a type the spec does not allow, and a request with a non-integer `limit`,
@@ -200,6 +201,7 @@ async fn okta_traffic_matches_okta_openapi_description() {
         ("GET", "/api/v1/groups/00gSALES000000000001/users"),
         ("GET", "/api/v1/users"),
         ("GET", "/api/v1/devices"),
+        ("GET", "/api/v1/users/00uUSER0000000000020"),
     ] {
         assert!(
             exchanges.iter().any(|e| e.method == method && e.path == path && e.status == 200),

@@ -86,6 +86,14 @@ fn membership(kind: &str, published: &str) -> Value {
                       {"id": GROUP, "type": "UserGroup", "alternateId": "unknown", "displayName": "Sales"}]})
 }
 
+/// A `user.account.update_profile` event of [`USER`] (a login or email may have changed), with a fresh uuid.
+fn profile_updated(published: &str) -> Value {
+    json!({"uuid": uuid::Uuid::new_v4().to_string(), "published": published, "eventType": "user.account.update_profile",
+           "version": "0", "severity": "INFO", "displayMessage": "Update user profile for Okta",
+           "actor": {"id": "00uADMIN", "type": "User"},
+           "target": [{"id": USER, "type": "User", "alternateId": "user20@acme-demo.example", "displayName": "Demo User 20"}]})
+}
+
 /// The record of device `id` in the demo tenant.
 async fn device_of(stack: &Stack, id: &str) -> anyhow::Result<Option<DeviceRecord>> {
     let all = stack.deps.store.list_devices(DEMO_TENANT).await?;
@@ -118,11 +126,31 @@ impl Walk<'_> {
         let hook = self.set_up_hook().await?;
         self.deliver_samples(&hook).await?;
         self.membership_round_trip(&hook).await?;
+        self.profile_update(&hook).await?;
         step(self.out, 12, "let deploy-trigger follow the hooks", self.stack.settle()).await?;
         let carried = self.stack.hexnode.device_carries(DEVICE.parse().unwrap_or_default()).len();
         writeln!(
             self.out,
             "    deploy-trigger followed the stream: device {DEVICE} carries {carried} policy (removed, then added back)"
+        )?;
+        Ok(())
+    }
+
+    /// User 20's profile was updated in Okta: the consumer reads the user (`getUser`) and notes on each of its
+    /// devices whether the UEM owner's email still names it (case C28); here it does, so nothing changes.
+    async fn profile_update(&mut self, hook: &Hook) -> anyhow::Result<()> {
+        let before = step(self.out, 12, "read the device", device_of(self.stack, DEVICE)).await?;
+        let delivery = envelope(&self.org.domain, vec![profile_updated("2026-11-29T10:00:04.000Z")]);
+        let v = step(self.out, 12, "deliver a profile update", hook.deliver(delivery)).await?;
+        step(self.out, 12, "let the hook's stream consumer apply it", self.stack.settle()).await?;
+        let after = step(self.out, 12, "read the device", device_of(self.stack, DEVICE)).await?;
+        let note = after.as_ref().and_then(|d| d.owner_email_mismatch.clone());
+        writeln!(
+            self.out,
+            "    user 20's profile updated ({} kept): Okta read again; the UEM owner's email {} → {}",
+            v["accepted"],
+            if note.is_none() { "still names the user" } else { "no longer names the user" },
+            if before.map(|d| d.version) == after.map(|d| d.version) { "nothing changed" } else { "noted" }
         )?;
         Ok(())
     }
