@@ -42,6 +42,9 @@ pub struct StackConfig {
     pub dynamodb_interceptors: Vec<odt_shared::aws::Interceptor>,
     /// Test hook: interceptors added to the functions' Secrets Manager client; none by default.
     pub secrets_interceptors: Vec<odt_shared::aws::Interceptor>,
+    /// Test hook: interceptors added to status-export's SES client (to read or change the requests it sends);
+    /// none by default.
+    pub ses_interceptors: Vec<odt_shared::aws::Interceptor>,
     /// Test hook: `None` (the default) routes the org host to the Okta double itself.
     pub okta_front: Option<DoubleFront>,
     /// Test hook: `None` (the default) routes the Hexnode portal to the Hexnode double itself.
@@ -70,6 +73,7 @@ impl StackConfig {
             front_port: 0,
             dynamodb_interceptors: Vec::new(),
             secrets_interceptors: Vec::new(),
+            ses_interceptors: Vec::new(),
             okta_front: None,
             hexnode_front: None,
             uem_limits: DOUBLE_UEM_LIMITS,
@@ -155,6 +159,26 @@ async fn prepare_exports(x: &status_export::ExportDeps) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// status-export's S3 and SES on the emulator for the stack of `table` (its own bucket, the SES client with
+/// `interceptors`), made ready by [`prepare_exports`].
+async fn exports_deps(
+    sdk: &aws_config::SdkConfig,
+    table: &str,
+    interceptors: &[odt_shared::aws::Interceptor],
+) -> anyhow::Result<status_export::ExportDeps> {
+    let bucket = format!("odt-exports-{}", table.to_ascii_lowercase()).chars().take(63).collect::<String>();
+    let mut exports = status_export::ExportDeps::new(sdk, bucket, LOCAL_SENDER.to_string());
+    if !interceptors.is_empty() {
+        let mut b = aws_sdk_sesv2::config::Builder::from(sdk);
+        for i in interceptors {
+            b.push_interceptor(i.clone());
+        }
+        exports.ses = aws_sdk_sesv2::Client::from_conf(b.build());
+    }
+    prepare_exports(&exports).await?;
+    Ok(exports)
+}
+
 /// The stream handler of the template function `function` (by logical id), recording each event it is given.
 fn stream_handler(
     function: &str,
@@ -226,9 +250,7 @@ impl Stack {
             deps.secrets = odt_shared::secrets::Secrets::new(client, cfg.secrets_prefix);
         }
         let deps = Arc::new(deps);
-        let bucket = format!("odt-exports-{}", table.to_ascii_lowercase()).chars().take(63).collect::<String>();
-        let exports = Arc::new(status_export::ExportDeps::new(&sdk, bucket.clone(), LOCAL_SENDER.to_string()));
-        prepare_exports(&exports).await?;
+        let exports = Arc::new(exports_deps(&sdk, &table, &cfg.ses_interceptors).await?);
         let front = Arc::new(Front {
             routes: template.routes(),
             handlers: handlers(deps.clone(), exports.clone()),

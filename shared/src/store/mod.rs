@@ -8,6 +8,7 @@
 //! record type and file.
 
 mod checkpoint;
+mod counters;
 mod cursor;
 mod deployed;
 mod deployment;
@@ -20,6 +21,7 @@ mod hook;
 mod inbox;
 mod inventory;
 mod item;
+mod mail;
 mod markers;
 mod okta_verify;
 mod org_trust;
@@ -31,6 +33,7 @@ mod uem;
 mod uem_calls;
 
 pub use checkpoint::CheckpointRecord;
+pub use counters::Window;
 pub use cursor::PrefixCursor;
 pub use deployed::{DeployItem, DeployedRecord, ItemState, ItemStatus};
 pub use deployment::DeploymentRecord;
@@ -42,6 +45,7 @@ pub use fleet::FleetRecord;
 pub use hook::HookRecord;
 pub use inbox::{is_inbox_key, InboxRecord};
 pub use inventory::{InventoryRead, INVENTORY_TTL_SECS};
+pub use mail::MailTaken;
 pub use markers::HOOK_TTL_SECS;
 pub use okta_verify::{AppDetails, InstallMethod, OktaVerifyRecord};
 pub use orgs::OrgRecord;
