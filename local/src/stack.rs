@@ -113,6 +113,10 @@ pub const SETTLE_ROUNDS: usize = 20;
 /// The address exports are mailed from on the local stack (an SES identity on the emulator).
 pub const LOCAL_SENDER: &str = "device-trust@exports.acme-demo.example";
 
+/// The SES configuration set the local stack's messages go out with (made on the emulator, as the template's
+/// `MailConfigurationSet` is in AWS).
+pub const LOCAL_CONFIGURATION_SET: &str = "odt-mail";
+
 /// The handler of every function in the template, by logical id.
 pub fn handlers(deps: Arc<Deps>, exports: Arc<status_export::ExportDeps>) -> HashMap<String, Handler> {
     HashMap::from([
@@ -142,7 +146,8 @@ pub fn handlers(deps: Arc<Deps>, exports: Arc<status_export::ExportDeps>) -> Has
     ])
 }
 
-/// Creates the exports bucket and the sender's SES identity on the emulator (both kept if they exist).
+/// Creates the exports bucket, the sender's SES identity and the configuration set on the emulator (each kept if
+/// it exists).
 async fn prepare_exports(x: &status_export::ExportDeps) -> anyhow::Result<()> {
     if let Err(e) = x.s3.create_bucket().bucket(&x.bucket).send().await {
         let owned =
@@ -156,6 +161,14 @@ async fn prepare_exports(x: &status_export::ExportDeps) -> anyhow::Result<()> {
             anyhow::bail!("creating the SES identity {}: {}", x.sender, aws_sdk_sesv2::error::DisplayErrorContext(e));
         }
     }
+    if let Err(e) = x.ses.create_configuration_set().configuration_set_name(&x.configuration_set).send().await {
+        // SES answers AlreadyExistsException; moto names it ConfigurationSetAlreadyExistsException.
+        let code = aws_sdk_sesv2::error::ProvideErrorMetadata::code(&e).unwrap_or_default();
+        if !code.ends_with("AlreadyExistsException") {
+            let e = aws_sdk_sesv2::error::DisplayErrorContext(e);
+            anyhow::bail!("creating the SES configuration set {}: {e}", x.configuration_set);
+        }
+    }
     Ok(())
 }
 
@@ -167,7 +180,7 @@ async fn exports_deps(
     interceptors: &[odt_shared::aws::Interceptor],
 ) -> anyhow::Result<status_export::ExportDeps> {
     let bucket = format!("odt-exports-{}", table.to_ascii_lowercase()).chars().take(63).collect::<String>();
-    let mut exports = status_export::ExportDeps::new(sdk, bucket, LOCAL_SENDER.to_string());
+    let mut exports = status_export::ExportDeps::new(sdk, bucket, LOCAL_SENDER.into(), LOCAL_CONFIGURATION_SET.into());
     if !interceptors.is_empty() {
         let mut b = aws_sdk_sesv2::config::Builder::from(sdk);
         for i in interceptors {

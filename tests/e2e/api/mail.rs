@@ -1,5 +1,6 @@
 //! Mail from shares (issue 19, found by an attack pass): a tenant's shares stay within its mail budget, a minute's
-//! and a UTC day's, counted per message (recipient) SES sent, refused whole with 429 past either. What SES took is read from its answers
+//! and a UTC day's, counted per message (recipient) SES sent, refused whole with 429 past either; and every
+//! message goes out with the SES configuration set and the tenant's tag. What SES took is read from its answers
 //! on the wire ([`SesRequests`]).
 
 use aws_sdk_dynamodb::config::interceptors::{
@@ -11,6 +12,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use odt_shared::clock::{Clock, ManualClock};
 use odt_shared::store::Window;
+use odt_tests::stack::LOCAL_CONFIGURATION_SET;
 use odt_tests::{Answer, TestStack};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -144,4 +146,27 @@ impl Intercept for SesRequests {
         }
         Ok(())
     }
+}
+
+/// Fails if a message went out without the configuration set or the tenant's tag (moto's SES does not record
+/// either, so the requests the SES client sent are read), or if a message SES refused stayed counted.
+#[tokio::test]
+async fn every_message_carries_the_configuration_set_and_the_tenant_tag_and_only_sent_ones_count() {
+    let ses = SesRequests::default();
+    let i = SharedInterceptor::new(ses.clone());
+    let t = TestStack::start_with(|cfg| cfg.ses_interceptors = vec![i]).await;
+    let to = technicians(&t, 3).await;
+    *ses.refuse.lock().expect("lock") = to[1].clone();
+    let a = share(&t, &to).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["sentTo"], json!([to[0], to[2]]));
+    assert_eq!(a.body["notSent"][0]["to"], json!(to[1]), "{}", a.text);
+    let sent = ses.sent.lock().expect("lock").clone();
+    assert_eq!(sent.len(), 3, "one request per address");
+    for r in &sent {
+        assert_eq!(r["ConfigurationSetName"], LOCAL_CONFIGURATION_SET, "{r}");
+        assert_eq!(r["EmailTags"], json!([{"Name": "tenant", "Value": t.tenant}]), "{r}");
+    }
+    let day = t.stack.deps.store.mail_counted(&t.tenant, Window::day_of(t.stack.deps.clock.now())).await;
+    assert_eq!((ses.delivered_to(&to), day.expect("count")), (2, 2), "only what SES sent is counted");
 }
