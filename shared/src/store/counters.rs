@@ -4,7 +4,10 @@
 //! `ADD` (`item.rs`: one `UpdateItem` for one counter, one transaction for several), and expires on its own
 //! (`expiresAt`: a minute's a day after it ends, a day's 4 days after it began).
 
+use super::Item;
 use crate::clock::utc_day;
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
 use time::OffsetDateTime;
 
 /// The UTC window a counter counts in.
@@ -90,6 +93,20 @@ impl Count {
     /// Whether the addition can never fit (more than the limit on its own): refused without a write.
     pub fn never_fits(&self) -> bool {
         self.limit.is_some_and(|l| self.amount > l)
+    }
+
+    /// The update: its expression (`#c` the counter), its condition (none without a limit: the counter holds at
+    /// most `limit - amount` before it) and the values of both.
+    pub fn update(&self) -> (&'static str, Option<String>, Item) {
+        let mut values = HashMap::from([
+            (":n".to_string(), AttributeValue::N(self.amount.to_string())),
+            (":exp".to_string(), AttributeValue::N(self.expires_at.to_string())),
+        ]);
+        let condition = self.limit.map(|l| {
+            values.insert(":most".to_string(), AttributeValue::N(l.saturating_sub(self.amount).to_string()));
+            "attribute_not_exists(#c) OR #c <= :most".to_string()
+        });
+        ("ADD #c :n SET expiresAt = :exp", condition, values)
     }
 }
 

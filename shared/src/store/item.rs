@@ -3,10 +3,11 @@
 //! it name records by tenant and ids through the typed functions, never by key.
 
 use super::counters::Count;
+use super::transact::Step;
 use super::{aws_err, Item, Store, StoreError, Versioned};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -55,20 +56,6 @@ impl ConditionalCheck for aws_sdk_dynamodb::operation::delete_item::DeleteItemEr
     fn is_condition(&self) -> bool {
         self.is_conditional_check_failed_exception()
     }
-}
-
-/// The update of a [`Count`]: its expression (`#c` the counter), its condition (none without a limit: the counter
-/// holds at most `limit - amount` before it) and the values of both.
-fn add_within(c: &Count) -> (&'static str, Option<String>, Item) {
-    let mut values = HashMap::from([
-        (":n".to_string(), AttributeValue::N(c.amount.to_string())),
-        (":exp".to_string(), AttributeValue::N(c.expires_at.to_string())),
-    ]);
-    let condition = c.limit.map(|l| {
-        values.insert(":most".to_string(), AttributeValue::N(l.saturating_sub(c.amount).to_string()));
-        "attribute_not_exists(#c) OR #c <= :most".to_string()
-    });
-    ("ADD #c :n SET expiresAt = :exp", condition, values)
 }
 
 impl Store {
@@ -199,7 +186,7 @@ impl Store {
         if c.never_fits() {
             return Ok(None);
         }
-        let (update, condition, values) = add_within(c);
+        let (update, condition, values) = c.update();
         let req = self
             .client
             .update_item()
@@ -227,25 +214,7 @@ impl Store {
         if let Some(i) = counts.iter().position(Count::never_fits) {
             return Ok(Some(i));
         }
-        let mut tx = self.client.transact_write_items();
-        for c in counts {
-            let (update, condition, values) = add_within(c);
-            let u = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::key(pk, &c.sk)))
-                .update_expression(update)
-                .set_condition_expression(condition)
-                .expression_attribute_names("#c", &c.attr)
-                .set_expression_attribute_values(Some(values))
-                .build()
-                .map_err(build_err)?;
-            tx = tx.transact_items(TransactWriteItem::builder().update(u).build());
-        }
-        match tx.send().await.map_err(Self::transaction_error) {
-            Ok(_) => Ok(None),
-            Err(StoreError::TransactionCondition { index }) => Ok(Some(index)),
-            Err(e) => Err(e),
-        }
+        self.transact(pk, counts.iter().cloned().map(Step::Count).collect()).await
     }
 
     /// Takes `amount` back off the counter `attr` of the item at `pk`/`sk` (what a count reserved and did not
@@ -426,26 +395,14 @@ impl Store {
         }
     }
 
-    /// [`Store::put_new_all`] for two to 100 records: one transaction that carries a client request token of its
-    /// own, so the SDK retrying one that committed is not taken for a conflict, while another call with the same
-    /// records is.
+    /// [`Store::put_new_all`] for two to 100 records: one transaction ([`Store::transact`]).
     async fn put_new_together<T: Serialize>(&self, recs: &[T]) -> Result<bool, StoreError> {
-        let token = uuid::Uuid::new_v4().simple().to_string();
-        let mut tx = self.client.transact_write_items().client_request_token(token);
-        for rec in recs {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(to_item(rec)?))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map_err(build_err)?;
-            tx = tx.transact_items(TransactWriteItem::builder().put(put).build());
-        }
-        match tx.send().await.map_err(Self::transaction_error) {
-            Ok(_) => Ok(true),
-            Err(StoreError::TransactionCondition { .. }) => Ok(false),
-            Err(e) => Err(e),
-        }
+        let condition = || Some("attribute_not_exists(pk)".to_string());
+        let steps = recs
+            .iter()
+            .map(|r| Ok(Step::Put { item: to_item(r)?, condition: condition(), values: Item::new() }))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(self.transact("", steps).await?.is_none())
     }
 
     /// Maps a failed transaction to the first item whose condition failed.
