@@ -33,7 +33,7 @@ save_in_progress) and writes nothing; a platform's secrets may be saved 24 times
     request_body(content = inline(SettingsInput), description = "Settings for the platform"),
     security(("bearer" = [])),
     responses((status = 200, description = "Saved", body = PlatformView),
-        (status = 400, description = "A setting is invalid (field names it)", body = ErrorBody),
+        (status = 400, description = "A setting is invalid, or the platform not sent as an id (field names it)", body = ErrorBody),
         (status = 404, description = "Unknown platform", body = ErrorBody),
         (status = 409, description = "Changed meanwhile (version_conflict, currentVersion), another save in progress (save_in_progress), or device trust not configured", body = ErrorBody),
         (status = 429, description = "The platform's secret saves of the UTC day are spent (secret_saves_spent: `budget`, `limit`, `retryAt`)", body = ErrorBody),
