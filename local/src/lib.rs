@@ -12,3 +12,4 @@ pub mod stack;
 pub mod streams;
 pub mod table;
 pub mod template;
+pub mod throttles;

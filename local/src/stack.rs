@@ -42,6 +42,9 @@ pub struct StackConfig {
     pub dynamodb_interceptors: Vec<odt_shared::aws::Interceptor>,
     /// Test hook: interceptors added to the functions' Secrets Manager client; none by default.
     pub secrets_interceptors: Vec<odt_shared::aws::Interceptor>,
+    /// Test hook: interceptors added to status-export's SES client (to read or change the requests it sends);
+    /// none by default.
+    pub ses_interceptors: Vec<odt_shared::aws::Interceptor>,
     /// Test hook: `None` (the default) routes the org host to the Okta double itself.
     pub okta_front: Option<DoubleFront>,
     /// Test hook: `None` (the default) routes the Hexnode portal to the Hexnode double itself.
@@ -70,6 +73,7 @@ impl StackConfig {
             front_port: 0,
             dynamodb_interceptors: Vec::new(),
             secrets_interceptors: Vec::new(),
+            ses_interceptors: Vec::new(),
             okta_front: None,
             hexnode_front: None,
             uem_limits: DOUBLE_UEM_LIMITS,
@@ -109,6 +113,10 @@ pub const SETTLE_ROUNDS: usize = 20;
 /// The address exports are mailed from on the local stack (an SES identity on the emulator).
 pub const LOCAL_SENDER: &str = "device-trust@exports.acme-demo.example";
 
+/// The SES configuration set the local stack's messages go out with (made on the emulator, as the template's
+/// `MailConfigurationSet` is in AWS).
+pub const LOCAL_CONFIGURATION_SET: &str = "odt-mail";
+
 /// The handler of every function in the template, by logical id.
 pub fn handlers(deps: Arc<Deps>, exports: Arc<status_export::ExportDeps>) -> HashMap<String, Handler> {
     HashMap::from([
@@ -138,7 +146,8 @@ pub fn handlers(deps: Arc<Deps>, exports: Arc<status_export::ExportDeps>) -> Has
     ])
 }
 
-/// Creates the exports bucket and the sender's SES identity on the emulator (both kept if they exist).
+/// Creates the exports bucket, the sender's SES identity and the configuration set on the emulator (each kept if
+/// it exists).
 async fn prepare_exports(x: &status_export::ExportDeps) -> anyhow::Result<()> {
     if let Err(e) = x.s3.create_bucket().bucket(&x.bucket).send().await {
         let owned =
@@ -152,7 +161,35 @@ async fn prepare_exports(x: &status_export::ExportDeps) -> anyhow::Result<()> {
             anyhow::bail!("creating the SES identity {}: {}", x.sender, aws_sdk_sesv2::error::DisplayErrorContext(e));
         }
     }
+    if let Err(e) = x.ses.create_configuration_set().configuration_set_name(&x.configuration_set).send().await {
+        // SES answers AlreadyExistsException; moto names it ConfigurationSetAlreadyExistsException.
+        let code = aws_sdk_sesv2::error::ProvideErrorMetadata::code(&e).unwrap_or_default();
+        if !code.ends_with("AlreadyExistsException") {
+            let e = aws_sdk_sesv2::error::DisplayErrorContext(e);
+            anyhow::bail!("creating the SES configuration set {}: {e}", x.configuration_set);
+        }
+    }
     Ok(())
+}
+
+/// status-export's S3 and SES on the emulator for the stack of `table` (its own bucket, the SES client with
+/// `interceptors`), made ready by [`prepare_exports`].
+async fn exports_deps(
+    sdk: &aws_config::SdkConfig,
+    table: &str,
+    interceptors: &[odt_shared::aws::Interceptor],
+) -> anyhow::Result<status_export::ExportDeps> {
+    let bucket = format!("odt-exports-{}", table.to_ascii_lowercase()).chars().take(63).collect::<String>();
+    let mut exports = status_export::ExportDeps::new(sdk, bucket, LOCAL_SENDER.into(), LOCAL_CONFIGURATION_SET.into());
+    if !interceptors.is_empty() {
+        let mut b = aws_sdk_sesv2::config::Builder::from(sdk);
+        for i in interceptors {
+            b.push_interceptor(i.clone());
+        }
+        exports.ses = aws_sdk_sesv2::Client::from_conf(b.build());
+    }
+    prepare_exports(&exports).await?;
+    Ok(exports)
 }
 
 /// The stream handler of the template function `function` (by logical id), recording each event it is given.
@@ -226,9 +263,7 @@ impl Stack {
             deps.secrets = odt_shared::secrets::Secrets::new(client, cfg.secrets_prefix);
         }
         let deps = Arc::new(deps);
-        let bucket = format!("odt-exports-{}", table.to_ascii_lowercase()).chars().take(63).collect::<String>();
-        let exports = Arc::new(status_export::ExportDeps::new(&sdk, bucket.clone(), LOCAL_SENDER.to_string()));
-        prepare_exports(&exports).await?;
+        let exports = Arc::new(exports_deps(&sdk, &table, &cfg.ses_interceptors).await?);
         let front = Arc::new(Front {
             routes: template.routes(),
             handlers: handlers(deps.clone(), exports.clone()),

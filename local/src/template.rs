@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// One HTTP API route: `Method` (`GET`, …, or `ANY`), `Path` (`/okta-orgs/{orgId}`), the function's logical id,
-/// and whether the JWT authorizer guards it (`Auth: Authorizer: NONE` turns it off).
+/// whether the JWT authorizer guards it (`Auth: Authorizer: NONE` turns it off), and its API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     pub method: String,
     pub path: String,
     pub function: String,
     pub authorized: bool,
+    /// The logical id of the `AWS::Serverless::HttpApi` its `ApiId` names (empty: SAM's implicit API).
+    pub api: String,
 }
 
 /// One `Type: DynamoDB` event of a function: what Lambda's event source mapping does with the table's stream.
@@ -103,6 +105,7 @@ impl Template {
                     path: p.get("Path").and_then(Value::as_str).unwrap_or("/").to_string(),
                     function: id.as_str().unwrap_or_default().to_string(),
                     authorized,
+                    api: p.get("ApiId").and_then(Value::as_str).unwrap_or_default().to_string(),
                 });
             }
         }

@@ -17,7 +17,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct ApiRequest {
     pub caller: Caller,
     pub method: Method,
-    /// Path segments, percent-decoded, without empty ones: `/okta-orgs/abc` → `["okta-orgs", "abc"]`.
+    /// Path segments as received (never decoded), without empty ones: `/okta-orgs/abc` → `["okta-orgs", "abc"]`.
     pub segments: Vec<String>,
     pub query: HashMap<String, String>,
     pub content_type: Option<String>,
@@ -29,7 +29,9 @@ impl TryFrom<lambda_http::Request> for ApiRequest {
 
     fn try_from(req: lambda_http::Request) -> Result<Self, ApiError> {
         let caller = caller_of(&req)?;
-        let segments = path_segments(req.uri().path())?;
+        // The event's own path: the request URI lambda_http builds went through a URL parser, which resolves
+        // `%2E%2E` as `..`.
+        let segments = path_segments(req.raw_http_path());
         let query = req
             .query_string_parameters_ref()
             .map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
@@ -93,16 +95,10 @@ fn caller_of(req: &lambda_http::Request) -> Result<Caller, ApiError> {
     Caller::from_claims(|k| claims.get(k).map(String::as_str))
 }
 
-fn path_segments(path: &str) -> Result<Vec<String>, ApiError> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .ok_or_else(|| ApiError::not_found("route"))
-        })
-        .collect()
+/// The path's segments as received, without empty ones. Nothing is decoded: a path parameter is used as sent
+/// ([`crate::as_sent::path_param`]).
+fn path_segments(path: &str) -> Vec<String> {
+    path.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 /// Parses a JSON body strictly; see [`ApiRequest::json`].
@@ -238,10 +234,11 @@ pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
     }
 }
 
-/// Checks that `value` (the request field `field`) is an `https` URL naming a host, without user info, at most
-/// 2048 characters, and (when `host_must_be` is given) on that host and the standard port; returns it normalized. Errors: 400 naming
+/// Checks that `value` (the request field `field`) is an `https` URL written as it is used
+/// ([`crate::as_sent::url_text`]), naming a host, without user info, at most 2048 characters, and (when `host_must_be` is given) on that host and the standard port; returns it normalized. Errors: 400 naming
 /// `field` and the reason.
 pub fn https_url(field: &str, value: &str, host_must_be: Option<&str>) -> Result<String, ApiError> {
+    crate::as_sent::url_text(value.trim()).map_err(|why| ApiError::invalid(field, format!("{field} {why}")))?;
     let url =
         url::Url::parse(value.trim()).map_err(|e| ApiError::invalid(field, format!("{field} is not a URL: {e}")))?;
     if url.scheme() != "https" {
@@ -369,8 +366,8 @@ mod tests {
     }
 
     #[test]
-    fn segments_are_decoded() {
-        assert_eq!(path_segments("/okta-orgs/a%2Fb/").unwrap(), vec!["okta-orgs", "a/b"]);
-        assert_eq!(path_segments("/a+b").unwrap(), vec!["a+b"]);
+    fn segments_are_taken_as_received() {
+        assert_eq!(path_segments("/okta-orgs/a%2Fb/"), vec!["okta-orgs", "a%2Fb"]);
+        assert_eq!(path_segments("/a+b"), vec!["a+b"]);
     }
 }

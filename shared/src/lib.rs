@@ -3,6 +3,7 @@
 //! cold start and pass them to their handlers.
 
 pub mod api;
+pub mod as_sent;
 pub mod attestation;
 pub mod auth;
 pub mod aws;

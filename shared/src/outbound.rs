@@ -38,6 +38,9 @@ pub enum HostError {
     NotBareHost,
     #[error("is not a valid host name")]
     Invalid,
+    /// Written in another form than it would be used in (`as_sent::url_text` says how).
+    #[error("{0}")]
+    NotAsUsed(&'static str),
     #[error("is a reserved or local name")]
     Reserved,
     #[error("imitates an Okta domain without being one")]
@@ -113,6 +116,7 @@ pub fn checked_next_link(host: &str, next: &str) -> Result<Url, String> {
 
 pub fn parse_host(input: &str) -> Result<String, HostError> {
     let input = input.trim();
+    crate::as_sent::url_text(input).map_err(HostError::NotAsUsed)?;
     let with_scheme = if input.contains("://") {
         if !input.to_ascii_lowercase().starts_with("https://") {
             return Err(HostError::NotHttps);

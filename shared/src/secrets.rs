@@ -39,6 +39,9 @@ pub struct Secrets {
     cache: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, String), SecretString>>>,
 }
 
+/// The label of a version written but not yet named by its record ([`Secrets::put_pending`]).
+pub const PENDING_LABEL: &str = "ODT_PENDING";
+
 /// Versions [`Secrets::get_cached`] keeps per warm instance before it starts again from empty.
 const CACHED_VERSIONS: usize = 256;
 
@@ -54,16 +57,34 @@ impl Secrets {
     }
 
     /// Stores `value` as a new version of secret `name` (creating the secret if needed) and returns that version.
-    /// The new version becomes current; records point at it by version id, so a losing concurrent writer can put
-    /// the previous version back with [`Secrets::make_current`].
+    /// The new version becomes current; records point at it by version id.
     pub async fn put(&self, name: &str, value: &SecretString) -> Result<SecretRef, SecretsError> {
+        self.put_version(name, value, None).await
+    }
+
+    /// Stores `value` as a new version of secret `name` labelled [`PENDING_LABEL`] only: the current version stays
+    /// where it is until [`Secrets::make_current`] moves it (a save does once its record names the new version).
+    /// A secret's first version is current all the same (Secrets Manager makes it so). Errors: as [`Secrets::put`].
+    pub async fn put_pending(&self, name: &str, value: &SecretString) -> Result<SecretRef, SecretsError> {
+        self.put_version(name, value, Some(PENDING_LABEL)).await
+    }
+
+    /// [`Secrets::put`] with `stage` as the new version's only label (`None`: Secrets Manager's default, current).
+    async fn put_version(
+        &self,
+        name: &str,
+        value: &SecretString,
+        stage: Option<&str>,
+    ) -> Result<SecretRef, SecretsError> {
         let token = uuid::Uuid::new_v4().to_string();
+        let stages = stage.map(|s| vec![s.to_string()]);
         let put = self
             .client
             .put_secret_value()
             .secret_id(name)
             .secret_string(value.expose_secret())
             .client_request_token(&token)
+            .set_version_stages(stages.clone())
             .send()
             .await;
         match put {
@@ -88,6 +109,7 @@ impl Secrets {
                             .secret_id(name)
                             .secret_string(value.expose_secret())
                             .client_request_token(uuid::Uuid::new_v4().to_string())
+                            .set_version_stages(stages)
                             .send()
                             .await
                             .map_err(err("PutSecretValue"))?;

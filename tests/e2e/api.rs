@@ -11,6 +11,7 @@ mod api {
     pub mod fleet;
     pub mod hooks;
     pub mod inventory;
+    pub mod mail;
     pub mod okta_client;
     pub mod owners;
     pub mod pacing;

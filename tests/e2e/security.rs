@@ -4,6 +4,7 @@
 //! Run with `cargo test -p odt-tests --test security` (local services as for the other tests).
 
 mod security {
+    pub mod as_sent;
     pub mod badinput;
     pub mod common;
     pub mod isolation;

@@ -624,6 +624,7 @@ async fn cold_start(bin_dir: &str, lambda_dir: &str, runs: usize) -> anyhow::Res
                 .env("SECRETS_PREFIX", "odt-bench")
                 .env("EXPORTS_BUCKET", &bucket)
                 .env("SENDER_EMAIL", odt_local::stack::LOCAL_SENDER)
+                .env("SES_CONFIGURATION_SET", odt_local::stack::LOCAL_CONFIGURATION_SET)
                 .env("RUST_LOG", "warn")
                 .stdout(std::process::Stdio::null())
                 .kill_on_drop(true)

@@ -58,12 +58,12 @@ enum Op {
     Device,
 }
 
-/// The routes (`{}`: the platform of `PUT /okta-verify/{platform}`, 404 when unknown; the device id).
+/// The routes (`{platform}`: 404 when it names no platform; `{deviceId}`: the UEM's device id; each checked as sent).
 const ROUTES: &[Route<Op>] = &[
     (Method::GET, &["okta-verify"], Op::ListOktaVerify),
-    (Method::PUT, &["okta-verify", "{}"], Op::PutOktaVerify),
+    (Method::PUT, &["okta-verify", "{platform}"], Op::PutOktaVerify),
     (Method::GET, &["uem", "apps"], Op::UemApps),
     (Method::GET, &["deployments"], Op::Overview),
     (Method::POST, &["deployments", "run"], Op::RunNow),
-    (Method::GET, &["deployments", "devices", "{}"], Op::Device),
+    (Method::GET, &["deployments", "devices", "{deviceId}"], Op::Device),
 ];

@@ -8,7 +8,7 @@ use http::StatusCode;
 use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, ApiRequest};
 use odt_shared::deps::Deps;
-use odt_shared::error::responses::{Forbidden, Unauthorized};
+use odt_shared::error::responses::{Forbidden, PathRefused, Unauthorized};
 use odt_shared::error::{Error, ErrorBody};
 use odt_shared::ids::is_safe_id;
 use odt_shared::platform::Platform;
@@ -216,7 +216,7 @@ async fn count_deployed(s: &Store, tenant: &str) -> Result<DeployedCounts, Store
     security(("bearer" = [])),
     responses((status = 200, description = "The device", body = DeviceDeployment),
         (status = 404, description = "No such device", body = ErrorBody),
-        Unauthorized))]
+        PathRefused, Unauthorized))]
 pub async fn device(deps: &Deps, req: &ApiRequest, id: &str) -> Result<Response<Body>, ApiError> {
     if !is_safe_id(id) {
         return Err(ApiError::not_found("device"));

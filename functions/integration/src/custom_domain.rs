@@ -27,7 +27,7 @@ trust uses the org, the macOS profile's payload hash changes, so deployment re-d
     params(("orgId" = String, Path, description = "The org connection id (`org_…`)")), request_body = SetCustomDomain,
     security(("bearer" = [])),
     responses((status = 200, description = "Saved", body = OrgView),
-        (status = 400, description = "customDomain is not a bare host (field names it)", body = ErrorBody),
+        (status = 400, description = "customDomain is not a bare host written as it is used, or an orgId not sent as an id (field names it)", body = ErrorBody),
         (status = 404, description = "No such org for this tenant", body = ErrorBody),
         (status = 409, description = "Changed meanwhile (currentVersion)", body = ErrorBody),
         Unauthorized, Forbidden, BodyRefused))]

@@ -77,15 +77,15 @@ enum Op {
     ConnectUem,
 }
 
-/// The routes behind the token check; `{}` is the org id.
+/// The routes behind the token check; `{orgId}` is the org id (checked as sent).
 const ROUTES: &[Route<Op>] = &[
     (Method::GET, &["okta-orgs"], Op::ListOrgs),
     (Method::POST, &["okta-orgs"], Op::ConnectOrg),
-    (Method::GET, &["okta-orgs", "{}"], Op::GetOrg),
-    (Method::DELETE, &["okta-orgs", "{}"], Op::DisconnectOrg),
-    (Method::PUT, &["okta-orgs", "{}", "credentials"], Op::RotateCredentials),
-    (Method::PUT, &["okta-orgs", "{}", "custom-domain"], Op::SetCustomDomain),
-    (Method::GET, &["okta-orgs", "{}", "groups"], Op::ListGroups),
+    (Method::GET, &["okta-orgs", "{orgId}"], Op::GetOrg),
+    (Method::DELETE, &["okta-orgs", "{orgId}"], Op::DisconnectOrg),
+    (Method::PUT, &["okta-orgs", "{orgId}", "credentials"], Op::RotateCredentials),
+    (Method::PUT, &["okta-orgs", "{orgId}", "custom-domain"], Op::SetCustomDomain),
+    (Method::GET, &["okta-orgs", "{orgId}", "groups"], Op::ListGroups),
     (Method::GET, &["device-trust"], Op::DeviceTrustOverview),
     (Method::PUT, &["device-trust"], Op::ChooseDeviceTrustOrg),
     (Method::DELETE, &["device-trust"], Op::DeleteDeviceTrust),

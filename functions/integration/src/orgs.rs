@@ -8,7 +8,7 @@ use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, no_content, ApiRequest};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
-use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
+use odt_shared::error::responses::{BodyRefused, Forbidden, PathRefused, Unauthorized};
 use odt_shared::error::{Error, ErrorBody};
 use odt_shared::ids::{is_safe_id, new_id};
 use odt_shared::outbound::{validate_org_host, OrgHost};
@@ -48,7 +48,7 @@ enum OktaFailed {
 with a token and one read call, stores the secret in Secrets Manager.",
     request_body = ConnectOrg, security(("bearer" = [])),
     responses((status = 201, description = "Connected", body = OrgView),
-        (status = 400, description = "Invalid input, or Okta refused the credentials (oktaError names Okta's code)", body = ErrorBody),
+        (status = 400, description = "Invalid input, an orgId not sent as an id, or Okta refused the credentials (oktaError names Okta's code)", body = ErrorBody),
         (status = 409, description = "This org is already connected (orgId)", body = ErrorBody),
         OktaFailed, Unauthorized, Forbidden, BodyRefused))]
 pub async fn connect(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
@@ -113,7 +113,7 @@ pub async fn list(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiEr
     description = "Roles: admin, technician.", params(("orgId" = String, Path, description = "The org connection id (`org_…`)")), security(("bearer" = [])),
     responses((status = 200, description = "The org", body = OrgView),
         (status = 404, description = "No such org for this tenant", body = ErrorBody),
-        Unauthorized))]
+        PathRefused, Unauthorized))]
 pub async fn get(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Response<Body>, ApiError> {
     let rec = load(deps, req.caller.tenant.as_str(), org_id).await?;
     Ok(json_response(StatusCode::OK, &OrgView::from(&rec)))
@@ -125,7 +125,7 @@ pub async fn get(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Response
     description = "Role: admin. Verifies the new credentials first; on any failure the old ones stay in force.",
     params(("orgId" = String, Path, description = "The org connection id (`org_…`)")), request_body = RotateCredentials, security(("bearer" = [])),
     responses((status = 200, description = "Rotated", body = OrgView),
-        (status = 400, description = "Invalid input, or Okta refused the credentials (oktaError names Okta's code)", body = ErrorBody),
+        (status = 400, description = "Invalid input, an orgId not sent as an id, or Okta refused the credentials (oktaError names Okta's code)", body = ErrorBody),
         (status = 404, description = "No such org for this tenant", body = ErrorBody),
         (status = 409, description = "Changed meanwhile (currentVersion) or in use", body = ErrorBody),
         OktaFailed, Unauthorized, Forbidden, BodyRefused))]
@@ -173,7 +173,7 @@ pub async fn rotate(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<Respo
     params(("orgId" = String, Path, description = "The org connection id (`org_…`)"), ("version" = Option<u64>, Query, description = "Only if the org is still at this version")),
     security(("bearer" = [])),
     responses((status = 204, description = "Disconnected; the secret is scheduled for deletion"),
-        (status = 400, description = "Invalid version", body = ErrorBody),
+        (status = 400, description = "Invalid version, or an orgId not sent as an id (field names it)", body = ErrorBody),
         (status = 404, description = "No such org for this tenant", body = ErrorBody),
         (status = 409, description = "Changed meanwhile (currentVersion) or in use", body = ErrorBody),
         Unauthorized, Forbidden))]
@@ -209,7 +209,7 @@ pub async fn disconnect(deps: &Deps, req: &ApiRequest, org_id: &str) -> Result<R
     params(("orgId" = String, Path, description = "The org connection id (`org_…`)"), ("q" = Option<String>, Query, description = "Name prefix, at most 100 characters")),
     security(("bearer" = [])),
     responses((status = 200, description = "The groups", body = GroupList),
-        (status = 400, description = "Invalid q, or Okta refused", body = ErrorBody),
+        (status = 400, description = "Invalid q, an orgId not sent as an id, or Okta refused", body = ErrorBody),
         (status = 404, description = "No such org for this tenant", body = ErrorBody),
         (status = 409, description = "Okta no longer accepts the stored credentials (rotate them)", body = ErrorBody),
         OktaFailed, Unauthorized))]

@@ -8,7 +8,7 @@ use lambda_http::{Body, Response};
 use odt_shared::api::{json_response, ApiRequest};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
-use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
+use odt_shared::error::responses::{BodyRefused, Forbidden, PathRefused, Unauthorized};
 use odt_shared::error::{Error, ErrorBody};
 use odt_shared::platform::Platform;
 use odt_shared::store::{DeviceTrustState, OrgRecord, PlatformRecord, PlatformSettings, Store};
@@ -53,7 +53,7 @@ pub async fn list(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiEr
     security(("bearer" = [])),
     responses((status = 200, description = "The platform", body = PlatformView),
         (status = 404, description = "Unknown platform", body = ErrorBody),
-        Unauthorized))]
+        PathRefused, Unauthorized))]
 pub async fn get(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response<Body>, ApiError> {
     let rec = deps.store.get_platform(req.caller.tenant.as_str(), p).await?;
     let view = rec.as_ref().map(PlatformView::from).unwrap_or_else(|| PlatformView::not_configured(p));
@@ -66,7 +66,7 @@ pub async fn get(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response<
     description = "Role: admin.", params(("platform" = Platform, Path, description = "ios, android, macos or windows")),
     request_body = EnabledInput, security(("bearer" = [])),
     responses((status = 200, description = "Switched", body = PlatformView),
-        (status = 400, description = "Invalid input, or settings incomplete (missing lists them)", body = ErrorBody),
+        (status = 400, description = "Invalid input, a platform not sent as an id, or settings incomplete (missing lists them)", body = ErrorBody),
         (status = 404, description = "Unknown platform", body = ErrorBody),
         (status = 409, description = "Changed meanwhile, or device trust not configured", body = ErrorBody),
         Unauthorized, Forbidden, BodyRefused))]
@@ -135,7 +135,7 @@ fn incomplete(message: String, missing: &[String]) -> ApiError {
     responses((status = 200, description = "The document", body = PayloadPreview),
         (status = 404, description = "Unknown or not configured platform", body = ErrorBody),
         (status = 409, description = "Device trust not configured", body = ErrorBody),
-        Unauthorized))]
+        PathRefused, Unauthorized))]
 pub async fn preview(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response<Body>, ApiError> {
     let tenant = req.caller.tenant.as_str();
     let rec = deps.store.get_platform(tenant, p).await?.ok_or(Error::NotFound("platform configuration"))?;

@@ -57,11 +57,11 @@ enum Op {
     Preview,
 }
 
-/// The routes; `{}` is the platform (`ios`, `android`, `macos` or `windows`; anything else answers 404).
+/// The routes; `{platform}` is the platform (`ios`, `android`, `macos` or `windows`, as sent; any other id answers 404).
 const ROUTES: &[Route<Op>] = &[
     (Method::GET, &["platforms"], Op::List),
-    (Method::GET, &["platforms", "{}"], Op::Get),
-    (Method::PUT, &["platforms", "{}"], Op::Save),
-    (Method::PUT, &["platforms", "{}", "enabled"], Op::Switch),
-    (Method::GET, &["platforms", "{}", "payload"], Op::Preview),
+    (Method::GET, &["platforms", "{platform}"], Op::Get),
+    (Method::PUT, &["platforms", "{platform}"], Op::Save),
+    (Method::PUT, &["platforms", "{platform}", "enabled"], Op::Switch),
+    (Method::GET, &["platforms", "{platform}", "payload"], Op::Preview),
 ];

@@ -1,5 +1,8 @@
 //! `PUT /platforms/{platform}`: the settings validated, changed secrets written as new versions, the record
-//! stored with its new payload hash (the previous one kept when it changed), conditional on the version.
+//! stored with its new payload hash (the previous one kept when it changed), conditional on the version. A save
+//! that writes secrets first claims the platform (the store's `claim_platform_save`: the record's version, no
+//! other save in progress, the day's [`SECRET_SAVES_PER_DAY`]), so a save whose record write would lose writes no
+//! secret, and the current label always ends on the versions the stored record names.
 
 use crate::configure::device_trust_org;
 use crate::input::SettingsInput;
@@ -15,7 +18,7 @@ use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
 use odt_shared::error::{Error, ErrorBody};
 use odt_shared::platform::Platform;
 use odt_shared::secrets::SecretRef;
-use odt_shared::store::{OrgRecord, PlatformRecord, PlatformSettings, Store, StoreError};
+use odt_shared::store::{ClaimRefused, OrgRecord, PlatformRecord, PlatformSettings, Store, StoreError};
 use odt_shared::ApiError;
 use std::collections::BTreeMap;
 
@@ -23,14 +26,17 @@ use std::collections::BTreeMap;
 /// settings and the new payload hash (keeping the previous hash when it changed), conditional on the version.
 #[utoipa::path(put, path = "/platforms/{platform}", tag = "platforms", operation_id = "configurePlatform",
     description = "Role: admin. Body: MobileSettingsInput for ios/android, DesktopSettingsInput for macos/windows. \
-A save that changes the payload (a reset secret key) keeps the previous payload hash until devices carry the new one.",
+A save that changes the payload (a reset secret key) keeps the previous payload hash until devices carry the new one. \
+A save that enters secrets holds the platform while it writes them: a concurrent one answers 409 (version_conflict or \
+save_in_progress) and writes nothing; a platform's secrets may be saved 24 times a UTC day (429 secret_saves_spent with retryAt).",
     params(("platform" = Platform, Path, description = "ios, android, macos or windows")),
     request_body(content = inline(SettingsInput), description = "Settings for the platform"),
     security(("bearer" = [])),
     responses((status = 200, description = "Saved", body = PlatformView),
-        (status = 400, description = "A setting is invalid (field names it)", body = ErrorBody),
+        (status = 400, description = "A setting is invalid, or the platform not sent as an id (field names it)", body = ErrorBody),
         (status = 404, description = "Unknown platform", body = ErrorBody),
-        (status = 409, description = "Changed meanwhile (currentVersion), or device trust not configured", body = ErrorBody),
+        (status = 409, description = "Changed meanwhile (version_conflict, currentVersion), another save in progress (save_in_progress), or device trust not configured", body = ErrorBody),
+        (status = 429, description = "The platform's secret saves of the UTC day are spent (secret_saves_spent: `budget`, `limit`, `retryAt`)", body = ErrorBody),
         Unauthorized, Forbidden, BodyRefused))]
 pub async fn save(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
@@ -46,23 +52,99 @@ pub async fn save(deps: &Deps, req: &ApiRequest, p: Platform) -> Result<Response
     };
     let current = Store::expect_version(version, existing.as_ref().map(|e| e.version))?;
     require_secrets(p, &plan, existing.as_ref())?;
-    let stamp = rfc3339(now);
-    let (secrets, written) = write_secrets(deps, tenant, p, &plan, existing.as_ref(), &stamp).await?;
-    let rec = record(tenant, p, plan.settings, secrets, existing.as_ref(), stamp, current + 1);
-    let rec = with_payload_hash(tenant, rec, existing.as_ref(), &written, &org)?;
-    if let Err(e) = deps.store.put_platform(&rec, existing.as_ref().map(|e| e.version)).await {
-        if matches!(e, StoreError::VersionConflict { .. }) {
-            // The winner's record names its own secret versions; put the current label back on them.
-            if let Some(winner) = deps.store.get_platform(tenant, p).await? {
-                for r in winner.secrets.values() {
-                    let _ = deps.secrets.make_current(r).await;
-                }
-            }
+    let holder = claim(deps, tenant, p, &plan, existing.as_ref(), now).await?;
+    let at = Saving { tenant, p, existing: existing.as_ref(), org: &org, current, now };
+    let saved = write(deps, &at, plan, holder.as_deref()).await;
+    if let Some(h) = &holder {
+        if let Err(e) = deps.store.release_platform_save(tenant, p, h).await {
+            tracing::warn!(tenant, platform = %p, error = %e, "a save's claim is left to expire");
         }
-        return Err(e.into());
     }
+    let rec = saved?;
     tracing::info!(tenant, platform = %p, payload_hash = %rec.payload_hash, "platform settings saved");
     Ok(json_response(StatusCode::OK, &PlatformView::from(&rec)))
+}
+
+/// How long a save that writes secrets holds its platform: longer than a function may run (29 s), so a claim
+/// whose save died expires only once nothing can still act on it.
+pub const SAVE_CLAIM: time::Duration = time::Duration::seconds(60);
+
+/// The saves of one platform that may write secret versions in a UTC day: each writes at most one version of
+/// each of the platform's secrets (three at most), so a secret gets at most this many versions a day, below
+/// Secrets Manager's advice of one every 10 minutes (it removes versions past 100 once a day old).
+pub const SECRET_SAVES_PER_DAY: u64 = 24;
+
+/// Claims platform `p` for this save when it writes secrets (`None` when it writes none): the record must still be
+/// at the version read, no other save may hold it, and the day's [`SECRET_SAVES_PER_DAY`] not be spent. Errors:
+/// 409 `version_conflict` (changed meanwhile), 409 `save_in_progress`, 429 `secret_saves_spent` (`retryAt`); the
+/// store failing.
+async fn claim(
+    deps: &Deps,
+    tenant: &str,
+    p: Platform,
+    plan: &Plan,
+    existing: Option<&PlatformRecord>,
+    now: time::OffsetDateTime,
+) -> Result<Option<String>, Error> {
+    if plan.new_secrets.is_empty() {
+        return Ok(None);
+    }
+    let holder = uuid::Uuid::new_v4().simple().to_string();
+    let expected = existing.map(|e| e.version);
+    let claimed =
+        deps.store.claim_platform_save(tenant, p, expected, &holder, (now, now + SAVE_CLAIM), SECRET_SAVES_PER_DAY);
+    match claimed.await? {
+        Ok(()) => Ok(Some(holder)),
+        Err(ClaimRefused::Changed) => {
+            let current = deps.store.get_platform(tenant, p).await?.map(|r| r.version);
+            Err(StoreError::VersionConflict { current }.into())
+        }
+        Err(ClaimRefused::Held) => Err(Error::Conflict {
+            code: "save_in_progress",
+            message: "another save of this platform is in progress; re-read it and try again".into(),
+        }),
+        Err(ClaimRefused::Spent { retry_at }) => Err(Error::BudgetSpent {
+            code: "secret_saves_spent",
+            budget: "perDay",
+            limit: SECRET_SAVES_PER_DAY,
+            retry_at,
+            message: format!("a platform's secrets may be saved {SECRET_SAVES_PER_DAY} times a UTC day"),
+        }),
+    }
+}
+
+/// What a save writes over: the tenant's platform, the record it read (`existing`, at version `current`; 0: none),
+/// the org device trust uses, and the time of the save.
+struct Saving<'a> {
+    tenant: &'a str,
+    p: Platform,
+    existing: Option<&'a PlatformRecord>,
+    org: &'a OrgRecord,
+    current: u64,
+    now: time::OffsetDateTime,
+}
+
+/// Writes the entered secrets (as pending versions), then the record at `current + 1` (while `holder` holds the
+/// claim, when the save made one), then moves each secret's current label to the version the record names.
+async fn write(deps: &Deps, at: &Saving<'_>, plan: Plan, holder: Option<&str>) -> Result<PlatformRecord, Error> {
+    let Saving { tenant, p, existing, org, current, now } = *at;
+    let stamp = rfc3339(now);
+    let (secrets, written) = write_secrets(deps, tenant, p, &plan, existing, &stamp).await?;
+    let rec = record(tenant, p, plan.settings, secrets, existing, stamp, current + 1);
+    let rec = with_payload_hash(tenant, rec, existing, &written, org)?;
+    let expected = existing.map(|e| e.version);
+    match holder {
+        Some(h) => deps.store.put_platform_claimed(&rec, expected, h).await?,
+        None => deps.store.put_platform(&rec, expected).await?,
+    }
+    if holder.is_some() {
+        // Still holding the claim, so no other save moves a label meanwhile; every secret the record names is made
+        // current, which also mends one a save that died before this step left behind.
+        for r in rec.secrets.values() {
+            deps.secrets.make_current(r).await?;
+        }
+    }
+    Ok(rec)
 }
 
 /// Every secret the plan needs is stored or entered now. Errors: 400 naming the first one missing.
@@ -88,8 +170,9 @@ struct Secrets {
     updated_at: BTreeMap<String, String>,
 }
 
-/// Keeps the stored secrets the plan still needs and writes the entered ones as new versions (stamped `stamp`);
-/// returns them with the names written.
+/// Keeps the stored secrets the plan still needs and writes the entered ones as new pending versions (stamped
+/// `stamp`; [`odt_shared::secrets::Secrets::put_pending`]: not current until the record names them); returns them
+/// with the names written.
 async fn write_secrets(
     deps: &Deps,
     tenant: &str,
@@ -110,7 +193,7 @@ async fn write_secrets(
     }
     for (name, value) in &plan.new_secrets {
         let secret_name = deps.secrets.name(tenant, &["platform", p.as_str(), name]);
-        let r = deps.secrets.put(&secret_name, value).await?;
+        let r = deps.secrets.put_pending(&secret_name, value).await?;
         written.push(name.to_string());
         out.refs.insert(name.to_string(), r);
         out.updated_at.insert(name.to_string(), stamp.to_string());

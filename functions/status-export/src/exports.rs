@@ -31,22 +31,24 @@ pub struct ExportDeps {
     pub bucket: String,
     /// The verified SES sender (`SENDER_EMAIL`).
     pub sender: String,
+    /// The SES configuration set every message is sent with (`SES_CONFIGURATION_SET`): its event destination
+    /// reports bounces and complaints by each message's `tenant` tag.
+    pub configuration_set: String,
 }
 
 impl ExportDeps {
-    /// From the environment (`EXPORTS_BUCKET`, `SENDER_EMAIL`) over an SDK configuration. Errors: a missing
-    /// variable.
+    /// From the environment (`EXPORTS_BUCKET`, `SENDER_EMAIL`, `SES_CONFIGURATION_SET`) over an SDK
+    /// configuration. Errors: a missing variable.
     pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, String> {
-        let bucket = std::env::var("EXPORTS_BUCKET").map_err(|_| "EXPORTS_BUCKET is not set".to_string())?;
-        let sender = std::env::var("SENDER_EMAIL").map_err(|_| "SENDER_EMAIL is not set".to_string())?;
-        Ok(Self::new(sdk, bucket, sender))
+        let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+        Ok(Self::new(sdk, var("EXPORTS_BUCKET")?, var("SENDER_EMAIL")?, var("SES_CONFIGURATION_SET")?))
     }
 
     /// Over an SDK configuration and explicit names (tests and the local stack). S3 uses path-style addresses,
     /// which both AWS and the local emulator serve.
-    pub fn new(sdk: &aws_config::SdkConfig, bucket: String, sender: String) -> Self {
+    pub fn new(sdk: &aws_config::SdkConfig, bucket: String, sender: String, configuration_set: String) -> Self {
         let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build());
-        ExportDeps { s3, ses: aws_sdk_sesv2::Client::new(sdk), bucket, sender }
+        ExportDeps { s3, ses: aws_sdk_sesv2::Client::new(sdk), bucket, sender, configuration_set }
     }
 }
 

@@ -2,7 +2,7 @@
 //! to technicians. Status comes from evidence ([`evidence`]): Okta's device records and the UEM's per-device
 //! policy state, joined with what deploy-trigger applied ([`status`], [`join`]; counted in [`summary`],
 //! chosen by [`filter`]); exports go to S3 as CSV or PDF behind a presigned link ([`exports`]) and may be
-//! mailed to the tenant's technicians ([`mail`], [`technicians`]). Handlers: [`routes`], [`export_routes`],
+//! mailed to the tenant's technicians ([`mail`], within the tenant's [`mail_budget`]; [`technicians`]). Handlers: [`routes`], [`export_routes`],
 //! [`technicians`].
 //!
 //! Routes (JWT authorizer; technicians read and export, admins also keep the technician list): `GET /status`,
@@ -16,6 +16,7 @@ pub mod exports;
 pub mod filter;
 pub mod join;
 pub mod mail;
+pub mod mail_budget;
 pub mod routes;
 pub mod status;
 pub mod summary;

@@ -1,5 +1,6 @@
 //! "Share with technicians": an export's link mailed through SES, only to addresses on the tenant's technician
-//! list (checked by the caller).
+//! list (checked by the caller). Every message goes out with the SES configuration set and a `tenant` message
+//! tag, so a bounce or complaint names the tenant that sent it.
 
 use crate::exports::{ExportDeps, ExportView};
 use odt_shared::error::Error;
@@ -30,16 +31,22 @@ pub struct Mailed {
     pub not_sent: Vec<NotSent>,
 }
 
+/// The SES message tag that names the tenant a message was sent for (its value the tenant id, which SES's tag
+/// rule, ASCII letters, digits, `_` and `-`, admits as every tenant id is one).
+pub const TENANT_TAG: &str = "tenant";
+
 /// Mails the link of `export` to each of `to` (already checked against the technician list) through SES, one
-/// message per address; an address SES refuses does not stop the others. Errors: a message that cannot be built
-/// (internal).
+/// message per address, each with the configuration set and the [`TENANT_TAG`]; an address SES refuses does not
+/// stop the others. Errors: a message that cannot be built (internal).
 pub async fn mail(x: &ExportDeps, tenant: &str, export: &ExportView, to: &[String]) -> Result<Mailed, Error> {
-    use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+    use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageTag};
     let text = format!(
         "The device configuration status of {tenant} ({} devices) is ready: {}\n\nThe link works until {}.",
         export.rows, export.url, export.expires_at
     );
     let content = |s: &str| Content::builder().data(s).charset("UTF-8").build();
+    let tag =
+        MessageTag::builder().name(TENANT_TAG).value(tenant).build().map_err(|e| Error::internal("SES tag", e))?;
     let mut mailed = Mailed::default();
     for addr in to {
         let subject =
@@ -49,6 +56,8 @@ pub async fn mail(x: &ExportDeps, tenant: &str, export: &ExportView, to: &[Strin
             .ses
             .send_email()
             .from_email_address(&x.sender)
+            .configuration_set_name(&x.configuration_set)
+            .email_tags(tag.clone())
             .destination(Destination::builder().to_addresses(addr).build())
             .content(
                 EmailContent::builder()

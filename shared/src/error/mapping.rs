@@ -23,6 +23,12 @@ impl From<Error> for ApiError {
             }
             Error::NotFound(what) => ApiError::not_found(what),
             Error::Invalid { field, message } => ApiError::invalid(field, message),
+            Error::BudgetSpent { code, budget, limit, retry_at, message } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+                    .with_detail("budget", json!(budget))
+                    .with_detail("limit", json!(limit))
+                    .with_detail("retryAt", json!(crate::clock::rfc3339(retry_at)))
+            }
             Error::Internal { what, cause } => internal(what, cause),
         }
     }

@@ -56,6 +56,16 @@ pub enum Error {
     /// A value the caller gave is not acceptable: 400 naming `field`.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// A per-tenant budget of the product is used up until `retry_at` (`budget` names it, `limit` its size): 429
+    /// with `code`, `budget`, `limit` and `retryAt`.
+    #[error("{message}")]
+    BudgetSpent {
+        code: &'static str,
+        budget: &'static str,
+        limit: u64,
+        retry_at: time::OffsetDateTime,
+        message: String,
+    },
     /// A stored value or an internal step that should never fail did (`what` names it): 500, logged.
     #[error("{what}: {cause}")]
     Internal { what: &'static str, cause: String },

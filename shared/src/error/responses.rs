@@ -22,3 +22,12 @@ pub enum BodyRefused {
     #[response(status = 415, description = "Body is not application/json")]
     NotJson(#[allow(dead_code)] ErrorBody),
 }
+
+/// 400 for a path parameter that is not an id as sent (`as_sent::path_param`): percent-encoded, or not
+/// `[A-Za-z0-9_-]{1,128}`; the field names it.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 400,
+    description = "A path parameter that is not an id as sent: percent-encoded, or not [A-Za-z0-9_-]{1,128} (field names it)"
+)]
+pub struct PathRefused(#[allow(dead_code)] ErrorBody);

@@ -2,10 +2,12 @@
 //! unconditional puts and deletes, and all-or-nothing puts of new records. Private to the store: callers outside
 //! it name records by tenant and ids through the typed functions, never by key.
 
+use super::counters::Count;
+use super::transact::Step;
 use super::{aws_err, Item, Store, StoreError, Versioned};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -177,39 +179,60 @@ impl Store {
         self.put_if(item, "attribute_not_exists(pk)", &[]).await
     }
 
-    /// Adds 1 to the number attribute `counter` of the item at `pk`/`sk` (made when missing), sets `expiresAt` to
-    /// `expires_at` (epoch seconds, the table's TTL), if the counter is below `below` (`None`: always). Returns the
-    /// counter after it, or `None` when it was not below (nothing written).
-    pub(super) async fn count_if_below(
-        &self,
-        pk: &str,
-        sk: &str,
-        counter: &str,
-        below: Option<u64>,
-        expires_at: i64,
-    ) -> Result<Option<u64>, StoreError> {
-        let mut req = self
+    /// Adds `c.amount` to the number attribute `c.attr` of the item at `pk`/`c.sk` (made when missing) and sets its
+    /// `expiresAt`, if the counter then holds at most `c.limit` (`None`: always). Returns the counter after it, or
+    /// `None` when it would pass the limit (nothing written).
+    pub(super) async fn count_within(&self, pk: &str, c: &Count) -> Result<Option<u64>, StoreError> {
+        if c.never_fits() {
+            return Ok(None);
+        }
+        let (update, condition, values) = c.update();
+        let req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, &c.sk)))
+            .update_expression(update)
+            .set_condition_expression(condition)
+            .expression_attribute_names("#c", &c.attr)
+            .set_expression_attribute_values(Some(values))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew);
+        match req.send().await {
+            Ok(out) => Ok(Some(
+                out.attributes
+                    .and_then(|a| a.get(&c.attr).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
+                    .unwrap_or(0),
+            )),
+            Err(e) if condition_failed(&e) => Ok(None),
+            Err(e) => Err(aws_err("UpdateItem")(e)),
+        }
+    }
+
+    /// Adds every count of `counts` as [`Store::count_within`] does, all of them or none: one transaction. Returns
+    /// the index of the first count whose limit refused (nothing written), or `None` when every one was added.
+    pub(super) async fn count_all_within(&self, pk: &str, counts: &[Count]) -> Result<Option<usize>, StoreError> {
+        if let Some(i) = counts.iter().position(Count::never_fits) {
+            return Ok(Some(i));
+        }
+        self.transact(pk, counts.iter().cloned().map(Step::Count).collect()).await
+    }
+
+    /// Takes `amount` back off the counter `attr` of the item at `pk`/`sk` (what a count reserved and did not
+    /// use), if it holds at least that much (a counter never goes below zero; one that expired stays gone).
+    pub(super) async fn uncount(&self, pk: &str, sk: &str, attr: &str, amount: u64) -> Result<(), StoreError> {
+        let req = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(pk, sk)))
-            .update_expression("ADD #c :one SET expiresAt = :exp")
-            .expression_attribute_names("#c", counter)
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":exp", AttributeValue::N(expires_at.to_string()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew);
-        if let Some(limit) = below {
-            req = req
-                .condition_expression("attribute_not_exists(#c) OR #c < :limit")
-                .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()));
-        }
+            .update_expression("ADD #c :minus")
+            .condition_expression("#c >= :n")
+            .expression_attribute_names("#c", attr)
+            .expression_attribute_values(":minus", AttributeValue::N(format!("-{amount}")))
+            .expression_attribute_values(":n", AttributeValue::N(amount.to_string()));
         match req.send().await {
-            Ok(out) => Ok(Some(
-                out.attributes
-                    .and_then(|a| a.get(counter).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
-                    .unwrap_or(0),
-            )),
-            Err(e) if condition_failed(&e) => Ok(None),
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(aws_err("UpdateItem")(e)),
         }
     }
@@ -372,26 +395,14 @@ impl Store {
         }
     }
 
-    /// [`Store::put_new_all`] for two to 100 records: one transaction that carries a client request token of its
-    /// own, so the SDK retrying one that committed is not taken for a conflict, while another call with the same
-    /// records is.
+    /// [`Store::put_new_all`] for two to 100 records: one transaction ([`Store::transact`]).
     async fn put_new_together<T: Serialize>(&self, recs: &[T]) -> Result<bool, StoreError> {
-        let token = uuid::Uuid::new_v4().simple().to_string();
-        let mut tx = self.client.transact_write_items().client_request_token(token);
-        for rec in recs {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(to_item(rec)?))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map_err(build_err)?;
-            tx = tx.transact_items(TransactWriteItem::builder().put(put).build());
-        }
-        match tx.send().await.map_err(Self::transaction_error) {
-            Ok(_) => Ok(true),
-            Err(StoreError::TransactionCondition { .. }) => Ok(false),
-            Err(e) => Err(e),
-        }
+        let condition = || Some("attribute_not_exists(pk)".to_string());
+        let steps = recs
+            .iter()
+            .map(|r| Ok(Step::Put { item: to_item(r)?, condition: condition(), values: Item::new() }))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(self.transact("", steps).await?.is_none())
     }
 
     /// Maps a failed transaction to the first item whose condition failed.

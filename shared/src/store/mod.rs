@@ -8,6 +8,7 @@
 //! record type and file.
 
 mod checkpoint;
+mod counters;
 mod cursor;
 mod deployed;
 mod deployment;
@@ -20,17 +21,21 @@ mod hook;
 mod inbox;
 mod inventory;
 mod item;
+mod mail;
 mod markers;
 mod okta_verify;
 mod org_trust;
 mod orgs;
+mod platform_save;
 mod platforms;
 mod sync_run;
 mod technicians;
+mod transact;
 mod uem;
 mod uem_calls;
 
 pub use checkpoint::CheckpointRecord;
+pub use counters::Window;
 pub use cursor::PrefixCursor;
 pub use deployed::{DeployItem, DeployedRecord, ItemState, ItemStatus};
 pub use deployment::DeploymentRecord;
@@ -42,9 +47,11 @@ pub use fleet::FleetRecord;
 pub use hook::HookRecord;
 pub use inbox::{is_inbox_key, InboxRecord};
 pub use inventory::{InventoryRead, INVENTORY_TTL_SECS};
+pub use mail::MailTaken;
 pub use markers::HOOK_TTL_SECS;
 pub use okta_verify::{AppDetails, InstallMethod, OktaVerifyRecord};
 pub use orgs::OrgRecord;
+pub use platform_save::ClaimRefused;
 pub use platforms::{ChallengeKind, PlatformRecord, PlatformSettings};
 pub use sync_run::{RunEnd, SyncRunRecord};
 pub use technicians::TechniciansRecord;

@@ -92,7 +92,7 @@ impl PlatformRecord {
     }
 
     /// The sort key of platform `p`.
-    fn sk_of(p: Platform) -> String {
+    pub(super) fn sk_of(p: Platform) -> String {
         format!("{PLATFORM_PREFIX}{}", p.as_str())
     }
 }

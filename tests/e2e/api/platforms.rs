@@ -1,7 +1,9 @@
 //! Management attestation per platform: round trips, validation (C01 and the rest), the switch, re-configure
 //! (C03's platform side), payload documents read back with real parsers (C19), roles, tenants, secrets.
 
+use odt_shared::platform::Platform;
 use odt_tests::{captured_logs, system_ca_pem, TestStack};
+use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
 fn rcgen_ca(expired: bool) -> String {
@@ -450,4 +452,72 @@ fn pem_der(pem: &str) -> Vec<u8> {
     use base64::Engine as _;
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     base64::engine::general_purpose::STANDARD.decode(body).unwrap()
+}
+
+/// Every version secret `name` has in Secrets Manager, labelled or not.
+async fn versions(name: &str) -> usize {
+    let sm = aws_sdk_secretsmanager::Client::new(&odt_shared::aws::load_config().await);
+    let out = sm.list_secret_version_ids().secret_id(name).include_deprecated(true).send().await;
+    out.expect("ListSecretVersionIds").versions().len()
+}
+
+/// A macOS body with a dynamic challenge whose username and password (two secrets) are `i`'s own.
+fn dynamic_mac(domain: &str, ca: &str, i: usize) -> Value {
+    let mut b = desktop(domain, "unused", Some(ca));
+    b["challenge"] = json!({"type": "dynamic", "challengeUrl": "https://scep.acme.com/challenge",
+        "username": format!("user-{i}"), "password": format!("pass-{i}")});
+    b
+}
+
+/// Fails if racing saves of one platform could leave Secrets Manager's current label on another save's value than
+/// the stored record names, or if a save that lost its race wrote a secret version (before: every save wrote its
+/// versions ahead of its conditional record write, and 20 racing saves made 81 versions). The bound: a secret gets
+/// one version per save that won, none for one that lost.
+#[tokio::test]
+async fn racing_saves_leave_the_current_secrets_on_the_stored_record_and_losers_write_no_version() {
+    let t = TestStack::start().await;
+    let org = t.ready_device_trust().await;
+    let domain = org["domain"].as_str().unwrap();
+    let (admin, ca) = (t.admin(), rcgen_ca(false));
+    let a = t.call("PUT", "/platforms/macos", Some(&admin), Some(dynamic_mac(domain, &ca, 100))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let racing = (0..20).map(|i| t.call("PUT", "/platforms/macos", Some(&admin), Some(dynamic_mac(domain, &ca, i))));
+    let answers = futures::future::join_all(racing).await;
+    let won = answers.iter().filter(|a| a.status == 200).count();
+    for a in answers.iter().filter(|a| a.status != 200) {
+        assert_eq!(a.status, 409, "a loser is told to re-read: {}", a.text);
+    }
+    assert!(won >= 1, "one save wins");
+    let rec = t.stack.deps.store.get_platform(&t.tenant, Platform::Macos).await.unwrap().unwrap();
+    assert_eq!(rec.secrets.len(), 2, "{:?}", rec.secrets.keys());
+    for (part, r) in &rec.secrets {
+        let named = t.stack.deps.secrets.get(r).await.unwrap();
+        let current = t.stored_secret(&r.name).await;
+        assert_eq!(current.as_deref(), Some(named.expose_secret()), "{part}: the current value is the record's");
+        assert_eq!(versions(&r.name).await, 1 + won, "{part}: the first save's and one per save of the {won} that won");
+    }
+}
+
+/// Fails if a platform's secrets could be saved more than 24 times a UTC day (each such save writes a version of
+/// each secret it sets), or if the refusal wrote one.
+#[tokio::test]
+async fn a_platforms_secrets_are_saved_at_most_24_times_a_utc_day() {
+    let clock = odt_shared::clock::ManualClock::new(time::OffsetDateTime::now_utc());
+    let c = clock.clone();
+    let t = TestStack::start_with(|cfg| cfg.clock = std::sync::Arc::new(c)).await;
+    t.ready_device_trust().await;
+    let admin = t.admin();
+    for i in 0..24 {
+        let a = t.call("PUT", "/platforms/ios", Some(&admin), Some(json!({"secretKey": format!("key-{i}")}))).await;
+        assert_eq!(a.status, 200, "save {i}: {}", a.text);
+    }
+    let a = t.call("PUT", "/platforms/ios", Some(&admin), Some(json!({"secretKey": "key-24"}))).await;
+    assert_eq!((a.status, a.body["error"]["code"].clone()), (429, json!("secret_saves_spent")), "{}", a.text);
+    let next_midnight =
+        (odt_shared::clock::Clock::now(&clock).date() + time::Duration::days(1)).midnight().assume_utc();
+    assert_eq!(a.body["error"]["retryAt"], odt_shared::clock::rfc3339(next_midnight));
+    let name = t.secret_names().await.into_iter().find(|n| n.ends_with("/platform/ios/secretKey")).unwrap();
+    assert_eq!((versions(&name).await, t.stored_secret(&name).await.as_deref()), (24, Some("key-23")));
+    let a = t.call("PUT", "/platforms/ios", Some(&admin), Some(json!({"enrollmentLink": null}))).await;
+    assert_eq!(a.status, 200, "a save that writes no secret is not held back: {}", a.text);
 }

@@ -90,7 +90,7 @@ pub async fn apps(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiEr
     params(("platform" = String, Path, description = "ios, android, macos or windows")),
     request_body = OktaVerifyInput, security(("bearer" = [])),
     responses((status = 200, description = "Saved", body = OktaVerifyView),
-        (status = 400, description = "A method that does not fit the platform, a field it does not take, an unknown app", body = ErrorBody),
+        (status = 400, description = "A method that does not fit the platform, a field it does not take, an unknown app, or a platform not sent as an id", body = ErrorBody),
         (status = 404, description = "Unknown platform", body = ErrorBody),
         (status = 409, description = "Changed meanwhile (currentVersion), or no UEM connected", body = ErrorBody),
         (status = 502, description = "The UEM failed", body = ErrorBody),

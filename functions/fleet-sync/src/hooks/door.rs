@@ -70,8 +70,10 @@ pub struct Received {
     pub ignored: usize,
 }
 
-/// Serves `GET|POST /hooks/okta/{tenant}` (no JWT: Okta authenticates with the hook secret).
+/// Serves `GET|POST /hooks/okta/{tenant}` (no JWT: Okta authenticates with the hook secret). `tenant` is the
+/// rest of the path as received, checked as sent (400 naming `tenant` when it is encoded or not an id).
 pub async fn deliver(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Result<Response<Body>, ApiError> {
+    let tenant = odt_shared::as_sent::path_param("tenant", tenant)?;
     match *req.method() {
         http::Method::GET => verify(deps, &req, tenant).await,
         http::Method::POST => receive(deps, req, tenant).await,
@@ -85,7 +87,7 @@ pub async fn deliver(deps: &Deps, req: lambda_http::Request, tenant: &str) -> Re
     params(("tenant" = String, Path, description = "The tenant id"),
         ("x-okta-verification-challenge" = String, Header, description = "Okta's challenge")),
     responses((status = 200, description = "The challenge echoed", body = HookVerification),
-        (status = 400, description = "No challenge header", body = ErrorBody),
+        (status = 400, description = "No challenge header, or a tenant that is not an id as sent (field names it)", body = ErrorBody),
         (status = 404, description = "No hook for this tenant", body = ErrorBody)))]
 pub async fn verify(deps: &Deps, req: &lambda_http::Request, tenant: &str) -> Result<Response<Body>, ApiError> {
     hook_of(deps, tenant).await?;
@@ -106,7 +108,7 @@ pub async fn verify(deps: &Deps, req: &lambda_http::Request, tenant: &str) -> Re
     params(("tenant" = String, Path, description = "The tenant id")),
     request_body = HookDelivery, security(("hookSecret" = [])),
     responses((status = 200, description = "Accepted", body = Received),
-        (status = 400, description = "Not a delivery", body = ErrorBody),
+        (status = 400, description = "Not a delivery, or a tenant that is not an id as sent (field names it)", body = ErrorBody),
         (status = 401, description = "Wrong or missing hook secret", body = ErrorBody),
         (status = 404, description = "No hook for this tenant", body = ErrorBody),
         (status = 413, description = "Over 1 MiB", body = ErrorBody)))]
