@@ -681,9 +681,10 @@ async fn c30_a_run_that_creates_the_groups_and_policies_counts_every_uem_request
     let run = t.call("POST", "/deployments/run", Some(&t.admin()), None).await;
     assert_eq!(run.status, 200, "{}", run.text);
     let received = t.stack.hexnode.lock().requests.len() - before;
-    for p in ["ios", "android", "macos", "windows"] {
+    for (p, label) in [("ios", "iOS"), ("android", "Android"), ("macos", "macOS"), ("windows", "Windows")] {
         let r = &run.body["platforms"][p];
         assert_eq!((r["groupCreated"].clone(), r["policyWritten"].clone()), (json!(true), json!(true)), "{p}: {r}");
+        assert_eq!(r["added"], json!(group_of(&t, label).1.len()), "{p}: the group's members in the double: {r}");
     }
     assert_eq!(group_of(&t, "iOS").1, f.ios, "{}", run.text);
     assert!(received > 0);
