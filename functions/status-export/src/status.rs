@@ -229,26 +229,27 @@ fn attempts(dep: Option<&DeployedRecord>, ev: Option<&EvidenceRecord>) -> (u32, 
     }
 }
 
-/// The export columns, in order; the ids are the CSV's first row and never change.
+/// The export columns, in order; the ids are the CSV's first row and never change. The widths (the PDF's,
+/// relative) let every fixed value show uncut in the PDF: each state name, exclusion reason and next step
+/// (checked by a test), and the usual ids, versions, emails and dates.
 pub const COLUMNS: [Column; 16] = [
-    Column { id: "device_id", title: "Device ID", kind: ColumnKind::Text, width: 1.0 },
-    Column { id: "device_name", title: "Device", kind: ColumnKind::Text, width: 2.2 },
-    Column { id: "platform", title: "Platform", kind: ColumnKind::Text, width: 1.0 },
-    Column { id: "os_version", title: "OS", kind: ColumnKind::Text, width: 0.9 },
-    Column { id: "owner_email", title: "Owner", kind: ColumnKind::Text, width: 2.4 },
-    Column { id: "in_scope", title: "In scope", kind: ColumnKind::Text, width: 0.7 },
-    Column { id: "exclusion", title: "Excluded because", kind: ColumnKind::Text, width: 1.8 },
-    Column { id: "odt_status", title: "ODT status", kind: ColumnKind::Text, width: 1.2 },
-    Column { id: "okta_verify_installed", title: "OV installed", kind: ColumnKind::Text, width: 0.9 },
-    Column { id: "okta_verify_configured", title: "OV configured", kind: ColumnKind::Text, width: 1.0 },
-    Column { id: "sso_extension", title: "SSO ext.", kind: ColumnKind::Text, width: 0.8 },
-    Column { id: "attestation_payload", title: "SCEP / app config", kind: ColumnKind::Text, width: 1.2 },
-    Column { id: "old_payload", title: "Old payload", kind: ColumnKind::Text, width: 0.8 },
-    Column { id: "attempts", title: "Attempts", kind: ColumnKind::Number, width: 0.7 },
-    Column { id: "last_attempt_at", title: "Last attempt", kind: ColumnKind::Text, width: 1.6 },
-    Column { id: "last_error", title: "Last error", kind: ColumnKind::Text, width: 2.2 },
+    Column { id: "device_id", title: "Device ID", kind: ColumnKind::Text, width: 3.2 },
+    Column { id: "device_name", title: "Device", kind: ColumnKind::Text, width: 6.0 },
+    Column { id: "platform", title: "Platform", kind: ColumnKind::Text, width: 3.4 },
+    Column { id: "os_version", title: "OS", kind: ColumnKind::Text, width: 4.0 },
+    Column { id: "owner_email", title: "Owner", kind: ColumnKind::Text, width: 7.2 },
+    Column { id: "in_scope", title: "In scope", kind: ColumnKind::Text, width: 2.2 },
+    Column { id: "exclusion", title: "Excluded because", kind: ColumnKind::Text, width: 7.9 },
+    Column { id: "odt_status", title: "ODT status", kind: ColumnKind::Text, width: 6.2 },
+    Column { id: "okta_verify_installed", title: "OV installed", kind: ColumnKind::Text, width: 3.4 },
+    Column { id: "okta_verify_configured", title: "OV configured", kind: ColumnKind::Text, width: 2.8 },
+    Column { id: "sso_extension", title: "SSO ext.", kind: ColumnKind::Text, width: 2.4 },
+    Column { id: "attestation_payload", title: "SCEP / app config", kind: ColumnKind::Text, width: 3.7 },
+    Column { id: "old_payload", title: "Old payload", kind: ColumnKind::Text, width: 2.2 },
+    Column { id: "attempts", title: "Attempts", kind: ColumnKind::Number, width: 2.4 },
+    Column { id: "last_attempt_at", title: "Last attempt", kind: ColumnKind::Text, width: 4.5 },
+    Column { id: "last_error", title: "Last error", kind: ColumnKind::Text, width: 4.5 },
 ];
-
 fn text(s: impl Into<String>) -> Cell {
     let s = s.into();
     if s.is_empty() {
@@ -279,5 +280,28 @@ impl DeviceStatus {
             text(self.last_attempt_at.clone().unwrap_or_default()),
             text(self.last_error.clone().unwrap_or_default()),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use odt_shared::scope::Exclusion;
+
+    fn column(id: &str) -> usize {
+        COLUMNS.iter().position(|c| c.id == id).expect("column")
+    }
+
+    /// Fails if a state name or an exclusion reason would be cut (`...`) in the PDF table, where the admin reads
+    /// them (C29: `platform_disabled` in the PDF).
+    #[test]
+    fn every_state_and_reason_shows_uncut_in_the_pdf() {
+        for s in OdtState::ALL {
+            assert!(odt_exports::fits_uncut(&COLUMNS, column("odt_status"), s.as_str()), "{}", s.as_str());
+        }
+        for e in Exclusion::ALL {
+            let name = serde_json::to_value(e).unwrap().as_str().unwrap().to_string();
+            assert!(odt_exports::fits_uncut(&COLUMNS, column("exclusion"), &name), "{name}");
+        }
     }
 }

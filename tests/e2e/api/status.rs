@@ -198,6 +198,35 @@ async fn csv_export_is_rfc4180_with_bom_and_neutralized_formulas() {
     }
 }
 
+/// The export in `format` (`csv` or `pdf`) as the technician gets it through its presigned link.
+async fn export(t: &TestStack, format: &str) -> Vec<u8> {
+    let a = t.call("POST", "/status/exports", Some(&t.technician()), Some(json!({"format": format}))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    fetch(a.body["url"].as_str().expect("url")).await
+}
+
+/// A CSV export's rows, each as column id → value (the BOM stripped, read by the `csv` crate).
+fn csv_rows(bytes: &[u8]) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM"));
+    let headers: Vec<String> = r.headers().expect("header").iter().map(str::to_string).collect();
+    r.records().map(|row| headers.iter().cloned().zip(row.expect("row").iter().map(str::to_string)).collect()).collect()
+}
+
+/// A PDF's text as `pdftotext -layout` reads it.
+fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"));
+    let dir = std::env::temp_dir().join(odt_tests::unique("pdf-"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("status.pdf");
+    std::fs::write(&file, bytes).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", file.to_str().expect("path"), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/services.sh install puts it there)");
+    let _ = std::fs::remove_dir_all(dir);
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 #[tokio::test]
 async fn pdf_export_holds_every_device_with_header_and_page_numbers() {
     let t = TestStack::start().await;
@@ -206,22 +235,77 @@ async fn pdf_export_holds_every_device_with_header_and_page_numbers() {
     let a = t.call("POST", "/status/exports", Some(&t.admin()), Some(json!({"format": "pdf"}))).await;
     assert_eq!(a.status, 200, "{}", a.text);
     let bytes = fetch(a.body["url"].as_str().expect("url")).await;
-    assert!(bytes.starts_with(b"%PDF-"));
-    let dir = std::env::temp_dir().join(odt_tests::unique("pdf-"));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join("status.pdf");
-    std::fs::write(&file, &bytes).expect("write");
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", file.to_str().expect("path"), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils; scripts/services.sh install puts it there)");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = pdf_text(&bytes);
     assert!(text.contains(&t.tenant), "{text}");
     assert!(text.contains("Page 1 of"), "{text}");
     for name in ["Ærø-iPad", "José's Pixel", "Büro-PC", "Partner iPhone", "Spare iPad"] {
         assert!(text.contains(name), "{name} in the PDF: {text}");
     }
-    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// C29: Windows (and iOS: any platform) switched off with its devices deployed. Once the removal is applied,
+/// every device of those platforms is out of scope with `platform_disabled` in the device list, the summary, the
+/// CSV and the PDF, and in deployment's views; none pending, none in scope; the other platforms are unchanged.
+/// No reconciliation runs in between: status goes by the switch as it stands.
+#[tokio::test]
+async fn c29_a_platform_switched_off_shows_its_devices_out_of_scope_everywhere() {
+    let t = TestStack::start().await;
+    let ids = deployed(&t).await;
+    let (ios, windows) = (&ids[0..2], &ids[4..6]);
+    refresh(&t).await;
+    for p in ["windows", "ios"] {
+        let a =
+            t.call("PUT", &format!("/platforms/{p}/enabled"), Some(&t.admin()), Some(json!({"enabled": false}))).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+    }
+    t.stack.settle().await.expect("the removal is applied");
+    for label in ["Windows", "iOS"] {
+        let g = t.stack.hexnode.group_named(&format!("Okta Device Trust - {label}")).expect("group");
+        assert!(g.members.is_empty(), "{label}: removal applied in the UEM: {:?}", g.members);
+    }
+    let off: Vec<String> = ios.iter().chain(windows).map(u64::to_string).collect();
+    let page = t.call("GET", "/status/devices?pageSize=500", Some(&t.technician()), None).await;
+    let items = page.body["items"].as_array().expect("items");
+    for i in items.iter().filter(|i| off.contains(&i["deviceId"].as_str().unwrap_or("").to_string())) {
+        assert_eq!(
+            (i["inScope"].clone(), i["exclusion"].clone(), i["odtStatus"].clone()),
+            (json!(false), json!("platform_disabled"), json!("not_in_scope")),
+            "{i}"
+        );
+    }
+    let pending_or_in = |p: &str| {
+        items.iter().filter(|i| i["platform"] == p && (i["inScope"] == true || i["odtStatus"] == "pending")).count()
+    };
+    assert_eq!((pending_or_in("windows"), pending_or_in("ios")), (0, 0), "{}", page.text);
+    let s = t.call("GET", "/status", Some(&t.technician()), None).await;
+    let sum = &s.body["summary"];
+    assert_eq!(sum["byPlatform"]["windows"], json!({"not_in_scope": 2}), "{sum}");
+    assert_eq!(sum["byPlatform"]["ios"], json!({"not_in_scope": 4}), "two excluded before, two switched off: {sum}");
+    assert_eq!(sum["excluded"]["platform_disabled"], 4, "{sum}");
+    assert_eq!(sum["inScope"], 4, "Android and macOS only: {sum}");
+    let rows = csv_rows(&export(&t, "csv").await);
+    for id in &off {
+        let r = rows.iter().find(|r| &r["device_id"] == id).expect("row");
+        assert_eq!(
+            (r["in_scope"].as_str(), r["exclusion"].as_str(), r["odt_status"].as_str()),
+            ("no", "platform_disabled", "not_in_scope"),
+            "{r:?}"
+        );
+    }
+    let text = pdf_text(&export(&t, "pdf").await);
+    let windows_line = text.lines().find(|l| l.trim_start().starts_with("windows:")).unwrap_or_default();
+    assert_eq!(windows_line.split_whitespace().collect::<Vec<_>>(), ["windows:", "not_in_scope", "2"], "{text}");
+    assert!(text.contains("platform_disabled 4"), "the summary's reasons: {text}");
+    for name in ["Büro-PC", "Surface 7", "Ærø-iPad"] {
+        let line = text.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name}: {text}"));
+        assert!(line.contains("platform_disabled") && line.contains("not_in_scope"), "{line}");
+    }
+    let d = t.call("GET", "/deployments", Some(&t.technician()), None).await;
+    let overview =
+        |p: &str| d.body["platforms"].as_array().unwrap().iter().find(|x| x["platform"] == p).cloned().unwrap();
+    assert_eq!((overview("windows")["inScope"].clone(), overview("macos")["inScope"].clone()), (json!(0), json!(2)));
+    let one = t.call("GET", &format!("/deployments/devices/{}", windows[0]), Some(&t.technician()), None).await;
+    assert_eq!(one.body["inScope"], false, "{}", one.text);
 }
 
 #[tokio::test]
