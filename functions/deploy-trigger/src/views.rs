@@ -22,7 +22,9 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Licenses {
+    /// The VPP licenses the admin gave for the app.
     pub licenses: u64,
+    /// Devices in scope on the platform (each needs a license).
     pub in_scope: usize,
     /// Devices beyond the licenses (0 when there are enough).
     pub shortfall: usize,
@@ -34,7 +36,7 @@ pub struct Licenses {
 pub struct PlatformOverview {
     pub platform: Platform,
     pub enabled: bool,
-    /// Devices in scope on this platform.
+    /// Devices in scope on this platform as its switch stands (none while it is switched off).
     pub in_scope: usize,
     /// The managed device group in the UEM.
     pub group_id: Option<String>,
@@ -83,12 +85,16 @@ pub struct ItemView {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceDeployment {
+    /// The UEM's device id.
     pub device_id: String,
     pub platform: Option<Platform>,
+    /// Whether the fleet covers the device as its platform's switch stands (false at once when the platform is
+    /// switched off); deployment also needs device trust active.
     pub in_scope: bool,
+    /// The managed device group the device is a member of, if any.
     pub group_id: Option<String>,
-    /// Whether the device carries its platform's current payload (false: it still has an older one, e.g. the
-    /// previous secret key).
+    /// Whether the device carries its platform's current payload (false when it carries an older one, e.g. the
+    /// previous secret key, or none).
     pub carries_current_payload: bool,
     pub items: BTreeMap<DeployItem, ItemView>,
     /// RFC 3339 time of the next automatic attempt, if one is due.

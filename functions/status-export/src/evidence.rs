@@ -21,6 +21,7 @@ pub const SCOPES: [&str; 1] = ["okta.devices.read"];
 #[derive(Debug, Default, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshReport {
+    /// Device records whose evidence was read.
     pub devices: usize,
     /// Okta device records read.
     pub okta_devices: usize,
@@ -28,6 +29,7 @@ pub struct RefreshReport {
     pub matched: usize,
     /// Evidence records written (changed or new); one a concurrent refresh wrote first is not counted.
     pub written: usize,
+    /// When the evidence was read (RFC 3339).
     pub checked_at: String,
 }
 

@@ -71,20 +71,32 @@ impl OdtState {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceStatus {
+    /// The UEM's device id.
     pub device_id: String,
+    /// The device's name in the UEM.
     pub device_name: String,
+    /// The device-trust platform; absent for a platform device trust does not cover.
     pub platform: Option<Platform>,
+    /// The OS version the UEM reports.
     pub os_version: String,
+    /// The owner's email in the UEM (what is matched to an Okta user's login or primary email).
     pub owner_email: Option<String>,
+    /// Whether device trust covers the device now: the fleet's decision as the platform switches stand (false at
+    /// once when its platform is switched off), and false whenever device trust is not active.
     pub in_scope: bool,
-    /// Why the device is out of scope.
+    /// Why the device is out of scope (the first scope rule it fails, `platform_disabled` at once when its
+    /// platform is switched off); absent when in scope, and when only device trust being off leaves it out.
     pub exclusion: Option<String>,
+    /// The device-trust state (see its values).
     pub odt_status: OdtState,
     /// `yes`, `no` or `unknown` (the UEM's app inventory of the device).
     pub okta_verify_installed: String,
-    /// `yes` when Okta has a device record for the owner (Okta Verify registered), `no` otherwise.
+    /// `yes` when Okta has this device (matched by serial number or UDID) linked to its owner, the UEM owner
+    /// matched to an Okta user (Okta Verify registered by them); `no` otherwise, also when Okta links it only to
+    /// other users.
     pub okta_verify_configured: String,
-    /// macOS: `yes` / `no`; other platforms: `n/a`.
+    /// macOS: `yes` when the SSO extension was applied and the UEM reports the profile carrying it applied on the
+    /// device, else `no`; other platforms: `n/a`.
     pub sso_extension: String,
     /// The attestation payload (SCEP profile on macOS/Windows, app config on iOS/Android): `applied`,
     /// `pending`, `failed`, `removed` or `n/a`.
@@ -93,7 +105,10 @@ pub struct DeviceStatus {
     pub old_payload: bool,
     /// Deployment attempts since the last success.
     pub attempts: u32,
+    /// When deployment last tried to add or take off this device's items (RFC 3339).
     pub last_attempt_at: Option<String>,
+    /// Why the last deployment attempt failed (the UEM's reason as deploy-trigger recorded it), else the UEM's
+    /// error for the payload on the device; absent when neither has one.
     pub last_error: Option<String>,
     /// When the UEM portal refused a call the product needs for this device (state `unsupported`): the call,
     /// the portal's status and the manual step that replaces it.
@@ -112,13 +127,14 @@ fn item_status(dep: Option<&DeployedRecord>, item: DeployItem) -> Option<ItemSta
     dep.and_then(|d| d.items.get(&item)).map(|i| i.status)
 }
 
-/// The status of one device. `removing`: device trust is being deleted; `current_payload`: each platform's
-/// current payload hash.
+/// The status of one device (its record as the platform switches stand, [`DeviceRecord::as_switched`]).
+/// `trust_off`: device trust is not active (being deleted, or gone), so no device is covered; `current_payload`:
+/// each platform's current payload hash.
 pub fn device_status(
     dev: &DeviceRecord,
     dep: Option<&DeployedRecord>,
     ev: Option<&EvidenceRecord>,
-    removing: bool,
+    trust_off: bool,
     current_payload: &HashMap<Platform, String>,
 ) -> DeviceStatus {
     let payload_state = ev.and_then(|e| e.payload_state.as_deref());
@@ -139,6 +155,7 @@ pub fn device_status(
         _ => false,
     };
     let (attempts, last_attempt_at, last_error) = attempts(dep, ev);
+    let in_scope = dev.in_scope && !trust_off;
     let unsupported = unsupported(dep);
     DeviceStatus {
         device_id: dev.device_id.clone(),
@@ -146,16 +163,17 @@ pub fn device_status(
         platform,
         os_version: dev.os_version.clone(),
         owner_email: dev.owner_email.clone(),
-        in_scope: dev.in_scope,
+        in_scope,
         exclusion: dev
             .exclusion
             .and_then(|e| serde_json::to_value(e).ok())
             .and_then(|v| v.as_str().map(str::to_string)),
-        odt_status: state(dev, dep, ev, removing),
+        odt_status: state(dev, dep, ev, trust_off),
         okta_verify_installed: installed,
-        okta_verify_configured: yes_no(ev.is_some_and(|e| e.okta_device_id.is_some())),
+        // The owner's device user link (its managementStatus is there only then), not any match in Okta.
+        okta_verify_configured: yes_no(ev.is_some_and(|e| e.management_status.is_some())),
         sso_extension: sso,
-        attestation_payload: attestation(dev, dep, payload_state),
+        attestation_payload: attestation(in_scope, dep, payload_state),
         old_payload,
         attempts,
         last_attempt_at,
@@ -166,13 +184,13 @@ pub fn device_status(
 }
 
 /// The device-trust state: what deploy-trigger applied, then what the UEM and Okta report.
-fn state(dev: &DeviceRecord, dep: Option<&DeployedRecord>, ev: Option<&EvidenceRecord>, removing: bool) -> OdtState {
+fn state(dev: &DeviceRecord, dep: Option<&DeployedRecord>, ev: Option<&EvidenceRecord>, trust_off: bool) -> OdtState {
     let statuses: Vec<ItemStatus> = dep.map(|d| d.items.values().map(|i| i.status).collect()).unwrap_or_default();
     let any = |s: &[ItemStatus]| statuses.iter().any(|x| s.contains(x));
     let all_applied = !statuses.is_empty() && statuses.iter().all(|s| *s == ItemStatus::Applied);
     let payload_state = ev.and_then(|e| e.payload_state.as_deref());
     let carries = dep.is_some_and(|d| d.carries_items());
-    if removing || (!dev.in_scope && carries && !any(&[ItemStatus::Removed])) {
+    if trust_off || (!dev.in_scope && carries && !any(&[ItemStatus::Removed])) {
         if carries {
             OdtState::Removing
         } else {
@@ -204,13 +222,13 @@ fn unsupported(dep: Option<&DeployedRecord>) -> Option<odt_shared::uem::Unsuppor
 }
 
 /// The attestation payload's column: the UEM's state when it reports one, else what deploy-trigger recorded.
-fn attestation(dev: &DeviceRecord, dep: Option<&DeployedRecord>, payload_state: Option<&str>) -> String {
+fn attestation(in_scope: bool, dep: Option<&DeployedRecord>, payload_state: Option<&str>) -> String {
     match (payload_state, item_status(dep, DeployItem::Attestation)) {
         (_, Some(ItemStatus::Removed)) => "removed".to_string(),
         (Some(p), _) if p != "unknown" => p.to_string(),
         (_, Some(ItemStatus::Failed)) => "failed".to_string(),
         (_, Some(_)) => "pending".to_string(),
-        (_, None) if dev.in_scope => "pending".to_string(),
+        (_, None) if in_scope => "pending".to_string(),
         _ => "n/a".to_string(),
     }
 }

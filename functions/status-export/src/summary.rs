@@ -9,7 +9,9 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
+    /// Devices counted (every device record, or those passing an export's filters).
     pub devices: usize,
+    /// Devices in scope now (as each device's `inScope`).
     pub in_scope: usize,
     /// Devices by state.
     pub by_state: BTreeMap<OdtState, usize>,

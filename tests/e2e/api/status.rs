@@ -137,6 +137,45 @@ async fn status_comes_from_evidence_and_the_summary_matches_the_records() {
     assert_eq!(by_id(690)["exclusion"], "owner_not_in_okta_org");
 }
 
+/// "Configured" for Okta Verify is about the device's owner (the UEM owner matched to the Okta user): a device
+/// Okta links only to another user is not configured for its owner, and is not managed for them either.
+#[tokio::test]
+async fn okta_verify_configured_is_about_the_devices_owner_not_any_user_okta_links() {
+    let t = TestStack::start().await;
+    let ids = deployed(&t).await;
+    let (own, others) = (ids[2], ids[3]);
+    in_okta(&t, own, "MACOS", Some("NOT_MANAGED"));
+    // Okta has the other Mac (same serial), linked only to the first Mac's owner, MANAGED for them.
+    let first_owner = "00uSTATUS00000000002";
+    let serial = format!("SER{others}");
+    t.stack.okta.add_device("guoOTHER", "Mac", "MACOS", Some(&serial), None, Some(first_owner), Some("MANAGED"));
+    refresh(&t).await;
+    let page = t.call("GET", "/status/devices?platform=macos", Some(&t.technician()), None).await;
+    let item = |id: u64| {
+        page.body["items"].as_array().unwrap().iter().find(|i| i["deviceId"] == id.to_string()).cloned().unwrap()
+    };
+    assert_eq!(item(own)["oktaVerifyConfigured"], "yes", "{}", page.text);
+    let other = item(others);
+    assert_eq!(other["oktaVerifyConfigured"], "no", "Okta links it to someone else: {other}");
+    assert_eq!(other["odtStatus"], "delivered", "no device in Okta for its owner: {other}");
+}
+
+/// Device trust deleted (the same kind as C29: a switch turned off): once its removal is complete, no device
+/// shows in scope or pending; each is out of scope.
+#[tokio::test]
+async fn after_device_trust_is_deleted_no_device_shows_in_scope_or_pending() {
+    let t = TestStack::start().await;
+    deployed(&t).await;
+    let a = t.call("DELETE", "/device-trust", Some(&t.admin()), None).await;
+    assert_eq!(a.status, 202, "{}", a.text);
+    t.stack.settle().await.expect("the removal completes");
+    let d = t.call("GET", "/deployments", Some(&t.technician()), None).await;
+    assert_eq!((d.body["deviceTrust"].clone(), d.body["devicesCarryingItems"].clone()), (json!("none"), json!(0)));
+    let s = t.call("GET", "/status", Some(&t.technician()), None).await;
+    let sum = &s.body["summary"];
+    assert_eq!((sum["inScope"].clone(), sum["byState"].clone()), (json!(0), json!({"not_in_scope": 10})), "{sum}");
+}
+
 #[tokio::test]
 async fn device_pages_filter_by_platform_state_group_and_text() {
     let t = TestStack::start().await;
