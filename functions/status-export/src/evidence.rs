@@ -133,6 +133,7 @@ fn evidence_of(
     };
     EvidenceRecord {
         okta_device_id: okta_dev.map(|o| o.id.clone()),
+        managed_before: old.is_some_and(|o| o.managed_before) || management_status.as_deref() == Some("MANAGED"),
         management_status,
         payload_state,
         payload_error,

@@ -10,35 +10,43 @@ use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
-/// A device's device-trust state, from the evidence.
+/// A device's device-trust state, from the evidence. Each has its next step for the admin
+/// ([`crate::next_step`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OdtState {
     /// Okta reports the device managed for its owner (`managementStatus` MANAGED): done.
     Managed,
-    /// Okta has the device for its owner, but not managed (`NOT_MANAGED`).
+    /// Okta has the device for its owner, not managed (`NOT_MANAGED`), though it reported it managed before:
+    /// the device lost its management attestation (e.g. the certificate revoked after 90 days without a FastPass
+    /// sign-in, or the payload taken off the device).
     NotManaged,
-    /// The UEM delivered the items, but Okta has no device for the owner yet (Okta Verify not set up, or the
-    /// attestation never produced a managed device).
+    /// The UEM delivered the items and Okta has the device for its owner, not managed yet (`NOT_MANAGED`) and
+    /// never reported managed: Okta checks the attestation at the owner's first FastPass sign-in on it.
+    AwaitingFastpass,
+    /// The UEM delivered the items, but Okta has no device linked to the owner yet: the owner has not set up
+    /// Okta Verify on it.
     Delivered,
-    /// In scope; the items are not (all) on the device yet.
+    /// In scope; the items are not all on the device yet (deployment under way, or the UEM does not report the
+    /// payload applied yet).
     Pending,
-    /// The last deployment attempt failed, or the UEM reports the payload failed.
+    /// The last deployment attempt failed, or the UEM reports the payload failed (`lastError` says why).
     Failed,
     /// The UEM portal refused a call its public API does not document (e.g. the policy's payload): no automatic
     /// retry; `unsupported` names the call and the manual step that replaces it.
     Unsupported,
     /// Items are coming off (out of scope, platform off, or device trust deleted).
     Removing,
-    /// Not in scope (see the exclusion).
+    /// Not in scope (see the exclusion; none when device trust is deleted or being deleted), carrying nothing.
     NotInScope,
 }
 
 impl OdtState {
     /// Every state, in display order.
-    pub const ALL: [OdtState; 8] = [
+    pub const ALL: [OdtState; 9] = [
         OdtState::Managed,
         OdtState::NotManaged,
+        OdtState::AwaitingFastpass,
         OdtState::Delivered,
         OdtState::Pending,
         OdtState::Failed,
@@ -52,6 +60,7 @@ impl OdtState {
         match self {
             OdtState::Managed => "managed",
             OdtState::NotManaged => "not_managed",
+            OdtState::AwaitingFastpass => "awaiting_fastpass",
             OdtState::Delivered => "delivered",
             OdtState::Pending => "pending",
             OdtState::Failed => "failed",
@@ -110,6 +119,9 @@ pub struct DeviceStatus {
     /// Why the last deployment attempt failed (the UEM's reason as deploy-trigger recorded it), else the UEM's
     /// error for the payload on the device; absent when neither has one.
     pub last_error: Option<String>,
+    /// What the admin does next for this device, in a few words: one text per state and, out of scope, per
+    /// reason (the exports' `next_step` column).
+    pub next_step: String,
     /// When the UEM portal refused a call the product needs for this device (state `unsupported`): the call,
     /// the portal's status and the manual step that replaces it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -156,6 +168,7 @@ pub fn device_status(
     };
     let (attempts, last_attempt_at, last_error) = attempts(dep, ev);
     let in_scope = dev.in_scope && !trust_off;
+    let odt_status = state(dev, dep, ev, trust_off);
     let unsupported = unsupported(dep);
     DeviceStatus {
         device_id: dev.device_id.clone(),
@@ -168,7 +181,8 @@ pub fn device_status(
             .exclusion
             .and_then(|e| serde_json::to_value(e).ok())
             .and_then(|v| v.as_str().map(str::to_string)),
-        odt_status: state(dev, dep, ev, trust_off),
+        odt_status,
+        next_step: crate::next_step::next_step(odt_status, dev.exclusion.filter(|_| !in_scope)).to_string(),
         okta_verify_installed: installed,
         // The owner's device user link (its managementStatus is there only then), not any match in Okta.
         okta_verify_configured: yes_no(ev.is_some_and(|e| e.management_status.is_some())),
@@ -207,7 +221,8 @@ fn state(dev: &DeviceRecord, dep: Option<&DeployedRecord>, ev: Option<&EvidenceR
     } else {
         match ev.and_then(|e| e.management_status.as_deref()) {
             Some("MANAGED") => OdtState::Managed,
-            Some(_) => OdtState::NotManaged,
+            Some(_) if ev.is_some_and(|e| e.managed_before) => OdtState::NotManaged,
+            Some(_) => OdtState::AwaitingFastpass,
             None => OdtState::Delivered,
         }
     }
@@ -250,7 +265,7 @@ fn attempts(dep: Option<&DeployedRecord>, ev: Option<&EvidenceRecord>) -> (u32, 
 /// The export columns, in order; the ids are the CSV's first row and never change. The widths (the PDF's,
 /// relative) let every fixed value show uncut in the PDF: each state name, exclusion reason and next step
 /// (checked by a test), and the usual ids, versions, emails and dates.
-pub const COLUMNS: [Column; 16] = [
+pub const COLUMNS: [Column; 17] = [
     Column { id: "device_id", title: "Device ID", kind: ColumnKind::Text, width: 3.2 },
     Column { id: "device_name", title: "Device", kind: ColumnKind::Text, width: 6.0 },
     Column { id: "platform", title: "Platform", kind: ColumnKind::Text, width: 3.4 },
@@ -267,6 +282,7 @@ pub const COLUMNS: [Column; 16] = [
     Column { id: "attempts", title: "Attempts", kind: ColumnKind::Number, width: 2.4 },
     Column { id: "last_attempt_at", title: "Last attempt", kind: ColumnKind::Text, width: 4.5 },
     Column { id: "last_error", title: "Last error", kind: ColumnKind::Text, width: 4.5 },
+    Column { id: "next_step", title: "Next step", kind: ColumnKind::Text, width: 10.5 },
 ];
 fn text(s: impl Into<String>) -> Cell {
     let s = s.into();
@@ -297,6 +313,7 @@ impl DeviceStatus {
             Cell::Number(i64::from(self.attempts)),
             text(self.last_attempt_at.clone().unwrap_or_default()),
             text(self.last_error.clone().unwrap_or_default()),
+            text(self.next_step.clone()),
         ]
     }
 }
@@ -320,6 +337,14 @@ mod tests {
         for e in Exclusion::ALL {
             let name = serde_json::to_value(e).unwrap().as_str().unwrap().to_string();
             assert!(odt_exports::fits_uncut(&COLUMNS, column("exclusion"), &name), "{name}");
+        }
+    }
+
+    /// Fails if a next step would be cut in the PDF's "Next step" column.
+    #[test]
+    fn every_next_step_shows_uncut_in_the_pdf() {
+        for step in crate::next_step::all() {
+            assert!(odt_exports::fits_uncut(&COLUMNS, column("next_step"), step), "{step}");
         }
     }
 }

@@ -112,7 +112,7 @@ async fn status_comes_from_evidence_and_the_summary_matches_the_records() {
     let sum = &s.body["summary"];
     assert_eq!((sum["devices"].clone(), sum["inScope"].clone()), (json!(10), json!(8)), "{sum}");
     assert_eq!(sum["byState"]["managed"], 2, "{sum}");
-    assert_eq!(sum["byState"]["not_managed"], 1, "{sum}");
+    assert_eq!(sum["byState"]["awaiting_fastpass"], 1, "NOT_MANAGED, never managed: {sum}");
     assert_eq!(sum["byState"]["failed"], 1, "{sum}");
     assert_eq!(sum["byState"]["delivered"], 4, "delivered but never a managed device: {sum}");
     assert_eq!(sum["byState"]["not_in_scope"], 2, "{sum}");
@@ -174,6 +174,51 @@ async fn after_device_trust_is_deleted_no_device_shows_in_scope_or_pending() {
     let s = t.call("GET", "/status", Some(&t.technician()), None).await;
     let sum = &s.body["summary"];
     assert_eq!((sum["inScope"].clone(), sum["byState"].clone()), (json!(0), json!({"not_in_scope": 10})), "{sum}");
+}
+
+/// Each state tells the admin what to do next, the same short text in the API (`nextStep`), the CSV (its
+/// `next_step` column, read with the csv crate) and the PDF (read with pdftotext): managed, awaiting the first
+/// FastPass sign-in (NOT_MANAGED, never managed), not managed (managed before), delivered (no Okta device for
+/// the owner), failed with the UEM's reason, and out of scope by its reason.
+#[tokio::test]
+async fn every_state_gives_the_admin_its_next_step_in_the_api_the_csv_and_the_pdf() {
+    let t = TestStack::start().await;
+    let ids = deployed(&t).await;
+    in_okta(&t, ids[0], "IOS", Some("MANAGED"));
+    in_okta(&t, ids[2], "MACOS", Some("MANAGED"));
+    in_okta(&t, ids[4], "WINDOWS", Some("NOT_MANAGED"));
+    t.stack.hexnode.lock().device_status.insert(ids[6], "failed".into());
+    t.stack.hexnode.lock().device_status_error.insert(ids[6], "managed configuration rejected".into());
+    refresh(&t).await;
+    // The Mac Okta reported managed loses it.
+    let guo = format!("guo{}", ids[2]);
+    for d in t.stack.okta.lock().devices.iter_mut().filter(|d| d.device["id"] == guo.as_str()) {
+        d.users[0].management_status = Some("NOT_MANAGED".into());
+    }
+    refresh(&t).await;
+    let expected = [
+        (ids[0], "managed", "None: managed"),
+        (ids[2], "not_managed", "Check the device's payload"),
+        (ids[4], "awaiting_fastpass", "Owner signs in with FastPass"),
+        (ids[1], "delivered", "Owner sets up Okta Verify"),
+        (ids[6], "failed", "Fix the last error, retry now"),
+        (690, "not_in_scope", "Match owner email to Okta user"),
+        (691, "not_in_scope", "Assign an owner in the UEM"),
+    ];
+    let page = t.call("GET", "/status/devices?pageSize=500", Some(&t.technician()), None).await;
+    let items = page.body["items"].as_array().expect("items");
+    assert!(items.iter().all(|i| i["nextStep"].as_str().is_some_and(|s| !s.is_empty())), "{}", page.text);
+    let rows = csv_rows(&export(&t, "csv").await);
+    assert!(rows.iter().all(|r| !r["next_step"].is_empty()), "{rows:?}");
+    let text = pdf_text(&export(&t, "pdf").await);
+    for (id, state, step) in expected {
+        let item = items.iter().find(|i| i["deviceId"] == id.to_string()).expect("listed");
+        assert_eq!((item["odtStatus"].as_str(), item["nextStep"].as_str()), (Some(state), Some(step)), "{item}");
+        let row = rows.iter().find(|r| r["device_id"] == id.to_string()).expect("row");
+        assert_eq!((row["odt_status"].as_str(), row["next_step"].as_str()), (state, step), "{row:?}");
+        let line = text.lines().find(|l| l.trim_start().starts_with(&format!("{id} "))).expect("PDF row");
+        assert!(line.contains(state) && line.trim_end().ends_with(step), "{line}");
+    }
 }
 
 #[tokio::test]
