@@ -1,7 +1,7 @@
 //! The status-export function: what the admin opens after setup ("View device configuration status") and hands
 //! to technicians. Status comes from evidence ([`evidence`]): Okta's device records and the UEM's per-device
 //! policy state, joined with what deploy-trigger applied ([`status`], [`join`]; counted in [`summary`],
-//! chosen by [`filter`]; each state's next step for the admin in [`next_step`]); exports go to S3 as CSV or PDF behind a presigned link ([`exports`]) and may be
+//! chosen by [`filter`]; the states and each one's next step for the admin in [`state`]); exports go to S3 as CSV or PDF behind a presigned link ([`exports`]) and may be
 //! mailed to the tenant's technicians ([`mail`], [`technicians`]). Handlers: [`routes`], [`export_routes`],
 //! [`technicians`].
 //!
@@ -16,8 +16,8 @@ pub mod exports;
 pub mod filter;
 pub mod join;
 pub mod mail;
-pub mod next_step;
 pub mod routes;
+pub mod state;
 pub mod status;
 pub mod summary;
 pub mod technicians;

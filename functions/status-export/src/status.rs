@@ -3,78 +3,13 @@
 //! policy's payload state, Okta Verify installed). A payload the UEM delivered that never produced a managed
 //! device in Okta shows as `delivered`, not as done.
 
+pub use crate::state::OdtState;
 use odt_exports::{Cell, Column, ColumnKind};
 use odt_shared::platform::Platform;
 use odt_shared::store::{DeployItem, DeployedRecord, DeviceRecord, EvidenceRecord, ItemStatus};
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
-
-/// A device's device-trust state, from the evidence. Each has its next step for the admin
-/// ([`crate::next_step`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OdtState {
-    /// Okta reports the device managed for its owner (`managementStatus` MANAGED): done.
-    Managed,
-    /// Okta has the device for its owner, not managed (`NOT_MANAGED`), though it reported it managed before:
-    /// the device lost its management attestation (e.g. the certificate revoked after 90 days without a FastPass
-    /// sign-in, or the payload taken off the device).
-    NotManaged,
-    /// The UEM delivered the items and Okta has the device for its owner, not managed yet (`NOT_MANAGED`) and
-    /// never reported managed: Okta checks the attestation at the owner's first FastPass sign-in on it.
-    AwaitingFastpass,
-    /// The UEM delivered the items, but Okta has no device linked to the owner yet: the owner has not set up
-    /// Okta Verify on it.
-    Delivered,
-    /// In scope; the items are not all on the device yet (deployment under way, or the UEM does not report the
-    /// payload applied yet).
-    Pending,
-    /// The last deployment attempt failed, or the UEM reports the payload failed (`lastError` says why).
-    Failed,
-    /// The UEM portal refused a call its public API does not document (e.g. the policy's payload): no automatic
-    /// retry; `unsupported` names the call and the manual step that replaces it.
-    Unsupported,
-    /// Items are coming off (out of scope, platform off, or device trust deleted).
-    Removing,
-    /// Not in scope (see the exclusion; none when device trust is deleted or being deleted), carrying nothing.
-    NotInScope,
-}
-
-impl OdtState {
-    /// Every state, in display order.
-    pub const ALL: [OdtState; 9] = [
-        OdtState::Managed,
-        OdtState::NotManaged,
-        OdtState::AwaitingFastpass,
-        OdtState::Delivered,
-        OdtState::Pending,
-        OdtState::Failed,
-        OdtState::Unsupported,
-        OdtState::Removing,
-        OdtState::NotInScope,
-    ];
-
-    /// The state's name (`managed`, `not_managed`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OdtState::Managed => "managed",
-            OdtState::NotManaged => "not_managed",
-            OdtState::AwaitingFastpass => "awaiting_fastpass",
-            OdtState::Delivered => "delivered",
-            OdtState::Pending => "pending",
-            OdtState::Failed => "failed",
-            OdtState::Unsupported => "unsupported",
-            OdtState::Removing => "removing",
-            OdtState::NotInScope => "not_in_scope",
-        }
-    }
-
-    /// The state named `s`.
-    pub fn parse(s: &str) -> Option<OdtState> {
-        OdtState::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
 
 /// One device's status, as the API and the exports show it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -182,7 +117,7 @@ pub fn device_status(
             .and_then(|e| serde_json::to_value(e).ok())
             .and_then(|v| v.as_str().map(str::to_string)),
         odt_status,
-        next_step: crate::next_step::next_step(odt_status, dev.exclusion.filter(|_| !in_scope)).to_string(),
+        next_step: crate::state::next_step(odt_status, dev.exclusion.filter(|_| !in_scope)).to_string(),
         okta_verify_installed: installed,
         // The owner's device user link (its managementStatus is there only then), not any match in Okta.
         okta_verify_configured: yes_no(ev.is_some_and(|e| e.management_status.is_some())),
@@ -343,7 +278,7 @@ mod tests {
     /// Fails if a next step would be cut in the PDF's "Next step" column.
     #[test]
     fn every_next_step_shows_uncut_in_the_pdf() {
-        for step in crate::next_step::all() {
+        for step in crate::state::all_next_steps() {
             assert!(odt_exports::fits_uncut(&COLUMNS, column("next_step"), step), "{step}");
         }
     }

@@ -1,6 +1,7 @@
 //! The summary of a fleet's status: counts per platform by state, and the whole fleet's.
 
-use crate::status::{DeviceStatus, OdtState};
+use crate::state::OdtState;
+use crate::status::DeviceStatus;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;

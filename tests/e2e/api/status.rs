@@ -152,7 +152,8 @@ async fn okta_verify_configured_is_about_the_devices_owner_not_any_user_okta_lin
     refresh(&t).await;
     let page = t.call("GET", "/status/devices?platform=macos", Some(&t.technician()), None).await;
     let item = |id: u64| {
-        page.body["items"].as_array().unwrap().iter().find(|i| i["deviceId"] == id.to_string()).cloned().unwrap()
+        let id = id.to_string();
+        page.body["items"].as_array().unwrap().iter().find(|i| i["deviceId"].as_str() == Some(&id)).cloned().unwrap()
     };
     assert_eq!(item(own)["oktaVerifyConfigured"], "yes", "{}", page.text);
     let other = item(others);
@@ -212,7 +213,7 @@ async fn every_state_gives_the_admin_its_next_step_in_the_api_the_csv_and_the_pd
     assert!(rows.iter().all(|r| !r["next_step"].is_empty()), "{rows:?}");
     let text = pdf_text(&export(&t, "pdf").await);
     for (id, state, step) in expected {
-        let item = items.iter().find(|i| i["deviceId"] == id.to_string()).expect("listed");
+        let item = items.iter().find(|i| i["deviceId"].as_str() == Some(&id.to_string())).expect("listed");
         assert_eq!((item["odtStatus"].as_str(), item["nextStep"].as_str()), (Some(state), Some(step)), "{item}");
         let row = rows.iter().find(|r| r["device_id"] == id.to_string()).expect("row");
         assert_eq!((row["odt_status"].as_str(), row["next_step"].as_str()), (state, step), "{row:?}");
