@@ -225,6 +225,7 @@ pub fn export_row(i: usize) -> Vec<Cell> {
         Cell::Number((i % 3) as i64),
         t("2026-11-29T10:00:00Z".into()),
         if i.is_multiple_of(97) { t("device offline".into()) } else { Cell::Empty },
+        t(if in_scope { "None: managed" } else { "Add owner or device to fleet" }.into()),
     ]
 }
 

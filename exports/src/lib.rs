@@ -17,7 +17,7 @@ mod metrics;
 pub mod pdf;
 
 pub use crate::csv::CsvExport;
-pub use crate::pdf::{rows_per_page, write_pdf, PdfMeta, PdfReport, PdfStats};
+pub use crate::pdf::{fits_uncut, rows_per_page, write_pdf, PdfMeta, PdfReport, PdfStats};
 
 /// One column of an export: `id` is the stable snake_case key written as the CSV header (e.g. `device_name`),
 /// `title` the human heading of the PDF table, `kind` what its cells hold, and `width` its share of the PDF

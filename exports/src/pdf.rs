@@ -35,8 +35,9 @@ const META_SIZE: f32 = 10.0;
 const META_LEAD: f32 = 14.0;
 /// Space between the header block and the table on page 1, in points.
 const BLOCK_GAP: f32 = 10.0;
-/// Table font size, header-row height, data-row height and the padding inside a cell, in points.
-const TABLE_SIZE: f32 = 8.0;
+/// Table font size, header-row height, data-row height and the padding inside a cell, in points (7 pt: the
+/// status report's 17 columns show their values uncut across 770 pt).
+const TABLE_SIZE: f32 = 7.0;
 const HEADER_H: f32 = 16.0;
 const ROW_H: f32 = 12.0;
 const CELL_PAD: f32 = 3.0;
@@ -92,6 +93,16 @@ pub fn rows_per_page(first_page: bool, summary_lines: usize) -> usize {
     } else {
         (room / ROW_H).floor() as usize
     }
+}
+
+/// Whether `text` shows uncut (no `...`) in column `index` of a table of `columns` (false for an index outside
+/// them): what a caller checks its fixed vocabularies against, e.g. every state name in its column.
+pub fn fits_uncut(columns: &[Column], index: usize, text: &str) -> bool {
+    let total: f32 = columns.iter().map(|c| c.width).sum();
+    columns.get(index).is_some_and(|c| {
+        let room = c.width / total * USABLE_W - 2.0 * CELL_PAD;
+        metrics::width(&metrics::encode(text), Font::Regular, TABLE_SIZE) <= room
+    })
 }
 
 /// Writes the report to `out`: `meta` above the table on page 1, then one table row per item of `rows` (one cell

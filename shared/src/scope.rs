@@ -242,6 +242,26 @@ pub fn decide(device: &UemDevice, facts: &ScopeFacts, linked: Option<&str>) -> D
     Decision { okta_user_id: uid, exclusion: None, owner_email_mismatch: mismatch }
 }
 
+/// A decision made earlier (`decided`, `None` for in scope, of a device of `platform`) as the platform switches
+/// stand now (`enabled`): a platform switched off since puts the device out of scope with
+/// [`Exclusion::PlatformDisabled`], unless a rule before that one already excludes it (what [`decide`] would
+/// answer now); every other decision stands. Readers of stored decisions (status and its exports, deployment)
+/// go by this between a switch and the next reconciliation, which then writes the same (case C29). A platform
+/// switched on since is left to that reconciliation: the rules after the switch (OS, Android enrollment) were
+/// not checked while it was off.
+pub fn as_switched(
+    decided: Option<Exclusion>,
+    platform: Option<Platform>,
+    enabled: &HashSet<Platform>,
+) -> Option<Exclusion> {
+    match platform {
+        Some(p) if !enabled.contains(&p) && decided.is_none_or(|e| e > Exclusion::PlatformDisabled) => {
+            Some(Exclusion::PlatformDisabled)
+        }
+        _ => decided,
+    }
+}
+
 /// The leading whole numbers of a version string: `"10.0.19045.3693"` → `[10, 0, 19045, 3693]`,
 /// `"14.2 (23C64)"` → `[14, 2]`.
 fn numbers(version: &str) -> Vec<u64> {
@@ -301,6 +321,40 @@ mod tests {
         f.selected_members.extend(["00u1".to_string(), "00u2".to_string(), "00u3".to_string()]);
         f.enabled_platforms.extend(Platform::ALL);
         f
+    }
+
+    /// Fails if a platform switched off leaves a stored decision in scope (or with a later rule's reason), or if
+    /// it hides a reason that comes before the switch, or if a platform switched on changes a stored decision.
+    #[test]
+    fn a_platform_switched_off_since_the_decision_excludes_its_devices_from_then_on() {
+        let on = HashSet::from([Platform::Ios]);
+        let off = HashSet::new();
+        let ios = Some(Platform::Ios);
+        assert_eq!(as_switched(None, ios, &off), Some(Exclusion::PlatformDisabled));
+        assert_eq!(as_switched(Some(Exclusion::OsTooOld), ios, &off), Some(Exclusion::PlatformDisabled));
+        assert_eq!(
+            as_switched(Some(Exclusion::NotAndroidEnterprise), Some(Platform::Android), &on),
+            Some(Exclusion::PlatformDisabled)
+        );
+        for earlier in [Exclusion::NoOwner, Exclusion::NotInSelectedGroup, Exclusion::OwnerNotActive] {
+            assert_eq!(as_switched(Some(earlier), ios, &off), Some(earlier));
+        }
+        assert_eq!(as_switched(None, None, &off), None, "no platform: decided by the platform rule already");
+        assert_eq!(as_switched(None, ios, &on), None);
+        assert_eq!(as_switched(Some(Exclusion::PlatformDisabled), ios, &on), Some(Exclusion::PlatformDisabled));
+        // What decide answers with the platform off, for every stored decision made while it was on.
+        let f = facts();
+        let mut f_off = facts();
+        f_off.enabled_platforms.remove(&Platform::Ios);
+        for owner in [None, Some("zed@acme.com"), Some("dave@acme.com"), Some("bob@acme.com"), Some("alice@acme.com")] {
+            for os in ["17.1", "15.7"] {
+                let d = device("1", ios, os, owner);
+                assert_eq!(
+                    as_switched(decide(&d, &f, None).exclusion, ios, &HashSet::new()),
+                    decide(&d, &f_off, None).exclusion
+                );
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod faults {
     pub mod aws;
     pub mod common;
     pub mod deadline;
+    pub mod evidence;
     pub mod hexnode;
     pub mod hooks;
     pub mod inject;

@@ -13,17 +13,18 @@ pub const MAX_RETRY: Duration = Duration::from_secs(6 * 3600);
 /// Failed attempts after which automatic retries stop and the device waits for the admin's "retry now".
 pub const MAX_ATTEMPTS: u32 = 10;
 
-/// The platform whose managed group device `dev` belongs in, or `None` when it should carry nothing: it is in
-/// scope, device trust is active, and its platform is switched on.
+/// The platform whose managed group device `dev` belongs in, or `None` when it should carry nothing: device
+/// trust is active and it is in scope as the platform switches stand now (so its platform is switched on:
+/// [`DeviceRecord::in_scope_as_switched`], the rule status shows by too).
 pub fn desired_platform(
     dev: &DeviceRecord,
     device_trust_active: bool,
     enabled: &HashSet<Platform>,
 ) -> Option<Platform> {
-    if !device_trust_active || !dev.in_scope {
+    if !device_trust_active || !dev.in_scope_as_switched(enabled) {
         return None;
     }
-    dev.platform.filter(|p| enabled.contains(p))
+    dev.platform
 }
 
 /// The wait before attempt `attempts + 1` after `attempts` failed ones: [`BASE_RETRY`] doubling, capped at

@@ -21,13 +21,15 @@ pub const SCOPES: [&str; 1] = ["okta.devices.read"];
 #[derive(Debug, Default, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshReport {
+    /// Device records whose evidence was read.
     pub devices: usize,
     /// Okta device records read.
     pub okta_devices: usize,
     /// UEM devices matched to an Okta device (by serial number or UDID).
     pub matched: usize,
-    /// Evidence records written (changed or new).
+    /// Evidence records written (changed or new); one a concurrent refresh wrote first is not counted.
     pub written: usize,
+    /// When the evidence was read (RFC 3339).
     pub checked_at: String,
 }
 
@@ -131,6 +133,7 @@ fn evidence_of(
     };
     EvidenceRecord {
         okta_device_id: okta_dev.map(|o| o.id.clone()),
+        managed_before: old.is_some_and(|o| o.managed_before) || management_status.as_deref() == Some("MANAGED"),
         management_status,
         payload_state,
         payload_error,
@@ -141,13 +144,14 @@ fn evidence_of(
 }
 
 /// Writes each record conditional on the version read (16 at a time) and returns how many were written. A
-/// record another refresh wrote meanwhile is left as that one wrote it.
+/// record another refresh wrote meanwhile is left as that one wrote it, and not counted (case C30).
 async fn write_changed(deps: &Deps, writes: Vec<(EvidenceRecord, Option<u64>)>) -> Result<usize, Error> {
-    let results: Vec<Result<(), StoreError>> = stream::iter(writes)
+    let results: Vec<Result<bool, StoreError>> = stream::iter(writes)
         .map(|(rec, expected)| async move {
             match deps.store.put_evidence(&rec, expected).await {
-                Err(StoreError::VersionConflict { .. }) => Ok(()),
-                other => other,
+                Ok(()) => Ok(true),
+                Err(StoreError::VersionConflict { .. }) => Ok(false),
+                Err(e) => Err(e),
             }
         })
         .buffer_unordered(16)
@@ -155,8 +159,7 @@ async fn write_changed(deps: &Deps, writes: Vec<(EvidenceRecord, Option<u64>)>) 
         .await;
     let mut written = 0;
     for r in results {
-        r?;
-        written += 1;
+        written += usize::from(r?);
     }
     Ok(written)
 }

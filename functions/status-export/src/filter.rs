@@ -1,7 +1,8 @@
 //! What the device list and exports filter by: read from the query (`GET /status/devices`) or the body
 //! (exports), checked, and matched against each device's status.
 
-use crate::status::{DeviceStatus, OdtState};
+use crate::state::OdtState;
+use crate::status::DeviceStatus;
 use odt_shared::api::ApiRequest;
 use odt_shared::ids::is_safe_id;
 use odt_shared::platform::Platform;

@@ -6,7 +6,7 @@ use crate::status::{device_status, DeviceStatus};
 use odt_shared::deps::Deps;
 use odt_shared::platform::Platform;
 use odt_shared::store::{DeployedRecord, DeviceRecord, DeviceTrustState, EvidenceRecord, PrefixCursor, StoreError};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A cursor over records keyed by device id, that can be advanced to an id.
 struct Side<T> {
@@ -45,32 +45,38 @@ pub struct StatusWalk {
     devices: PrefixCursor<DeviceRecord>,
     deployed: Side<DeployedRecord>,
     evidence: Side<EvidenceRecord>,
-    removing: bool,
+    /// Device trust is not active (being deleted, or gone): no device is covered.
+    trust_off: bool,
     current: HashMap<Platform, String>,
+    /// The platforms switched on: a device of one switched off since its last decision shows out of scope
+    /// (`platform_disabled`) at once (case C29).
+    enabled: HashSet<Platform>,
 }
 
 impl StatusWalk {
-    /// Starts a walk (reads the device trust state and each platform's current payload hash).
+    /// Starts a walk (reads whether device trust is active, and each platform's switch and current payload hash).
     pub async fn start(deps: &Deps, tenant: &str) -> Result<StatusWalk, StoreError> {
-        let removing =
-            deps.store.get_device_trust(tenant).await?.is_some_and(|d| d.state == DeviceTrustState::Removing);
-        let current =
-            deps.store.list_platforms(tenant).await?.into_iter().map(|p| (p.platform, p.payload_hash)).collect();
+        let trust_off = deps.store.get_device_trust(tenant).await?.is_none_or(|d| d.state != DeviceTrustState::Active);
+        let platforms = deps.store.list_platforms(tenant).await?;
+        let enabled = platforms.iter().filter(|p| p.enabled).map(|p| p.platform).collect();
+        let current = platforms.into_iter().map(|p| (p.platform, p.payload_hash)).collect();
         Ok(StatusWalk {
             devices: deps.store.device_cursor(tenant),
             deployed: Side::new(deps.store.deployed_cursor(tenant)),
             evidence: Side::new(deps.store.evidence_cursor(tenant)),
-            removing,
+            trust_off,
             current,
+            enabled,
         })
     }
 
-    /// The next device's status (with its record), or `None` at the end.
+    /// The next device's status (with its record as the platform switches stand now), or `None` at the end.
     pub async fn next(&mut self) -> Result<Option<(DeviceRecord, DeviceStatus)>, StoreError> {
         let Some(dev) = self.devices.next().await? else { return Ok(None) };
+        let dev = dev.as_switched(&self.enabled);
         let dep = self.deployed.take(&dev.device_id, |d| d.device_id.as_str()).await?;
         let ev = self.evidence.take(&dev.device_id, |e| e.device_id.as_str()).await?;
-        let status = device_status(&dev, dep.as_ref(), ev.as_ref(), self.removing, &self.current);
+        let status = device_status(&dev, dep.as_ref(), ev.as_ref(), self.trust_off, &self.current);
         Ok(Some((dev, status)))
     }
 }

@@ -1,8 +1,9 @@
 //! The status-export function: what the admin opens after setup ("View device configuration status") and hands
 //! to technicians. Status comes from evidence ([`evidence`]): Okta's device records and the UEM's per-device
 //! policy state, joined with what deploy-trigger applied ([`status`], [`join`]; counted in [`summary`],
-//! chosen by [`filter`]); exports go to S3 as CSV or PDF behind a presigned link ([`exports`]) and may be
-//! mailed to the tenant's technicians ([`mail`], within the tenant's [`mail_budget`]; [`technicians`]). Handlers: [`routes`], [`export_routes`],
+//! chosen by [`filter`]; the states and each one's next step for the admin in [`state`]); exports go to S3 as CSV
+//! or PDF behind a presigned link ([`exports`]) and may be mailed to the tenant's technicians ([`mail`], within
+//! the tenant's [`mail_budget`]; [`technicians`]). Handlers: [`routes`], [`export_routes`],
 //! [`technicians`].
 //!
 //! Routes (JWT authorizer; technicians read and export, admins also keep the technician list): `GET /status`,
@@ -18,6 +19,7 @@ pub mod join;
 pub mod mail;
 pub mod mail_budget;
 pub mod routes;
+pub mod state;
 pub mod status;
 pub mod summary;
 pub mod technicians;

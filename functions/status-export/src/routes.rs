@@ -33,7 +33,7 @@ pub struct StatusView {
 
 /// `GET /status`: counts per platform by state, from the device records and the evidence.
 #[utoipa::path(get, path = "/status", tag = "status", operation_id = "getStatus",
-    description = "Roles: admin, technician. Devices per platform by device-trust state (managed, not managed, delivered, pending, failed, removing, not in scope).",
+    description = "Roles: admin, technician. Devices per platform by device-trust state (managed, not managed, awaiting the first FastPass sign-in, delivered, pending, failed, unsupported, removing, not in scope), and out of scope by reason.",
     security(("bearer" = [])),
     responses((status = 200, description = "The summary", body = StatusView),
         Unauthorized))]
@@ -67,9 +67,9 @@ pub struct DevicePage {
 
 /// `GET /status/devices`: one page of devices passing the filters, in device id order.
 #[utoipa::path(get, path = "/status/devices", tag = "status", operation_id = "listDeviceStatus",
-    description = "Roles: admin, technician.",
+    description = "Roles: admin, technician. Each device with its state and the admin's next step (`nextStep`).",
     params(("platform" = Option<String>, Query, description = "ios, android, macos or windows"),
-        ("state" = Option<String>, Query, description = "managed, not_managed, delivered, pending, failed, removing or not_in_scope"),
+        ("state" = Option<String>, Query, description = "managed, not_managed, awaiting_fastpass, delivered, pending, failed, unsupported, removing or not_in_scope"),
         ("group" = Option<String>, Query, description = "an Okta group id the owner belongs to (of the fleet's)"),
         ("q" = Option<String>, Query, description = "text in the device name or id, owner email or OS version"),
         ("page" = Option<u64>, Query, description = "1-based, default 1"),

@@ -3,6 +3,7 @@
 //! policy's payload state, Okta Verify installed). A payload the UEM delivered that never produced a managed
 //! device in Okta shows as `delivered`, not as done.
 
+pub use crate::state::OdtState;
 use odt_exports::{Cell, Column, ColumnKind};
 use odt_shared::platform::Platform;
 use odt_shared::store::{DeployItem, DeployedRecord, DeviceRecord, EvidenceRecord, ItemStatus};
@@ -10,86 +11,41 @@ use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
-/// A device's device-trust state, from the evidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OdtState {
-    /// Okta reports the device managed for its owner (`managementStatus` MANAGED): done.
-    Managed,
-    /// Okta has the device for its owner, but not managed (`NOT_MANAGED`).
-    NotManaged,
-    /// The UEM delivered the items, but Okta has no device for the owner yet (Okta Verify not set up, or the
-    /// attestation never produced a managed device).
-    Delivered,
-    /// In scope; the items are not (all) on the device yet.
-    Pending,
-    /// The last deployment attempt failed, or the UEM reports the payload failed.
-    Failed,
-    /// The UEM portal refused a call its public API does not document (e.g. the policy's payload): no automatic
-    /// retry; `unsupported` names the call and the manual step that replaces it.
-    Unsupported,
-    /// Items are coming off (out of scope, platform off, or device trust deleted).
-    Removing,
-    /// Not in scope (see the exclusion).
-    NotInScope,
-}
-
-impl OdtState {
-    /// Every state, in display order.
-    pub const ALL: [OdtState; 8] = [
-        OdtState::Managed,
-        OdtState::NotManaged,
-        OdtState::Delivered,
-        OdtState::Pending,
-        OdtState::Failed,
-        OdtState::Unsupported,
-        OdtState::Removing,
-        OdtState::NotInScope,
-    ];
-
-    /// The state's name (`managed`, `not_managed`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OdtState::Managed => "managed",
-            OdtState::NotManaged => "not_managed",
-            OdtState::Delivered => "delivered",
-            OdtState::Pending => "pending",
-            OdtState::Failed => "failed",
-            OdtState::Unsupported => "unsupported",
-            OdtState::Removing => "removing",
-            OdtState::NotInScope => "not_in_scope",
-        }
-    }
-
-    /// The state named `s`.
-    pub fn parse(s: &str) -> Option<OdtState> {
-        OdtState::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
-
 /// One device's status, as the API and the exports show it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceStatus {
+    /// The UEM's device id.
     pub device_id: String,
+    /// The device's name in the UEM.
     pub device_name: String,
+    /// The device-trust platform; absent for a platform device trust does not cover.
     pub platform: Option<Platform>,
+    /// The OS version the UEM reports.
     pub os_version: String,
+    /// The owner's email in the UEM (what is matched to an Okta user's login or primary email).
     pub owner_email: Option<String>,
     /// When the device stays with the Okta user it was linked to although the UEM owner's email above names no
     /// Okta user any more (the user was renamed, C28): that user's login, which the UEM owner should be changed
     /// to. Absent when the owner's email names the user.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_email_mismatch: Option<String>,
+    /// Whether device trust covers the device now: the fleet's decision as the platform switches stand (false at
+    /// once when its platform is switched off), and false whenever device trust is not active.
     pub in_scope: bool,
-    /// Why the device is out of scope.
+    /// Why the device is out of scope (the first scope rule it fails, `platform_disabled` at once when its
+    /// platform is switched off); absent when in scope, and when only device trust being off leaves it out.
     pub exclusion: Option<String>,
+    /// The device-trust state (see its values).
     pub odt_status: OdtState,
     /// `yes`, `no` or `unknown` (the UEM's app inventory of the device).
     pub okta_verify_installed: String,
-    /// `yes` when Okta has a device record for the owner (Okta Verify registered), `no` otherwise.
+    /// `yes` when Okta has this device (matched by serial number or UDID) linked to its owner, the UEM owner
+    /// matched to an Okta user (Okta Verify registered by them); `no` otherwise, also when Okta links it only to
+    /// other users.
     pub okta_verify_configured: String,
-    /// macOS: `yes` / `no`; other platforms: `n/a`.
+    /// macOS: `yes` when the SSO extension was applied and the UEM reports the profile carrying it applied on the
+    /// device, else `no`; other platforms: `n/a`.
     pub sso_extension: String,
     /// The attestation payload (SCEP profile on macOS/Windows, app config on iOS/Android): `applied`,
     /// `pending`, `failed`, `removed` or `n/a`.
@@ -98,8 +54,14 @@ pub struct DeviceStatus {
     pub old_payload: bool,
     /// Deployment attempts since the last success.
     pub attempts: u32,
+    /// When deployment last tried to add or take off this device's items (RFC 3339).
     pub last_attempt_at: Option<String>,
+    /// Why the last deployment attempt failed (the UEM's reason as deploy-trigger recorded it), else the UEM's
+    /// error for the payload on the device; absent when neither has one.
     pub last_error: Option<String>,
+    /// What the admin does next for this device, in a few words: one text per state and, out of scope, per
+    /// reason (the exports' `next_step` column).
+    pub next_step: String,
     /// When the UEM portal refused a call the product needs for this device (state `unsupported`): the call,
     /// the portal's status and the manual step that replaces it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -117,13 +79,14 @@ fn item_status(dep: Option<&DeployedRecord>, item: DeployItem) -> Option<ItemSta
     dep.and_then(|d| d.items.get(&item)).map(|i| i.status)
 }
 
-/// The status of one device. `removing`: device trust is being deleted; `current_payload`: each platform's
-/// current payload hash.
+/// The status of one device (its record as the platform switches stand, [`DeviceRecord::as_switched`]).
+/// `trust_off`: device trust is not active (being deleted, or gone), so no device is covered; `current_payload`:
+/// each platform's current payload hash.
 pub fn device_status(
     dev: &DeviceRecord,
     dep: Option<&DeployedRecord>,
     ev: Option<&EvidenceRecord>,
-    removing: bool,
+    trust_off: bool,
     current_payload: &HashMap<Platform, String>,
 ) -> DeviceStatus {
     let payload_state = ev.and_then(|e| e.payload_state.as_deref());
@@ -144,6 +107,8 @@ pub fn device_status(
         _ => false,
     };
     let (attempts, last_attempt_at, last_error) = attempts(dep, ev);
+    let in_scope = dev.in_scope && !trust_off;
+    let odt_status = state(dev, dep, ev, trust_off);
     let unsupported = unsupported(dep);
     DeviceStatus {
         device_id: dev.device_id.clone(),
@@ -152,16 +117,18 @@ pub fn device_status(
         os_version: dev.os_version.clone(),
         owner_email: dev.owner_email.clone(),
         owner_email_mismatch: dev.owner_email_mismatch.clone(),
-        in_scope: dev.in_scope,
+        in_scope,
         exclusion: dev
             .exclusion
             .and_then(|e| serde_json::to_value(e).ok())
             .and_then(|v| v.as_str().map(str::to_string)),
-        odt_status: state(dev, dep, ev, removing),
+        odt_status,
+        next_step: crate::state::next_step(odt_status, dev.exclusion.filter(|_| !in_scope)).to_string(),
         okta_verify_installed: installed,
-        okta_verify_configured: yes_no(ev.is_some_and(|e| e.okta_device_id.is_some())),
+        // The owner's device user link (its managementStatus is there only then), not any match in Okta.
+        okta_verify_configured: yes_no(ev.is_some_and(|e| e.management_status.is_some())),
         sso_extension: sso,
-        attestation_payload: attestation(dev, dep, payload_state),
+        attestation_payload: attestation(in_scope, dep, payload_state),
         old_payload,
         attempts,
         last_attempt_at,
@@ -172,13 +139,13 @@ pub fn device_status(
 }
 
 /// The device-trust state: what deploy-trigger applied, then what the UEM and Okta report.
-fn state(dev: &DeviceRecord, dep: Option<&DeployedRecord>, ev: Option<&EvidenceRecord>, removing: bool) -> OdtState {
+fn state(dev: &DeviceRecord, dep: Option<&DeployedRecord>, ev: Option<&EvidenceRecord>, trust_off: bool) -> OdtState {
     let statuses: Vec<ItemStatus> = dep.map(|d| d.items.values().map(|i| i.status).collect()).unwrap_or_default();
     let any = |s: &[ItemStatus]| statuses.iter().any(|x| s.contains(x));
     let all_applied = !statuses.is_empty() && statuses.iter().all(|s| *s == ItemStatus::Applied);
     let payload_state = ev.and_then(|e| e.payload_state.as_deref());
     let carries = dep.is_some_and(|d| d.carries_items());
-    if removing || (!dev.in_scope && carries && !any(&[ItemStatus::Removed])) {
+    if trust_off || (!dev.in_scope && carries && !any(&[ItemStatus::Removed])) {
         if carries {
             OdtState::Removing
         } else {
@@ -195,7 +162,8 @@ fn state(dev: &DeviceRecord, dep: Option<&DeployedRecord>, ev: Option<&EvidenceR
     } else {
         match ev.and_then(|e| e.management_status.as_deref()) {
             Some("MANAGED") => OdtState::Managed,
-            Some(_) => OdtState::NotManaged,
+            Some(_) if ev.is_some_and(|e| e.managed_before) => OdtState::NotManaged,
+            Some(_) => OdtState::AwaitingFastpass,
             None => OdtState::Delivered,
         }
     }
@@ -210,13 +178,13 @@ fn unsupported(dep: Option<&DeployedRecord>) -> Option<odt_shared::uem::Unsuppor
 }
 
 /// The attestation payload's column: the UEM's state when it reports one, else what deploy-trigger recorded.
-fn attestation(dev: &DeviceRecord, dep: Option<&DeployedRecord>, payload_state: Option<&str>) -> String {
+fn attestation(in_scope: bool, dep: Option<&DeployedRecord>, payload_state: Option<&str>) -> String {
     match (payload_state, item_status(dep, DeployItem::Attestation)) {
         (_, Some(ItemStatus::Removed)) => "removed".to_string(),
         (Some(p), _) if p != "unknown" => p.to_string(),
         (_, Some(ItemStatus::Failed)) => "failed".to_string(),
         (_, Some(_)) => "pending".to_string(),
-        (_, None) if dev.in_scope => "pending".to_string(),
+        (_, None) if in_scope => "pending".to_string(),
         _ => "n/a".to_string(),
     }
 }
@@ -235,26 +203,28 @@ fn attempts(dep: Option<&DeployedRecord>, ev: Option<&EvidenceRecord>) -> (u32, 
     }
 }
 
-/// The export columns, in order; the ids are the CSV's first row and never change.
-pub const COLUMNS: [Column; 16] = [
-    Column { id: "device_id", title: "Device ID", kind: ColumnKind::Text, width: 1.0 },
-    Column { id: "device_name", title: "Device", kind: ColumnKind::Text, width: 2.2 },
-    Column { id: "platform", title: "Platform", kind: ColumnKind::Text, width: 1.0 },
-    Column { id: "os_version", title: "OS", kind: ColumnKind::Text, width: 0.9 },
-    Column { id: "owner_email", title: "Owner", kind: ColumnKind::Text, width: 2.4 },
-    Column { id: "in_scope", title: "In scope", kind: ColumnKind::Text, width: 0.7 },
-    Column { id: "exclusion", title: "Excluded because", kind: ColumnKind::Text, width: 1.8 },
-    Column { id: "odt_status", title: "ODT status", kind: ColumnKind::Text, width: 1.2 },
-    Column { id: "okta_verify_installed", title: "OV installed", kind: ColumnKind::Text, width: 0.9 },
-    Column { id: "okta_verify_configured", title: "OV configured", kind: ColumnKind::Text, width: 1.0 },
-    Column { id: "sso_extension", title: "SSO ext.", kind: ColumnKind::Text, width: 0.8 },
-    Column { id: "attestation_payload", title: "SCEP / app config", kind: ColumnKind::Text, width: 1.2 },
-    Column { id: "old_payload", title: "Old payload", kind: ColumnKind::Text, width: 0.8 },
-    Column { id: "attempts", title: "Attempts", kind: ColumnKind::Number, width: 0.7 },
-    Column { id: "last_attempt_at", title: "Last attempt", kind: ColumnKind::Text, width: 1.6 },
-    Column { id: "last_error", title: "Last error", kind: ColumnKind::Text, width: 2.2 },
+/// The export columns, in order; the ids are the CSV's first row and never change. The widths (the PDF's,
+/// relative) let every fixed value show uncut in the PDF: each state name, exclusion reason and next step
+/// (checked by a test), and the usual ids, versions, emails and dates.
+pub const COLUMNS: [Column; 17] = [
+    Column { id: "device_id", title: "Device ID", kind: ColumnKind::Text, width: 3.2 },
+    Column { id: "device_name", title: "Device", kind: ColumnKind::Text, width: 6.0 },
+    Column { id: "platform", title: "Platform", kind: ColumnKind::Text, width: 3.4 },
+    Column { id: "os_version", title: "OS", kind: ColumnKind::Text, width: 4.0 },
+    Column { id: "owner_email", title: "Owner", kind: ColumnKind::Text, width: 7.2 },
+    Column { id: "in_scope", title: "In scope", kind: ColumnKind::Text, width: 2.2 },
+    Column { id: "exclusion", title: "Excluded because", kind: ColumnKind::Text, width: 7.9 },
+    Column { id: "odt_status", title: "ODT status", kind: ColumnKind::Text, width: 6.2 },
+    Column { id: "okta_verify_installed", title: "OV installed", kind: ColumnKind::Text, width: 3.4 },
+    Column { id: "okta_verify_configured", title: "OV configured", kind: ColumnKind::Text, width: 2.8 },
+    Column { id: "sso_extension", title: "SSO ext.", kind: ColumnKind::Text, width: 2.4 },
+    Column { id: "attestation_payload", title: "SCEP / app config", kind: ColumnKind::Text, width: 3.7 },
+    Column { id: "old_payload", title: "Old payload", kind: ColumnKind::Text, width: 2.2 },
+    Column { id: "attempts", title: "Attempts", kind: ColumnKind::Number, width: 2.4 },
+    Column { id: "last_attempt_at", title: "Last attempt", kind: ColumnKind::Text, width: 4.5 },
+    Column { id: "last_error", title: "Last error", kind: ColumnKind::Text, width: 4.5 },
+    Column { id: "next_step", title: "Next step", kind: ColumnKind::Text, width: 10.5 },
 ];
-
 fn text(s: impl Into<String>) -> Cell {
     let s = s.into();
     if s.is_empty() {
@@ -284,6 +254,38 @@ impl DeviceStatus {
             Cell::Number(i64::from(self.attempts)),
             text(self.last_attempt_at.clone().unwrap_or_default()),
             text(self.last_error.clone().unwrap_or_default()),
+            text(self.next_step.clone()),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use odt_shared::scope::Exclusion;
+
+    fn column(id: &str) -> usize {
+        COLUMNS.iter().position(|c| c.id == id).expect("column")
+    }
+
+    /// Fails if a state name or an exclusion reason would be cut (`...`) in the PDF table, where the admin reads
+    /// them (C29: `platform_disabled` in the PDF).
+    #[test]
+    fn every_state_and_reason_shows_uncut_in_the_pdf() {
+        for s in OdtState::ALL {
+            assert!(odt_exports::fits_uncut(&COLUMNS, column("odt_status"), s.as_str()), "{}", s.as_str());
+        }
+        for e in Exclusion::ALL {
+            let name = serde_json::to_value(e).unwrap().as_str().unwrap().to_string();
+            assert!(odt_exports::fits_uncut(&COLUMNS, column("exclusion"), &name), "{name}");
+        }
+    }
+
+    /// Fails if a next step would be cut in the PDF's "Next step" column.
+    #[test]
+    fn every_next_step_shows_uncut_in_the_pdf() {
+        for step in crate::state::all_next_steps() {
+            assert!(odt_exports::fits_uncut(&COLUMNS, column("next_step"), step), "{step}");
+        }
     }
 }

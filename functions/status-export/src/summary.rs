@@ -1,6 +1,7 @@
 //! The summary of a fleet's status: counts per platform by state, and the whole fleet's.
 
-use crate::status::{DeviceStatus, OdtState};
+use crate::state::OdtState;
+use crate::status::DeviceStatus;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -9,7 +10,9 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
+    /// Devices counted (every device record, or those passing an export's filters).
     pub devices: usize,
+    /// Devices in scope now (as each device's `inScope`).
     pub in_scope: usize,
     /// Devices by state.
     pub by_state: BTreeMap<OdtState, usize>,
@@ -22,9 +25,9 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The most lines [`Summary::lines`] returns: devices, in scope, one per platform and `other`, and the old
-    /// payload count.
-    pub const MAX_LINES: usize = 2 + odt_shared::platform::Platform::ALL.len() + 1 + 1;
+    /// The most lines [`Summary::lines`] returns: devices, in scope, one per platform and `other`, the reasons
+    /// out of scope, and the old payload count.
+    pub const MAX_LINES: usize = 2 + odt_shared::platform::Platform::ALL.len() + 1 + 1 + 1;
 
     /// Counts one device.
     pub fn add(&mut self, s: &DeviceStatus) {
@@ -49,6 +52,10 @@ impl Summary {
             let parts: Vec<String> = states.iter().map(|(s, n)| format!("{} {n}", s.as_str())).collect();
             out.push((p.clone(), parts.join(", ")));
         }
+        if !self.excluded.is_empty() {
+            let parts: Vec<String> = self.excluded.iter().map(|(e, n)| format!("{e} {n}")).collect();
+            out.push(("Out of scope because".to_string(), parts.join(", ")));
+        }
         if self.old_payload > 0 {
             out.push(("Carrying an old payload".to_string(), self.old_payload.to_string()));
         }
@@ -64,6 +71,7 @@ mod tests {
     #[test]
     fn a_summary_never_has_more_lines_than_reserved() {
         let mut s = Summary { devices: 9, in_scope: 8, old_payload: 1, ..Summary::default() };
+        s.excluded.insert("no_owner".into(), 1);
         for p in odt_shared::platform::Platform::ALL.iter().map(|p| p.as_str()).chain(["other"]) {
             s.by_platform.entry(p.to_string()).or_default().insert(OdtState::Managed, 1);
         }

@@ -26,8 +26,26 @@ impl Walk<'_> {
         for (p, states) in s["summary"]["byPlatform"].as_object().cloned().unwrap_or_default() {
             writeln!(self.out, "    {p:<8} {states}")?;
         }
+        self.windows_off_in_summary(&s["summary"])?;
         self.write_exports().await?;
         self.share_export().await
+    }
+
+    /// Checks the summary after step 14 switched Windows off (case C29): every Windows device is out of scope
+    /// (`not_in_scope`, reason `platform_disabled`), none pending, none in scope.
+    fn windows_off_in_summary(&mut self, summary: &serde_json::Value) -> anyhow::Result<()> {
+        let windows = summary["byPlatform"]["windows"].as_object().cloned().unwrap_or_default();
+        let devices: u64 = windows.values().filter_map(serde_json::Value::as_u64).sum();
+        let out = windows.get("not_in_scope").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        writeln!(
+            self.out,
+            "    Windows is off: {out} of its {devices} devices out of scope ({} for platform_disabled in all), none pending or in scope",
+            summary["excluded"]["platform_disabled"]
+        )?;
+        if devices == 0 || out != devices {
+            anyhow::bail!("step 15 (status) failed: Windows is off, yet its devices show {windows:?}");
+        }
+        Ok(())
     }
 
     /// Puts an Okta device for most in-scope devices on the Okta double, as users enrolling Okta Verify would

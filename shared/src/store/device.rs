@@ -7,6 +7,7 @@ use crate::platform::Platform;
 use crate::scope::Exclusion;
 use crate::uem::Enrollment;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// The sort key prefix of device records.
 const DEVICE_PREFIX: &str = "DEVICE#";
@@ -56,6 +57,29 @@ pub struct DeviceRecord {
 }
 
 impl DeviceRecord {
+    /// This record's exclusion as the platform switches stand now (`enabled`; [`crate::scope::as_switched`]):
+    /// `platform_disabled` once its platform is switched off, though no reconciliation has written that yet.
+    pub fn exclusion_as_switched(&self, enabled: &HashSet<Platform>) -> Option<Exclusion> {
+        let decided = if self.in_scope { None } else { self.exclusion };
+        crate::scope::as_switched(decided, self.platform, enabled)
+    }
+
+    /// Whether the device is in scope as the platform switches stand now (`enabled`).
+    pub fn in_scope_as_switched(&self, enabled: &HashSet<Platform>) -> bool {
+        self.in_scope && self.exclusion_as_switched(enabled).is_none()
+    }
+
+    /// This record as its readers show it while the platform switches stand at `enabled`: out of scope with
+    /// `platform_disabled` once its platform is switched off (case C29), else unchanged. A view: never written.
+    pub fn as_switched(mut self, enabled: &HashSet<Platform>) -> DeviceRecord {
+        self.exclusion = self.exclusion_as_switched(enabled);
+        if self.exclusion.is_some() {
+            self.in_scope = false;
+            self.desired_payload_hash = None;
+        }
+        self
+    }
+
     /// A new record of device `device_id` of `tenant` owned by Okta user `okta_user_id` (if any; the record is
     /// then in `gsi1` under that user), written `now` (version 1), saying nothing else yet: the caller sets what
     /// the UEM says and the decision (`DeviceRecord { name, in_scope, .., ..DeviceRecord::new(..) }`).

@@ -25,6 +25,10 @@ pub struct EvidenceRecord {
     pub payload_error: Option<String>,
     /// Whether the UEM reports Okta Verify installed, `None` when unknown.
     pub okta_verify_installed: Option<bool>,
+    /// Whether Okta has reported the device `MANAGED` for its owner at any refresh (kept from then on): a device
+    /// `NOT_MANAGED` that never was awaits its owner's first FastPass sign-in; one that was has lost it.
+    #[serde(default)]
+    pub managed_before: bool,
     /// RFC 3339.
     pub checked_at: String,
     pub version: u64,
@@ -43,6 +47,7 @@ impl EvidenceRecord {
             payload_state: None,
             payload_error: None,
             okta_verify_installed: None,
+            managed_before: false,
             checked_at: checked_at.to_string(),
             version: 1,
         }
@@ -56,12 +61,14 @@ impl EvidenceRecord {
             &self.payload_state,
             &self.payload_error,
             self.okta_verify_installed,
+            self.managed_before,
         ) == (
             &other.okta_device_id,
             &other.management_status,
             &other.payload_state,
             &other.payload_error,
             other.okta_verify_installed,
+            other.managed_before,
         )
     }
 }

@@ -22,11 +22,6 @@ pub(super) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError
     serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string()))
 }
 
-/// A request that could not be built (a missing required part: a programming error, reported, not panicked).
-pub(super) fn build_err(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
-    StoreError::Aws { op: "build", message: e.to_string() }
-}
-
 /// Whether a failed conditional write failed on its condition (rather than DynamoDB failing).
 fn condition_failed<E, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
 where

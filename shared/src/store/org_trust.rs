@@ -4,8 +4,9 @@
 //! depends on the other.
 
 use super::device_trust::{DeviceTrustRecord, DEVICE_TRUST_SK};
-use super::item::{build_err, to_item};
+use super::item::to_item;
 use super::orgs::OrgRecord;
+use super::transact::build_err;
 use super::{Store, StoreError};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 

@@ -2,7 +2,8 @@
 //! tenant cannot connect the same org twice even under concurrent requests. Deleting an org is a transaction
 //! with device trust (`org_trust.rs`).
 
-use super::item::{build_err, to_item};
+use super::item::to_item;
+use super::transact::build_err;
 use super::{tenant_pk, Item, Store, StoreError};
 use crate::okta::{ClientAuth, OktaCredentials};
 use crate::secrets::SecretRef;

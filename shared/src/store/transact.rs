@@ -3,9 +3,13 @@
 //! and the failed step named by its index.
 
 use super::counters::Count;
-use super::item::build_err;
 use super::{Item, Store, StoreError};
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+
+/// A request that could not be built (a missing required part: a programming error, reported, not panicked).
+pub(super) fn build_err(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Aws { op: "build", message: e.to_string() }
+}
 
 /// One step of a transaction (`values` fill the placeholders of its condition).
 #[derive(Debug, Clone)]

@@ -337,10 +337,10 @@ pub struct PolicyDeviceStatus {
 /// its pages to the end.
 #[async_trait::async_trait]
 pub trait Uem: Send + Sync {
-    /// How many HTTP requests this client has sent so far (retries included), for run reports and benchmarks.
-    fn calls_made(&self) -> u64 {
-        0
-    }
+    /// How many HTTP requests this client has sent so far (retries and throttled attempts included), for run
+    /// reports (`uemCalls`) and benchmarks. Required of every implementation: a default would report 0 calls for
+    /// a run that made many (case C30).
+    fn calls_made(&self) -> u64;
     /// One cheap read that proves the API key works (used when the admin connects the UEM).
     async fn verify(&self) -> Result<(), UemError>;
     /// Every device, with its owner's email joined in: every page of [`Uem::inventory_page`] in one go.

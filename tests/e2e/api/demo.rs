@@ -65,6 +65,13 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
     assert_eq!(outcome.status_summary["devices"], 366, "{text}");
     assert!(outcome.status_summary["byState"]["managed"].as_u64().unwrap_or(0) > 0, "{text}");
     assert!(outcome.status_summary["byState"]["delivered"].as_u64().unwrap_or(0) > 0, "{text}");
+    // C29: Windows was switched off in step 14: no Windows device is pending or in scope in the summary, each is
+    // out of scope (with platform_disabled: at least the ones deployed before).
+    let windows = outcome.status_summary["byPlatform"]["windows"].as_object().cloned().unwrap_or_default();
+    assert_eq!(windows.keys().collect::<Vec<_>>(), ["not_in_scope"], "{text}");
+    let deployed_windows = outcome.deployed.iter().find(|(p, _, _)| p == "windows").map_or(0, |(_, n, _)| *n);
+    assert!(deployed_windows > 0, "{text}");
+    assert!(outcome.status_summary["excluded"]["platform_disabled"].as_u64() >= Some(deployed_windows), "{text}");
     assert_eq!(outcome.exports.len(), 2);
     for (path, rows) in &outcome.exports {
         assert_eq!(*rows, 366, "{}", path.display());

@@ -665,3 +665,28 @@ async fn c22_the_delivered_macos_profile_names_the_custom_domain() {
     let mac = t.stack.hexnode.policy_named("Okta Device Trust - macOS").unwrap();
     assert!(mac.content.contains("<string>login.acme.example</string>"), "{}", mac.content);
 }
+
+/// C30: the `uemCalls` of `POST /deployments/run` that creates the managed groups and policies equals the
+/// requests the Hexnode double received while it ran (the double's own record), reads and writes alike.
+#[tokio::test]
+async fn c30_a_run_that_creates_the_groups_and_policies_counts_every_uem_request_it_sent() {
+    let t = TestStack::start().await;
+    let f = fleet(&t).await;
+    // The UEM refuses writes for a while: the stream's runs create nothing (the devices wait for their retry).
+    t.stack.hexnode.lock().throttled_writes.extend(std::iter::repeat_n(900.0, 1000));
+    sync_and_deploy(&t).await;
+    assert!(t.stack.hexnode.group_named("Okta Device Trust - iOS").is_none(), "nothing created yet");
+    t.stack.hexnode.lock().throttled_writes.clear();
+    let before = t.stack.hexnode.lock().requests.len();
+    let run = t.call("POST", "/deployments/run", Some(&t.admin()), None).await;
+    assert_eq!(run.status, 200, "{}", run.text);
+    let received = t.stack.hexnode.lock().requests.len() - before;
+    for (p, label) in [("ios", "iOS"), ("android", "Android"), ("macos", "macOS"), ("windows", "Windows")] {
+        let r = &run.body["platforms"][p];
+        assert_eq!((r["groupCreated"].clone(), r["policyWritten"].clone()), (json!(true), json!(true)), "{p}: {r}");
+        assert_eq!(r["added"], json!(group_of(&t, label).1.len()), "{p}: the group's members in the double: {r}");
+    }
+    assert_eq!(group_of(&t, "iOS").1, f.ios, "{}", run.text);
+    assert!(received > 0);
+    assert_eq!(run.body["uemCalls"], json!(received), "the UEM received {received} requests: {}", run.text);
+}

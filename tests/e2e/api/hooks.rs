@@ -246,6 +246,37 @@ async fn lifecycle_events_change_the_owners_devices() {
     assert!(device(&t).await.in_scope);
 }
 
+/// C30: an event about a user Okta does not have (no device of the fleet is theirs), or one the product does not
+/// act on (a new user who owns no device yet), is counted as ignored, never as applied; an event that re-decides
+/// a device of the fleet is applied. Counted by the consumer's own function (what the stream consumer logs and
+/// `POST /event-hook/redrive` answers), over events the door parsed; the Okta double's users are the judge of
+/// who Okta has.
+#[tokio::test]
+async fn c30_events_about_users_okta_does_not_have_are_counted_as_ignored_not_applied() {
+    let t = TestStack::start().await;
+    let (g, u) = fleet_with_one_device(&t).await;
+    let nobody = "00uNOTINOKTA00000001";
+    assert!(!t.stack.okta.lock().users.contains_key(nobody), "the Okta double has no such user");
+    assert!(t.stack.okta.lock().users.contains_key(&u));
+    let body = envelope(vec![
+        event("c30-add-nobody", "group.user_membership.add", "2026-11-29T12:00:01.000Z", nobody, Some(&g)),
+        event("c30-suspend-nobody", "user.lifecycle.suspend", "2026-11-29T12:00:02.000Z", nobody, None),
+        event("c30-create-nobody", "user.lifecycle.create", "2026-11-29T12:00:03.000Z", nobody, None),
+        event("c30-add-u", "group.user_membership.add", "2026-11-29T12:00:04.000Z", &u, Some(&g)),
+    ]);
+    let kept = fleet_sync::hooks::events::sort_delivery(fleet_sync::hooks::parse_delivery(&body).unwrap()).kept;
+    assert_eq!(kept.len(), 4, "every type is one the hook subscribes to");
+    let (deps, tenant) = (&t.stack.deps, t.tenant.as_str());
+    let ctx = fleet_sync::inbox::Context::load(deps, tenant).await.unwrap();
+    let version = device(&t).await.version;
+    let a = fleet_sync::inbox::apply_events(deps, tenant, &ctx, &kept).await.unwrap();
+    assert_eq!((a.applied, a.ignored, a.duplicates), (1, 3, 0), "{a:?}");
+    assert!(device(&t).await.in_scope);
+    assert_eq!(device(&t).await.version, version, "an add of a member changes nothing on the record");
+    let again = fleet_sync::inbox::apply_events(deps, tenant, &ctx, &kept).await.unwrap();
+    assert_eq!((again.applied, again.ignored, again.duplicates), (0, 0, 4), "{again:?}");
+}
+
 #[tokio::test]
 async fn malformed_deliveries_answer_400_and_write_nothing() {
     let t = TestStack::start().await;

@@ -112,7 +112,7 @@ async fn status_comes_from_evidence_and_the_summary_matches_the_records() {
     let sum = &s.body["summary"];
     assert_eq!((sum["devices"].clone(), sum["inScope"].clone()), (json!(10), json!(8)), "{sum}");
     assert_eq!(sum["byState"]["managed"], 2, "{sum}");
-    assert_eq!(sum["byState"]["not_managed"], 1, "{sum}");
+    assert_eq!(sum["byState"]["awaiting_fastpass"], 1, "NOT_MANAGED, never managed: {sum}");
     assert_eq!(sum["byState"]["failed"], 1, "{sum}");
     assert_eq!(sum["byState"]["delivered"], 4, "delivered but never a managed device: {sum}");
     assert_eq!(sum["byState"]["not_in_scope"], 2, "{sum}");
@@ -135,6 +135,91 @@ async fn status_comes_from_evidence_and_the_summary_matches_the_records() {
     assert_eq!(by_id(ids[2])["ssoExtension"], "yes");
     assert_eq!(by_id(ids[0])["ssoExtension"], "n/a");
     assert_eq!(by_id(690)["exclusion"], "owner_not_in_okta_org");
+}
+
+/// "Configured" for Okta Verify is about the device's owner (the UEM owner matched to the Okta user): a device
+/// Okta links only to another user is not configured for its owner, and is not managed for them either.
+#[tokio::test]
+async fn okta_verify_configured_is_about_the_devices_owner_not_any_user_okta_links() {
+    let t = TestStack::start().await;
+    let ids = deployed(&t).await;
+    let (own, others) = (ids[2], ids[3]);
+    in_okta(&t, own, "MACOS", Some("NOT_MANAGED"));
+    // Okta has the other Mac (same serial), linked only to the first Mac's owner, MANAGED for them.
+    let first_owner = "00uSTATUS00000000002";
+    let serial = format!("SER{others}");
+    t.stack.okta.add_device("guoOTHER", "Mac", "MACOS", Some(&serial), None, Some(first_owner), Some("MANAGED"));
+    refresh(&t).await;
+    let page = t.call("GET", "/status/devices?platform=macos", Some(&t.technician()), None).await;
+    let item = |id: u64| {
+        let id = id.to_string();
+        page.body["items"].as_array().unwrap().iter().find(|i| i["deviceId"].as_str() == Some(&id)).cloned().unwrap()
+    };
+    assert_eq!(item(own)["oktaVerifyConfigured"], "yes", "{}", page.text);
+    let other = item(others);
+    assert_eq!(other["oktaVerifyConfigured"], "no", "Okta links it to someone else: {other}");
+    assert_eq!(other["odtStatus"], "delivered", "no device in Okta for its owner: {other}");
+}
+
+/// Device trust deleted (the same kind as C29: a switch turned off): once its removal is complete, no device
+/// shows in scope or pending; each is out of scope.
+#[tokio::test]
+async fn after_device_trust_is_deleted_no_device_shows_in_scope_or_pending() {
+    let t = TestStack::start().await;
+    deployed(&t).await;
+    let a = t.call("DELETE", "/device-trust", Some(&t.admin()), None).await;
+    assert_eq!(a.status, 202, "{}", a.text);
+    t.stack.settle().await.expect("the removal completes");
+    let d = t.call("GET", "/deployments", Some(&t.technician()), None).await;
+    assert_eq!((d.body["deviceTrust"].clone(), d.body["devicesCarryingItems"].clone()), (json!("none"), json!(0)));
+    let s = t.call("GET", "/status", Some(&t.technician()), None).await;
+    let sum = &s.body["summary"];
+    assert_eq!((sum["inScope"].clone(), sum["byState"].clone()), (json!(0), json!({"not_in_scope": 10})), "{sum}");
+}
+
+/// Each state tells the admin what to do next, the same short text in the API (`nextStep`), the CSV (its
+/// `next_step` column, read with the csv crate) and the PDF (read with pdftotext): managed, awaiting the first
+/// FastPass sign-in (NOT_MANAGED, never managed), not managed (managed before), delivered (no Okta device for
+/// the owner), failed with the UEM's reason, and out of scope by its reason.
+#[tokio::test]
+async fn every_state_gives_the_admin_its_next_step_in_the_api_the_csv_and_the_pdf() {
+    let t = TestStack::start().await;
+    let ids = deployed(&t).await;
+    in_okta(&t, ids[0], "IOS", Some("MANAGED"));
+    in_okta(&t, ids[2], "MACOS", Some("MANAGED"));
+    in_okta(&t, ids[4], "WINDOWS", Some("NOT_MANAGED"));
+    t.stack.hexnode.lock().device_status.insert(ids[6], "failed".into());
+    t.stack.hexnode.lock().device_status_error.insert(ids[6], "managed configuration rejected".into());
+    refresh(&t).await;
+    // The Mac Okta reported managed loses it.
+    let guo = format!("guo{}", ids[2]);
+    for d in t.stack.okta.lock().devices.iter_mut().filter(|d| d.device["id"] == guo.as_str()) {
+        d.users[0].management_status = Some("NOT_MANAGED".into());
+    }
+    refresh(&t).await;
+    let expected = [
+        (ids[0], "managed", "None: managed"),
+        (ids[2], "not_managed", "Check the device's payload"),
+        (ids[4], "awaiting_fastpass", "Owner signs in with FastPass"),
+        (ids[1], "delivered", "Owner sets up Okta Verify"),
+        (ids[6], "failed", "Fix the last error, retry now"),
+        (690, "not_in_scope", "Match owner email to Okta user"),
+        (691, "not_in_scope", "Assign an owner in the UEM"),
+    ];
+    let page = t.call("GET", "/status/devices?pageSize=500", Some(&t.technician()), None).await;
+    let items = page.body["items"].as_array().expect("items");
+    assert!(items.iter().all(|i| i["nextStep"].as_str().is_some_and(|s| !s.is_empty())), "{}", page.text);
+    let rows = csv_rows(&export(&t, "csv").await);
+    assert!(rows.iter().all(|r| !r["next_step"].is_empty()), "{rows:?}");
+    let text = pdf_text(&export(&t, "pdf").await);
+    for (id, state, step) in expected {
+        let item = items.iter().find(|i| i["deviceId"].as_str() == Some(&id.to_string())).expect("listed");
+        assert_eq!((item["odtStatus"].as_str(), item["nextStep"].as_str()), (Some(state), Some(step)), "{item}");
+        let row = rows.iter().find(|r| r["device_id"] == id.to_string()).expect("row");
+        assert_eq!((row["odt_status"].as_str(), row["next_step"].as_str()), (state, step), "{row:?}");
+        let line = text.lines().find(|l| l.trim_start().starts_with(&format!("{id} "))).expect("PDF row");
+        assert!(line.contains(state) && line.trim_end().ends_with(step), "{line}");
+    }
 }
 
 #[tokio::test]
@@ -198,6 +283,35 @@ async fn csv_export_is_rfc4180_with_bom_and_neutralized_formulas() {
     }
 }
 
+/// The export in `format` (`csv` or `pdf`) as the technician gets it through its presigned link.
+async fn export(t: &TestStack, format: &str) -> Vec<u8> {
+    let a = t.call("POST", "/status/exports", Some(&t.technician()), Some(json!({"format": format}))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    fetch(a.body["url"].as_str().expect("url")).await
+}
+
+/// A CSV export's rows, each as column id → value (the BOM stripped, read by the `csv` crate).
+fn csv_rows(bytes: &[u8]) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM"));
+    let headers: Vec<String> = r.headers().expect("header").iter().map(str::to_string).collect();
+    r.records().map(|row| headers.iter().cloned().zip(row.expect("row").iter().map(str::to_string)).collect()).collect()
+}
+
+/// A PDF's text as `pdftotext -layout` reads it.
+fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"));
+    let dir = std::env::temp_dir().join(odt_tests::unique("pdf-"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("status.pdf");
+    std::fs::write(&file, bytes).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", file.to_str().expect("path"), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/services.sh install puts it there)");
+    let _ = std::fs::remove_dir_all(dir);
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 #[tokio::test]
 async fn pdf_export_holds_every_device_with_header_and_page_numbers() {
     let t = TestStack::start().await;
@@ -206,22 +320,77 @@ async fn pdf_export_holds_every_device_with_header_and_page_numbers() {
     let a = t.call("POST", "/status/exports", Some(&t.admin()), Some(json!({"format": "pdf"}))).await;
     assert_eq!(a.status, 200, "{}", a.text);
     let bytes = fetch(a.body["url"].as_str().expect("url")).await;
-    assert!(bytes.starts_with(b"%PDF-"));
-    let dir = std::env::temp_dir().join(odt_tests::unique("pdf-"));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join("status.pdf");
-    std::fs::write(&file, &bytes).expect("write");
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", file.to_str().expect("path"), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils; scripts/services.sh install puts it there)");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = pdf_text(&bytes);
     assert!(text.contains(&t.tenant), "{text}");
     assert!(text.contains("Page 1 of"), "{text}");
     for name in ["Ærø-iPad", "José's Pixel", "Büro-PC", "Partner iPhone", "Spare iPad"] {
         assert!(text.contains(name), "{name} in the PDF: {text}");
     }
-    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// C29: Windows (and iOS: any platform) switched off with its devices deployed. Once the removal is applied,
+/// every device of those platforms is out of scope with `platform_disabled` in the device list, the summary, the
+/// CSV and the PDF, and in deployment's views; none pending, none in scope; the other platforms are unchanged.
+/// No reconciliation runs in between: status goes by the switch as it stands.
+#[tokio::test]
+async fn c29_a_platform_switched_off_shows_its_devices_out_of_scope_everywhere() {
+    let t = TestStack::start().await;
+    let ids = deployed(&t).await;
+    let (ios, windows) = (&ids[0..2], &ids[4..6]);
+    refresh(&t).await;
+    for p in ["windows", "ios"] {
+        let a =
+            t.call("PUT", &format!("/platforms/{p}/enabled"), Some(&t.admin()), Some(json!({"enabled": false}))).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+    }
+    t.stack.settle().await.expect("the removal is applied");
+    for label in ["Windows", "iOS"] {
+        let g = t.stack.hexnode.group_named(&format!("Okta Device Trust - {label}")).expect("group");
+        assert!(g.members.is_empty(), "{label}: removal applied in the UEM: {:?}", g.members);
+    }
+    let off: Vec<String> = ios.iter().chain(windows).map(u64::to_string).collect();
+    let page = t.call("GET", "/status/devices?pageSize=500", Some(&t.technician()), None).await;
+    let items = page.body["items"].as_array().expect("items");
+    for i in items.iter().filter(|i| off.contains(&i["deviceId"].as_str().unwrap_or("").to_string())) {
+        assert_eq!(
+            (i["inScope"].clone(), i["exclusion"].clone(), i["odtStatus"].clone()),
+            (json!(false), json!("platform_disabled"), json!("not_in_scope")),
+            "{i}"
+        );
+    }
+    let pending_or_in = |p: &str| {
+        items.iter().filter(|i| i["platform"] == p && (i["inScope"] == true || i["odtStatus"] == "pending")).count()
+    };
+    assert_eq!((pending_or_in("windows"), pending_or_in("ios")), (0, 0), "{}", page.text);
+    let s = t.call("GET", "/status", Some(&t.technician()), None).await;
+    let sum = &s.body["summary"];
+    assert_eq!(sum["byPlatform"]["windows"], json!({"not_in_scope": 2}), "{sum}");
+    assert_eq!(sum["byPlatform"]["ios"], json!({"not_in_scope": 4}), "two excluded before, two switched off: {sum}");
+    assert_eq!(sum["excluded"]["platform_disabled"], 4, "{sum}");
+    assert_eq!(sum["inScope"], 4, "Android and macOS only: {sum}");
+    let rows = csv_rows(&export(&t, "csv").await);
+    for id in &off {
+        let r = rows.iter().find(|r| &r["device_id"] == id).expect("row");
+        assert_eq!(
+            (r["in_scope"].as_str(), r["exclusion"].as_str(), r["odt_status"].as_str()),
+            ("no", "platform_disabled", "not_in_scope"),
+            "{r:?}"
+        );
+    }
+    let text = pdf_text(&export(&t, "pdf").await);
+    let windows_line = text.lines().find(|l| l.trim_start().starts_with("windows:")).unwrap_or_default();
+    assert_eq!(windows_line.split_whitespace().collect::<Vec<_>>(), ["windows:", "not_in_scope", "2"], "{text}");
+    assert!(text.contains("platform_disabled 4"), "the summary's reasons: {text}");
+    for name in ["Büro-PC", "Surface 7", "Ærø-iPad"] {
+        let line = text.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name}: {text}"));
+        assert!(line.contains("platform_disabled") && line.contains("not_in_scope"), "{line}");
+    }
+    let d = t.call("GET", "/deployments", Some(&t.technician()), None).await;
+    let overview =
+        |p: &str| d.body["platforms"].as_array().unwrap().iter().find(|x| x["platform"] == p).cloned().unwrap();
+    assert_eq!((overview("windows")["inScope"].clone(), overview("macos")["inScope"].clone()), (json!(0), json!(2)));
+    let one = t.call("GET", &format!("/deployments/devices/{}", windows[0]), Some(&t.technician()), None).await;
+    assert_eq!(one.body["inScope"], false, "{}", one.text);
 }
 
 #[tokio::test]

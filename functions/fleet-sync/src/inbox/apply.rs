@@ -44,7 +44,8 @@ struct Applying<'a> {
     published: String,
 }
 
-/// Applies one event; `false` when it does not concern the fleet or is older than what is known.
+/// Applies one event; `false` (counted as ignored) when it does not concern a device of the fleet or is older
+/// than what is known.
 async fn apply(deps: &Deps, tenant: &str, ctx: &Context, e: &Event, at: time::OffsetDateTime) -> Result<bool, Error> {
     let a = Applying { deps, tenant, ctx, e, published: at.unix_timestamp_nanos().to_string() };
     match e.event_type.as_str() {
@@ -58,7 +59,8 @@ async fn apply(deps: &Deps, tenant: &str, ctx: &Context, e: &Event, at: time::Of
 
 impl Applying<'_> {
     /// A user joined (`member`) or left a group: kept when the group is selected, then the user's devices
-    /// re-decided with the newest membership.
+    /// re-decided with the newest membership; `false` (ignored) when no device of the fleet is the user's (a user
+    /// Okta does not have, or one who owns none yet: the fact is kept all the same, for the order of later events).
     async fn membership(&self, member: bool) -> Result<bool, Error> {
         let (Some(user), Some(group)) = (target(self.e, "User"), target(self.e, "UserGroup")) else {
             return Ok(false);
@@ -70,7 +72,7 @@ impl Applying<'_> {
         if !self.deps.store.keep_fact(self.tenant, fact, &self.published, member.to_string()).await? {
             return Ok(false);
         }
-        redecide(self.deps, self.tenant, self.ctx, user, fact, |r, value| {
+        let devices = redecide(self.deps, self.tenant, self.ctx, user, fact, |r, value| {
             r.owner_selected_groups.retain(|g| g != group);
             if value == "true" {
                 r.owner_selected_groups.push(group.to_string());
@@ -78,11 +80,12 @@ impl Applying<'_> {
             }
         })
         .await?;
-        Ok(true)
+        Ok(devices > 0)
     }
 
     /// A user's lifecycle event (`event_type`): the state it leaves the user in kept, then the user's devices
-    /// re-decided with the newest state.
+    /// re-decided with the newest state; `false` (ignored) when no device of the fleet is the user's (a new user's
+    /// devices come in with the next reconciliation, case C11).
     async fn user_lifecycle(&self, event_type: &str) -> Result<bool, Error> {
         let Some(user) = target(self.e, "User") else { return Ok(false) };
         let status = match event_type {
@@ -99,9 +102,10 @@ impl Applying<'_> {
         if !self.deps.store.keep_fact(self.tenant, fact, &self.published, status.to_string()).await? {
             return Ok(false);
         }
-        redecide(self.deps, self.tenant, self.ctx, user, fact, |r, value| r.owner_status = Some(value.to_string()))
-            .await?;
-        Ok(true)
+        let devices =
+            redecide(self.deps, self.tenant, self.ctx, user, fact, |r, value| r.owner_status = Some(value.to_string()))
+                .await?;
+        Ok(devices > 0)
     }
 
     /// A user's profile changed (C28: a login or email renamed): the user's login and email are read from Okta

@@ -40,11 +40,13 @@ use serde::Serialize;
 /// What applying one inbox record did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Applied {
-    /// Events that changed a fact (and re-decided the owner's devices) or kept Okta device evidence.
+    /// Events that changed a fact and re-decided the devices of the fleet their user owns, or kept Okta device
+    /// evidence.
     pub applied: usize,
     /// Events already applied (their marker was there).
     pub duplicates: usize,
-    /// Events about groups outside the fleet, older than what is known, or without the targets they need.
+    /// Events about groups outside the fleet or users who own no device of it (a user Okta does not have, a new
+    /// user), older than what is known, or without the targets they need.
     pub ignored: usize,
 }
 

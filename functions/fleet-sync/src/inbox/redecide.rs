@@ -16,8 +16,10 @@ const REDECIDE_ATTEMPTS: usize = 5;
 /// record, never the value of the event at hand; and after a write the fact is read once more: if a newer event
 /// landed between this attempt's read and its write (its own re-decision saw the record before this write and
 /// found nothing to do), this one applies the newer value too. So applications racing on one user end on the
-/// newest fact whichever writes last. Errors: the store failing, or [`REDECIDE_ATTEMPTS`] rounds on one record
-/// without settling (the stream delivers the inbox record again).
+/// newest fact whichever writes last. Returns how many devices of the fleet are the user's (0: the event concerns
+/// no device, e.g. a user Okta does not have or one who owns none yet, and counts as ignored). Errors: the store
+/// failing, or [`REDECIDE_ATTEMPTS`] rounds on one record without settling (the stream delivers the inbox record
+/// again).
 pub(super) async fn redecide(
     deps: &Deps,
     tenant: &str,
@@ -25,11 +27,12 @@ pub(super) async fn redecide(
     user: &str,
     fact: FactKey<'_>,
     change: impl Fn(&mut DeviceRecord, &str),
-) -> Result<(), Error> {
-    for found in deps.store.devices_of_user(tenant, user).await? {
+) -> Result<usize, Error> {
+    let devices = deps.store.devices_of_user(tenant, user).await?;
+    for found in &devices {
         let mut settled = false;
         for _ in 0..REDECIDE_ATTEMPTS {
-            if attempt(deps, tenant, ctx, &found, fact, &change).await? {
+            if attempt(deps, tenant, ctx, found, fact, &change).await? {
                 settled = true;
                 break;
             }
@@ -40,7 +43,7 @@ pub(super) async fn redecide(
             return Err(StoreError::VersionConflict { current: None }.into());
         }
     }
-    Ok(())
+    Ok(devices.len())
 }
 
 /// One attempt at re-deciding the device `found`: `true` once it settled (nothing to change, the record or the

@@ -34,11 +34,13 @@ use utoipa::ToSchema;
 pub struct Redriven {
     /// Inbox records read (every one the tenant still keeps).
     pub records: usize,
-    /// Events applied now (they had no marker).
+    /// Events applied now (they had no marker, and changed a fact and re-decided the devices of the fleet their
+    /// user owns, or kept Okta device evidence).
     pub applied: usize,
     /// Events already applied (their marker was there).
     pub duplicates: usize,
-    /// Events about groups outside the fleet, older than what is known, or without the targets they need.
+    /// Events about groups outside the fleet or users who own no device of it (a user Okta does not have, a new
+    /// user), older than what is known, or without the targets they need.
     pub ignored: usize,
     /// Sort keys of the inbox records that failed again (a later redrive applies them).
     pub failed: Vec<String>,

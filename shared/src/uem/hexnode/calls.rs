@@ -19,6 +19,12 @@ use reqwest::Method;
 
 #[async_trait::async_trait]
 impl Uem for HexnodeClient {
+    /// Every request [`HexnodeClient::request_count`] counts: each one sent, retries and throttled attempts
+    /// included (case C30: what the run reports as `uemCalls`).
+    fn calls_made(&self) -> u64 {
+        self.request_count()
+    }
+
     /// One `GET devicegroups/?page=1&per_page=1`. Errors: as [`HexnodeClient`]'s requests; a refused key is
     /// [`UemError::Unauthorized`].
     async fn verify(&self) -> Result<(), UemError> {

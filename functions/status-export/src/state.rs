@@ -1,0 +1,131 @@
+//! The device-trust states a device's status shows, and the admin's next step for each: one short text per
+//! state, and per reason for a device out of scope. The one place the API's `nextStep` and the exports'
+//! `next_step` column take it from; short enough to show uncut in the PDF's column (a test checks each).
+//!
+//! A new state is its variant here plus one more line in [`next_step`]'s `match` (the compiler asks for it),
+//! e.g. a state for a device whose Okta device record was deleted (case C27): `OdtState::MustEnrollAgain =>
+//! "Owner enrolls Okta Verify again",`.
+
+use odt_shared::scope::Exclusion;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A device's device-trust state, from the evidence ([`crate::status`] decides it). Each has its next step for
+/// the admin ([`next_step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OdtState {
+    /// Okta reports the device managed for its owner (`managementStatus` MANAGED): done.
+    Managed,
+    /// Okta has the device for its owner, not managed (`NOT_MANAGED`), though it reported it managed before:
+    /// the device lost its management attestation (e.g. the certificate revoked after 90 days without a FastPass
+    /// sign-in, or the payload taken off the device).
+    NotManaged,
+    /// The UEM delivered the items and Okta has the device for its owner, not managed yet (`NOT_MANAGED`) and
+    /// never reported managed: Okta checks the attestation at the owner's first FastPass sign-in on it.
+    AwaitingFastpass,
+    /// The UEM delivered the items, but Okta has no device linked to the owner yet: the owner has not set up
+    /// Okta Verify on it.
+    Delivered,
+    /// In scope; the items are not all on the device yet (deployment under way, or the UEM does not report the
+    /// payload applied yet).
+    Pending,
+    /// The last deployment attempt failed, or the UEM reports the payload failed (`lastError` says why).
+    Failed,
+    /// The UEM portal refused a call its public API does not document (e.g. the policy's payload): no automatic
+    /// retry; `unsupported` names the call and the manual step that replaces it.
+    Unsupported,
+    /// Items are coming off (out of scope, platform off, or device trust deleted).
+    Removing,
+    /// Not in scope (see the exclusion; none when device trust is deleted or being deleted), carrying nothing.
+    NotInScope,
+}
+
+impl OdtState {
+    /// Every state, in display order.
+    pub const ALL: [OdtState; 9] = [
+        OdtState::Managed,
+        OdtState::NotManaged,
+        OdtState::AwaitingFastpass,
+        OdtState::Delivered,
+        OdtState::Pending,
+        OdtState::Failed,
+        OdtState::Unsupported,
+        OdtState::Removing,
+        OdtState::NotInScope,
+    ];
+
+    /// The state's name (`managed`, `not_managed`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OdtState::Managed => "managed",
+            OdtState::NotManaged => "not_managed",
+            OdtState::AwaitingFastpass => "awaiting_fastpass",
+            OdtState::Delivered => "delivered",
+            OdtState::Pending => "pending",
+            OdtState::Failed => "failed",
+            OdtState::Unsupported => "unsupported",
+            OdtState::Removing => "removing",
+            OdtState::NotInScope => "not_in_scope",
+        }
+    }
+
+    /// The state named `s`.
+    pub fn parse(s: &str) -> Option<OdtState> {
+        OdtState::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// The next step for a device in `state`; `exclusion` is why it is out of scope (`None` in scope, or when only
+/// device trust being off leaves it out).
+pub fn next_step(state: OdtState, exclusion: Option<Exclusion>) -> &'static str {
+    match state {
+        OdtState::Managed => "None: managed",
+        OdtState::NotManaged => "Check the device's payload",
+        OdtState::AwaitingFastpass => "Owner signs in with FastPass",
+        OdtState::Delivered => "Owner sets up Okta Verify",
+        OdtState::Pending => "None: deployment under way",
+        OdtState::Failed => "Fix the last error, retry now",
+        OdtState::Unsupported => "Do the manual step in the UEM",
+        OdtState::Removing => "None: items coming off",
+        OdtState::NotInScope => out_of_scope(exclusion),
+    }
+}
+
+/// The next step for a device out of scope because of `exclusion` (`None`: device trust is off).
+fn out_of_scope(exclusion: Option<Exclusion>) -> &'static str {
+    match exclusion {
+        None => "None: device trust is off",
+        Some(Exclusion::NoOwner) => "Assign an owner in the UEM",
+        Some(Exclusion::OwnerNotInOktaOrg) => "Match owner email to Okta user",
+        Some(Exclusion::OwnerAmbiguous) => "Give owner email to one user",
+        Some(Exclusion::NotInSelectedGroup) => "Add owner or device to fleet",
+        Some(Exclusion::OwnerNotActive) => "Reactivate the owner in Okta",
+        Some(Exclusion::PlatformUnsupported) => "None: platform not covered",
+        Some(Exclusion::PlatformDisabled) => "Switch platform on if wanted",
+        Some(Exclusion::OsTooOld) => "Update the OS",
+        Some(Exclusion::NotAndroidEnterprise) => "Enroll via Android Enterprise",
+    }
+}
+
+/// Every next step there is, each once.
+pub fn all_next_steps() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = OdtState::ALL.iter().map(|s| next_step(*s, None)).collect();
+    out.extend(Exclusion::ALL.iter().map(|e| out_of_scope(Some(*e))));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails if two states (or two reasons out of scope) tell the admin the same thing, or a text is empty.
+    #[test]
+    fn each_state_and_reason_has_its_own_step() {
+        let n = OdtState::ALL.len() - 1 + 1 + Exclusion::ALL.len();
+        assert_eq!(all_next_steps().len(), n, "{:?}", all_next_steps());
+        assert!(all_next_steps().iter().all(|s| !s.trim().is_empty()));
+    }
+}
