@@ -29,9 +29,7 @@ impl TryFrom<lambda_http::Request> for ApiRequest {
 
     fn try_from(req: lambda_http::Request) -> Result<Self, ApiError> {
         let caller = caller_of(&req)?;
-        // The event's own path: the request URI lambda_http builds went through a URL parser, which resolves
-        // `%2E%2E` as `..`.
-        let segments = path_segments(req.raw_http_path());
+        let segments = path_segments(raw_path(&req));
         let query = req
             .query_string_parameters_ref()
             .map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
@@ -93,6 +91,16 @@ fn caller_of(req: &lambda_http::Request) -> Result<Caller, ApiError> {
     };
     let claims = claims.ok_or_else(|| ApiError::unauthorized("no authorizer claims on the request"))?;
     Caller::from_claims(|k| claims.get(k).map(String::as_str))
+}
+
+/// The request's path as the event carries it (`rawPath`): the URI lambda_http builds went through a URL parser,
+/// which resolves `%2E%2E` as `..`. A request built without an event (a test calling a handler as a library) has
+/// none, and its URI's path is used.
+pub fn raw_path(req: &lambda_http::Request) -> &str {
+    match req.raw_http_path() {
+        "" => req.uri().path(),
+        raw => raw,
+    }
 }
 
 /// The path's segments as received, without empty ones. Nothing is decoded: a path parameter is used as sent

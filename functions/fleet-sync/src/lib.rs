@@ -30,7 +30,7 @@ pub async fn handle(deps: &Deps, req: lambda_http::Request) -> Response<Body> {
 }
 
 async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>, ApiError> {
-    let raw_path = lambda_http::RequestExt::raw_http_path(&req).to_string();
+    let raw_path = odt_shared::api::raw_path(&req).to_string();
     if let Some(tenant) = raw_path.strip_prefix("/hooks/okta/") {
         return hooks::door::deliver(deps, req, tenant.trim_end_matches('/')).await;
     }

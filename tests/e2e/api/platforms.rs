@@ -236,7 +236,7 @@ async fn every_validation_rule_names_its_field_and_stores_nothing() {
     let a = t.call("PUT", "/platforms/blackberry", Some(&admin), Some(json!({}))).await;
     assert_eq!(a.status, 404);
     let a = t.call("GET", "/platforms/..%2Fios", Some(&admin), None).await;
-    assert_eq!(a.status, 404);
+    assert_eq!((a.status, a.body["error"]["field"].clone()), (400, json!("platform")), "{}", a.text);
     let list = t.call("GET", "/platforms", Some(&admin), None).await;
     assert!(list.body["items"].as_array().unwrap().iter().all(|p| p["state"] == "not_configured"), "{}", list.text);
     assert_eq!(t.secret_names().await.len(), 1, "no platform secret was written");
