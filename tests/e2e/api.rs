@@ -15,6 +15,7 @@ mod api {
     pub mod okta_client;
     pub mod owners;
     pub mod pacing;
+    pub mod reenroll;
     pub mod platforms;
     pub mod rotate;
     pub mod status;
