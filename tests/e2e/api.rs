@@ -15,8 +15,8 @@ mod api {
     pub mod okta_client;
     pub mod owners;
     pub mod pacing;
-    pub mod reenroll;
     pub mod platforms;
+    pub mod reenroll;
     pub mod rotate;
     pub mod status;
     pub mod unsupported;

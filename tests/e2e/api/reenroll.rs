@@ -58,7 +58,8 @@ async fn refresh(t: &TestStack) {
 async fn status_of(t: &TestStack) -> Value {
     let page = t.call("GET", "/status/devices?pageSize=500", Some(&t.technician()), None).await;
     let items = page.body["items"].as_array().expect("items");
-    items.iter().find(|i| i["deviceId"] == DEVICE.to_string()).cloned().expect("listed")
+    let id = DEVICE.to_string();
+    items.iter().find(|i| i["deviceId"] == id.as_str()).cloned().expect("listed")
 }
 
 /// The Hexnode double's membership writes since `from` that took the device out of a group, and that added it.

@@ -164,7 +164,8 @@ async fn steps(deps: &Deps, tenant: &str, scope: &RunScope) -> Result<RunReport,
         plan::widen(deps, tenant, &settings, &changed, &mut recs, &mut devices.desired).await?;
     }
     memberships::apply(&ctx, &plans, &mut devices, &mut recs, &mut report).await?;
-    redeliver::deliver_again(&ctx, &plans, &devices.lost, &mut recs, &mut report).await?;
+    let lost = redeliver::lost(deps, tenant, scope.devices.as_ref()).await?;
+    redeliver::deliver_again(&ctx, &plans, &lost, &mut recs, &mut report).await?;
     challenges::deliver(&ctx, &plans, &mut recs, &mut report).await?;
     report.records_written = recs.finish(deps, &devices.gone).await?;
     if !settings.active && scope.devices.is_none() {

@@ -83,8 +83,6 @@ pub(super) struct Devices {
     pub desired: HashMap<Platform, BTreeSet<String>>,
     /// Devices the fleet no longer has: their deployment records are deleted.
     pub gone: BTreeSet<String>,
-    /// Devices whose Okta device record Okta deleted (case C27): device id → the deleted Okta device id.
-    pub lost: HashMap<String, String>,
 }
 
 /// Reads the devices `scope` looks at and their deployment records: the base of the run's records, and where each
@@ -101,8 +99,7 @@ pub(super) async fn devices<'a>(
     let deployed = read_deployed(deps, tenant, scope.devices.as_ref()).await?;
     let platform_of = devices.iter().map(|(id, d)| (id.clone(), d.as_ref().and_then(|d| d.platform))).collect();
     let recs = Records::new(tenant, now, deployed, platform_of);
-    let lost = super::redeliver::lost(deps, tenant, scope.devices.as_ref()).await?;
-    let mut out = Devices { count: devices.len(), desired: HashMap::new(), gone: BTreeSet::new(), lost };
+    let mut out = Devices { count: devices.len(), desired: HashMap::new(), gone: BTreeSet::new() };
     for (id, d) in &devices {
         match d {
             Some(d) => {
