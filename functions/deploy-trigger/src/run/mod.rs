@@ -163,8 +163,9 @@ async fn steps(deps: &Deps, tenant: &str, scope: &RunScope) -> Result<RunReport,
     if !changed.is_empty() && scope.devices.is_some() {
         plan::widen(deps, tenant, &settings, &changed, &mut recs, &mut devices.desired).await?;
     }
+    let lost =
+        redeliver::lost(deps, tenant, scope.devices.is_some().then(|| redeliver::carrying(&recs)).as_ref()).await?;
     memberships::apply(&ctx, &plans, &mut devices, &mut recs, &mut report).await?;
-    let lost = redeliver::lost(deps, tenant, scope.devices.as_ref()).await?;
     redeliver::deliver_again(&ctx, &plans, &lost, &mut recs, &mut report).await?;
     challenges::deliver(&ctx, &plans, &mut recs, &mut report).await?;
     report.records_written = recs.finish(deps, &devices.gone).await?;

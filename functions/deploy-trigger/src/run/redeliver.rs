@@ -23,6 +23,12 @@ use odt_shared::error::Error;
 use odt_shared::store::{DeployItem, EvidenceRecord, ItemStatus};
 use std::collections::{BTreeSet, HashMap};
 
+/// The devices of `recs` whose attestation was applied before this run: the only ones that can need it delivered
+/// again (a device added by this run gets it fresh), so a run reads no evidence for devices it deploys first.
+pub(super) fn carrying(recs: &Records<'_>) -> BTreeSet<String> {
+    recs.device_ids().filter(|id| status(recs, id) == Some(ItemStatus::Applied)).cloned().collect()
+}
+
 /// The devices (of `ids`, or all with `None`) whose Okta device record Okta deleted: device id → the deleted Okta
 /// device id. Errors: the store failing.
 pub(super) async fn lost(
