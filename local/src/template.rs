@@ -300,11 +300,12 @@ mod tests {
         assert!(c.bisect_on_error);
         assert_eq!(c.max_record_age, Some(Duration::from_secs(3600)));
         assert_eq!(c.on_failure.as_deref(), Some("DeployStreamFailures"));
-        assert_eq!(c.filters.len(), 3);
+        assert_eq!(c.filters.len(), 4);
         assert_eq!(c.filters[0]["dynamodb"]["Keys"]["sk"]["S"][0]["prefix"], "DEVICE#");
         assert_eq!(c.filters[0]["dynamodb"]["NewImage"]["in_scope"]["BOOL"][0], true);
         assert_eq!(c.filters[1]["dynamodb"]["OldImage"]["in_scope"]["BOOL"][0], true);
         assert_eq!(c.filters[2]["dynamodb"]["Keys"]["sk"]["S"][2], "DEVICETRUST");
+        assert_eq!(c.filters[3]["dynamodb"]["Keys"]["sk"]["S"][0]["prefix"], "EVIDENCE#");
     }
 
     #[test]

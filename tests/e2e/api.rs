@@ -16,6 +16,7 @@ mod api {
     pub mod owners;
     pub mod pacing;
     pub mod platforms;
+    pub mod reenroll;
     pub mod rotate;
     pub mod status;
     pub mod unsupported;

@@ -21,11 +21,17 @@ pub enum Change {
     Ignored,
 }
 
-/// What record `r` asks for, from its keys alone (`pk = T#<tenant>`, `sk`).
+/// What record `r` asks for, from its keys (`pk = T#<tenant>`, `sk`); an evidence record (`EVIDENCE#`) only when
+/// its new image says Okta deleted the device's Okta device record (case C27: its attestation is delivered again).
 pub fn classify(r: &EventRecord) -> Change {
     let Some((tenant, sk)) = odt_shared::stream::tenant_and_sk(r) else { return Change::Ignored };
     if let Some(id) = sk.strip_prefix("DEVICE#") {
         return Change::Device { tenant, device_id: id.to_string() };
+    }
+    if let Some(id) = sk.strip_prefix("EVIDENCE#") {
+        let lost = serde_dynamo::from_item::<_, odt_shared::store::EvidenceRecord>(r.change.new_image.clone())
+            .is_ok_and(|e| e.okta_record_lost.is_some());
+        return if lost { Change::Device { tenant, device_id: id.to_string() } } else { Change::Ignored };
     }
     if sk.starts_with("PLATFORM#") || sk.starts_with("OKTAVERIFY#") || sk == "DEVICETRUST" {
         return Change::Tenant { tenant };

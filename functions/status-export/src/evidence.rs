@@ -1,6 +1,7 @@
 //! Reading the evidence: Okta's device records with their device user links (`GET /api/v1/devices?expand=user`,
 //! every page), matched to UEM devices by serial number or UDID, and the UEM's per-device state of each platform
-//! policy (payload landed, Okta Verify installed). Written per device as `EVIDENCE#`, only where it changed.
+//! policy (payload landed, Okta Verify installed). Written per device as `EVIDENCE#`, only where it changed. A
+//! device that had an Okta device and now has none has lost its Okta device record (case C27).
 
 use futures::stream::{self, StreamExt};
 use odt_shared::clock::rfc3339;
@@ -134,6 +135,7 @@ fn evidence_of(
     EvidenceRecord {
         okta_device_id: okta_dev.map(|o| o.id.clone()),
         managed_before: old.is_some_and(|o| o.managed_before) || management_status.as_deref() == Some("MANAGED"),
+        okta_record_lost: record_lost(okta_dev, old),
         management_status,
         payload_state,
         payload_error,
@@ -141,6 +143,15 @@ fn evidence_of(
         version: old.map_or(1, |o| o.version + 1),
         ..EvidenceRecord::new(tenant, &d.device_id, now)
     }
+}
+
+/// The Okta device id whose record Okta deleted (case C27): none while Okta has a device for it; else the one the
+/// device had at the last read (or the one already known lost).
+fn record_lost(okta_dev: Option<&OktaDevice>, old: Option<&EvidenceRecord>) -> Option<String> {
+    if okta_dev.is_some() {
+        return None;
+    }
+    old.and_then(|o| o.okta_device_id.clone().or_else(|| o.okta_record_lost.clone()))
 }
 
 /// Writes each record conditional on the version read (16 at a time) and returns how many were written. A

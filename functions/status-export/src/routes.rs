@@ -69,7 +69,7 @@ pub struct DevicePage {
 #[utoipa::path(get, path = "/status/devices", tag = "status", operation_id = "listDeviceStatus",
     description = "Roles: admin, technician. Each device with its state and the admin's next step (`nextStep`).",
     params(("platform" = Option<String>, Query, description = "ios, android, macos or windows"),
-        ("state" = Option<String>, Query, description = "managed, not_managed, awaiting_fastpass, delivered, pending, failed, unsupported, removing or not_in_scope"),
+        ("state" = Option<String>, Query, description = "managed, not_managed, must_enroll_again, awaiting_fastpass, delivered, pending, failed, unsupported, removing or not_in_scope"),
         ("group" = Option<String>, Query, description = "an Okta group id the owner belongs to (of the fleet's)"),
         ("q" = Option<String>, Query, description = "text in the device name or id, owner email or OS version"),
         ("page" = Option<u64>, Query, description = "1-based, default 1"),

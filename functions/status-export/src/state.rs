@@ -2,9 +2,7 @@
 //! state, and per reason for a device out of scope. The one place the API's `nextStep` and the exports'
 //! `next_step` column take it from; short enough to show uncut in the PDF's column (a test checks each).
 //!
-//! A new state is its variant here plus one more line in [`next_step`]'s `match` (the compiler asks for it),
-//! e.g. a state for a device whose Okta device record was deleted (case C27): `OdtState::MustEnrollAgain =>
-//! "Owner enrolls Okta Verify again",`.
+//! A new state is its variant here plus one more line in [`next_step`]'s `match` (the compiler asks for it).
 
 use odt_shared::scope::Exclusion;
 use serde::Serialize;
@@ -21,6 +19,10 @@ pub enum OdtState {
     /// the device lost its management attestation (e.g. the certificate revoked after 90 days without a FastPass
     /// sign-in, or the payload taken off the device).
     NotManaged,
+    /// Okta deleted the device's Okta device record (case C27: a `device.lifecycle.delete` event, or no Okta device
+    /// at a refresh for a device that had one): the owner must enroll Okta Verify again; the attestation is
+    /// delivered again so the new enrollment can complete. Left once Okta reports a device for it again.
+    MustEnrollAgain,
     /// The UEM delivered the items and Okta has the device for its owner, not managed yet (`NOT_MANAGED`) and
     /// never reported managed: Okta checks the attestation at the owner's first FastPass sign-in on it.
     AwaitingFastpass,
@@ -43,9 +45,10 @@ pub enum OdtState {
 
 impl OdtState {
     /// Every state, in display order.
-    pub const ALL: [OdtState; 9] = [
+    pub const ALL: [OdtState; 10] = [
         OdtState::Managed,
         OdtState::NotManaged,
+        OdtState::MustEnrollAgain,
         OdtState::AwaitingFastpass,
         OdtState::Delivered,
         OdtState::Pending,
@@ -60,6 +63,7 @@ impl OdtState {
         match self {
             OdtState::Managed => "managed",
             OdtState::NotManaged => "not_managed",
+            OdtState::MustEnrollAgain => "must_enroll_again",
             OdtState::AwaitingFastpass => "awaiting_fastpass",
             OdtState::Delivered => "delivered",
             OdtState::Pending => "pending",
@@ -82,6 +86,7 @@ pub fn next_step(state: OdtState, exclusion: Option<Exclusion>) -> &'static str 
     match state {
         OdtState::Managed => "None: managed",
         OdtState::NotManaged => "Check the device's payload",
+        OdtState::MustEnrollAgain => "Owner enrolls Okta Verify again",
         OdtState::AwaitingFastpass => "Owner signs in with FastPass",
         OdtState::Delivered => "Owner sets up Okta Verify",
         OdtState::Pending => "None: deployment under way",

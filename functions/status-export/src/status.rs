@@ -157,6 +157,8 @@ fn state(dev: &DeviceRecord, dep: Option<&DeployedRecord>, ev: Option<&EvidenceR
         OdtState::Unsupported
     } else if any(&[ItemStatus::Failed]) || payload_state == Some("failed") {
         OdtState::Failed
+    } else if ev.is_some_and(|e| e.okta_record_lost.is_some()) {
+        OdtState::MustEnrollAgain
     } else if !all_applied || payload_state != Some("applied") {
         OdtState::Pending
     } else {
@@ -208,13 +210,13 @@ fn attempts(dep: Option<&DeployedRecord>, ev: Option<&EvidenceRecord>) -> (u32, 
 /// (checked by a test), and the usual ids, versions, emails and dates.
 pub const COLUMNS: [Column; 17] = [
     Column { id: "device_id", title: "Device ID", kind: ColumnKind::Text, width: 3.2 },
-    Column { id: "device_name", title: "Device", kind: ColumnKind::Text, width: 6.0 },
+    Column { id: "device_name", title: "Device", kind: ColumnKind::Text, width: 5.3 },
     Column { id: "platform", title: "Platform", kind: ColumnKind::Text, width: 3.4 },
     Column { id: "os_version", title: "OS", kind: ColumnKind::Text, width: 4.0 },
     Column { id: "owner_email", title: "Owner", kind: ColumnKind::Text, width: 7.2 },
     Column { id: "in_scope", title: "In scope", kind: ColumnKind::Text, width: 2.2 },
     Column { id: "exclusion", title: "Excluded because", kind: ColumnKind::Text, width: 7.9 },
-    Column { id: "odt_status", title: "ODT status", kind: ColumnKind::Text, width: 6.2 },
+    Column { id: "odt_status", title: "ODT status", kind: ColumnKind::Text, width: 6.9 },
     Column { id: "okta_verify_installed", title: "OV installed", kind: ColumnKind::Text, width: 3.4 },
     Column { id: "okta_verify_configured", title: "OV configured", kind: ColumnKind::Text, width: 2.8 },
     Column { id: "sso_extension", title: "SSO ext.", kind: ColumnKind::Text, width: 2.4 },

@@ -404,7 +404,7 @@ mod tests {
     #[test]
     fn the_templates_filters() {
         let f = parse_filters(&consumer("DeployTriggerStreamFunction").filters).unwrap();
-        assert_eq!(f.len(), 3);
+        assert_eq!(f.len(), 4);
         let yes = json!({"in_scope": {"BOOL": true}});
         let no = json!({"in_scope": {"BOOL": false}});
         let cases = [
@@ -430,6 +430,10 @@ mod tests {
             (rec("INSERT", "FLEET", Some(json!({})), None), false),
             (rec("INSERT", "XDEVICE#1", Some(yes.clone()), None), false),
             (rec("INSERT", "HOOKINBOX#0123#0", Some(json!({})), None), false),
+            // Case C27: evidence of a deleted Okta device record, and no other evidence.
+            (rec("MODIFY", "EVIDENCE#1", Some(json!({"okta_record_lost": {"S": "guo1"}})), Some(json!({}))), true),
+            (rec("INSERT", "EVIDENCE#1", Some(json!({"managed_before": {"BOOL": true}})), None), false),
+            (rec("MODIFY", "EVIDENCE#1", Some(json!({"okta_record_lost": {"NULL": true}})), Some(json!({}))), false),
         ];
         for (record, want) in cases {
             assert_eq!(f.matches(&record), want, "{record}");

@@ -88,6 +88,11 @@ pub struct DeployedRecord {
     /// fetches a new challenge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_payload_hash: Option<String>,
+    /// Case C27: the deleted Okta device record (its Okta device id) for which the attestation was delivered again
+    /// (taken out of the platform's group and added again, or on a dynamic-challenge platform a new document with a
+    /// new challenge), so one deletion re-delivers once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redelivered_for: Option<String>,
     pub updated_at: String,
     pub version: u64,
 }
@@ -112,6 +117,7 @@ impl DeployedRecord {
             permanent_failure: false,
             device_policy_id: None,
             device_payload_hash: None,
+            redelivered_for: None,
             updated_at: now.to_string(),
             version: 0,
         }

@@ -29,6 +29,11 @@ pub struct EvidenceRecord {
     /// `NOT_MANAGED` that never was awaits its owner's first FastPass sign-in; one that was has lost it.
     #[serde(default)]
     pub managed_before: bool,
+    /// The Okta device id whose record Okta deleted (a `device.lifecycle.delete` event, or no Okta device at a
+    /// refresh for a device that had one), case C27: the owner must enroll Okta Verify again, and deploy-trigger
+    /// delivers the attestation again. `None` once Okta reports a device for it again.
+    #[serde(default)]
+    pub okta_record_lost: Option<String>,
     /// RFC 3339.
     pub checked_at: String,
     pub version: u64,
@@ -48,6 +53,7 @@ impl EvidenceRecord {
             payload_error: None,
             okta_verify_installed: None,
             managed_before: false,
+            okta_record_lost: None,
             checked_at: checked_at.to_string(),
             version: 1,
         }
@@ -62,6 +68,7 @@ impl EvidenceRecord {
             &self.payload_error,
             self.okta_verify_installed,
             self.managed_before,
+            &self.okta_record_lost,
         ) == (
             &other.okta_device_id,
             &other.management_status,
@@ -69,6 +76,7 @@ impl EvidenceRecord {
             &other.payload_error,
             other.okta_verify_installed,
             other.managed_before,
+            &other.okta_record_lost,
         )
     }
 }
@@ -82,6 +90,11 @@ impl Store {
     /// Every evidence record of a tenant (all pages).
     pub async fn list_evidence(&self, tenant: &str) -> Result<Vec<EvidenceRecord>, StoreError> {
         self.query_prefix(&tenant_pk(tenant), EVIDENCE_PREFIX).await
+    }
+
+    /// One device's evidence record.
+    pub async fn get_evidence(&self, tenant: &str, device_id: &str) -> Result<Option<EvidenceRecord>, StoreError> {
+        self.get(&tenant_pk(tenant), &format!("{EVIDENCE_PREFIX}{device_id}")).await
     }
 
     /// Writes a device's evidence at `expected` (`None`: none stored). Errors: [`StoreError::VersionConflict`].

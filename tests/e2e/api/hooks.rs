@@ -8,9 +8,9 @@ use odt_tests::TestStack;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const SECRET: &str = "hook-secret-0123456789abcdef";
+pub(crate) const SECRET: &str = "hook-secret-0123456789abcdef";
 
-async fn hook_ready(t: &TestStack) {
+pub(crate) async fn hook_ready(t: &TestStack) {
     let a = t.call("PUT", "/event-hook", Some(&t.admin()), Some(json!({"secret": SECRET}))).await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(a.body["path"], format!("/hooks/okta/{}", t.tenant));
@@ -34,7 +34,7 @@ async fn c31_a_hook_secret_with_a_space_or_tab_at_either_end_is_refused() {
 }
 
 /// Posts a delivery, then waits until the stream consumers have applied whatever it kept.
-async fn settled(t: &TestStack, auth: Option<&str>, body: Vec<u8>) -> (u16, Value) {
+pub(crate) async fn settled(t: &TestStack, auth: Option<&str>, body: Vec<u8>) -> (u16, Value) {
     let answer = post(t, auth, body).await;
     t.stack.settle().await.expect("the stream consumers settle");
     answer
@@ -54,7 +54,7 @@ async fn post(t: &TestStack, auth: Option<&str>, body: Vec<u8>) -> (u16, Value) 
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-fn event(uuid: &str, event_type: &str, published: &str, user: &str, group: Option<&str>) -> Value {
+pub(crate) fn event(uuid: &str, event_type: &str, published: &str, user: &str, group: Option<&str>) -> Value {
     let mut target = vec![json!({"id": user, "type": "User", "alternateId": "u@acme.com", "displayName": "U"})];
     if let Some(g) = group {
         target.push(json!({"id": g, "type": "UserGroup", "alternateId": "unknown", "displayName": "Sales"}));
@@ -63,7 +63,7 @@ fn event(uuid: &str, event_type: &str, published: &str, user: &str, group: Optio
            "displayMessage": "event", "actor": {"id": "00uADMIN", "type": "User"}, "target": target})
 }
 
-fn envelope(events: Vec<Value>) -> Vec<u8> {
+pub(crate) fn envelope(events: Vec<Value>) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "eventType": "com.okta.event_hook", "eventTypeVersion": "1.0", "cloudEventsVersion": "0.1",
         "source": "https://acme.okta.com/api/v1/eventHooks/whoo0erni6PIVagJY0h7", "eventId": uuid::Uuid::new_v4().to_string(),

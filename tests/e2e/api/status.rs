@@ -284,21 +284,21 @@ async fn csv_export_is_rfc4180_with_bom_and_neutralized_formulas() {
 }
 
 /// The export in `format` (`csv` or `pdf`) as the technician gets it through its presigned link.
-async fn export(t: &TestStack, format: &str) -> Vec<u8> {
+pub(crate) async fn export(t: &TestStack, format: &str) -> Vec<u8> {
     let a = t.call("POST", "/status/exports", Some(&t.technician()), Some(json!({"format": format}))).await;
     assert_eq!(a.status, 200, "{}", a.text);
     fetch(a.body["url"].as_str().expect("url")).await
 }
 
 /// A CSV export's rows, each as column id → value (the BOM stripped, read by the `csv` crate).
-fn csv_rows(bytes: &[u8]) -> Vec<std::collections::HashMap<String, String>> {
+pub(crate) fn csv_rows(bytes: &[u8]) -> Vec<std::collections::HashMap<String, String>> {
     let mut r = csv::Reader::from_reader(bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM"));
     let headers: Vec<String> = r.headers().expect("header").iter().map(str::to_string).collect();
     r.records().map(|row| headers.iter().cloned().zip(row.expect("row").iter().map(str::to_string)).collect()).collect()
 }
 
 /// A PDF's text as `pdftotext -layout` reads it.
-fn pdf_text(bytes: &[u8]) -> String {
+pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     assert!(bytes.starts_with(b"%PDF-"));
     let dir = std::env::temp_dir().join(odt_tests::unique("pdf-"));
     std::fs::create_dir_all(&dir).expect("temp dir");

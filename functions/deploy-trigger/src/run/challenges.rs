@@ -29,10 +29,15 @@ use std::time::Duration;
 pub const DELIVERIES_PER_RUN: usize = 250;
 
 /// The key of what device `device_id` carries: the platform's payload hash and Okta Verify's method, as the
-/// group policy's key is made.
-fn device_key(plan: &PlatformPlan, ctx: &Ctx<'_>, device_id: &str) -> String {
+/// group policy's key is made, and the deleted Okta device record it was delivered again for (`redelivered_for`,
+/// case C27: a new key, so a new challenge and document).
+fn device_key(plan: &PlatformPlan, ctx: &Ctx<'_>, device_id: &str, redelivered_for: Option<&str>) -> String {
     let hash = plan.dep.payload_hash.as_deref().unwrap_or_default();
-    policy_key(hash, ctx.settings.methods.get(&plan.platform), device_id)
+    let device = match redelivered_for {
+        Some(okta) => format!("{device_id} again for {okta}"),
+        None => device_id.to_string(),
+    };
+    policy_key(hash, ctx.settings.methods.get(&plan.platform), &device)
 }
 
 /// Gives every member of a dynamic-challenge platform that lacks it its own document, and takes devices' own
@@ -106,7 +111,7 @@ async fn deliver_each(
                 && r.payload_hash == plan.dep.payload_hash
                 && r.items.get(&DeployItem::Attestation).is_some_and(|i| i.status == ItemStatus::Applied);
             if dynamic && member {
-                let key = device_key(plan, ctx, &id);
+                let key = device_key(plan, ctx, &id, r.redelivered_for.as_deref());
                 if r.device_payload_hash.as_deref() != Some(key.as_str()) || r.device_policy_id.is_none() {
                     wanting.push((id, key));
                 }

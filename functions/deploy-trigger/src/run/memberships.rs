@@ -15,9 +15,9 @@ use std::collections::{BTreeSet, HashSet};
 
 /// A group's membership change: device ids to add and to take out.
 #[derive(Default)]
-struct Diff {
-    add: Vec<String>,
-    remove: Vec<String>,
+pub(super) struct Diff {
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
 }
 
 /// For each plan: records what its devices carry, changes its group's membership, and adds the counts to
@@ -125,7 +125,7 @@ fn remove_stale(plan: &PlatformPlan, want: &BTreeSet<String>, recs: &mut Records
 /// first. Each batch's outcome is written before the next call, so a run stopped at its deadline loses at most
 /// what was in flight (and the next run's comparison with the group's members repairs that). Once the UEM stops
 /// the run, the remaining batches fail with its reason. Errors: the store failing.
-async fn change(
+pub(super) async fn change(
     ctx: &Ctx<'_>,
     recs: &mut Records<'_>,
     plan: &PlatformPlan,

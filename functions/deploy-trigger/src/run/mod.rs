@@ -4,7 +4,8 @@
 //!
 //! [`run_tenant`] is the sequence of the steps, each in a file of its own: `plan` (the tenant's settings, the
 //! devices the run looks at and the platform each belongs in), `policies` (each platform's managed group and
-//! policy in the UEM, and the group's members), `memberships` (the membership diffs, sent in batches), `challenges` (on
+//! policy in the UEM, and the group's members), `memberships` (the membership diffs, sent in batches), `redeliver`
+//! (case C27: the attestation delivered again to devices whose Okta device record was deleted), `challenges` (on
 //! platforms with Okta's dynamic SCEP challenge, each member's own document) and `outcomes` (each device's deployment record, written as its outcome changes); `removal` ends a deleted device
 //! trust once no device carries anything.
 
@@ -13,6 +14,7 @@ mod memberships;
 mod outcomes;
 mod plan;
 mod policies;
+mod redeliver;
 mod removal;
 
 use odt_shared::deps::Deps;
@@ -71,6 +73,9 @@ pub struct PlatformRun {
     pub added: usize,
     /// Devices taken out of the group.
     pub removed: usize,
+    /// Devices whose attestation was delivered again (their Okta device record deleted, case C27): taken out of
+    /// the group and added again (not counted in `added` or `removed`).
+    pub redelivered: usize,
     /// Devices whose membership change failed.
     pub failed: usize,
     /// Devices skipped because their retry is not due yet.
@@ -93,6 +98,7 @@ impl PlatformRun {
         self.desired = s.desired;
         self.added += s.added;
         self.removed += s.removed;
+        self.redelivered += s.redelivered;
         self.failed += s.failed;
         self.waiting += s.waiting;
     }
@@ -157,7 +163,10 @@ async fn steps(deps: &Deps, tenant: &str, scope: &RunScope) -> Result<RunReport,
     if !changed.is_empty() && scope.devices.is_some() {
         plan::widen(deps, tenant, &settings, &changed, &mut recs, &mut devices.desired).await?;
     }
+    let lost =
+        redeliver::lost(deps, tenant, scope.devices.is_some().then(|| redeliver::carrying(&recs)).as_ref()).await?;
     memberships::apply(&ctx, &plans, &mut devices, &mut recs, &mut report).await?;
+    redeliver::deliver_again(&ctx, &plans, &lost, &mut recs, &mut report).await?;
     challenges::deliver(&ctx, &plans, &mut recs, &mut report).await?;
     report.records_written = recs.finish(deps, &devices.gone).await?;
     if !settings.active && scope.devices.is_none() {

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 /// `user.account.update_profile` (a user's login or email changed, C28) and `device.lifecycle.delete` are in Okta's
 /// Event Types catalog as event-hook eligible (https://developer.okta.com/docs/reference/api/event-types/, filter
 /// `event-hook-eligible`; `../shared/okta/FACTS.md` lists the device lifecycle ones).
-pub const EVENT_TYPES: [&str; 13] = [
+pub const EVENT_TYPES: [&str; 14] = [
     "group.user_membership.add",
     "group.user_membership.remove",
     "user.lifecycle.create",
@@ -28,6 +28,7 @@ pub const EVENT_TYPES: [&str; 13] = [
     "device.user.add",
     "device.user.remove",
     "device.lifecycle.deactivate",
+    "device.lifecycle.delete",
 ];
 
 /// One System Log event as a hook delivers it (only the fields used; also its stored form in the inbox).

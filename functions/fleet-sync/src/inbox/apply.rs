@@ -132,12 +132,19 @@ impl Applying<'_> {
     }
 
     /// Okta's own device record changed (its user link, or the device itself). Scope does not depend on it; the
-    /// latest state is kept per Okta device as evidence for the status report.
+    /// latest state is kept per Okta device as evidence for the status report. A deleted record
+    /// (`device.lifecycle.delete`, case C27) marks the fleet devices that had it ([`super::lost::mark_lost`]);
+    /// `false` (ignored) when none did.
     async fn okta_device(&self, event_type: &str) -> Result<bool, Error> {
         let Some(device) = target(self.e, "Device") else { return Ok(false) };
         let value = format!("{event_type} {}", target(self.e, "User").unwrap_or("-"));
         let fact = FactKey::OktaDevice { device };
-        Ok(self.deps.store.keep_fact(self.tenant, fact, &self.published, value).await?)
+        let kept = self.deps.store.keep_fact(self.tenant, fact, &self.published, value).await?;
+        if event_type != "device.lifecycle.delete" {
+            return Ok(kept);
+        }
+        // Case C27: applied only when a device of the fleet had that Okta device (C30's rule for users).
+        Ok(kept && super::lost::mark_lost(self.deps, self.tenant, device).await? > 0)
     }
 }
 

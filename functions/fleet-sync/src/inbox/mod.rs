@@ -11,7 +11,8 @@
 //! - The owner's devices are then re-decided from the facts kept on their records, applying the newest stored
 //!   fact (never the event's own value), conditionally on each record's version (case C12; [`redecide`]).
 //! - `device.user.*` and `device.lifecycle.*` events keep the latest state of Okta's device record as evidence
-//!   for status; they do not change scope.
+//!   for status; they do not change scope. `device.lifecycle.delete` marks the fleet devices that had that Okta
+//!   device as having lost it (case C27, `lost`).
 //!
 //! A record whose events cannot all be applied (the store failing, or a re-decision losing every attempt) is
 //! reported as a batch item failure, so the stream delivers it again (from that record on, 10 attempts and 15
@@ -22,6 +23,7 @@
 
 mod apply;
 mod context;
+mod lost;
 mod redecide;
 pub mod redrive;
 

@@ -1,0 +1,120 @@
+//! The re-delivery step of a run (case C27): a device whose Okta device record Okta deleted (its evidence's
+//! `okta_record_lost`, set by fleet-sync's `device.lifecycle.delete` or by status-export's evidence read) gets its
+//! attestation delivered again, once per deleted record (`DeployedRecord::redelivered_for`), so the owner's new
+//! Okta Verify enrollment can complete.
+//!
+//! - A platform whose group's policy carries the attestation (iOS and Android app configuration with
+//!   `managementHint`; macOS and Windows with a static challenge): the device is taken out of the group and added
+//!   again, two membership calls (Hexnode adds ids named in both `add_devices` and `remove_devices` of one call, so
+//!   one call would re-deliver nothing). Each is recorded as an attempt like any membership change; a failed add
+//!   leaves the device out of the group, and the next run adds it as any device that belongs there.
+//! - A platform with Okta's dynamic SCEP challenge: `redelivered_for` is part of the key of the device's own
+//!   document, so the challenges step fetches a new challenge and updates its policy (the SCEP certificate Okta
+//!   issued was bound to the deleted device at its first FastPass: MDM.md §5).
+
+use super::memberships::{change, Diff};
+use super::outcomes::Records;
+use super::plan::PlatformPlan;
+use super::{Ctx, PlatformRun, RunReport, CONCURRENCY};
+use crate::policy::per_device;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use odt_shared::deps::Deps;
+use odt_shared::error::Error;
+use odt_shared::store::{DeployItem, EvidenceRecord, ItemStatus};
+use std::collections::{BTreeSet, HashMap};
+
+/// The devices of `recs` whose attestation was applied before this run: the only ones that can need it delivered
+/// again (a device added by this run gets it fresh), so a run reads no evidence for devices it deploys first.
+pub(super) fn carrying(recs: &Records<'_>) -> BTreeSet<String> {
+    recs.device_ids().filter(|id| status(recs, id) == Some(ItemStatus::Applied)).cloned().collect()
+}
+
+/// The devices (of `ids`, or all with `None`) whose Okta device record Okta deleted: device id → the deleted Okta
+/// device id. Errors: the store failing.
+pub(super) async fn lost(
+    deps: &Deps,
+    tenant: &str,
+    ids: Option<&BTreeSet<String>>,
+) -> Result<HashMap<String, String>, Error> {
+    let recs: Vec<EvidenceRecord> = match ids {
+        None => deps.store.list_evidence(tenant).await?,
+        Some(ids) => stream::iter(ids.iter().cloned())
+            .map(|id| async move { deps.store.get_evidence(tenant, &id).await })
+            .buffered(CONCURRENCY)
+            .try_collect::<Vec<_>>()
+            .await?
+            .into_iter()
+            .flatten()
+            .collect(),
+    };
+    Ok(recs.into_iter().filter_map(|e| Some((e.device_id.clone(), e.okta_record_lost?))).collect())
+}
+
+/// Delivers the attestation again to each device of `lost` that carries its platform's items and was not
+/// re-delivered for that deleted record yet (and whose retry is due). Errors: the store failing.
+pub(super) async fn deliver_again(
+    ctx: &Ctx<'_>,
+    plans: &[PlatformPlan],
+    lost: &HashMap<String, String>,
+    recs: &mut Records<'_>,
+    report: &mut RunReport,
+) -> Result<(), Error> {
+    for plan in plans {
+        let Some(group) = plan.dep.group_id.as_deref() else { continue };
+        if !plan.deploy || plan.failure.is_some() {
+            continue;
+        }
+        let again = wanting(ctx, plan, group, lost, recs);
+        if again.is_empty() {
+            continue;
+        }
+        if ctx.settings.platform(plan.platform).is_some_and(per_device) {
+            // The challenges step gives these devices a new document (the key holds `redelivered_for`).
+            for id in &again {
+                recs.edit(id, |r| r.redelivered_for = lost.get(id).cloned());
+            }
+            continue;
+        }
+        let mut stats = PlatformRun::default();
+        change(ctx, recs, plan, group, Diff { add: vec![], remove: again.clone() }, &mut stats).await?;
+        let out: Vec<String> = again.into_iter().filter(|id| status(recs, id) == Some(ItemStatus::Removed)).collect();
+        for id in &out {
+            recs.edit(id, |r| r.redelivered_for = lost.get(id).cloned());
+        }
+        change(ctx, recs, plan, group, Diff { add: out, remove: vec![] }, &mut stats).await?;
+        let run = report.platforms.entry(plan.platform.as_str().to_string()).or_default();
+        run.redelivered += stats.added;
+        run.failed += stats.failed;
+    }
+    Ok(())
+}
+
+/// The devices of `plan` carrying its items in `group` whose deleted Okta record was not re-delivered for yet.
+fn wanting(
+    ctx: &Ctx<'_>,
+    plan: &PlatformPlan,
+    group: &str,
+    lost: &HashMap<String, String>,
+    recs: &Records<'_>,
+) -> Vec<String> {
+    let mut ids: Vec<String> = lost
+        .iter()
+        .filter(|(id, okta)| {
+            recs.get(id).is_some_and(|r| {
+                r.platform == Some(plan.platform)
+                    && r.group_id.as_deref() == Some(group)
+                    && r.payload_hash == plan.dep.payload_hash
+                    && r.items.get(&DeployItem::Attestation).is_some_and(|i| i.status == ItemStatus::Applied)
+                    && r.redelivered_for.as_deref() != Some(okta.as_str())
+            }) && recs.due(ctx.scope, id)
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The attestation's status on device `id`.
+fn status(recs: &Records<'_>, id: &str) -> Option<ItemStatus> {
+    recs.get(id)?.items.get(&DeployItem::Attestation).map(|i| i.status)
+}
