@@ -177,14 +177,18 @@ async fn read_deployed(
 ) -> Result<HashMap<String, DeployedRecord>, Error> {
     let recs: Vec<DeployedRecord> = match ids {
         None => deps.store.list_deployed(tenant).await?,
-        Some(ids) => stream::iter(ids.iter().cloned())
-            .map(|id| async move { deps.store.get_deployed(tenant, &id).await })
-            .buffered(CONCURRENCY)
-            .try_collect::<Vec<_>>()
-            .await?
-            .into_iter()
-            .flatten()
-            .collect(),
+        Some(ids) => each_found(ids, |id| async move { deps.store.get_deployed(tenant, &id).await }).await?,
     };
     Ok(recs.into_iter().map(|r| (r.device_id.clone(), r)).collect())
+}
+
+/// The record `get` finds for each of `ids` ([`CONCURRENCY`] reads at once), in id order; ids without one are
+/// left out. Errors: the first read that failed.
+pub(super) async fn each_found<T, F, Fut>(ids: &BTreeSet<String>, get: F) -> Result<Vec<T>, StoreError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, StoreError>>,
+{
+    let found: Vec<Option<T>> = stream::iter(ids.iter().cloned()).map(get).buffered(CONCURRENCY).try_collect().await?;
+    Ok(found.into_iter().flatten().collect())
 }

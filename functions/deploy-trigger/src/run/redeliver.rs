@@ -14,10 +14,9 @@
 
 use super::memberships::{change, Diff};
 use super::outcomes::Records;
-use super::plan::PlatformPlan;
-use super::{Ctx, PlatformRun, RunReport, CONCURRENCY};
+use super::plan::{each_found, PlatformPlan};
+use super::{Ctx, PlatformRun, RunReport};
 use crate::policy::per_device;
-use futures::stream::{self, StreamExt, TryStreamExt};
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;
 use odt_shared::store::{DeployItem, EvidenceRecord, ItemStatus};
@@ -38,14 +37,7 @@ pub(super) async fn lost(
 ) -> Result<HashMap<String, String>, Error> {
     let recs: Vec<EvidenceRecord> = match ids {
         None => deps.store.list_evidence(tenant).await?,
-        Some(ids) => stream::iter(ids.iter().cloned())
-            .map(|id| async move { deps.store.get_evidence(tenant, &id).await })
-            .buffered(CONCURRENCY)
-            .try_collect::<Vec<_>>()
-            .await?
-            .into_iter()
-            .flatten()
-            .collect(),
+        Some(ids) => each_found(ids, |id| async move { deps.store.get_evidence(tenant, &id).await }).await?,
     };
     Ok(recs.into_iter().filter_map(|e| Some((e.device_id.clone(), e.okta_record_lost?))).collect())
 }
