@@ -135,6 +135,27 @@ pub enum UemError {
     /// The shared call budget (DynamoDB) could not be read or written; nothing was sent.
     #[error("the UEM call budget could not be read: {0}")]
     BudgetUnavailable(String),
+    /// The request was not admitted before the caller's admission deadline (see [`admitted_by`]); nothing was
+    /// sent.
+    #[error("the UEM's pace left no room for this call before the invocation's deadline")]
+    PastDeadline,
+}
+
+tokio::task_local! {
+    /// The instant after which no further request of the task may be admitted (see [`admitted_by`]).
+    static ADMIT_BY: std::time::Instant;
+}
+
+/// Runs `fut` with requests admitted only until `by`: a request still waiting for its admission (the tenant's
+/// pace) at `by` is not sent and fails with [`UemError::PastDeadline`], while one already sent runs to its answer.
+/// A caller that stops at a deadline (a reconciliation's page read) so never pays for a request it gives up.
+pub async fn admitted_by<F: std::future::Future>(by: std::time::Instant, fut: F) -> F::Output {
+    ADMIT_BY.scope(by, fut).await
+}
+
+/// The admission deadline [`admitted_by`] set for this task, if any.
+pub(crate) fn admission_deadline() -> Option<std::time::Instant> {
+    ADMIT_BY.try_with(|by| *by).ok()
 }
 
 /// What admits each request to the UEM before it is sent (the tenant's pace and call budget, implemented in the

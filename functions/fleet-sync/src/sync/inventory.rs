@@ -2,13 +2,14 @@
 //! invocation keeps nothing; one that stops (the invocation's deadline, or a test's page budget) keeps the pages
 //! it read and where it goes on (the store's `INVENTORY` records), and the next run resumes there instead of
 //! starting the fleet's pages again. A page that is still waiting for the UEM's pace when the deadline comes is
-//! given up (its request may have been counted, not read) and read by the next run.
+//! not sent (see `odt_shared::uem::admitted_by`) and is read by the next run; a page already sent is read to its
+//! answer (within half the save margin), so no request is paid for twice.
 
 use super::Budget;
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;
 use odt_shared::store::InventoryRead;
-use odt_shared::uem::{join_owners, InventoryCursor, InventoryPage, Uem, UemDevice};
+use odt_shared::uem::{admitted_by, join_owners, InventoryCursor, InventoryPage, Uem, UemDevice, UemError};
 use std::time::{Duration, Instant};
 
 /// Time kept before the deadline to save the pages read (a PutItem each).
@@ -68,13 +69,15 @@ impl Inventory {
             if budget.max_pages.is_some_and(|m| read >= m) {
                 return Ok(());
             }
-            let page = match left(budget.deadline, SAVE_MARGIN) {
-                Some(left) if left.is_zero() => return Ok(()),
-                Some(left) => match tokio::time::timeout(left, uem.inventory_page(&at)).await {
-                    Ok(page) => page,
-                    Err(_) => return Ok(()),
-                },
-                None => uem.inventory_page(&at).await,
+            let page = match (budget.deadline, left(budget.deadline, SAVE_MARGIN / 2)) {
+                (Some(deadline), Some(hard)) => {
+                    let by = deadline.checked_sub(SAVE_MARGIN).unwrap_or_else(Instant::now);
+                    match tokio::time::timeout(hard, admitted_by(by, uem.inventory_page(&at))).await {
+                        Ok(Err(UemError::PastDeadline)) | Err(_) => return Ok(()),
+                        Ok(page) => page,
+                    }
+                }
+                _ => uem.inventory_page(&at).await,
             };
             let page = match page {
                 Ok(page) => page,

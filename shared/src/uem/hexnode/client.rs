@@ -149,7 +149,8 @@ impl HexnodeClient {
     /// [`UemError::InvalidDevices`] for a `400` to a POST whose `detail` reads `Invalid device id(s): …` (see
     /// [`invalid_device_ids`]), [`UemError::Api`] for other answers, [`UemError::Unreachable`] when the portal
     /// cannot be reached (or is not routed, in a test set-up); a paced client's refusals (see
-    /// [`Admission::admit`]) before any request.
+    /// [`Admission::admit`]) before any request; [`UemError::PastDeadline`] when the caller's admission deadline
+    /// (see [`crate::uem::admitted_by`]) comes before a request could be admitted.
     pub(super) async fn send(&self, method: Method, url: &Url, body: Option<&Value>) -> Result<Vec<u8>, UemError> {
         let mut key = HeaderValue::from_str(self.api_key.expose_secret()).map_err(|_| UemError::Unauthorized(0))?;
         key.set_sensitive(true);
@@ -161,8 +162,19 @@ impl HexnodeClient {
             attempt += 1;
             let last = attempt >= max_attempts;
             let target = self.outbound.route(url).map_err(UemError::Unreachable)?;
+            // Past the caller's admission deadline nothing more is sent; a wait for admission is cut at it.
+            let by = crate::uem::admission_deadline();
+            if by.is_some_and(|by| std::time::Instant::now() >= by) {
+                return Err(UemError::PastDeadline);
+            }
             if let Some(pacer) = &self.pacer {
-                pacer.admit().await?;
+                match by {
+                    Some(by) => {
+                        let left = by.saturating_duration_since(std::time::Instant::now());
+                        tokio::time::timeout(left, pacer.admit()).await.map_err(|_| UemError::PastDeadline)??
+                    }
+                    None => pacer.admit().await?,
+                }
             }
             let next = match self.send_once(&method, target, &key, payload.as_deref()).await {
                 Ok(answer) => self.judge(&method, url, answer, attempt, last)?,

@@ -166,3 +166,40 @@ async fn hexnode_throttled_write_is_waited_out_and_applied_once() {
     assert_eq!(double.device_carries(1).len(), 1);
     assert_eq!(c.request_count(), 7);
 }
+
+/// An admission that holds every request for `wait` (real time), as the tenant's pace does when its minute is spent.
+#[derive(Debug)]
+struct SlowAdmission {
+    wait: Duration,
+}
+
+#[async_trait::async_trait]
+impl odt_shared::uem::Admission for SlowAdmission {
+    async fn admit(&self) -> Result<(), UemError> {
+        tokio::time::sleep(self.wait).await;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn hexnode_a_request_still_waiting_for_admission_at_the_deadline_is_never_sent() {
+    let double = HexnodeDouble::new(PORTAL, KEY);
+    double.add_group(1, "All iPhones");
+    let served = serve(&double).await;
+    let clock = manual_clock();
+    let slow = Arc::new(SlowAdmission { wait: Duration::from_secs(30) });
+    let c = client(&served, &clock).paced(slow);
+    let by = std::time::Instant::now() + Duration::from_millis(200);
+    let r = odt_shared::uem::admitted_by(by, c.device_groups()).await;
+    assert_eq!(r, Err(UemError::PastDeadline));
+    assert_eq!(c.request_count(), 0, "nothing sent");
+    assert!(paths(&double, "/api/v1/devicegroups/").is_empty());
+
+    // Admitted before the deadline: the request is sent and read to its answer.
+    let quick = Arc::new(SlowAdmission { wait: Duration::from_millis(10) });
+    let c = client(&served, &clock).paced(quick);
+    let by = std::time::Instant::now() + Duration::from_secs(5);
+    let groups = odt_shared::uem::admitted_by(by, c.device_groups()).await.unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(c.request_count(), 1);
+}
