@@ -47,8 +47,7 @@ run scope-change --devices 1000
 # Hexnode's 30 calls a minute on a clock running 60 times real time (a 100,000-device re-read: about 5 real minutes).
 run pacing --devices "$sizes" --speedup 60
 for n in ${sizes//,/ }; do
-  # 100,000 devices: the first reconciliation deploys nothing (--in-group-every 0), as in BENCHMARKS.md.
-  run convergence --devices "$n" --speedup 60 --hook-speedup 10 $([[ $n -ge 100000 ]] && echo --in-group-every 0)
+  run convergence --devices "$n" --speedup 60 --hook-speedup 10
 done
 run hooks --rounds 2
 run hooks --concurrency 1 --rounds 10

@@ -161,7 +161,12 @@ async fn full_reconciliation(t: &TestStack, clock: &ScaledClock) -> anyhow::Resu
             whole_invocation: true,
             ..Budget::default()
         };
+        let began = clock.now();
         let s = reconcile(&deps, &t.tenant, budget).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        if real_work {
+            let took = (clock.now() - began).as_seconds_f64();
+            eprintln!("  invocation {invocations} with the inventory complete: {began} for {took:.1} s (simulated)");
+        }
         if s.complete {
             return Ok(FullRun { invocations, secs: (clock.now() - start).as_seconds_f64() });
         }
@@ -201,8 +206,33 @@ async fn deliver(t: &TestStack, http: &reqwest::Client, i: usize) -> anyhow::Res
     Ok(())
 }
 
+/// The stages of one delivery's way, in simulated seconds from the delivery: the hook's answer (the inbox
+/// record written), the device record re-decided in scope (the inbox consumer), deploy-trigger's first UEM call
+/// for it (the managed group's read), and the membership write.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stages {
+    answered: f64,
+    applied: Option<f64>,
+    uem_read: Option<f64>,
+    member: f64,
+}
+
+impl std::fmt::Display for Stages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = |s: Option<f64>| s.map_or("-".to_string(), |s| format!("{s:.2} s"));
+        write!(
+            f,
+            "answered {:.2} s, in scope {}, group read {}, member {:.2} s",
+            self.answered,
+            at(self.applied),
+            at(self.uem_read),
+            self.member
+        )
+    }
+}
+
 /// Simulated seconds from each delivery to the device's membership of the managed iOS group, `hooks` deliveries
-/// spread over `window`.
+/// spread over `window`; each delivery's stages are printed to stderr (where a slow one spent its time).
 async fn hook_latencies(
     t: &TestStack,
     clock: &ScaledClock,
@@ -213,20 +243,36 @@ async fn hook_latencies(
     let group = t.stack.hexnode.group_named("Okta Device Trust - iOS").map(|g| g.id);
     let group = group.ok_or_else(|| anyhow::anyhow!("no managed iOS group after the first reconciliation"))?;
     let http = reqwest::Client::new();
+    let group_read = format!("/api/v1/devicegroups/{group}");
     let mut waits = Vec::new();
     for w in 0..hooks {
         // Owners not in the group at the start, spread over the fleet.
         let i = 10 * (w * (n / 10) / hooks) + 1;
+        let reads_before = t.stack.hexnode.requests_to(&group_read).len();
         let sent = clock.now();
+        let since = || (clock.now() - sent).as_seconds_f64();
         deliver(t, &http, i).await?;
+        let mut stages = Stages { answered: since(), ..Stages::default() };
         let member = || t.stack.hexnode.lock().groups.get(&group).is_some_and(|g| g.members.contains(&device_id(i)));
+        let mut polls = 0u64;
         while !member() {
             anyhow::ensure!((clock.now() - sent).whole_seconds() < 1_800, "device {i} never joined the group");
+            if stages.uem_read.is_none() && t.stack.hexnode.requests_to(&group_read).len() > reads_before {
+                stages.uem_read = Some(since());
+            }
+            if stages.applied.is_none() && polls.is_multiple_of(5) {
+                let rec = t.stack.deps.store.get_device(&t.tenant, &device_id(i).to_string()).await?;
+                if rec.is_some_and(|r| r.in_scope) {
+                    stages.applied = Some(since());
+                }
+            }
+            polls += 1;
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let wait = (clock.now() - sent).as_seconds_f64();
-        waits.push(wait);
-        let gap = window.as_secs_f64() / hooks as f64 - wait;
+        stages.member = since();
+        eprintln!("  hook {w} sent {sent}: {stages}");
+        waits.push(stages.member);
+        let gap = window.as_secs_f64() / hooks as f64 - stages.member;
         if gap > 0.0 {
             clock.sleep(Duration::from_secs_f64(gap)).await;
         }
