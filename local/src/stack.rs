@@ -7,7 +7,7 @@ use crate::template::Template;
 use odt_doubles::hexnode::HexnodeDouble;
 use odt_doubles::okta::OktaDouble;
 use odt_doubles::Served;
-use odt_shared::clock::Clock;
+use odt_shared::clock::{Clock, ShiftedClock};
 use odt_shared::deps::Deps;
 use odt_shared::outbound::{HostResolver, Outbound, StaticResolver};
 use odt_shared::pacing::UemLimits;
@@ -33,7 +33,11 @@ pub struct StackConfig {
     /// The host the Hexnode double plays (`<portal>.hexnodemdm.com`).
     pub hexnode_portal: String,
     pub authorizer: LocalAuthorizer,
+    /// The functions' clock: [`StackConfig::shift`] by default.
     pub clock: Arc<dyn Clock>,
+    /// The default clock, the real one shifted on demand (the walkthrough's renewal step); a stack given another
+    /// `clock` has no shift ([`Stack::shift`] is `None`).
+    pub shift: Arc<ShiftedClock>,
     pub resolver: Arc<dyn HostResolver>,
     /// `0` for any free port.
     pub front_port: u16,
@@ -59,16 +63,18 @@ pub struct StackConfig {
 pub const DOUBLE_UEM_LIMITS: UemLimits = UemLimits { per_minute: 600_000, per_device_per_day: 100_000 };
 
 impl StackConfig {
-    /// Defaults: the system clock, a resolver that knows no name (the local stack is a closed world: custom
-    /// domains do not resolve and no DNS query leaves), any free port.
+    /// Defaults: the real clock (shifted only when asked), a resolver that knows no name (the local stack is a
+    /// closed world: custom domains do not resolve and no DNS query leaves), any free port.
     pub fn new(table: &str, secrets_prefix: &str, okta_domain: &str, authorizer: LocalAuthorizer) -> Self {
+        let shift = Arc::new(ShiftedClock::default());
         StackConfig {
             table: table.into(),
             secrets_prefix: secrets_prefix.into(),
             okta_domain: okta_domain.into(),
             hexnode_portal: format!("{}.hexnodemdm.com", okta_domain.split('.').next().unwrap_or("demo")),
             authorizer,
-            clock: Arc::new(odt_shared::clock::SystemClock),
+            clock: shift.clone(),
+            shift,
             resolver: Arc::new(StaticResolver::default()),
             front_port: 0,
             dynamodb_interceptors: Vec::new(),
@@ -102,6 +108,9 @@ pub struct Stack {
     pub failure_queues: HashMap<String, String>,
     /// Every stream event delivered so far (for tests that deliver a batch again).
     pub delivered: Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+    /// The functions' clock when it is the config's [`ShiftedClock`] (the walkthrough moves it on to show a
+    /// renewal run); `None` for a stack given another clock.
+    pub shift: Option<Arc<ShiftedClock>>,
     _okta_served: Served,
     _hexnode_served: Served,
     _front_served: Served,
@@ -252,6 +261,7 @@ impl Stack {
             HashMap::from([(cfg.okta_domain.clone(), okta_addr), (cfg.hexnode_portal.clone(), hexnode_addr)]);
         let outbound = Outbound::with_test_routes(test_routes.clone());
         let table = cfg.table.clone();
+        let shift = Some(cfg.shift.clone()).filter(|s| std::ptr::addr_eq(Arc::as_ptr(s), Arc::as_ptr(&cfg.clock)));
         let mut deps = Deps::new(&sdk, cfg.table, cfg.secrets_prefix.clone(), outbound, cfg.resolver, cfg.clock);
         deps.uem_limits = cfg.uem_limits;
         if !cfg.dynamodb_interceptors.is_empty() {
@@ -301,6 +311,7 @@ impl Stack {
             streams,
             failure_queues,
             delivered,
+            shift,
             _okta_served: okta_served,
             _hexnode_served: hexnode_served,
             _front_served: front_served,

@@ -110,6 +110,30 @@ impl Clock for ScaledClock {
     }
 }
 
+/// The real clock moved on by an offset its holder adds to; sleeps are real. The local stack runs on it, so the
+/// walkthrough can show what the product does months later (attestation renewals) without waiting for them.
+#[derive(Debug, Default)]
+pub struct ShiftedClock {
+    offset: Mutex<Duration>,
+}
+
+impl ShiftedClock {
+    /// Moves the time `d` further on, from now on.
+    pub fn shift(&self, d: Duration) {
+        *self.offset.lock().expect("clock lock") += d;
+    }
+}
+
+#[async_trait::async_trait]
+impl Clock for ShiftedClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + *self.offset.lock().expect("clock lock")
+    }
+    async fn sleep(&self, d: Duration) {
+        tokio::time::sleep(d).await
+    }
+}
+
 /// The UTC day of `t` as `YYYY-MM-DD`.
 pub fn utc_day(t: OffsetDateTime) -> String {
     let d = t.to_offset(time::UtcOffset::UTC).date();

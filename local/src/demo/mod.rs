@@ -12,6 +12,7 @@ mod deploy;
 mod fleet;
 mod hooks;
 mod platforms;
+mod renewal;
 mod status;
 
 pub(crate) use api::{check, step, Api};
@@ -62,6 +63,8 @@ pub struct Outcome {
     pub status_summary: Value,
     /// Where the CSV and PDF exports were written, with their device rows.
     pub exports: Vec<(std::path::PathBuf, u64)>,
+    /// 91 days on (step 15b): attestation renewals due, delivered again by one run, still due after it.
+    pub renewals: (u64, u64, u64),
 }
 
 /// Where the walkthrough writes its exports: `ODT_EXPORTS_DIR`, else `.local/demo-exports` under the working
@@ -103,6 +106,7 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
     walk.reset_ios_key().await?;
     walk.switch_windows_off().await?;
     walk.status_and_exports().await?;
+    walk.renewals().await?;
     walk.delete_device_trust().await?;
     Ok(walk.outcome)
 }
