@@ -9,6 +9,7 @@ mod api {
     pub mod deploy;
     pub mod device_trust;
     pub mod fleet;
+    pub mod freshness;
     pub mod hooks;
     pub mod inventory;
     pub mod mail;

@@ -116,6 +116,10 @@ fn applied(
         if was != Some(status) || changed {
             e.attempts = if status == ItemStatus::Applied { 0 } else { e.attempts.saturating_add(1) };
             e.last_attempt_at = Some(now.to_string());
+            if *item == DeployItem::Attestation && status == ItemStatus::Applied {
+                // Delivered (again): a new SCEP enrollment, the start of its certificate's year.
+                r.attested_at = Some(now.to_string());
+            }
         }
         e.error = if missing { app_missing.map(str::to_string) } else { None };
     }

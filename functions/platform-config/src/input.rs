@@ -39,6 +39,9 @@ pub struct DesktopSettingsInput {
     /// RSA key size in bits: 2048 (default; what Okta asks) or 4096. Devices refuse 3072 (Apple `Keysize`,
     /// Microsoft `KeyLength`: 1024, 2048, 4096 only); 1024 is weaker than Okta asks.
     pub key_size: Option<u32>,
+    /// Days before a device's SCEP certificate's year is up at which its attestation is delivered again (30 to
+    /// 300; default 120, as Okta's Jamf guide). Omit to keep the stored one.
+    pub renew_days_before_expiry: Option<u32>,
     pub version: Option<u64>,
 }
 

@@ -5,6 +5,7 @@ use crate::input::{ChallengeInput, DesktopSettingsInput, MobileSettingsInput};
 use crate::render::{CHALLENGE_PASSWORD, CHALLENGE_USERNAME, SECRET_KEY};
 use odt_shared::api::{https_url, public_https_url};
 use odt_shared::attestation::cert::{parse_ca_certificate, CaCertificate};
+use odt_shared::attestation::freshness;
 use odt_shared::attestation::payload::ACCEPTED_KEY_SIZES;
 use odt_shared::attestation::{challenge::check_scep_challenge, subject::parse_subject};
 use odt_shared::platform::Platform;
@@ -63,7 +64,8 @@ pub fn plan_desktop(
     let stored = existing.map(|e| &e.settings);
     let mut new_secrets = Vec::new();
     let challenge = challenge(input.challenge, stored, &mut new_secrets)?;
-    let ca = ca_certificate(p, input.ca_certificate, stored, now)?;
+    let (ca, retiring_ca) = ca_certificate(p, input.ca_certificate, stored, now)?;
+    let renew_days = renew_days(input.renew_days_before_expiry, stored)?;
     if input.subject.len() > 1024 {
         return Err(ApiError::invalid("subject", "subject is longer than 1024 characters"));
     }
@@ -84,8 +86,10 @@ pub fn plan_desktop(
         challenge_url: challenge.url,
         challenge_username: challenge.username,
         ca,
+        retiring_ca,
         subject: input.subject.trim().to_string(),
         key_size,
+        renew_days,
     };
     let mut needs = vec![challenge.needs];
     if challenge.kind == ChallengeKind::Dynamic {
@@ -160,22 +164,50 @@ fn challenge(
     }
 }
 
-/// The CA certificate entered (parsed, valid at `now`) or the stored one; Windows must have one.
+/// The renewal lead entered, else the stored one, else [`freshness::DEFAULT_RENEW_DAYS`]. Errors: 400 naming
+/// `renewDaysBeforeExpiry` outside [`freshness::RENEW_DAYS`].
+fn renew_days(input: Option<u32>, stored: Option<&PlatformSettings>) -> Result<u32, ApiError> {
+    let days = match (input, stored) {
+        (Some(d), _) => d,
+        (None, Some(PlatformSettings::Desktop { renew_days, .. })) => *renew_days,
+        (None, _) => freshness::DEFAULT_RENEW_DAYS,
+    };
+    if !freshness::RENEW_DAYS.contains(&days) {
+        let (lo, hi) = (freshness::RENEW_DAYS.start(), freshness::RENEW_DAYS.end());
+        return Err(ApiError::invalid(
+            "renewDaysBeforeExpiry",
+            format!("renewDaysBeforeExpiry must be {lo} to {hi} days (Okta's certificates last 365 days)"),
+        ));
+    }
+    Ok(days)
+}
+
+/// A platform's Okta CA certificates: the current one and the one it replaces (see [`ca_certificate`]).
+type CaPair = (Option<Box<CaCertificate>>, Option<Box<CaCertificate>>);
+
+/// The CA certificate entered (parsed, valid at `now`) or the stored one (Windows must have one), and the one it
+/// replaces while that one is still valid (Okta's CA renewal: MDM.md section 5, both valid meanwhile): the
+/// stored CA when a different one is entered, else the stored retiring one.
 fn ca_certificate(
     p: Platform,
     pem: Option<String>,
     stored: Option<&PlatformSettings>,
     now: time::OffsetDateTime,
-) -> Result<Option<Box<CaCertificate>>, ApiError> {
-    let ca = match pem {
-        Some(pem) => Some(Box::new(
-            parse_ca_certificate(&pem, now)
-                .map_err(|e| ApiError::invalid("caCertificate", format!("the CA certificate {e}")))?,
-        )),
-        None => match stored {
-            Some(PlatformSettings::Desktop { ca, .. }) => ca.clone(),
-            _ => None,
-        },
+) -> Result<CaPair, ApiError> {
+    let (stored_ca, stored_retiring) = match stored {
+        Some(PlatformSettings::Desktop { ca, retiring_ca, .. }) => (ca.clone(), retiring_ca.clone()),
+        _ => (None, None),
+    };
+    let (ca, retiring) = match pem {
+        Some(pem) => {
+            let new = parse_ca_certificate(&pem, now)
+                .map_err(|e| ApiError::invalid("caCertificate", format!("the CA certificate {e}")))?;
+            match stored_ca {
+                Some(old) if old.sha1_thumbprint != new.sha1_thumbprint => (Some(Box::new(new)), Some(old)),
+                _ => (Some(Box::new(new)), stored_retiring),
+            }
+        }
+        None => (stored_ca, stored_retiring),
     };
     if p == Platform::Windows && ca.is_none() {
         return Err(ApiError::invalid(
@@ -183,7 +215,10 @@ fn ca_certificate(
             "Windows needs Okta's CA certificate (its thumbprint goes into the profile)",
         ));
     }
-    Ok(ca)
+    // A retiring CA past its end, or the same as the current one, is dropped.
+    let retiring =
+        retiring.filter(|r| r.not_after > now && ca.as_ref().is_none_or(|c| c.sha1_thumbprint != r.sha1_thumbprint));
+    Ok((ca, retiring))
 }
 
 #[cfg(test)]
@@ -206,6 +241,7 @@ mod tests {
             ca_certificate: None,
             subject: "CN={{user.email}} managementAttestation {{device.id}}".into(),
             key_size,
+            renew_days_before_expiry: None,
             version: None,
         }
     }

@@ -64,6 +64,13 @@ pub struct SettingsView {
     pub subject: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_size: Option<u32>,
+    /// The CA certificate the current one replaced, still installed beside it until it expires (Okta's CA
+    /// renewal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retiring_ca_certificate: Option<CaView>,
+    /// Days before a device's certificate's year is up at which its attestation is delivered again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renew_days_before_expiry: Option<u32>,
 }
 
 /// The CA certificate as the admin needs to check it.
@@ -176,18 +183,30 @@ impl From<&PlatformRecord> for PlatformView {
                 ca_certificate: None,
                 subject: None,
                 key_size: None,
+                retiring_ca_certificate: None,
+                renew_days_before_expiry: None,
             },
-            PlatformSettings::Desktop { scep_url, challenge, challenge_url, ca, subject, key_size, .. } => {
-                SettingsView {
-                    enrollment_link: None,
-                    scep_url: Some(scep_url.clone()),
-                    challenge_type: Some(*challenge),
-                    challenge_url: challenge_url.clone(),
-                    ca_certificate: ca.as_deref().map(CaView::from),
-                    subject: Some(subject.clone()),
-                    key_size: Some(*key_size),
-                }
-            }
+            PlatformSettings::Desktop {
+                scep_url,
+                challenge,
+                challenge_url,
+                ca,
+                retiring_ca,
+                subject,
+                key_size,
+                renew_days,
+                ..
+            } => SettingsView {
+                enrollment_link: None,
+                scep_url: Some(scep_url.clone()),
+                challenge_type: Some(*challenge),
+                challenge_url: challenge_url.clone(),
+                ca_certificate: ca.as_deref().map(CaView::from),
+                subject: Some(subject.clone()),
+                key_size: Some(*key_size),
+                retiring_ca_certificate: retiring_ca.as_deref().map(CaView::from),
+                renew_days_before_expiry: Some(*renew_days),
+            },
         };
         PlatformView {
             platform: r.platform,

@@ -136,12 +136,22 @@ fn evidence_of(
         okta_device_id: okta_dev.map(|o| o.id.clone()),
         managed_before: old.is_some_and(|o| o.managed_before) || management_status.as_deref() == Some("MANAGED"),
         okta_record_lost: record_lost(okta_dev, old),
+        managed_at: managed_at(management_status.as_deref(), old, now),
         management_status,
         payload_state,
         payload_error,
         okta_verify_installed: installed,
         version: old.map_or(1, |o| o.version + 1),
         ..EvidenceRecord::new(tenant, &d.device_id, now)
+    }
+}
+
+/// When the device last became `MANAGED`: now when it is and was not at the last refresh, else as it was.
+fn managed_at(status: Option<&str>, old: Option<&EvidenceRecord>, now: &str) -> Option<String> {
+    let was = old.and_then(|o| o.management_status.as_deref()) == Some("MANAGED");
+    match (status == Some("MANAGED"), was) {
+        (true, false) => Some(now.to_string()),
+        _ => old.and_then(|o| o.managed_at.clone()),
     }
 }
 

@@ -2,11 +2,12 @@
 //! by page in key order (device id order for all three) and merged, so a fleet of 100,000 devices is walked
 //! without holding it.
 
+use crate::renewals::PlatformsNow;
 use crate::status::{device_status, DeviceStatus};
 use odt_shared::deps::Deps;
 use odt_shared::platform::Platform;
 use odt_shared::store::{DeployedRecord, DeviceRecord, DeviceTrustState, EvidenceRecord, PrefixCursor, StoreError};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// A cursor over records keyed by device id, that can be advanced to an id.
 struct Side<T> {
@@ -47,25 +48,28 @@ pub struct StatusWalk {
     evidence: Side<EvidenceRecord>,
     /// Device trust is not active (being deleted, or gone): no device is covered.
     trust_off: bool,
-    current: HashMap<Platform, String>,
+    /// Each platform's payload hash now, and its SCEP settings' renewal lead.
+    platforms: PlatformsNow,
     /// The platforms switched on: a device of one switched off since its last decision shows out of scope
     /// (`platform_disabled`) at once (case C29).
     enabled: HashSet<Platform>,
 }
 
 impl StatusWalk {
-    /// Starts a walk (reads whether device trust is active, and each platform's switch and current payload hash).
+    /// Starts a walk (reads whether device trust is active, and each platform's switch, current payload hash and
+    /// renewal lead).
     pub async fn start(deps: &Deps, tenant: &str) -> Result<StatusWalk, StoreError> {
         let trust_off = deps.store.get_device_trust(tenant).await?.is_none_or(|d| d.state != DeviceTrustState::Active);
         let platforms = deps.store.list_platforms(tenant).await?;
         let enabled = platforms.iter().filter(|p| p.enabled).map(|p| p.platform).collect();
-        let current = platforms.into_iter().map(|p| (p.platform, p.payload_hash)).collect();
+        let now = deps.clock.now();
+        let platforms = PlatformsNow::of(&platforms, now);
         Ok(StatusWalk {
             devices: deps.store.device_cursor(tenant),
             deployed: Side::new(deps.store.deployed_cursor(tenant)),
             evidence: Side::new(deps.store.evidence_cursor(tenant)),
             trust_off,
-            current,
+            platforms,
             enabled,
         })
     }
@@ -76,7 +80,7 @@ impl StatusWalk {
         let dev = dev.as_switched(&self.enabled);
         let dep = self.deployed.take(&dev.device_id, |d| d.device_id.as_str()).await?;
         let ev = self.evidence.take(&dev.device_id, |e| e.device_id.as_str()).await?;
-        let status = device_status(&dev, dep.as_ref(), ev.as_ref(), self.trust_off, &self.current);
+        let status = device_status(&dev, dep.as_ref(), ev.as_ref(), self.trust_off, &self.platforms);
         Ok(Some((dev, status)))
     }
 }

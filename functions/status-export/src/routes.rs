@@ -4,6 +4,7 @@
 use crate::evidence::{refresh as refresh_evidence, RefreshReport};
 use crate::filter::Filter;
 use crate::join::StatusWalk;
+use crate::renewals::{platform_certificates, PlatformCertificates, RenewalsDue};
 use crate::status::DeviceStatus;
 use crate::summary::Summary;
 use http::StatusCode;
@@ -29,11 +30,15 @@ pub struct StatusView {
     /// full re-reads wait for `resetsAt` and the status above may be older than usual.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uem_budget: Option<CallBudgetView>,
+    /// macOS and Windows: each platform's Okta CA dates (and the CA it replaces) and renewal lead.
+    pub certificates: Vec<PlatformCertificates>,
+    /// The attestation re-deliveries (certificate renewals, devices never managed) due within 30 days.
+    pub renewals_due: RenewalsDue,
 }
 
 /// `GET /status`: counts per platform by state, from the device records and the evidence.
 #[utoipa::path(get, path = "/status", tag = "status", operation_id = "getStatus",
-    description = "Roles: admin, technician. Devices per platform by device-trust state (managed, not managed, awaiting the first FastPass sign-in, delivered, pending, failed, unsupported, removing, not in scope), and out of scope by reason.",
+    description = "Roles: admin, technician. Devices per platform by device-trust state (managed, not managed, awaiting the first FastPass sign-in, delivered, pending, failed, unsupported, removing, not in scope), and out of scope by reason; the UEM call budget; macOS and Windows: the Okta CA dates and the attestation re-deliveries (certificate renewals, devices never managed) due within 30 days.",
     security(("bearer" = [])),
     responses((status = 200, description = "The summary", body = StatusView),
         Unauthorized))]
@@ -41,16 +46,23 @@ pub async fn summary(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Ap
     let tenant = req.caller.tenant.as_str();
     let mut walk = StatusWalk::start(deps, tenant).await?;
     let mut summary = Summary::default();
+    let now = deps.clock.now();
+    let mut renewals_due = RenewalsDue::new();
     while let Some((_, s)) = walk.next().await? {
         summary.add(&s);
+        if let Some(due) = s.renewal() {
+            renewals_due.add(due, now);
+        }
     }
+    renewals_due.trim();
+    let certificates = platform_certificates(&deps.store.list_platforms(tenant).await?, now);
     let uem_budget = match deps.store.get_uem(tenant).await? {
         Some(u) => Some(
             CallBudgetView::read(&deps.store, deps.uem_limits, tenant, u.call_share_percent, deps.clock.now()).await?,
         ),
         None => None,
     };
-    Ok(json_response(StatusCode::OK, &StatusView { summary, uem_budget }))
+    Ok(json_response(StatusCode::OK, &StatusView { summary, uem_budget, certificates, renewals_due }))
 }
 
 /// `GET /status/devices`.

@@ -3,12 +3,12 @@
 //! policy's payload state, Okta Verify installed). A payload the UEM delivered that never produced a managed
 //! device in Okta shows as `delivered`, not as done.
 
+use crate::renewals::{certificate_facts, PlatformsNow, RenewalDue};
 pub use crate::state::OdtState;
 use odt_exports::{Cell, Column, ColumnKind};
 use odt_shared::platform::Platform;
 use odt_shared::store::{DeployItem, DeployedRecord, DeviceRecord, EvidenceRecord, ItemStatus};
 use serde::Serialize;
-use std::collections::HashMap;
 use utoipa::ToSchema;
 
 /// One device's status, as the API and the exports show it.
@@ -66,6 +66,18 @@ pub struct DeviceStatus {
     /// the portal's status and the manual step that replaces it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unsupported: Option<odt_shared::uem::Unsupported>,
+    /// macOS and Windows: when the attestation was last delivered (RFC 3339), the start of its SCEP certificate's
+    /// year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attested_at: Option<String>,
+    /// macOS and Windows: days since that delivery (Okta's certificates last 365).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_age_days: Option<i64>,
+    /// macOS and Windows: when the attestation is delivered again (RFC 3339), and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renewal_due_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renewal_reason: Option<odt_shared::attestation::freshness::Reason>,
     /// The selected Okta groups the owner belongs to (for the group filter).
     #[serde(skip)]
     pub groups: Vec<String>,
@@ -87,8 +99,9 @@ pub fn device_status(
     dep: Option<&DeployedRecord>,
     ev: Option<&EvidenceRecord>,
     trust_off: bool,
-    current_payload: &HashMap<Platform, String>,
+    platforms: &PlatformsNow,
 ) -> DeviceStatus {
+    let current_payload = &platforms.payload;
     let payload_state = ev.and_then(|e| e.payload_state.as_deref());
     let platform = dev.platform;
     let sso = match platform {
@@ -110,6 +123,7 @@ pub fn device_status(
     let in_scope = dev.in_scope && !trust_off;
     let odt_status = state(dev, dep, ev, trust_off);
     let unsupported = unsupported(dep);
+    let cert = certificate_facts(&dev.device_id, platform, dep, ev, platforms);
     DeviceStatus {
         device_id: dev.device_id.clone(),
         device_name: dev.name.clone(),
@@ -134,6 +148,10 @@ pub fn device_status(
         last_attempt_at,
         last_error,
         unsupported,
+        attested_at: cert.attested_at,
+        certificate_age_days: cert.age_days,
+        renewal_due_at: cert.renewal_due_at,
+        renewal_reason: cert.renewal_reason,
         groups: dev.owner_selected_groups.clone(),
     }
 }
@@ -237,6 +255,22 @@ fn text(s: impl Into<String>) -> Cell {
 }
 
 impl DeviceStatus {
+    /// Its next attestation re-delivery, when it is in scope on a SCEP platform and has one.
+    pub fn renewal(&self) -> Option<RenewalDue> {
+        let (Some(platform), Some(due_at), Some(reason)) =
+            (self.platform, self.renewal_due_at.clone(), self.renewal_reason)
+        else {
+            return None;
+        };
+        self.in_scope.then(|| RenewalDue {
+            device_id: self.device_id.clone(),
+            device_name: self.device_name.clone(),
+            platform,
+            due_at,
+            reason,
+        })
+    }
+
     /// The row's cells, in [`COLUMNS`] order.
     pub fn cells(&self) -> Vec<Cell> {
         vec![

@@ -5,11 +5,13 @@
 //! - [`subject`]: the certificate Subject, a valid X.500 distinguished name with documented variables.
 //! - [`payload`]: the documents: iOS managed app config, Android managed configuration, the macOS configuration
 //!   profile (SCEP at user scope + Okta Verify SSO extension), the Windows `ClientCertificateInstall` SCEP SyncML.
+//! - [`freshness`]: when a SCEP platform's attestation is delivered again (renewal, never managed).
 //! - [`render`]: a platform record rendered into its document with real secrets (deployment), masked (previews)
 //!   or secret version ids (the content hash).
 
 pub mod cert;
 pub mod challenge;
+pub mod freshness;
 pub mod payload;
 pub mod render;
 pub mod subject;

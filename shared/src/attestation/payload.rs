@@ -141,6 +141,9 @@ pub struct MacosProfile<'a> {
     pub key_size: u32,
     /// The Okta CA certificate (DER), installed as a pkcs1 payload when given.
     pub ca_der: Option<&'a [u8]>,
+    /// The Okta CA certificate being replaced (DER; Okta's CA renewal, MDM.md section 5): installed as a second
+    /// pkcs1 payload while certificates it issued are still in use.
+    pub retiring_ca_der: Option<&'a [u8]>,
     /// The SCEP payload's `Name` (the CA name the SCEP server understands).
     pub ca_name: &'a str,
 }
@@ -223,9 +226,12 @@ pub fn macos_profile(p: &MacosProfile) -> Result<String, PayloadError> {
 
     let mut content = vec![plist::Value::Dictionary(scep)];
 
-    if let Some(der) = p.ca_der {
-        let mut ca = payload_keys(p.profile_id, "ca", "com.apple.security.pkcs1", "Okta CA certificate");
-        ca.insert("PayloadCertificateFileName".into(), "okta-ca.cer".into());
+    let cas = [(p.ca_der, "ca", "Okta CA certificate", "okta-ca.cer")];
+    let retiring = [(p.retiring_ca_der, "ca-retiring", "Okta CA certificate (being replaced)", "okta-ca-retiring.cer")];
+    for (der, key, name, file) in cas.into_iter().chain(retiring) {
+        let Some(der) = der else { continue };
+        let mut ca = payload_keys(p.profile_id, key, "com.apple.security.pkcs1", name);
+        ca.insert("PayloadCertificateFileName".into(), file.into());
         ca.insert("PayloadContent".into(), plist::Value::Data(der.to_vec()));
         content.push(plist::Value::Dictionary(ca));
     }
@@ -319,6 +325,9 @@ pub struct WindowsScep<'a> {
     /// The Okta CA certificate (DER): installed by the document under `RootCATrustedCertificates/CA/{SHA-1}`
     /// (case C23) when given.
     pub ca_der: Option<&'a [u8]>,
+    /// The Okta CA certificate being replaced (DER; Okta's CA renewal, MDM.md section 5): installed the same way,
+    /// under its own thumbprint, while certificates it issued are still in use.
+    pub retiring_ca_der: Option<&'a [u8]>,
     /// The OMA-DM scope of every node.
     pub scope: WindowsScope,
 }
@@ -397,12 +406,16 @@ pub fn windows_scep_syncml(p: &WindowsScep) -> Result<String, PayloadError> {
         ChallengeEncoding::Verbatim => p.challenge.to_string(),
         ChallengeEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(p.challenge.as_bytes()),
     };
-    let ca = p.ca_der.map(|der| {
-        // The node is named by the certificate's SHA-1 thumbprint, the same value CAThumbprint carries.
-        let sha1 = hex::encode_upper(<sha1::Sha1 as sha1::Digest>::digest(der));
-        let loc = format!("{root}/Vendor/MSFT/RootCATrustedCertificates/CA/{sha1}/EncodedCertificate");
-        (loc, base64::engine::general_purpose::STANDARD.encode(der))
-    });
+    let cas: Vec<(String, String)> = [p.ca_der, p.retiring_ca_der]
+        .into_iter()
+        .flatten()
+        .map(|der| {
+            // The node is named by the certificate's SHA-1 thumbprint, the same value CAThumbprint carries.
+            let sha1 = hex::encode_upper(<sha1::Sha1 as sha1::Digest>::digest(der));
+            let loc = format!("{root}/Vendor/MSFT/RootCATrustedCertificates/CA/{sha1}/EncodedCertificate");
+            (loc, base64::engine::general_purpose::STANDARD.encode(der))
+        })
+        .collect();
     let settings: [(&str, Format, &str); 11] = [
         ("ServerURL", Format::Chr, p.scep_url),
         ("Challenge", Format::Chr, &challenge),
@@ -439,7 +452,7 @@ pub fn windows_scep_syncml(p: &WindowsScep) -> Result<String, PayloadError> {
                 })?;
                 std::io::Result::Ok(())
             };
-            if let Some((loc, b64)) = &ca {
+            for (loc, b64) in &cas {
                 add(w, loc, Some((Format::B64, b64)))?;
             }
             add(w, &node, Some((Format::Node, "")))?;
@@ -524,6 +537,7 @@ mod tests {
             subject,
             key_size: 2048,
             ca_der: ca,
+            retiring_ca_der: None,
             ca_name: "Okta CA",
         })
         .unwrap()
@@ -666,6 +680,7 @@ mod tests {
             key_size: 2048,
             ca_thumbprint: thumb,
             ca_der,
+            retiring_ca_der: None,
             scope: WindowsScope::User,
         })
         .unwrap()
@@ -786,6 +801,7 @@ mod tests {
             key_size: 2048,
             ca_thumbprint: THUMB,
             ca_der: Some(&CA_DER),
+            retiring_ca_der: None,
             scope: WindowsScope::Device,
         };
         let doc = windows_scep_syncml(&p).unwrap();
@@ -817,6 +833,7 @@ mod tests {
                 key_size: 2048,
                 ca_thumbprint: THUMB,
                 ca_der: None,
+                retiring_ca_der: None,
                 scope: WindowsScope::User,
             };
             assert!(matches!(windows_scep_syncml(&p), Err(PayloadError::InvalidUniqueId(_))), "{bad:?}");

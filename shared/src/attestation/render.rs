@@ -111,13 +111,14 @@ pub fn render<'a>(
             media_type: "application/json",
             text: android_managed_config(org_domain, &secret(SECRET_KEY)).map_err(failed)?,
         }),
-        (PlatformSettings::Desktop { scep_url, challenge, ca, subject, key_size, .. }, p) => {
+        (PlatformSettings::Desktop { scep_url, challenge, ca, retiring_ca, subject, key_size, .. }, p) => {
             let subject = parse_subject(subject).map_err(failed)?;
             let challenge_text = match challenge {
                 ChallengeKind::Static => secret(SECRET_KEY),
                 ChallengeKind::Dynamic => secret(DEVICE_CHALLENGE),
             };
             let der = ca.as_ref().map(|c| c.der()).transpose().map_err(failed)?;
+            let retiring = retiring_ca.as_ref().map(|c| c.der()).transpose().map_err(failed)?;
             if p == Platform::Macos {
                 let profile_id = format!("com.odt.{tenant}.macos");
                 let text = macos_profile(&MacosProfile {
@@ -129,6 +130,7 @@ pub fn render<'a>(
                     subject: subject.to_apple_subject(uem_placeholder),
                     key_size: *key_size,
                     ca_der: der.as_deref(),
+                    retiring_ca_der: retiring.as_deref(),
                     ca_name: "Okta Device Trust CA",
                 })
                 .map_err(failed)?;
@@ -144,6 +146,7 @@ pub fn render<'a>(
                     key_size: *key_size,
                     ca_thumbprint: &thumbprint,
                     ca_der: der.as_deref(),
+                    retiring_ca_der: retiring.as_deref(),
                     challenge_encoding: ChallengeEncoding::Verbatim,
                     scope: WindowsScope::User,
                 })
@@ -179,8 +182,10 @@ mod tests {
             challenge_url: Some("https://acme.okta.com/pki/scep/dynamic/challenge".into()),
             challenge_username: None,
             ca: None,
+            retiring_ca: None,
             subject: "CN={{user.email}} managementAttestation {{device.id}}".into(),
             key_size: 2048,
+            renew_days: 120,
         };
         PlatformRecord::new("t", Platform::Macos, settings, "2026-01-01T00:00:00Z")
     }

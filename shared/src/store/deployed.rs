@@ -93,6 +93,11 @@ pub struct DeployedRecord {
     /// new challenge), so one deletion re-delivers once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redelivered_for: Option<String>,
+    /// RFC 3339 time the attestation was last delivered (the device joined its platform's group, its payload
+    /// changed, or its own document was given): the start of the year its SCEP certificate lasts
+    /// ([`crate::attestation::freshness`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attested_at: Option<String>,
     pub updated_at: String,
     pub version: u64,
 }
@@ -118,6 +123,7 @@ impl DeployedRecord {
             device_policy_id: None,
             device_payload_hash: None,
             redelivered_for: None,
+            attested_at: None,
             updated_at: now.to_string(),
             version: 0,
         }

@@ -34,6 +34,10 @@ pub struct EvidenceRecord {
     /// delivers the attestation again. `None` once Okta reports a device for it again.
     #[serde(default)]
     pub okta_record_lost: Option<String>,
+    /// RFC 3339 time of the refresh that last found the device `MANAGED` when it was not before (the first
+    /// report after each delivery of its attestation, [`crate::attestation::freshness`]); `None`: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_at: Option<String>,
     /// RFC 3339.
     pub checked_at: String,
     pub version: u64,
@@ -54,6 +58,7 @@ impl EvidenceRecord {
             okta_verify_installed: None,
             managed_before: false,
             okta_record_lost: None,
+            managed_at: None,
             checked_at: checked_at.to_string(),
             version: 1,
         }
@@ -69,6 +74,7 @@ impl EvidenceRecord {
             self.okta_verify_installed,
             self.managed_before,
             &self.okta_record_lost,
+            &self.managed_at,
         ) == (
             &other.okta_device_id,
             &other.management_status,
@@ -77,6 +83,7 @@ impl EvidenceRecord {
             other.okta_verify_installed,
             other.managed_before,
             &other.okta_record_lost,
+            &other.managed_at,
         )
     }
 }

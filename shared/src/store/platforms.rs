@@ -32,10 +32,22 @@ pub enum PlatformSettings {
         challenge_url: Option<String>,
         challenge_username: Option<String>,
         ca: Option<Box<CaCertificate>>,
+        /// The CA certificate `ca` replaced (Okta's CA renewal, MDM.md section 5), kept in the document beside the
+        /// new one while it is valid, so certificates it issued keep working until devices have new ones.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retiring_ca: Option<Box<CaCertificate>>,
         subject: String,
         /// RSA key size in bits.
         key_size: u32,
+        /// Days before a device's certificate's year is up at which its attestation is delivered again
+        /// ([`crate::attestation::freshness`]).
+        #[serde(default = "default_renew_days")]
+        renew_days: u32,
     },
+}
+
+fn default_renew_days() -> u32 {
+    crate::attestation::freshness::DEFAULT_RENEW_DAYS
 }
 
 /// A platform's record.

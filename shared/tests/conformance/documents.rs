@@ -93,8 +93,10 @@ fn desktop(p: Platform, challenge: ChallengeKind, ca: bool, key_size: u32, subje
         challenge_url: dynamic.then(|| format!("https://{ORG}/api/v1/challenge")),
         challenge_username: dynamic.then(|| "scep-user".to_string()),
         ca: ca.then(|| Box::new(crate::documents::ca().clone())),
+        retiring_ca: None,
         subject: subject.to_string(),
         key_size,
+        renew_days: 120,
     };
     let mut rec = PlatformRecord::new("t1", p, settings, "2026-01-01T00:00:00Z");
     let name = if dynamic { CHALLENGE_PASSWORD } else { SECRET_KEY };

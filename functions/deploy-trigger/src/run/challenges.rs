@@ -209,10 +209,15 @@ async fn give(
             .and_then(|r| r.device_policy_id.clone())
             .or_else(|| by_name.get(&device_policy_name(plan.platform, id)).cloned());
         match write(ctx, existing, &policy).await {
-            Ok(pid) => recs.edit(id, |r| {
-                r.device_policy_id = Some(pid);
-                r.device_payload_hash = Some(key.clone());
-            }),
+            Ok(pid) => {
+                // Its own document with a new challenge: a new SCEP enrollment.
+                let now = recs.now().to_string();
+                recs.edit(id, |r| {
+                    r.device_policy_id = Some(pid);
+                    r.device_payload_hash = Some(key.clone());
+                    r.attested_at = Some(now);
+                })
+            }
             Err(e) => {
                 let stops = e.stops_every_call();
                 let f: PlatformFailure = e.into();

@@ -5,7 +5,8 @@
 //! [`run_tenant`] is the sequence of the steps, each in a file of its own: `plan` (the tenant's settings, the
 //! devices the run looks at and the platform each belongs in), `policies` (each platform's managed group and
 //! policy in the UEM, and the group's members), `memberships` (the membership diffs, sent in batches), `redeliver`
-//! (case C27: the attestation delivered again to devices whose Okta device record was deleted), `challenges` (on
+//! (the attestation delivered again: case C27, a deleted Okta device record; and, on macOS and Windows, a SCEP
+//! certificate's renewal or a device never managed within 90 days), `challenges` (on
 //! platforms with Okta's dynamic SCEP challenge, each member's own document) and `outcomes` (each device's deployment record, written as its outcome changes); `removal` ends a deleted device
 //! trust once no device carries anything.
 
@@ -73,8 +74,9 @@ pub struct PlatformRun {
     pub added: usize,
     /// Devices taken out of the group.
     pub removed: usize,
-    /// Devices whose attestation was delivered again (their Okta device record deleted, case C27): taken out of
-    /// the group and added again (not counted in `added` or `removed`).
+    /// Devices whose attestation was delivered again (their Okta device record deleted, case C27; a SCEP
+    /// certificate's renewal; never managed within 90 days): taken out of the group and added again (not counted
+    /// in `added` or `removed`), or, with the dynamic SCEP challenge, given a document with a new challenge.
     pub redelivered: usize,
     /// Devices whose membership change failed.
     pub failed: usize,
@@ -163,8 +165,8 @@ async fn steps(deps: &Deps, tenant: &str, scope: &RunScope) -> Result<RunReport,
     if !changed.is_empty() && scope.devices.is_some() {
         plan::widen(deps, tenant, &settings, &changed, &mut recs, &mut devices.desired).await?;
     }
-    let lost =
-        redeliver::lost(deps, tenant, scope.devices.is_some().then(|| redeliver::carrying(&recs)).as_ref()).await?;
+    let carrying = scope.devices.is_some().then(|| redeliver::carrying(&recs));
+    let lost = redeliver::due(deps, tenant, carrying.as_ref(), &settings, &recs, now).await?;
     memberships::apply(&ctx, &plans, &mut devices, &mut recs, &mut report).await?;
     redeliver::deliver_again(&ctx, &plans, &lost, &mut recs, &mut report).await?;
     challenges::deliver(&ctx, &plans, &mut recs, &mut report).await?;

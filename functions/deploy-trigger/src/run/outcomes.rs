@@ -58,6 +58,11 @@ impl<'a> Records<'a> {
         }
     }
 
+    /// The run's time (RFC 3339).
+    pub fn now(&self) -> &str {
+        &self.now
+    }
+
     /// Device `id`'s record as it stands in the run (pending, else stored).
     pub fn get(&self, id: &str) -> Option<&DeployedRecord> {
         self.current.get(id).or_else(|| self.old.get(id))
