@@ -18,6 +18,7 @@ pub mod filter;
 pub mod join;
 pub mod mail;
 pub mod mail_budget;
+pub mod report;
 pub mod routes;
 pub mod state;
 pub mod status;
