@@ -5,8 +5,9 @@
 //!   CR or LF quoted, quotes doubled; written by the `csv` crate), and formula neutralization after OWASP's CSV
 //!   injection guidance: a Text cell starting with `=`, `+`, `-`, `@`, TAB or CR gets a leading `'`.
 //! - PDF ([`write_pdf`]): A4 landscape, the standard Helvetica fonts in WinAnsiEncoding (Windows-1252, nothing
-//!   embedded), a header block, the table with its header row on every page and `Page N of M` footers; written
-//!   with typst's `pdf-writer` crate, content streams Flate-compressed.
+//!   embedded), a first page with the summary, a stacked bar chart and small tables, then the table with its
+//!   header row on every page, cells wrapped so nothing is cut, and `Page N of M` footers; written with typst's
+//!   `pdf-writer` crate, content streams Flate-compressed.
 //!
 //! A row is a `&[Cell]` / `Vec<Cell>` with one cell per [`Column`], in column order; a Number cell only in a
 //! Number column, a Text cell only in a Text column, [`Cell::Empty`] anywhere. Anything else is
@@ -17,7 +18,7 @@ mod metrics;
 pub mod pdf;
 
 pub use crate::csv::CsvExport;
-pub use crate::pdf::{fits_uncut, rows_per_page, write_pdf, PdfMeta, PdfReport, PdfStats};
+pub use crate::pdf::{words_fit, write_pdf, Bar, BarChart, PdfMeta, PdfReport, PdfStats, PdfTable, Series};
 
 /// One column of an export: `id` is the stable snake_case key written as the CSV header (e.g. `device_name`),
 /// `title` the human heading of the PDF table, `kind` what its cells hold, and `width` its share of the PDF
@@ -65,7 +66,7 @@ pub enum ExportError {
     #[error("csv export: {0}")]
     Csv(#[from] ::csv::Error),
     /// The columns or a row do not fit: no columns, a bad width, a row whose cell count differs from the column
-    /// count, a cell of the wrong kind for its column, or a PDF header block too tall for the first page.
+    /// count, or a cell of the wrong kind for its column.
     #[error("export shape: {0}")]
     Shape(String),
 }

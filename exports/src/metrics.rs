@@ -1,6 +1,6 @@
 //! Text measurement and encoding for the PDF's standard fonts, in one place: Unicode to WinAnsiEncoding
-//! (Windows-1252) bytes, the Helvetica and Helvetica-Bold glyph widths from Adobe's AFM files, and truncation to
-//! a width with a trailing `...`.
+//! (Windows-1252) bytes, the Helvetica and Helvetica-Bold glyph widths from Adobe's AFM files, and wrapping to a
+//! width (nothing is ever cut).
 
 /// The two standard fonts the PDF uses (never embedded; every PDF reader has them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,9 +10,6 @@ pub(crate) enum Font {
     /// Helvetica-Bold, for the title and the table's header row.
     Bold,
 }
-
-/// What ends a truncated text (three periods: every reader extracts them as ASCII).
-const ELLIPSIS: &[u8] = b"...";
 
 /// Encodes `text` for a WinAnsiEncoding font: one byte per character; characters outside Windows-1252 (and
 /// control characters) become `?`, while CR, LF and TAB become spaces so that a cell stays on one line.
@@ -73,35 +70,62 @@ fn glyph_width(byte: u8, font: Font) -> u16 {
     byte.checked_sub(0x20).map_or(table[0], |i| table[usize::from(i)])
 }
 
-/// `bytes` cut to fit `max_width` points in `font` at `size`: unchanged when it fits, else the longest prefix
-/// (trailing spaces dropped) followed by `...`; as many periods as fit when not even `...` does.
-pub(crate) fn fit(mut bytes: Vec<u8>, font: Font, size: f32, max_width: f32) -> Vec<u8> {
-    if width(&bytes, font, size) <= max_width {
-        return bytes;
+/// Where a word too long for a line may break after: punctuation that ends a part of an email address, a host, a
+/// path or an id (`ann@` / `acme.com`, `Okta-` / `Verify`).
+const BREAK_AFTER: &[u8] = b"-/.@_,;:)";
+
+/// `bytes` wrapped into lines that each fit `max_width` points in `font` at `size`, nothing left out: words
+/// (split at spaces; runs of spaces count as one) fill each line greedily; a word wider than a line is broken,
+/// after the last of [`BREAK_AFTER`] that fits, else after its last character that fits (at least one character
+/// a line, however narrow). Empty or blank text is no line. Joining the lines with spaces gives the words back;
+/// a broken word's parts joined with nothing give the word.
+pub(crate) fn wrap(bytes: &[u8], font: Font, size: f32, max_width: f32) -> Vec<Vec<u8>> {
+    let advance = |b: u8| f32::from(glyph_width(b, font)) * size / 1000.0;
+    let space = advance(b' ');
+    let mut lines = Vec::new();
+    let (mut line, mut used) = (Vec::new(), 0.0f32);
+    for word in bytes.split(|b| *b == b' ').filter(|w| !w.is_empty()) {
+        let w: f32 = word.iter().map(|b| advance(*b)).sum();
+        if !line.is_empty() && used + space + w <= max_width {
+            line.push(b' ');
+            line.extend_from_slice(word);
+            used += space + w;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        let mut rest = word;
+        let mut rest_w = w;
+        while rest_w > max_width && rest.len() > 1 {
+            let cut = break_point(rest, max_width, &advance);
+            lines.push(rest[..cut].to_vec());
+            rest_w -= rest[..cut].iter().map(|b| advance(*b)).sum::<f32>();
+            rest = &rest[cut..];
+        }
+        line = rest.to_vec();
+        used = rest_w;
     }
-    let room = max_width - width(ELLIPSIS, font, size);
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// How many leading bytes of `word` go on a line of `max_width` points: up to the last [`BREAK_AFTER`] byte
+/// that fits, else as many as fit; at least 1.
+fn break_point(word: &[u8], max_width: f32, advance: &impl Fn(u8) -> f32) -> usize {
     let mut used = 0.0;
-    let mut keep = 0;
-    for &b in &bytes {
-        let w = f32::from(glyph_width(b, font)) * size / 1000.0;
-        if used + w > room {
+    let mut fits = 0;
+    for &b in word {
+        used += advance(b);
+        if used > max_width {
             break;
         }
-        used += w;
-        keep += 1;
+        fits += 1;
     }
-    bytes.truncate(keep);
-    while bytes.last() == Some(&b' ') {
-        bytes.pop();
-    }
-    if keep == 0 {
-        let dot = width(b".", font, size);
-        let dots = if dot > 0.0 { (max_width / dot).floor().clamp(0.0, 3.0) as usize } else { 0 };
-        bytes.extend(std::iter::repeat_n(b'.', dots));
-        return bytes;
-    }
-    bytes.extend_from_slice(ELLIPSIS);
-    bytes
+    let at_punct = word[..fits].iter().rposition(|b| BREAK_AFTER.contains(b)).map(|i| i + 1);
+    at_punct.filter(|&i| i < word.len()).unwrap_or(fits).max(1)
 }
 
 /// Helvetica advance widths (1/1000 em) for WinAnsi codes 0x20..=0xFF, from Adobe's Helvetica AFM.
@@ -160,14 +184,27 @@ mod tests {
         assert_eq!(width(&encode("Æ"), Font::Bold, 1000.0), 1000.0);
     }
 
+    fn joined(lines: &[Vec<u8>]) -> String {
+        lines.iter().map(|l| String::from_utf8_lossy(l).to_string()).collect::<Vec<_>>().join("|")
+    }
+
+    /// Fails if wrapping cut or dropped a character, let a line pass its width, or broke a word that fits.
     #[test]
-    fn fits_with_an_ellipsis() {
-        let text = b"MacBook Pro 16 inch".to_vec();
-        assert_eq!(fit(text.clone(), Font::Regular, 8.0, 500.0), text);
-        let cut = fit(text, Font::Regular, 8.0, 40.0);
-        assert!(cut.ends_with(b"..."), "{}", String::from_utf8_lossy(&cut));
-        assert!(width(&cut, Font::Regular, 8.0) <= 40.0);
-        assert_eq!(fit(b"abc".to_vec(), Font::Regular, 8.0, 4.5), b"..");
-        assert_eq!(fit(b"abc".to_vec(), Font::Regular, 8.0, 0.0), b"");
+    fn wraps_words_and_breaks_only_words_too_long_for_a_line() {
+        let fits = |l: &Vec<u8>, w: f32| width(l, Font::Regular, 8.0) <= w;
+        let lines = wrap(b"Fix the last error,  retry now", Font::Regular, 8.0, 60.0);
+        assert_eq!(joined(&lines), "Fix the last|error, retry now");
+        assert!(lines.iter().all(|l| fits(l, 60.0)));
+        let email = b"very.long.first.name.lastname@subsidiary.example.com";
+        let lines = wrap(email, Font::Regular, 8.0, 60.0);
+        assert!(lines.len() > 1 && lines.iter().all(|l| fits(l, 60.0)), "{}", joined(&lines));
+        assert_eq!(lines.concat(), email.to_vec(), "every character kept, in order");
+        assert!(lines[..lines.len() - 1].iter().all(|l| BREAK_AFTER.contains(l.last().unwrap())), "{}", joined(&lines));
+        let hard = wrap(b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", Font::Regular, 8.0, 30.0);
+        assert_eq!(hard.concat().len(), 36);
+        assert!(hard.iter().all(|l| fits(l, 30.0)), "{}", joined(&hard));
+        assert_eq!(wrap(b"WW", Font::Regular, 8.0, 1.0), vec![b"W".to_vec(), b"W".to_vec()], "a character a line");
+        assert!(wrap(b"   ", Font::Regular, 8.0, 50.0).is_empty());
+        assert_eq!(wrap(b"short", Font::Regular, 8.0, 500.0), vec![b"short".to_vec()]);
     }
 }

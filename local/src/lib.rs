@@ -4,6 +4,8 @@
 
 pub mod authorizer;
 pub mod bootstraps;
+#[cfg(test)]
+mod console_hosting;
 pub mod demo;
 pub mod front;
 pub mod remote;

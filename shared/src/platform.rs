@@ -31,6 +31,17 @@ impl Platform {
         }
     }
 
+    /// The name people read (`iOS`, `Android`, `macOS`, `Windows`): the UEM group and policy names, the PDF
+    /// report.
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::Ios => "iOS",
+            Platform::Android => "Android",
+            Platform::Macos => "macOS",
+            Platform::Windows => "Windows",
+        }
+    }
+
     /// iOS and Android attest with a managed app configuration (`managementHint`); macOS and Windows with a
     /// SCEP client certificate from Okta's CA.
     pub fn is_mobile(self) -> bool {

@@ -20,13 +20,7 @@ pub const ANDROID_PACKAGE: &str = "com.okta.android.auth";
 
 /// The name of a platform's managed device group (and policy) in the UEM; also how a lost one is found again.
 pub fn managed_name(p: Platform) -> String {
-    let label = match p {
-        Platform::Ios => "iOS",
-        Platform::Android => "Android",
-        Platform::Macos => "macOS",
-        Platform::Windows => "Windows",
-    };
-    format!("Okta Device Trust - {label}")
+    format!("Okta Device Trust - {}", p.label())
 }
 
 /// The description the product puts on what it manages in the UEM.

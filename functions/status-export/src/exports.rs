@@ -5,11 +5,12 @@
 
 use crate::filter::Filter;
 use crate::join::StatusWalk;
+use crate::report::DeviceReport;
 use crate::status::COLUMNS;
 use crate::summary::Summary;
 use crate::upload::{SharedBuf, Upload, PART_BYTES};
 use aws_sdk_s3::presigning::PresigningConfig;
-use odt_exports::{CsvExport, ExportError, PdfMeta, PdfReport};
+use odt_exports::{CsvExport, ExportError};
 use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;
@@ -151,7 +152,8 @@ async fn write_csv(walk: &mut StatusWalk, filter: &Filter, upload: &mut Upload<'
     Ok(written)
 }
 
-/// Renders the rows as a PDF (title, `tenant`, `exported_at`, the summary, the table), then uploads it in parts.
+/// Renders the rows as the PDF report ([`crate::report`]: its first page with `tenant`, `exported_at` and the
+/// filter, then the device table), then uploads it in parts (memory: the file once, plus the part being sent).
 async fn write_pdf(
     walk: &mut StatusWalk,
     filter: &Filter,
@@ -160,30 +162,18 @@ async fn write_pdf(
     exported_at: String,
 ) -> Result<Written, Error> {
     let pdf_failed = |e: ExportError| Error::internal("PDF export", e);
-    let mut report = PdfReport::new(&COLUMNS, Summary::MAX_LINES).map_err(pdf_failed)?;
-    let mut summary = Summary::default();
+    let mut report = DeviceReport::new().map_err(pdf_failed)?;
     while let Some((_, s)) = walk.next().await? {
         if filter.matches(&s) {
-            summary.add(&s);
-            report.row(&s.cells()).map_err(pdf_failed)?;
+            report.add(&s).map_err(pdf_failed)?;
         }
     }
-    let rows = report.rows();
-    let meta = PdfMeta {
-        title: "Okta Device Trust: device configuration status".into(),
-        tenant: tenant.to_string(),
-        exported_at,
-        summary: summary.lines(),
-    };
-    let mut out = Vec::new();
-    let stats = report.finish(&mut out, &meta).map_err(pdf_failed)?;
-    let mut rest = out;
-    while rest.len() > PART_BYTES {
-        let tail = rest.split_off(PART_BYTES);
-        upload.part(std::mem::replace(&mut rest, tail)).await?;
+    let (bytes, stats, summary) = report.finish(tenant, &exported_at, filter).map_err(pdf_failed)?;
+    // A part at a time from the one copy of the file (a PDF is never empty: at least one part).
+    for part in bytes.chunks(PART_BYTES) {
+        upload.part(part.to_vec()).await?;
     }
-    upload.part(rest).await?;
-    Ok(Written { summary, rows, pages: Some(stats.pages) })
+    Ok(Written { summary, rows: stats.rows, pages: Some(stats.pages) })
 }
 
 /// A GET link to `key` that works for [`LINK_TTL`]. Errors: presigning failing (internal).

@@ -19,6 +19,7 @@ pub mod join;
 pub mod mail;
 pub mod mail_budget;
 pub mod renewals;
+pub mod report;
 pub mod routes;
 pub mod state;
 pub mod status;

@@ -1,8 +1,9 @@
-//! The device-trust states a device's status shows, and the admin's next step for each: one short text per
-//! state, and per reason for a device out of scope. The one place the API's `nextStep` and the exports'
-//! `next_step` column take it from; short enough to show uncut in the PDF's column (a test checks each).
+//! The device-trust states a device's status shows, what people read for them and the admin's next step: per
+//! state its label ([`OdtState::label`]) and next step, and per reason out of scope its label
+//! ([`exclusion_label`]) and next step. The one place the API's `nextStep`, the CSV's `next_step` column and the
+//! PDF report's labels and next steps take them from.
 //!
-//! A new state is its variant here plus one more line in [`next_step`]'s `match` (the compiler asks for it).
+//! A new state is its variant here plus one more line in each `match` (the compiler asks for them).
 
 use odt_shared::scope::Exclusion;
 use serde::Serialize;
@@ -78,6 +79,44 @@ impl OdtState {
     pub fn parse(s: &str) -> Option<OdtState> {
         OdtState::ALL.into_iter().find(|v| v.as_str() == s)
     }
+
+    /// The state as people read it (the PDF report): `Managed`, `Awaiting first FastPass sign-in`, ….
+    pub fn label(self) -> &'static str {
+        match self {
+            OdtState::Managed => "Managed",
+            OdtState::NotManaged => "Not managed any more",
+            OdtState::MustEnrollAgain => "Must enroll again",
+            OdtState::AwaitingFastpass => "Awaiting first FastPass sign-in",
+            OdtState::Delivered => "Delivered, Okta Verify not set up",
+            OdtState::Pending => "Pending",
+            OdtState::Failed => "Failed",
+            OdtState::Unsupported => "Refused by the UEM",
+            OdtState::Removing => "Removing",
+            OdtState::NotInScope => "Not in scope",
+        }
+    }
+}
+
+/// Why a device is out of scope, as people read it (the PDF report): `No owner in the UEM`, ….
+pub fn exclusion_label(exclusion: Exclusion) -> &'static str {
+    match exclusion {
+        Exclusion::NoOwner => "No owner in the UEM",
+        Exclusion::OwnerNotInOktaOrg => "Owner not in the Okta org",
+        Exclusion::OwnerAmbiguous => "Owner email shared by several Okta users",
+        Exclusion::NotInSelectedGroup => "Neither owner nor device in a selected group",
+        Exclusion::OwnerNotActive => "Owner not active in Okta",
+        Exclusion::PlatformUnsupported => "Platform not covered by device trust",
+        Exclusion::PlatformDisabled => "Platform switched off",
+        Exclusion::OsTooOld => "OS version too old",
+        Exclusion::NotAndroidEnterprise => "Not enrolled with Android Enterprise",
+    }
+}
+
+/// The reason out of scope named `name` (its API form, `no_owner`, …).
+pub fn parse_exclusion(name: &str) -> Option<Exclusion> {
+    Exclusion::ALL
+        .into_iter()
+        .find(|e| serde_json::to_value(e).ok().and_then(|v| v.as_str().map(|s| s == name)) == Some(true))
 }
 
 /// The next step for a device in `state`; `exclusion` is why it is out of scope (`None` in scope, or when only
@@ -125,6 +164,23 @@ pub fn all_next_steps() -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fails if two states, or two reasons out of scope, read the same in the report, or a reason's API name is
+    /// not found again.
+    #[test]
+    fn each_state_and_reason_has_its_own_label() {
+        let mut labels: Vec<&str> = OdtState::ALL.iter().map(|s| s.label()).collect();
+        labels.extend(Exclusion::ALL.iter().map(|e| exclusion_label(*e)));
+        let n = labels.len();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), n, "{labels:?}");
+        for e in Exclusion::ALL {
+            let name = serde_json::to_value(e).unwrap();
+            assert_eq!(parse_exclusion(name.as_str().unwrap()), Some(e));
+        }
+        assert_eq!(parse_exclusion("not_a_reason"), None);
+    }
 
     /// Fails if two states (or two reasons out of scope) tell the admin the same thing, or a text is empty.
     #[test]

@@ -4,7 +4,7 @@
 //! added again), and once Okta reports a device for the owner again it is `managed` again.
 
 use super::hooks::{envelope, event, hook_ready, settled, SECRET};
-use super::status::{csv_rows, export, pdf_text};
+use super::status::{csv_rows, export, pdf_raw, squash};
 use odt_doubles::hexnode::{HexnodeApp, HexnodeDeviceSeed};
 use odt_tests::TestStack;
 use serde_json::{json, Value};
@@ -78,9 +78,10 @@ async fn must_enroll_again_and_delivered_again(t: &TestStack, from: usize) {
     let rows = csv_rows(&export(t, "csv").await);
     let row = rows.iter().find(|r| r["device_id"] == DEVICE.to_string()).expect("row");
     assert_eq!((row["odt_status"].as_str(), row["next_step"].as_str()), ("must_enroll_again", STEP), "{row:?}");
-    let text = pdf_text(&export(t, "pdf").await);
-    let line = text.lines().find(|l| l.trim_start().starts_with(&format!("{DEVICE} "))).expect("PDF row");
-    assert!(line.contains("must_enroll_again") && line.trim_end().ends_with(STEP), "{line}");
+    let pdf = pdf_raw(&export(t, "pdf").await);
+    let name = item["deviceName"].as_str().expect("name");
+    let pdf_row = squash(&format!("{DEVICE} {name} Must enroll again {STEP}"));
+    assert!(pdf.contains(&pdf_row), "the PDF's row {pdf_row}: {pdf}");
     let (removed, added) = memberships_since(t, from);
     assert_eq!((removed.len(), added.len()), (1, 1), "taken out once and added again once: {removed:?} {added:?}");
     assert_eq!(removed, added, "the same group");

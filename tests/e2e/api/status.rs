@@ -8,6 +8,8 @@ use odt_tests::TestStack;
 use serde_json::{json, Value};
 
 const GROUP: &str = "00gSTATUSFLEET000001";
+/// A device name from the UEM that looks like markup: every view shows it as these characters.
+const IMG: &str = "<img src=x onerror=alert(1)>";
 
 /// Device trust, the UEM, four platforms with their Okta Verify methods, and 8 in-scope devices with awkward
 /// names plus 2 out of scope; deployed through the stream. Returns the in-scope device ids.
@@ -36,7 +38,7 @@ async fn deployed(t: &TestStack) -> Vec<u64> {
         ("Windows", "Büro-PC"),
         ("Windows", "Surface 7"),
         ("Android", "José's Pixel"),
-        ("Android", "Pixel 9"),
+        ("Android", IMG),
     ];
     let mut ids = Vec::new();
     for (n, (os, name)) in names.iter().enumerate() {
@@ -197,28 +199,30 @@ async fn every_state_gives_the_admin_its_next_step_in_the_api_the_csv_and_the_pd
         d.users[0].management_status = Some("NOT_MANAGED".into());
     }
     refresh(&t).await;
+    // The state and next step, and as the PDF report writes the state and reason.
     let expected = [
-        (ids[0], "managed", "None: managed"),
-        (ids[2], "not_managed", "Check the device's payload"),
-        (ids[4], "awaiting_fastpass", "Owner signs in with FastPass"),
-        (ids[1], "delivered", "Owner sets up Okta Verify"),
-        (ids[6], "failed", "Fix the last error, retry now"),
-        (690, "not_in_scope", "Match owner email to Okta user"),
-        (691, "not_in_scope", "Assign an owner in the UEM"),
+        (ids[0], "managed", "None: managed", "Managed"),
+        (ids[2], "not_managed", "Check the device's payload", "Not managed any more"),
+        (ids[4], "awaiting_fastpass", "Owner signs in with FastPass", "Awaiting first FastPass sign-in"),
+        (ids[1], "delivered", "Owner sets up Okta Verify", "Delivered, Okta Verify not set up"),
+        (ids[6], "failed", "Fix the last error, retry now", "Failed"),
+        (690, "not_in_scope", "Match owner email to Okta user", "Not in scope Owner not in the Okta org"),
+        (691, "not_in_scope", "Assign an owner in the UEM", "Not in scope No owner in the UEM"),
     ];
     let page = t.call("GET", "/status/devices?pageSize=500", Some(&t.technician()), None).await;
     let items = page.body["items"].as_array().expect("items");
     assert!(items.iter().all(|i| i["nextStep"].as_str().is_some_and(|s| !s.is_empty())), "{}", page.text);
     let rows = csv_rows(&export(&t, "csv").await);
     assert!(rows.iter().all(|r| !r["next_step"].is_empty()), "{rows:?}");
-    let text = pdf_text(&export(&t, "pdf").await);
-    for (id, state, step) in expected {
+    let pdf = pdf_raw(&export(&t, "pdf").await);
+    for (id, state, step, words) in expected {
         let item = items.iter().find(|i| i["deviceId"].as_str() == Some(&id.to_string())).expect("listed");
         assert_eq!((item["odtStatus"].as_str(), item["nextStep"].as_str()), (Some(state), Some(step)), "{item}");
         let row = rows.iter().find(|r| r["device_id"] == id.to_string()).expect("row");
         assert_eq!((row["odt_status"].as_str(), row["next_step"].as_str()), (state, step), "{row:?}");
-        let line = text.lines().find(|l| l.trim_start().starts_with(&format!("{id} "))).expect("PDF row");
-        assert!(line.contains(state) && line.trim_end().ends_with(step), "{line}");
+        let name = item["deviceName"].as_str().expect("name");
+        let pdf_row = squash(&format!("{id} {name} {words} {step}"));
+        assert!(pdf.contains(&pdf_row), "the PDF's row {pdf_row}: {pdf}");
     }
 }
 
@@ -312,6 +316,28 @@ pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// A PDF's text as `pdftotext -raw` reads it (in the order it is written: a table row's cells one after the
+/// other, each cell's lines together) with no whitespace, so a wrapped value reads whole ([`squash`] what to find).
+pub(crate) fn pdf_raw(bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(odt_tests::unique("pdf-"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("status.pdf");
+    std::fs::write(&file, bytes).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-raw", file.to_str().expect("path"), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/services.sh install puts it there)");
+    let _ = std::fs::remove_dir_all(dir);
+    squash(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `s` without whitespace.
+pub(crate) fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Fails if a device were missing from the PDF, or a device name or a filter text that looks like markup did not
+/// show as its own characters.
 #[tokio::test]
 async fn pdf_export_holds_every_device_with_header_and_page_numbers() {
     let t = TestStack::start().await;
@@ -326,6 +352,19 @@ async fn pdf_export_holds_every_device_with_header_and_page_numbers() {
     for name in ["Ærø-iPad", "José's Pixel", "Büro-PC", "Partner iPhone", "Spare iPad"] {
         assert!(text.contains(name), "{name} in the PDF: {text}");
     }
+    assert!(pdf_raw(&bytes).contains(&squash(IMG)), "a name that looks like markup, as written: {text}");
+    // Filtered by text that looks like markup: the first page names the filter as written, and one device passes.
+    let q = "\"><script>x";
+    let body = json!({"format": "pdf", "q": "onerror=alert(1)"});
+    let a = t.call("POST", "/status/exports", Some(&t.technician()), Some(body)).await;
+    assert_eq!((a.status, a.body["rows"].as_u64()), (200, Some(1)), "{}", a.text);
+    let one = pdf_raw(&fetch(a.body["url"].as_str().expect("url")).await);
+    assert!(one.contains(&squash("Only devices with: matching \"onerror=alert(1)\"")), "{one}");
+    assert!(one.contains(&squash(&format!("607 {IMG}"))), "{one}");
+    let a = t.call("POST", "/status/exports", Some(&t.technician()), Some(json!({"format": "pdf", "q": q}))).await;
+    assert_eq!((a.status, a.body["rows"].as_u64()), (200, Some(0)), "{}", a.text);
+    let none = pdf_raw(&fetch(a.body["url"].as_str().expect("url")).await);
+    assert!(none.contains(&squash(&format!("matching \"{q}\""))), "{none}");
 }
 
 /// C29: Windows (and iOS: any platform) switched off with its devices deployed. Once the removal is applied,
@@ -377,13 +416,18 @@ async fn c29_a_platform_switched_off_shows_its_devices_out_of_scope_everywhere()
             "{r:?}"
         );
     }
-    let text = pdf_text(&export(&t, "pdf").await);
-    let windows_line = text.lines().find(|l| l.trim_start().starts_with("windows:")).unwrap_or_default();
-    assert_eq!(windows_line.split_whitespace().collect::<Vec<_>>(), ["windows:", "not_in_scope", "2"], "{text}");
-    assert!(text.contains("platform_disabled 4"), "the summary's reasons: {text}");
+    let bytes = export(&t, "pdf").await;
+    let text = pdf_text(&bytes);
+    // The chart's Windows bar: one segment of 2 (not in scope), total 2.
+    let windows_bar = text.lines().find(|l| l.trim_start().starts_with("Windows ")).unwrap_or_default();
+    assert_eq!(windows_bar.split_whitespace().collect::<Vec<_>>(), ["Windows", "2", "2"], "{text}");
+    let pdf = pdf_raw(&bytes);
+    let step = "Switch platform on if wanted";
+    let summary_row = squash(&format!("Not in scope Platform switched off 4 {step}"));
+    assert!(pdf.contains(&summary_row), "what to do next, with the reason's count: {pdf}");
     for name in ["Büro-PC", "Surface 7", "Ærø-iPad"] {
-        let line = text.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name}: {text}"));
-        assert!(line.contains("platform_disabled") && line.contains("not_in_scope"), "{line}");
+        let row = squash(&format!("{name} Not in scope Platform switched off {step}"));
+        assert!(pdf.contains(&row), "{row}: {pdf}");
     }
     let d = t.call("GET", "/deployments", Some(&t.technician()), None).await;
     let overview =
