@@ -4,6 +4,7 @@
 
 pub mod authorizer;
 pub mod bootstraps;
+pub mod console;
 pub mod demo;
 pub mod front;
 pub mod remote;
