@@ -36,6 +36,7 @@ test("the set-up wizard, as an admin, from an empty tenant to deployed devices",
   await page.getByRole("option", { name: stack.oktaDomain }).click();
   await page.getByRole("button", { name: "Use this org" }).click();
   await expect(page.getByText("active", { exact: true })).toBeVisible();
+  await expectAccessible(page, "wizard: device trust org");
 
   // 3. The UEM.
   await next(page);
@@ -44,6 +45,7 @@ test("the set-up wizard, as an admin, from an empty tenant to deployed devices",
   await page.getByRole("button", { name: "Verify and save" }).click();
   await expect(page.getByText("connected", { exact: true })).toBeVisible();
   await expect(page.getByText(stack.hexnodeApiKey)).toHaveCount(0);
+  await expectAccessible(page, "wizard: UEM");
 
   // 4. Platforms: iOS saved, switched on, its document previewed with the secret masked.
   await next(page);
@@ -89,6 +91,7 @@ test("the set-up wizard, as an admin, from an empty tenant to deployed devices",
   await page.getByLabel("iOS licenses").fill("50");
   await page.getByRole("button", { name: "Save iOS method" }).click();
   await expect(page.getByText(/Saved: Apple VPP, Okta Verify/)).toBeVisible();
+  await expectAccessible(page, "wizard: Okta Verify");
 
   // 7. The event hook: URL, header and event types to copy; the secret saved as "set".
   await next(page);
@@ -109,5 +112,6 @@ test("the set-up wizard, as an admin, from an empty tenant to deployed devices",
   // Every in-scope device (at least one) ends up carrying its items.
   await expect(page.getByText(/Deployed: ([1-9]\d*) of \1 devices carry their items/).first()).toBeVisible({ timeout: 90_000 });
   await screenshot(page, "wizard-deploy");
+  await expectAccessible(page, "wizard: apply and deploy");
   expect(seen.dialogs).toEqual([]);
 });

@@ -55,6 +55,7 @@ test("a version conflict offers to reload", async ({ page }) => {
   await configuredTenant(tenant);
   await signIn(page, tenant, "admin");
   await page.getByRole("navigation").getByRole("link", { name: "Technicians" }).click();
+  await expectAccessible(page, "technicians page (admin)");
   await page.getByRole("button", { name: "Edit list" }).click();
   // Someone else saves the list meanwhile.
   const { tokenFor } = await import("./stack");
