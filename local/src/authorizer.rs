@@ -16,6 +16,8 @@ use std::path::Path;
 pub const LOCAL_ISSUER: &str = "https://odt-local.invalid/oauth2/default";
 /// Audience of local tokens (the template's `JwtAudience` in AWS).
 pub const LOCAL_AUDIENCE: &str = "api://odt";
+/// The key id (`kid`) of the local signing key in token headers and the JWKS.
+pub const LOCAL_KID: &str = "odt-local-1";
 
 /// A signing key pair, an issuer and an audience.
 #[derive(Clone)]
@@ -54,6 +56,21 @@ impl LocalAuthorizer {
         })
     }
 
+    /// The same keys trusting tokens of `issuer` instead (the local OIDC provider's URL).
+    pub fn with_issuer(mut self, issuer: &str) -> Self {
+        self.issuer = issuer.into();
+        self
+    }
+
+    /// The public signing key as a JSON Web Key Set (`{"keys": [..]}`), for the OIDC provider's JWKS.
+    pub fn jwks(&self) -> Value {
+        let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&self.encoding, Algorithm::RS256)
+            .expect("an RSA private key has public components");
+        jwk.common.key_id = Some(LOCAL_KID.into());
+        jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
+        json!({ "keys": [jwk] })
+    }
+
     /// A token for `tenant` with `role`, valid for `ttl_secs`.
     pub fn token(&self, tenant: &str, role: &str, ttl_secs: i64) -> String {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -66,7 +83,9 @@ impl LocalAuthorizer {
 
     /// Signs arbitrary claims with this key (tests use it for expired or wrong-audience tokens).
     pub fn sign(&self, claims: &Value) -> String {
-        jsonwebtoken::encode(&Header::new(Algorithm::RS256), claims, &self.encoding).expect("RS256 signing works")
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(LOCAL_KID.into());
+        jsonwebtoken::encode(&header, claims, &self.encoding).expect("RS256 signing works")
     }
 
     /// Checks an `Authorization` header value; the claims as strings on success.

@@ -23,12 +23,18 @@ pub type Handler =
 /// API Gateway's HTTP API payload limit, in bytes (10 MB).
 pub const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
 
-/// The front: routes, the handler of each function (by logical id), and the authorizer.
+/// The front: routes, the handler of each function (by logical id), the authorizer, and the browser origins
+/// allowed to call it (the local console's), answered as an HTTP API's `CorsConfiguration` would.
 pub struct Front {
     pub routes: Vec<Route>,
     pub handlers: HashMap<String, Handler>,
     pub authorizer: LocalAuthorizer,
+    pub cors_origins: Vec<String>,
 }
+
+/// The methods and request headers a cross-origin caller may use (the admin API's).
+const CORS_METHODS: &str = "GET,POST,PUT,DELETE";
+const CORS_HEADERS: &str = "authorization,content-type";
 
 /// Wraps an async handler function taking shared dependencies.
 pub fn handler<D, F, Fut>(deps: Arc<D>, f: F) -> Handler
@@ -81,9 +87,36 @@ impl Front {
         axum::Router::new().route("/_local/health", axum::routing::get(|| async { "ok" })).fallback(
             move |req: axum::extract::Request| {
                 let front = self.clone();
-                async move { front.dispatch(req).await }
+                async move { front.with_cors(req).await }
             },
         )
+    }
+
+    /// CORS as API Gateway answers it for an allowed origin: a preflight (`OPTIONS` with
+    /// `Access-Control-Request-Method`) gets 204 with the allowed methods and headers and reaches no route or
+    /// authorizer; any other request is dispatched and its answer names the origin. Other origins get no CORS
+    /// header (the browser then refuses the answer).
+    async fn with_cors(&self, req: axum::extract::Request) -> axum::response::Response {
+        let origin = req.headers().get(http::header::ORIGIN).and_then(|o| o.to_str().ok()).map(str::to_string);
+        let allowed = origin.filter(|o| self.cors_origins.iter().any(|a| a == o));
+        let preflight =
+            req.method() == http::Method::OPTIONS && req.headers().contains_key("access-control-request-method");
+        let mut resp = match (&allowed, preflight) {
+            (Some(_), true) => {
+                let mut r = http::StatusCode::NO_CONTENT.into_response();
+                let h = r.headers_mut();
+                h.insert("access-control-allow-methods", http::HeaderValue::from_static(CORS_METHODS));
+                h.insert("access-control-allow-headers", http::HeaderValue::from_static(CORS_HEADERS));
+                h.insert("access-control-max-age", http::HeaderValue::from_static("600"));
+                r
+            }
+            _ => self.dispatch(req).await,
+        };
+        if let Some(o) = allowed.and_then(|o| http::HeaderValue::from_str(&o).ok()) {
+            resp.headers_mut().insert(http::header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+            resp.headers_mut().append(http::header::VARY, http::HeaderValue::from_static("origin"));
+        }
+        resp
     }
 
     fn select(&self, method: &str, path: &str) -> Option<(&Route, HashMap<String, String>)> {

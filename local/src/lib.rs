@@ -4,6 +4,7 @@
 
 pub mod authorizer;
 pub mod bootstraps;
+pub mod console;
 #[cfg(test)]
 mod console_hosting;
 pub mod demo;

@@ -1,8 +1,10 @@
 //! `odt-local`: run the product on this machine.
 //!
-//! - `up`: start the local services, the Okta double and the HTTP front in the background; print the base URL.
+//! - `up`: start the local services, the Okta double, the HTTP front and the console (built first if needed) in
+//!   the background; print the base URL and the console's.
 //! - `token --tenant T --role admin|technician`: print a bearer token the front accepts.
-//! - `demo`: run the walkthrough on a fresh local stack and print what happened.
+//! - `demo [--keep]`: run the walkthrough on a fresh local stack and print what happened (`--keep`: then serve
+//!   the console on the data it left until Ctrl-C).
 //! - `down`: stop what `up` started.
 //! - `walkthrough --api URL --setup FILE`: the walkthrough against a deployed stack and real Okta and Hexnode.
 //! - `bootstraps --dir target/lambda`: check that every function in template.yaml has its arm64 `bootstrap`.
@@ -11,7 +13,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use odt_local::authorizer::LocalAuthorizer;
 use odt_local::seed::{seed_demo, DEMO_DOMAIN};
-use odt_local::stack::{Stack, StackConfig};
+use odt_local::stack::StackConfig;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -27,10 +29,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Start services, the Okta double and the HTTP front in the background.
-    Up,
+    /// Start services, the doubles, the HTTP front and the console in the background.
+    Up {
+        /// Also seed the doubles with names made to break HTML (a device `<img src=x onerror=alert(1)>`, groups
+        /// `"><script>`), as the console's browser tests do.
+        #[arg(long)]
+        hostile_names: bool,
+    },
     /// Serve in the foreground (what `up` runs in the background).
-    Serve,
+    Serve {
+        #[arg(long)]
+        hostile_names: bool,
+    },
     /// Print a bearer token for the running front.
     Token {
         #[arg(long)]
@@ -42,7 +52,11 @@ enum Cmd {
         ttl: i64,
     },
     /// Run the walkthrough on a fresh local stack.
-    Demo,
+    Demo {
+        /// Keep the stack running afterwards and serve the console on the data the walkthrough left.
+        #[arg(long)]
+        keep: bool,
+    },
     /// Stop what `up` started.
     Down,
     /// Check that every function in template.yaml has an arm64 `bootstrap` under DIR (after
@@ -100,10 +114,10 @@ fn main() -> anyhow::Result<()> {
         bail!("--name takes letters, digits, '-' and '_'");
     }
     match cli.cmd {
-        Cmd::Up => up(name),
-        Cmd::Serve => {
+        Cmd::Up { hostile_names } => up(name, hostile_names),
+        Cmd::Serve { hostile_names } => {
             load_env(&run_dir(name).join("env"))?;
-            runtime()?.block_on(serve(name))
+            runtime()?.block_on(serve(name, hostile_names))
         }
         Cmd::Token { tenant, role, ttl } => {
             if running_front(name).is_none() {
@@ -112,11 +126,11 @@ fn main() -> anyhow::Result<()> {
             if odt_shared::auth::TenantId::parse(&tenant).is_none() {
                 bail!("--tenant takes 1 to 128 letters, digits, '-' and '_'");
             }
-            let auth = LocalAuthorizer::persistent(&run_dir(name))?;
+            let auth = LocalAuthorizer::persistent(&run_dir(name))?.with_issuer(&front_issuer(name));
             println!("{}", auth.token(&tenant, &role, ttl));
             Ok(())
         }
-        Cmd::Demo => demo(),
+        Cmd::Demo { keep } => demo(keep),
         Cmd::Walkthrough { api, setup, teardown } => {
             let token = std::env::var("ODT_TOKEN").context("set ODT_TOKEN to an admin access token")?;
             let text = std::fs::read_to_string(&setup).with_context(|| format!("reading {}", setup.display()))?;
@@ -158,7 +172,33 @@ fn running_front(name: &str) -> Option<String> {
     alive.then(|| pid.trim().to_string())
 }
 
-fn up(name: &str) -> anyhow::Result<()> {
+/// The issuer the running front of stack `name` trusts (its console's OIDC provider), from `front.json`.
+fn front_issuer(name: &str) -> String {
+    std::fs::read_to_string(run_dir(name).join("front.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["issuer"].as_str().map(str::to_string))
+        .unwrap_or_else(|| odt_local::authorizer::LOCAL_ISSUER.to_string())
+}
+
+/// Builds `console/dist` when it is missing or older than its sources (`npm ci` first when `node_modules` is
+/// missing). A failure is told and leaves the API running without the console.
+fn build_console() {
+    let dir = odt_local::console::console_dir();
+    if !odt_local::console::needs_build(&dir, &root().join("openapi.json")) {
+        return;
+    }
+    let npm =
+        |args: &[&str]| Command::new("npm").args(args).current_dir(&dir).stdout(std::process::Stdio::null()).status();
+    eprintln!("building the console (console/: npm ci, npm run build) ...");
+    let installed =
+        dir.join("node_modules").exists() || npm(&["ci", "--no-audit", "--no-fund"]).is_ok_and(|s| s.success());
+    if !installed || !npm(&["run", "build"]).is_ok_and(|s| s.success()) {
+        eprintln!("the console could not be built (node and npm are needed); the API runs without it");
+    }
+}
+
+fn up(name: &str, hostile_names: bool) -> anyhow::Result<()> {
     let dir = run_dir(name);
     let ready = dir.join("front.json");
     if running_front(name).is_some() {
@@ -169,6 +209,7 @@ fn up(name: &str) -> anyhow::Result<()> {
             return Ok(());
         }
     }
+    build_console();
     services("start", name)?;
     let _ = std::fs::remove_file(&ready);
     if let Ok(pid) = std::fs::read_to_string(dir.join("front.pid")) {
@@ -179,6 +220,7 @@ fn up(name: &str) -> anyhow::Result<()> {
         use std::os::unix::process::CommandExt;
         Command::new(std::env::current_exe()?)
             .args(["--name", name, "serve"])
+            .args(hostile_names.then_some("--hostile-names"))
             .stdin(std::process::Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -201,6 +243,10 @@ fn up(name: &str) -> anyhow::Result<()> {
                 info["hexnodePortal"].as_str().unwrap_or_default(),
                 info["hexnodeApiKey"].as_str().unwrap_or_default()
             );
+            match info["consoleUrl"].as_str() {
+                Some(url) => eprintln!("console: {url} (sign in as any tenant, e.g. my-tenant, admin or technician)"),
+                None => eprintln!("console: not served (no console/dist; see {})", dir.join("front.log").display()),
+            }
             eprintln!("token: cargo run -q -p odt-local -- --name {name} token --tenant my-tenant --role admin");
             eprintln!(
                 "logs: {}; stop: cargo run -q -p odt-local -- --name {name} down",
@@ -213,26 +259,36 @@ fn up(name: &str) -> anyhow::Result<()> {
     bail!("the front did not start within 60 s; see {}", dir.join("front.log").display())
 }
 
-async fn serve(name: &str) -> anyhow::Result<()> {
+async fn serve(name: &str, hostile_names: bool) -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new("info")).init();
     let dir = run_dir(name);
     let auth = LocalAuthorizer::persistent(&dir)?;
-    let mut cfg = StackConfig::new("odt-local", "odt-local", DEMO_DOMAIN, auth);
-    cfg.front_port = 0;
-    let stack = Stack::start(cfg).await?;
+    let cfg = StackConfig::new("odt-local", "odt-local", DEMO_DOMAIN, auth);
+    let dist = odt_local::console::console_dir().join("dist");
+    let (stack, console) = odt_local::console::start_with_console(cfg, &dist).await?;
     let org = seed_demo(&stack.okta);
     odt_local::seed::seed_demo_fleet(&stack.hexnode);
-    let info = serde_json::json!({
+    if hostile_names {
+        odt_local::seed::seed_hostile_names(&stack.okta, &stack.hexnode);
+    }
+    let mut info = serde_json::json!({
         "baseUrl": stack.base_url, "oktaDomain": org.domain, "clientId": org.client_id, "clientSecret": org.client_secret,
-        "hexnodePortal": stack.hexnode_portal, "hexnodeApiKey": stack.hexnode_api_key,
+        "hexnodePortal": stack.hexnode_portal, "hexnodeApiKey": stack.hexnode_api_key, "issuer": stack.authorizer.issuer,
     });
+    match &console {
+        Ok(c) => {
+            std::fs::write(dir.join("config.json"), serde_json::to_string_pretty(&c.config)?)?;
+            info["consoleUrl"] = c.url.clone().into();
+        }
+        Err(e) => tracing::warn!(error = %e, "the console is not served"),
+    }
     std::fs::write(dir.join("front.json"), info.to_string())?;
     tracing::info!(base_url = %stack.base_url, "local front ready");
     tokio::signal::ctrl_c().await?;
     Ok(())
 }
 
-fn demo() -> anyhow::Result<()> {
+fn demo(keep: bool) -> anyhow::Result<()> {
     const NAME: &str = "demo";
     println!("== Okta Device Trust automation: local walkthrough ==");
     services("start", NAME)?;
@@ -240,7 +296,12 @@ fn demo() -> anyhow::Result<()> {
         load_env(&run_dir(NAME).join("env"))?;
         runtime()?.block_on(async {
             let table = format!("odt-demo-{}", time::OffsetDateTime::now_utc().unix_timestamp());
-            let stack = Stack::start(StackConfig::new(&table, "odt-demo", DEMO_DOMAIN, LocalAuthorizer::generate()?)).await?;
+            let cfg = StackConfig::new(&table, "odt-demo", DEMO_DOMAIN, LocalAuthorizer::generate()?);
+            if keep {
+                build_console();
+            }
+            let dist = odt_local::console::console_dir().join("dist");
+            let (stack, console) = odt_local::console::start_with_console(cfg, &dist).await?;
             let org = seed_demo(&stack.okta);
             odt_local::seed::seed_demo_fleet(&stack.hexnode);
             println!(
@@ -265,9 +326,33 @@ fn demo() -> anyhow::Result<()> {
                 outcome.reset_writes.len(),
                 odt_local::demo::exports_dir().display(),
             );
-            anyhow::Ok(())
+            open_console(keep, console.as_ref().ok()).await
         })
     })();
     let stopped = services("stop", NAME);
     result.and(stopped)
+}
+
+/// The walkthrough's last lines: how to open the console on the data it left; with `--keep` it is served now,
+/// until Ctrl-C.
+async fn open_console(keep: bool, console: Option<&odt_local::console::ConsoleServer>) -> anyhow::Result<()> {
+    let tenant = odt_local::demo::DEMO_TENANT;
+    match (keep, console) {
+        (true, Some(c)) => {
+            println!(
+                "Console on the data this walkthrough left: {} (sign in as tenant {tenant}, admin or technician).",
+                c.url
+            );
+            println!("Ctrl-C stops it.");
+            tokio::signal::ctrl_c().await?;
+        }
+        (true, None) => {
+            println!("The console is not built (cd console && npm ci && npm run build), so it is not served.")
+        }
+        (false, _) => println!(
+            "To open the console on the data this walkthrough leaves: scripts/demo.sh --keep (it then serves the \
+             console and prints its URL; sign in as tenant {tenant})."
+        ),
+    }
+    Ok(())
 }

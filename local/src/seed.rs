@@ -133,3 +133,21 @@ fn seed_demo_apps(hexnode: &odt_doubles::hexnode::HexnodeDouble) {
         hexnode.add_app(app);
     }
 }
+
+/// The device name the console's browser tests expect to see as text, never as markup.
+pub const HOSTILE_DEVICE_NAME: &str = "<img src=x onerror=alert(1)>";
+/// The group name (an Okta group and a UEM device group) likewise.
+pub const HOSTILE_GROUP_NAME: &str = "\"><script>";
+
+/// Adds names made to break HTML to the demo data: an Okta group and a UEM device group named
+/// [`HOSTILE_GROUP_NAME`], and an iOS device named [`HOSTILE_DEVICE_NAME`] owned by an active demo user (so it
+/// is in scope when either group is chosen) in that device group.
+pub fn seed_hostile_names(okta: &OktaDouble, hexnode: &odt_doubles::hexnode::HexnodeDouble) {
+    okta.add_group("00gHOSTILE0000000001", HOSTILE_GROUP_NAME);
+    okta.add_member("00gHOSTILE0000000001", "00uUSER0000000000001");
+    hexnode.add_group(503, HOSTILE_GROUP_NAME);
+    let mut d = odt_doubles::hexnode::HexnodeDeviceSeed::new(30_000, HOSTILE_DEVICE_NAME, "iOS", Some(1));
+    d.os_version = "17.4".into();
+    hexnode.add_device(d);
+    hexnode.add_to_group(503, 30_000);
+}

@@ -56,6 +56,8 @@ pub struct StackConfig {
     /// The UEM limits the functions pace their calls within: [`DOUBLE_UEM_LIMITS`] by default (the Hexnode double
     /// throttles only when a test turns its knob on); a test of pacing sets Hexnode's own or smaller.
     pub uem_limits: UemLimits,
+    /// Browser origins the front answers CORS for (the local console's); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 /// The limits the local stack paces the Hexnode double's calls within: far above what any test sends in a minute
@@ -83,6 +85,7 @@ impl StackConfig {
             okta_front: None,
             hexnode_front: None,
             uem_limits: DOUBLE_UEM_LIMITS,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -278,6 +281,7 @@ impl Stack {
             routes: template.routes(),
             handlers: handlers(deps.clone(), exports.clone()),
             authorizer: cfg.authorizer.clone(),
+            cors_origins: cfg.cors_origins.clone(),
         });
         let front_served = Served::start(front.router(), cfg.front_port).await?;
         let delivered = Arc::new(std::sync::Mutex::new(Vec::new()));

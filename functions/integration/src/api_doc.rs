@@ -1,7 +1,7 @@
 //! The integration function's part of the OpenAPI document, generated from the handlers' annotations and the
 //! input and view types, so it cannot drift from the code.
 
-use crate::{custom_domain, device_trust, input, orgs, uem, views};
+use crate::{custom_domain, device_trust, input, orgs, uem, uem_groups, views};
 use utoipa::OpenApi;
 
 /// This function's routes and schemas.
@@ -10,17 +10,18 @@ use utoipa::OpenApi;
     paths(
         orgs::list, orgs::connect, orgs::get, orgs::disconnect, orgs::rotate, custom_domain::set, orgs::groups,
         device_trust::overview, device_trust::choose_org, device_trust::delete, uem::get, uem::connect,
+        uem_groups::list,
     ),
     components(schemas(
         input::ConnectOrg, input::RotateCredentials, input::SetCustomDomain, input::ChooseOrg, input::CredentialsInput,
         views::OrgView, views::OrgList, views::SecretStatus, views::GroupView, views::GroupList, views::DeviceTrustView,
-        uem::ConnectUem, uem::UemView,
+        uem::ConnectUem, uem::UemView, uem_groups::UemDeviceGroupView, uem_groups::UemDeviceGroupList,
         odt_shared::error::ErrorBody, odt_shared::error::ErrorDetail, odt_shared::error::GatewayMessage,
     )),
     tags(
         (name = "okta-orgs", description = "Connect Okta orgs, rotate credentials, list Okta user groups"),
         (name = "device-trust", description = "Which org device trust uses; delete device trust"),
-        (name = "uem", description = "The UEM connection (Hexnode portal and API key)"),
+        (name = "uem", description = "The UEM connection (Hexnode portal and API key) and its device groups"),
     )
 )]
 pub struct IntegrationApi;

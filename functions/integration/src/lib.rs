@@ -5,7 +5,7 @@
 //! Routes (all behind the JWT authorizer; admins configure, technicians read):
 //! `GET|POST /okta-orgs`, `GET|DELETE /okta-orgs/{orgId}`, `PUT /okta-orgs/{orgId}/credentials`,
 //! `PUT /okta-orgs/{orgId}/custom-domain`,
-//! `GET /okta-orgs/{orgId}/groups?q=`, `GET|PUT|DELETE /device-trust`, `GET|PUT /uem`; and, without a token, the admin API's
+//! `GET /okta-orgs/{orgId}/groups?q=`, `GET|PUT|DELETE /device-trust`, `GET|PUT /uem`, `GET /uem/device-groups?q=`; and, without a token, the admin API's
 //! OpenAPI document at `GET /openapi.json`.
 
 pub mod api_doc;
@@ -14,6 +14,7 @@ mod device_trust;
 mod input;
 mod orgs;
 pub mod uem;
+pub mod uem_groups;
 mod verify;
 pub mod views;
 
@@ -57,6 +58,7 @@ async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>,
         Op::DeleteDeviceTrust => device_trust::delete(deps, &req).await,
         Op::GetUem => uem::get(deps, &req).await,
         Op::ConnectUem => uem::connect(deps, &req).await,
+        Op::ListUemDeviceGroups => uem_groups::list(deps, &req).await,
     }
 }
 
@@ -75,6 +77,7 @@ enum Op {
     DeleteDeviceTrust,
     GetUem,
     ConnectUem,
+    ListUemDeviceGroups,
 }
 
 /// The routes behind the token check; `{orgId}` is the org id (checked as sent).
@@ -91,4 +94,5 @@ const ROUTES: &[Route<Op>] = &[
     (Method::DELETE, &["device-trust"], Op::DeleteDeviceTrust),
     (Method::GET, &["uem"], Op::GetUem),
     (Method::PUT, &["uem"], Op::ConnectUem),
+    (Method::GET, &["uem", "device-groups"], Op::ListUemDeviceGroups),
 ];

@@ -356,3 +356,25 @@ async fn owners_in_the_org_are_known_whatever_the_selection_including_deprovisio
         .await;
     assert_eq!(by_device.body["excluded"]["owner_not_active"], 1, "{}", by_device.text);
 }
+
+#[tokio::test]
+async fn uem_device_groups_are_listed_from_every_page_and_searched_by_name() {
+    let t = TestStack::start().await;
+    let none = t.call("GET", "/uem/device-groups", Some(&t.admin()), None).await;
+    assert_eq!(none.status, 409, "no UEM connected yet: {}", none.text);
+    t.connect_uem().await;
+    t.stack.hexnode.lock().max_per_page = 2;
+    for (id, name) in [(11, "Sales Macs"), (12, "sales iPads"), (13, "Engineering"), (14, "Kiosks"), (15, "Lab")] {
+        t.stack.hexnode.add_group(id, name);
+    }
+    let all = t.call("GET", "/uem/device-groups", Some(&t.technician()), None).await;
+    assert_eq!((all.status, all.body["count"].clone()), (200, json!(5)), "{}", all.text);
+    let names: Vec<&str> = all.body["items"].as_array().unwrap().iter().filter_map(|g| g["name"].as_str()).collect();
+    assert_eq!(names, ["Engineering", "Kiosks", "Lab", "Sales Macs", "sales iPads"], "every page, by name");
+    assert!(t.stack.hexnode.requests_to("/api/v1/devicegroups/").len() >= 3, "three pages of two were read");
+    let sales = t.call("GET", "/uem/device-groups?q=SALES", Some(&t.admin()), None).await;
+    let ids: Vec<&str> = sales.body["items"].as_array().unwrap().iter().filter_map(|g| g["id"].as_str()).collect();
+    assert_eq!(ids, ["11", "12"], "{}", sales.text);
+    let bad = t.call("GET", &format!("/uem/device-groups?q={}", "q".repeat(101)), Some(&t.admin()), None).await;
+    assert_eq!((bad.status, bad.body["error"]["field"].clone()), (400, json!("q")), "{}", bad.text);
+}

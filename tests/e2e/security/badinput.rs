@@ -446,6 +446,7 @@ fn path_and_query_cases(r: &Ready) -> Vec<Case> {
         ("GET", format!("/status/devices?q={}", "q".repeat(5000)), "q"),
         ("GET", "/uem/apps?platform=plan9".to_string(), "platform"),
         ("GET", "/uem/apps?kind=virus".to_string(), "kind"),
+        ("GET", format!("/uem/device-groups?q={}", "q".repeat(5000)), "q"),
         ("GET", format!("/okta-orgs/{org}/groups?q={}", "q".repeat(5000)), "q"),
     ] {
         cases.push(Case {

@@ -68,6 +68,7 @@ fn case(r: &Ready, method: &str, template: &str) -> Option<(String, Option<Value
         ("PUT", "/technicians") => (Some(json!({"emails": ["someone@other-tenant.example"]})), Other::OwnView),
         ("GET", "/okta-orgs" | "/device-trust" | "/uem" | "/fleet" | "/event-hook" | "/okta-verify" | "/platforms")
         | ("GET", "/platforms/{platform}" | "/platforms/{platform}/payload" | "/uem/apps" | "/deployments")
+        | ("GET", "/uem/device-groups")
         | ("GET", "/status" | "/status/devices" | "/technicians")
         | ("DELETE", "/device-trust")
         | ("POST", "/fleet/sync" | "/deployments/run" | "/status/refresh" | "/event-hook/redrive") => {
