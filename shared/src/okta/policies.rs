@@ -160,8 +160,10 @@ impl OktaClient {
     }
 
     /// Okta's policy simulation (`createPolicySimulation`, `POST /api/v1/policies/simulate`, Limited GA): the
-    /// access policy rules that match user `user_id` (Okta resolves their groups; the spec allows a user or
-    /// groups, not both) signing in to app `app_id` from a device that is, or is not, registered and managed.
+    /// access policy rules that match user `user_id` in `group_ids` signing in to app `app_id` from a device that
+    /// is, or is not, registered and managed. The spec's `PolicyContext` requires both `user` and `groups` (its
+    /// prose says "not both"; the schema is what the contract test holds the request to); an org that refuses
+    /// the body answers 4xx, which the preview reports as the simulation being unavailable.
     /// A managed device is simulated as meeting device assurance policy `assurance_id` when one is given.
     /// Answers the matched rule of each access policy evaluated, as `(policy id, rule id)`. Errors: as
     /// [`OktaClient::list_all`]; an org without the feature answers 4xx.
@@ -169,6 +171,7 @@ impl OktaClient {
         &self,
         app_id: &str,
         user_id: &str,
+        group_ids: &[String],
         managed: bool,
         assurance_id: Option<&str>,
     ) -> Result<Vec<(String, String)>, OktaError> {
@@ -182,6 +185,7 @@ impl OktaClient {
             "policyTypes": ["ACCESS_POLICY"],
             "policyContext": {
                 "user": {"id": user_id},
+                "groups": {"ids": group_ids},
                 "device": device,
             },
         }]);

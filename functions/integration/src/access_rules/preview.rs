@@ -90,7 +90,7 @@ async fn simulate(
 ) -> Result<(Option<SimulationView>, Option<String>), ApiError> {
     let mut matched = Vec::new();
     for managed in [true, false] {
-        match ctx.okta.simulate_access(app, user.okta_user_id, managed, user.assurance_id).await {
+        match ctx.okta.simulate_access(app, user.okta_user_id, &ctx.group_ids, managed, user.assurance_id).await {
             Ok(m) => matched.push(m.into_iter().find(|(p, _)| p == policy_id).map(|(_, rule)| rule)),
             Err(e @ OktaError::OAuth { .. }) => return Err(e.into()),
             Err(e) => return Ok((None, Some(format!("Okta's policy simulation is not available: {e}")))),
