@@ -16,7 +16,7 @@ use utoipa::OpenApi;
     ),
     components(schemas(
         input::ConnectOrg, input::RotateCredentials, input::SetCustomDomain, input::ChooseOrg, input::CredentialsInput,
-        views::OrgView, views::OrgList, views::SecretStatus, views::GroupView, views::GroupList, views::DeviceTrustView,
+        views::OrgView, views::AutomationView, views::OrgList, views::SecretStatus, views::GroupView, views::GroupList, views::DeviceTrustView,
         uem::ConnectUem, uem::UemView,
         rule_views::PolicyIdsInput, rule_views::AccessPolicyView, rule_views::AccessPolicyList, rule_views::RulePairView,
         rule_views::RulePairList, rule_views::RemovedView, rule_views::RollbackView, rule_views::RuleRef,

@@ -16,6 +16,8 @@ use url::Url;
 pub const POLICIES_READ: &str = "okta.policies.read";
 /// The scope Okta requires to create, activate, deactivate and delete policy rules.
 pub const POLICIES_MANAGE: &str = "okta.policies.manage";
+/// Every scope the access policy rules need: reading policies and simulating, and changing rules.
+pub const RULES_SCOPES: [&str; 2] = [POLICIES_READ, POLICIES_MANAGE];
 
 /// An app sign-on policy as Okta lists it (the fields the product reads of `AccessPolicy`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 use odt_shared::deps::Deps;
 use odt_shared::error::Error;
 use odt_shared::ids::is_safe_id;
-use odt_shared::okta::policies::{AccessPolicy, POLICIES_MANAGE, POLICIES_READ};
+use odt_shared::okta::policies::{AccessPolicy, POLICIES_READ, RULES_SCOPES};
 use odt_shared::okta::OktaClient;
 use odt_shared::store::OrgRecord;
 use odt_shared::ApiError;
@@ -27,7 +27,7 @@ impl Access {
     fn scopes(self) -> &'static [&'static str] {
         match self {
             Access::Read => &[POLICIES_READ],
-            Access::Manage => &[POLICIES_READ, POLICIES_MANAGE],
+            Access::Manage => &RULES_SCOPES,
         }
     }
 }
