@@ -81,6 +81,16 @@ impl LocalAuthorizer {
         }))
     }
 
+    /// [`LocalAuthorizer::token`] that also carries the OpenID Connect `email` claim (the admin's address).
+    pub fn token_with_email(&self, tenant: &str, role: &str, email: &str, ttl_secs: i64) -> String {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        self.sign(&json!({
+            "iss": self.issuer, "aud": self.audience, "sub": format!("{role}@{tenant}"), "email": email,
+            "iat": now, "nbf": now, "exp": now + ttl_secs, "tenant_id": tenant, "role": role,
+            "scp": ["odt.api"],
+        }))
+    }
+
     /// Signs arbitrary claims with this key (tests use it for expired or wrong-audience tokens).
     pub fn sign(&self, claims: &Value) -> String {
         let mut header = Header::new(Algorithm::RS256);

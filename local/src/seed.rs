@@ -22,7 +22,14 @@ pub fn seed_demo(okta: &OktaDouble) -> DemoOrg {
     okta.add_secret_client(
         &client_id,
         &client_secret,
-        &["okta.users.read", "okta.groups.read", "okta.devices.read", "okta.logs.read"],
+        &[
+            "okta.users.read",
+            "okta.groups.read",
+            "okta.devices.read",
+            "okta.logs.read",
+            "okta.policies.read",
+            "okta.policies.manage",
+        ],
     );
     let named = [
         ("00gSALES000000000001", "Sales"),
@@ -45,7 +52,26 @@ pub fn seed_demo(okta: &OktaDouble) -> DemoOrg {
         okta.add_member(named[i % named.len()].0, &id);
         okta.add_member("00gDTPILOT0000000001", &id);
     }
+    seed_access_policy(okta);
     DemoOrg { domain: DEMO_DOMAIN.into(), client_id, client_secret }
+}
+
+/// The Okta group the walkthrough selects as the fleet (Sales).
+pub const DEMO_FLEET_GROUP: &str = "00gSALES000000000001";
+
+/// The demo org's app sign-on policy the walkthrough puts the product's rules in.
+pub const DEMO_ACCESS_POLICY: &str = "rstDEMOSALESFORCE001";
+
+/// An app sign-on policy for one app (Salesforce) with a rule an Okta admin made above its catch-all.
+fn seed_access_policy(okta: &OktaDouble) {
+    okta.add_access_policy(DEMO_ACCESS_POLICY, "Salesforce sign-on", &["0oaDEMOSALESFORCE01"]);
+    okta.add_access_policy("rstDEMOCONSOLE000001", "Okta Admin Console", &["0oaDEMOADMINCONSOLE"]);
+    okta.add_foreign_rule(
+        DEMO_ACCESS_POLICY,
+        serde_json::json!({"id": "rulDEMOCONTRACTORS01", "name": "Contractors: deny",
+            "conditions": {"people": {"groups": {"include": ["00gCONTRACTORS00001"]}}},
+            "actions": {"appSignOn": {"access": "DENY"}}}),
+    );
 }
 
 /// The UEM device group of company laptops in the demo fleet.

@@ -9,6 +9,9 @@ use crate::ids::is_safe_id;
 pub const TENANT_CLAIM: &str = "tenant_id";
 /// The claim that names the caller's role (`admin` or `technician`).
 pub const ROLE_CLAIM: &str = "role";
+/// The claim with the caller's email address (OpenID Connect's `email`), when the token carries one: what
+/// matches the caller to an Okta user (the access policy rule's lockout check).
+pub const EMAIL_CLAIM: &str = "email";
 
 /// A tenant id (safe for keys: see [`is_safe_id`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -43,6 +46,8 @@ pub enum Role {
 pub struct Caller {
     pub tenant: TenantId,
     pub role: Role,
+    /// The `email` claim as sent (trimmed), `None` when absent or empty.
+    pub email: Option<String>,
 }
 
 impl Caller {
@@ -57,7 +62,8 @@ impl Caller {
             Some("technician") => Role::Technician,
             _ => return Err(ApiError::unauthorized("the token carries no valid role claim (admin or technician)")),
         };
-        Ok(Caller { tenant, role })
+        let email = get(EMAIL_CLAIM).map(str::trim).filter(|e| !e.is_empty()).map(str::to_string);
+        Ok(Caller { tenant, role, email })
     }
 
     /// Errors with 403 unless the caller is an admin.

@@ -3,6 +3,7 @@
 
 mod api {
     pub mod access;
+    pub mod access_rules;
     pub mod challenge;
     pub mod connect;
     pub mod demo;

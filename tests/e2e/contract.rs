@@ -17,7 +17,11 @@
 //! - `listGroupUsers` (`GET /api/v1/groups/{groupId}/users`): fleet preview and sync;
 //! - `listUsers` (`GET /api/v1/users`): fleet preview and sync, all users and `search=status eq "DEPROVISIONED"`;
 //! - `listDevices` (`GET /api/v1/devices?expand=user`): `POST /status/refresh`;
-//! - `getUser` (`GET /api/v1/users/{id}`): applying a `user.account.update_profile` hook event.
+//! - `getUser` (`GET /api/v1/users/{id}`): applying a `user.account.update_profile` hook event;
+//! - the Policies API, in the walkthrough's access policy rule step (`okta.policies.read`): `listPolicies`
+//!   (`GET /api/v1/policies?type=ACCESS_POLICY`), `getPolicy`, `listPolicyMappings`, `listPolicyRules`,
+//!   `getPolicyRule`, `createPolicySimulation` (`POST /api/v1/policies/simulate`); and (`okta.policies.manage`)
+//!   `createPolicyRule` (`?activate=false`), `activatePolicyRule`, `deactivatePolicyRule`, `deletePolicyRule`.
 //!
 //! The product makes no other Okta call (event hook verification is Okta calling the product). The test ends by
 //! proving the chain can fail: a group of a type the spec does not allow, and a request with a non-integer `limit`,
@@ -28,6 +32,7 @@
 
 mod contract {
     pub mod chain;
+    pub mod discriminator;
 }
 
 use contract::chain::{Chain, Finding};
@@ -202,11 +207,33 @@ async fn okta_traffic_matches_okta_openapi_description() {
         ("GET", "/api/v1/users"),
         ("GET", "/api/v1/devices"),
         ("GET", "/api/v1/users/00uUSER0000000000020"),
+        ("GET", "/api/v1/policies"),
+        ("GET", "/api/v1/policies/rstDEMOSALESFORCE001"),
+        ("GET", "/api/v1/policies/rstDEMOSALESFORCE001/mappings"),
+        ("GET", "/api/v1/policies/rstDEMOSALESFORCE001/rules"),
+        ("POST", "/api/v1/policies/rstDEMOSALESFORCE001/rules"),
+        ("POST", "/api/v1/policies/simulate"),
     ] {
         assert!(
             exchanges.iter().any(|e| e.method == method && e.path == path && e.status == 200),
             "{method} {path} never went through the chain"
         );
+    }
+    // The rule operations, on the rules the walkthrough created (their ids vary): read, activate, deactivate
+    // (204), delete (204).
+    let rule_ops = [
+        ("GET", "", 200),
+        ("POST", "/lifecycle/activate", 204),
+        ("POST", "/lifecycle/deactivate", 204),
+        ("DELETE", "", 204),
+    ];
+    for (method, tail, status) in rule_ops {
+        let on_a_rule = |e: &contract::chain::Exchange| {
+            let rest = e.path.strip_prefix("/api/v1/policies/rstDEMOSALESFORCE001/rules/").unwrap_or("");
+            let (rule, after) = rest.split_once('/').map_or((rest, ""), |(r, a)| (r, a));
+            e.method == method && e.status == status && !rule.is_empty() && after == tail.trim_start_matches('/')
+        };
+        assert!(exchanges.iter().any(on_a_rule), "{method} a rule{tail} never went through the chain");
     }
     assert!(!t.stack.okta.requests_to("/api/v1/devices?expand=user").is_empty());
 

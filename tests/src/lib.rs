@@ -100,6 +100,11 @@ impl TestStack {
         self.stack.token(&self.tenant, "admin")
     }
 
+    /// An admin token of this test's tenant carrying the `email` claim.
+    pub fn admin_as(&self, email: &str) -> String {
+        self.stack.authorizer.token_with_email(&self.tenant, "admin", email, 3600)
+    }
+
     /// A technician token of this test's tenant.
     pub fn technician(&self) -> String {
         self.stack.token(&self.tenant, "technician")
@@ -204,8 +209,15 @@ impl TestStack {
 }
 
 /// Every scope the product asks for.
-pub const ALL_SCOPES: [&str; 5] =
-    ["okta.users.read", "okta.groups.read", "okta.devices.read", "okta.logs.read", "okta.eventHooks.manage"];
+pub const ALL_SCOPES: [&str; 7] = [
+    "okta.users.read",
+    "okta.groups.read",
+    "okta.devices.read",
+    "okta.logs.read",
+    "okta.eventHooks.manage",
+    "okta.policies.read",
+    "okta.policies.manage",
+];
 
 /// The body of `POST /okta-orgs` with a client secret.
 pub fn connect_body(domain: &str, client_id: &str, secret: &str) -> Value {

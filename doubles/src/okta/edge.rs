@@ -60,6 +60,23 @@ pub(super) async fn serve(
     }
 }
 
+/// [`serve`] for any `method`, with the state open to change: what the Management API writes do.
+pub(super) async fn serve_mut(
+    state: &Shared,
+    headers: &HeaderMap,
+    method: &str,
+    recorded_as: String,
+    scope: &str,
+    work: impl FnOnce(&mut OktaState) -> Response,
+) -> Response {
+    record_and_delay(state, method, recorded_as).await;
+    let mut s = state.lock().expect("double state lock");
+    match gate(&mut s, headers, scope) {
+        Ok(()) => work(&mut s),
+        Err(refused) => *refused,
+    }
+}
+
 /// `r` with Okta's `X-Rate-Limit-*` headers: a limit of 600, `remaining`, and the window's end `reset` (epoch
 /// seconds).
 fn rate_headers(mut r: Response, remaining: i64, reset: i64) -> Response {

@@ -1,12 +1,14 @@
 //! The Okta double: the org authorization server's token endpoint (client_secret_basic and private_key_jwt)
 //! and the Management API reads the product uses (`/api/v1/groups`, `/api/v1/groups/{id}/users`,
-//! `/api/v1/users/{id}`, `/api/v1/devices` with `expand=user`), with `Link` paging, `X-Rate-Limit-*` headers and
+//! `/api/v1/users/{id}`, `/api/v1/devices` with `expand=user`) and the Policies API for app sign-on policies
+//! (`policies.rs`), with `Link` paging, `X-Rate-Limit-*` headers and
 //! Okta's error shapes, following `../shared/okta/spec/management.yaml` and `oauth.yaml`.
 
 mod challenge;
 mod edge;
 mod faults;
 mod paging;
+mod policies;
 mod routes;
 mod state;
 mod token;
@@ -42,6 +44,13 @@ impl OktaDouble {
             .route("/api/v1/users", get(routes::list_users))
             .route("/api/v1/users/{id}", get(routes::get_user))
             .route("/api/v1/devices", get(routes::list_devices))
+            .route("/api/v1/policies", get(policies::list_policies))
+            .route("/api/v1/policies/simulate", post(policies::simulate))
+            .route("/api/v1/policies/{id}", get(policies::get_policy))
+            .route("/api/v1/policies/{id}/mappings", get(policies::list_mappings))
+            .route("/api/v1/policies/{id}/rules", get(policies::list_rules).post(policies::create_rule))
+            .route("/api/v1/policies/{id}/rules/{rule}", get(policies::get_rule).delete(policies::delete_rule))
+            .route("/api/v1/policies/{id}/rules/{rule}/lifecycle/{action}", post(policies::rule_lifecycle))
             .layer(axum::middleware::from_fn_with_state(self.state.clone(), faults::fault_plan))
             .route(CHALLENGE_PATH, get(challenge::challenge))
             .with_state(self.state.clone())

@@ -80,6 +80,12 @@ pub struct OktaState {
     pub challenge_plan: VecDeque<String>,
     /// Every request to the challenge URL, in arrival order.
     pub challenges: Vec<super::challenge::ChallengeRequest>,
+    /// App sign-on policies (`AccessPolicy` JSON), in creation order.
+    pub policies: Vec<Value>,
+    /// Policy id → its rules (`AccessPolicyRule` JSON) in priority order; each rule's `priority` is its place.
+    pub policy_rules: HashMap<String, Vec<Value>>,
+    /// Policy id → the ids of the apps mapped to it.
+    pub policy_apps: HashMap<String, Vec<String>>,
     /// Every fault the plan injected (not [`OktaFault::Pass`]), with the path and query it hit, in order.
     pub faults_injected: Vec<(String, OktaFault)>,
 }

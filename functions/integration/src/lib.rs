@@ -5,9 +5,12 @@
 //! Routes (all behind the JWT authorizer; admins configure, technicians read):
 //! `GET|POST /okta-orgs`, `GET|DELETE /okta-orgs/{orgId}`, `PUT /okta-orgs/{orgId}/credentials`,
 //! `PUT /okta-orgs/{orgId}/custom-domain`,
-//! `GET /okta-orgs/{orgId}/groups?q=`, `GET|PUT|DELETE /device-trust`, `GET|PUT /uem`, `GET /uem/device-groups?q=`; and, without a token, the admin API's
-//! OpenAPI document at `GET /openapi.json`.
+//! `GET /okta-orgs/{orgId}/groups?q=`, `GET|PUT|DELETE /device-trust`, `GET|PUT /uem`, `GET /uem/device-groups?q=`,
+//! `GET /access-policies`, `GET|PUT|DELETE /access-policy-rules`, `POST /access-policy-rules/preview`,
+//! `POST /access-policy-rules/activate`; and, without a token, the admin API's OpenAPI document at
+//! `GET /openapi.json`.
 
+pub mod access_rules;
 pub mod api_doc;
 mod custom_domain;
 mod device_trust;
@@ -59,6 +62,12 @@ async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>,
         Op::GetUem => uem::get(deps, &req).await,
         Op::ConnectUem => uem::connect(deps, &req).await,
         Op::ListUemDeviceGroups => uem_groups::list(deps, &req).await,
+        Op::ListAccessPolicies => access_rules::list_policies(deps, &req).await,
+        Op::ListAccessRules => access_rules::list_rules(deps, &req).await,
+        Op::PreviewAccessRules => access_rules::preview(deps, &req).await,
+        Op::CreateAccessRules => access_rules::create_rules(deps, &req).await,
+        Op::ActivateAccessRules => access_rules::activate(deps, &req).await,
+        Op::RollBackAccessRules => access_rules::rollback(deps, &req).await,
     }
 }
 
@@ -78,6 +87,12 @@ enum Op {
     GetUem,
     ConnectUem,
     ListUemDeviceGroups,
+    ListAccessPolicies,
+    ListAccessRules,
+    PreviewAccessRules,
+    CreateAccessRules,
+    ActivateAccessRules,
+    RollBackAccessRules,
 }
 
 /// The routes behind the token check; `{orgId}` is the org id (checked as sent).
@@ -95,4 +110,10 @@ const ROUTES: &[Route<Op>] = &[
     (Method::GET, &["uem"], Op::GetUem),
     (Method::PUT, &["uem"], Op::ConnectUem),
     (Method::GET, &["uem", "device-groups"], Op::ListUemDeviceGroups),
+    (Method::GET, &["access-policies"], Op::ListAccessPolicies),
+    (Method::GET, &["access-policy-rules"], Op::ListAccessRules),
+    (Method::PUT, &["access-policy-rules"], Op::CreateAccessRules),
+    (Method::DELETE, &["access-policy-rules"], Op::RollBackAccessRules),
+    (Method::POST, &["access-policy-rules", "preview"], Op::PreviewAccessRules),
+    (Method::POST, &["access-policy-rules", "activate"], Op::ActivateAccessRules),
 ];

@@ -1,4 +1,4 @@
-//! Steps 13, 14 and 16: an admin's later changes (reset the iOS secret key, switch Windows off, delete device
+//! Steps 13, 14 and 17: an admin's later changes (reset the iOS secret key, switch Windows off, delete device
 //! trust), each followed through deploy-trigger on the Hexnode double.
 
 use super::api::step;
@@ -60,14 +60,14 @@ impl Walk<'_> {
         Ok(())
     }
 
-    /// Step 16: deletes device trust; every item comes off every device and no policy is left in the UEM.
+    /// Step 17: deletes device trust; every item comes off every device and no policy is left in the UEM.
     pub(super) async fn delete_device_trust(&mut self) -> anyhow::Result<()> {
-        writeln!(self.out, "[16] Delete device trust: every item comes off every device")?;
-        step(self.out, 16, "delete device trust", self.admin.expect(Method::DELETE, "/device-trust", None, 202))
+        writeln!(self.out, "[17] Delete device trust: every item comes off every device")?;
+        step(self.out, 17, "delete device trust", self.admin.expect(Method::DELETE, "/device-trust", None, 202))
             .await?;
-        step(self.out, 16, "let deploy-trigger follow", self.stack.settle()).await?;
+        step(self.out, 17, "let deploy-trigger follow", self.stack.settle()).await?;
         let o =
-            step(self.out, 16, "read the overview", self.tech.expect(Method::GET, "/deployments", None, 200)).await?;
+            step(self.out, 17, "read the overview", self.tech.expect(Method::GET, "/deployments", None, 200)).await?;
         let removal = (
             o["devicesCarryingItems"].as_u64().unwrap_or(u64::MAX),
             self.stack.hexnode.policies().len(),
@@ -81,7 +81,7 @@ impl Walk<'_> {
             removal.0, removal.1, removal.2
         )?;
         if *removal != (0, 0, "none".to_string()) {
-            bail!("step 16 (delete device trust) failed: {removal:?}");
+            bail!("step 17 (delete device trust) failed: {removal:?}");
         }
         Ok(())
     }

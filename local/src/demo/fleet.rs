@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 /// The demo's selection: the Okta group "Sales" and the UEM device group "Corporate Laptops".
 fn selection() -> Value {
-    json!({"oktaGroupIds": ["00gSALES000000000001"], "uemDeviceGroupIds": [crate::seed::DEMO_LAPTOP_GROUP.to_string()]})
+    json!({"oktaGroupIds": [crate::seed::DEMO_FLEET_GROUP], "uemDeviceGroupIds": [crate::seed::DEMO_LAPTOP_GROUP.to_string()]})
 }
 
 impl Walk<'_> {

@@ -3,7 +3,8 @@
 //!
 //! [`walkthrough`] is the list of steps; each is a method of the walk, in the file of its subject: `connect`
 //! (the org, device trust, roles, the UEM), `platforms`, `fleet`, `deploy`, `hooks`, `changes` (the iOS key,
-//! Windows off, device trust deleted) and `status` (evidence and exports). `api` holds what every step uses.
+//! Windows off, device trust deleted), `status` (evidence and exports) and `rules` (an app sign-on policy rule
+//! for the fleet). `api` holds what every step uses.
 
 mod api;
 mod changes;
@@ -13,6 +14,7 @@ mod fleet;
 mod hooks;
 mod platforms;
 mod renewal;
+mod rules;
 mod status;
 
 pub(crate) use api::{check, step, Api};
@@ -61,6 +63,10 @@ pub struct Outcome {
     pub removal: (u64, usize, String),
     /// The status summary before device trust was deleted (`GET /status`).
     pub status_summary: Value,
+    /// The access policy rules: created INACTIVE, ACTIVE after the admin's call, Okta's simulation then meeting
+    /// the allow rule from a managed device and the deny rule from another, the policy as before after the
+    /// rollback.
+    pub access_rules: (bool, bool, bool, bool),
     /// Where the CSV and PDF exports were written, with their device rows.
     pub exports: Vec<(std::path::PathBuf, u64)>,
     /// 91 days on (step 15b): attestation renewals due, delivered again by one run, still due after it.
@@ -107,6 +113,7 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
     walk.switch_windows_off().await?;
     walk.status_and_exports().await?;
     walk.renewals().await?;
+    walk.access_policy_rules().await?;
     walk.delete_device_trust().await?;
     Ok(walk.outcome)
 }

@@ -238,6 +238,20 @@ impl OktaClient {
     /// GET one URL on this org with the bearer token; waits for rate-limit resets and retries 5xx and transport
     /// errors within [`RetryPolicy`]; refreshes the token once on `E0000011`.
     async fn get(&self, url: &Url) -> Result<reqwest::Response, OktaError> {
+        self.send(reqwest::Method::GET, url, None, true).await
+    }
+
+    /// Sends one request to this org with the bearer token and, when given, a JSON body. Waits for rate-limit
+    /// resets (a 429 was not served, so every request is sent again after it) and refreshes the token once on
+    /// `E0000011`; 5xx and transport errors are retried within [`RetryPolicy`] only when `idempotent` (a create
+    /// whose answer was lost may have been done: the caller finds it instead of creating it twice).
+    pub(super) async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+        idempotent: bool,
+    ) -> Result<reqwest::Response, OktaError> {
         let mut refreshed = false;
         let mut attempt = 0u32;
         loop {
@@ -245,15 +259,18 @@ impl OktaClient {
             self.respect_reset().await;
             let token = self.access_token().await?;
             let target = self.outbound.route(url).map_err(OktaError::Unreachable)?;
-            let req = self
+            let mut req = self
                 .outbound
                 .http()
-                .get(target)
+                .request(method.clone(), target)
                 .header("accept", "application/json")
                 .bearer_auth(token.expose_secret());
+            if let Some(b) = body {
+                req = req.json(b);
+            }
             let resp = match self.send_counted(req).await {
                 Ok(r) => r,
-                Err(e) if attempt < self.policy.max_attempts => {
+                Err(e) if idempotent && attempt < self.policy.max_attempts => {
                     tracing::warn!(error = %e, attempt, "Okta request failed; retrying");
                     self.clock.sleep(self.backoff(attempt)).await;
                     continue;
@@ -281,7 +298,7 @@ impl OktaClient {
                 self.clock.sleep(wait).await;
                 continue;
             }
-            if status.is_server_error() && attempt < self.policy.max_attempts {
+            if status.is_server_error() && idempotent && attempt < self.policy.max_attempts {
                 tracing::warn!(status = status.as_u16(), attempt, "Okta server error; retrying");
                 self.clock.sleep(self.backoff(attempt)).await;
                 continue;

@@ -10,6 +10,7 @@ mod devices;
 mod error;
 pub mod link;
 mod model;
+pub mod policies;
 
 pub use client::{OktaClient, RetryPolicy, TokenGrant};
 pub use credentials::{ClientAuth, OktaCredentials};
@@ -20,6 +21,11 @@ pub use model::{Group, GroupProfile, User, UserProfile};
 /// Scopes the product cannot work without: reading users, groups and devices.
 pub const REQUIRED_SCOPES: [&str; 3] = ["okta.users.read", "okta.groups.read", "okta.devices.read"];
 
-/// Scopes the product uses when granted: certificate-issue evidence from the System Log, and self-registering
-/// the event hook.
-pub const OPTIONAL_SCOPES: [&str; 2] = ["okta.logs.read", "okta.eventHooks.manage"];
+/// Scopes the product uses when granted: certificate-issue evidence from the System Log, self-registering
+/// the event hook, and reading and managing the app sign-on policy rules scoped to the fleet.
+/// What the product can do in Okta for the admin when the org's app is granted the scopes named (as Okta's spec
+/// requires them for the calls each makes): `GET /okta-orgs` reports which are allowed.
+pub const AUTOMATIONS: [(&str, &[&str]); 1] = [("accessPolicyRules", &policies::RULES_SCOPES)];
+
+pub const OPTIONAL_SCOPES: [&str; 4] =
+    ["okta.logs.read", "okta.eventHooks.manage", policies::POLICIES_READ, policies::POLICIES_MANAGE];

@@ -7,6 +7,8 @@
 //! (`item.rs`, `cursor.rs`) are private to this module. docs/ARCHITECTURE.md's table lists every sort key with its
 //! record type and file.
 
+mod access_rules;
+mod assurance;
 mod checkpoint;
 mod counters;
 mod cursor;
@@ -34,6 +36,7 @@ mod transact;
 mod uem;
 mod uem_calls;
 
+pub use access_rules::{AccessRuleRecord, AccessRuleState, CreatedRule};
 pub use checkpoint::CheckpointRecord;
 pub use counters::Window;
 pub use cursor::PrefixCursor;

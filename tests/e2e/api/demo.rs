@@ -32,6 +32,9 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
     assert_eq!(outcome.first_sync_written, 366, "every device recorded once");
     assert_eq!(outcome.second_sync_written, 0);
     assert!(outcome.hook_round_trip, "{text}");
+    // The access policy rules: inactive when created, active only after the admin's call, Okta's simulation then
+    // meeting them, and the policy exactly as before after the rollback.
+    assert_eq!(outcome.access_rules, (true, true, true, true), "{text}");
     // Deployment: every platform's managed group holds exactly its in-scope devices, the devices carry exactly
     // their platform's items, and the later steps each changed only what they should.
     assert_eq!(outcome.deployed.len(), 4, "{text}");

@@ -169,6 +169,9 @@ fn post_body_schemes(doc: &serde_yaml::Value) -> Vec<String> {
 ///    the router checks them instead, as the schemes' descriptions say: `client_assertion_type` =
 ///    `urn:ietf:params:oauth:client-assertion-type:jwt-bearer` with a `client_assertion`, or `client_id` with
 ///    `client_secret` ([`post_body_auth_problem`]).
+/// 3. Each `oneOf` with a `discriminator` mapping requires, in each mapped alternative, the discriminator's value
+///    that maps to it ([`super::discriminator`]): Prism ignores `discriminator`, and the policy rule types share
+///    one open base schema, so without this a valid access policy rule matches several alternatives.
 fn prism_document(name: &str, dir: &Path) -> anyhow::Result<PathBuf> {
     let src = spec_path(name);
     let text = std::fs::read_to_string(&src).with_context(|| src.display().to_string())?;
@@ -176,6 +179,7 @@ fn prism_document(name: &str, dir: &Path) -> anyhow::Result<PathBuf> {
     strip_examples(&mut doc, false);
     let schemes = post_body_schemes(&doc);
     open_requirements(&mut doc, &schemes);
+    super::discriminator::explicit_discriminators(&mut doc);
     let out = dir.join(name.replace(".yaml", ".json"));
     std::fs::write(&out, serde_json::to_string(&doc)?)?;
     Ok(out)

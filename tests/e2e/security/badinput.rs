@@ -351,6 +351,22 @@ fn routes(r: &Ready) -> Vec<BodyRoute> {
         },
         BodyRoute {
             method: "PUT",
+            path: "/access-policy-rules".into(),
+            base: json!({"policyIds": ["rstBADINPUT000000001"]}),
+            required: vec!["policyIds"],
+            long: vec!["policyIds"],
+            bad_values: vec![("policyIds", path_ids.clone()), ("policyIds", json!([]))],
+        },
+        BodyRoute {
+            method: "POST",
+            path: "/access-policy-rules/preview".into(),
+            base: json!({"policyIds": ["rstBADINPUT000000001"]}),
+            required: vec!["policyIds"],
+            long: vec!["policyIds"],
+            bad_values: vec![("policyIds", path_ids.clone()), ("policyIds", json!(["rstA", "rstA"]))],
+        },
+        BodyRoute {
+            method: "PUT",
             path: "/event-hook".into(),
             base: json!({"secret": "a-long-enough-hook-secret", "version": 1}),
             required: vec!["secret"],

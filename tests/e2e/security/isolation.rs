@@ -65,6 +65,12 @@ fn case(r: &Ready, method: &str, template: &str) -> Option<(String, Option<Value
         ("POST", "/status/exports/share") => {
             (Some(json!({"format": "csv", "emails": [r.technician_email]})), Other::OwnView)
         }
+        ("PUT", "/access-policy-rules") | ("POST", "/access-policy-rules/preview") => {
+            (Some(json!({"policyIds": ["rstISOLATION00000001"]})), Other::OwnView)
+        }
+        ("GET", "/access-policies" | "/access-policy-rules")
+        | ("DELETE", "/access-policy-rules")
+        | ("POST", "/access-policy-rules/activate") => (None, Other::OwnView),
         ("PUT", "/technicians") => (Some(json!({"emails": ["someone@other-tenant.example"]})), Other::OwnView),
         ("GET", "/okta-orgs" | "/device-trust" | "/uem" | "/fleet" | "/event-hook" | "/okta-verify" | "/platforms")
         | ("GET", "/platforms/{platform}" | "/platforms/{platform}/payload" | "/uem/apps" | "/deployments")

@@ -33,6 +33,10 @@ fn device(id: &str, name: &str, state: OdtState, exclusion: Option<Exclusion>) -
         last_error: None,
         unsupported: None,
         groups: vec![],
+        attested_at: None,
+        certificate_age_days: None,
+        renewal_due_at: None,
+        renewal_reason: None,
     }
 }
 
