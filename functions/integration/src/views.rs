@@ -22,6 +22,9 @@ pub struct OrgView {
     pub key_id: Option<String>,
     /// Scopes Okta granted at the last verification.
     pub granted_scopes: Vec<String>,
+    /// Which of Okta's side the product may do for the admin with these scopes (the event hook, device
+    /// assurance, policy rules), and the scope each missing one needs (then it stays a manual step in Okta).
+    pub automations: Vec<odt_shared::okta_side::AutomationView>,
     pub secret: SecretStatus,
     /// RFC 3339.
     pub created_at: String,
@@ -48,6 +51,7 @@ impl From<&OrgRecord> for OrgView {
             auth_method: method_name(r.auth_method).to_string(),
             key_id: r.key_id.clone(),
             granted_scopes: r.granted_scopes.clone(),
+            automations: odt_shared::okta_side::automations(r),
             secret: SecretStatus { set: true, updated_at: r.secret_updated_at.clone() },
             created_at: r.created_at.clone(),
             updated_at: r.updated_at.clone(),
@@ -99,6 +103,10 @@ pub struct DeviceTrustView {
     pub updated_at: Option<String>,
     /// 0 while not configured.
     pub version: u64,
+    /// After `DELETE /device-trust`: what became of what the product made in Okta (the event hook, each device
+    /// assurance policy).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub okta_side: Vec<odt_shared::okta_side::StepOutcome>,
 }
 
 impl DeviceTrustView {
@@ -113,6 +121,7 @@ impl DeviceTrustView {
                 removal_requested_at: None,
                 updated_at: None,
                 version: 0,
+                okta_side: Vec::new(),
             },
             Some(r) => DeviceTrustView {
                 state: match r.state {
@@ -126,6 +135,7 @@ impl DeviceTrustView {
                 removal_requested_at: r.removal_requested_at.clone(),
                 updated_at: Some(r.updated_at.clone()),
                 version: r.version,
+                okta_side: Vec::new(),
             },
         }
     }

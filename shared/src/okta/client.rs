@@ -238,6 +238,21 @@ impl OktaClient {
     /// GET one URL on this org with the bearer token; waits for rate-limit resets and retries 5xx and transport
     /// errors within [`RetryPolicy`]; refreshes the token once on `E0000011`.
     async fn get(&self, url: &Url) -> Result<reqwest::Response, OktaError> {
+        self.send(reqwest::Method::GET, url, None).await
+    }
+
+    /// Sends `method` to one URL on this org with the bearer token and `body` as JSON (when given): waits for
+    /// rate-limit resets (a 429 was not processed, so every method may be sent again), refreshes the token once on
+    /// `E0000011`, and retries 5xx and transport errors within [`RetryPolicy`] only for methods that are safe to
+    /// repeat (all but `POST`: a create sent twice could create twice). Errors: [`OktaError::Api`] with Okta's
+    /// `errorCode`, [`OktaError::RateLimited`], [`OktaError::Unreachable`].
+    pub(super) async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+    ) -> Result<reqwest::Response, OktaError> {
+        let repeatable = method != reqwest::Method::POST;
         let mut refreshed = false;
         let mut attempt = 0u32;
         loop {
@@ -245,15 +260,18 @@ impl OktaClient {
             self.respect_reset().await;
             let token = self.access_token().await?;
             let target = self.outbound.route(url).map_err(OktaError::Unreachable)?;
-            let req = self
+            let mut req = self
                 .outbound
                 .http()
-                .get(target)
+                .request(method.clone(), target)
                 .header("accept", "application/json")
                 .bearer_auth(token.expose_secret());
+            if let Some(b) = body {
+                req = req.json(b);
+            }
             let resp = match self.send_counted(req).await {
                 Ok(r) => r,
-                Err(e) if attempt < self.policy.max_attempts => {
+                Err(e) if repeatable && attempt < self.policy.max_attempts => {
                     tracing::warn!(error = %e, attempt, "Okta request failed; retrying");
                     self.clock.sleep(self.backoff(attempt)).await;
                     continue;
@@ -281,24 +299,48 @@ impl OktaClient {
                 self.clock.sleep(wait).await;
                 continue;
             }
-            if status.is_server_error() && attempt < self.policy.max_attempts {
+            if repeatable && status.is_server_error() && attempt < self.policy.max_attempts {
                 tracing::warn!(status = status.as_u16(), attempt, "Okta server error; retrying");
                 self.clock.sleep(self.backoff(attempt)).await;
                 continue;
             }
-            let code = status.as_u16();
-            let text = resp.text().await.unwrap_or_default();
-            let err = match serde_json::from_str::<ApiErrorAnswer>(&text) {
-                Ok(e) => OktaError::Api { status: code, code: e.error_code, summary: e.error_summary },
-                Err(_) => OktaError::Api { status: code, code: String::new(), summary: format!("HTTP {code}") },
-            };
-            if code == 401 && err.code() == Some("E0000011") && !refreshed {
+            let err = Self::api_error(resp).await;
+            if err.code() == Some("E0000011") && !refreshed {
                 refreshed = true;
                 *self.token.lock().await = None;
                 continue;
             }
             return Err(err);
         }
+    }
+
+    /// The Management API error an unsuccessful answer carries (Okta's `errorCode` and `errorSummary`).
+    async fn api_error(resp: reqwest::Response) -> OktaError {
+        let code = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        match serde_json::from_str::<ApiErrorAnswer>(&text) {
+            Ok(e) => OktaError::Api { status: code, code: e.error_code, summary: e.error_summary },
+            Err(_) => OktaError::Api { status: code, code: String::new(), summary: format!("HTTP {code}") },
+        }
+    }
+
+    /// `path` (relative, e.g. `api/v1/eventHooks/<id>`) on this org. Errors: [`OktaError::Protocol`].
+    pub(super) fn url(&self, path: &str) -> Result<Url, OktaError> {
+        self.host.base_url().join(path).map_err(|e| OktaError::Protocol(e.to_string()))
+    }
+
+    /// Sends `method` with `body` and reads the answer as `T` (see [`OktaClient::send`]). Errors: as `send`, plus
+    /// [`OktaError::Protocol`] for an answer that is not a `T` (`what` names it).
+    pub(super) async fn send_json<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        what: &str,
+    ) -> Result<T, OktaError> {
+        let resp = self.send(method, &self.url(path)?, body).await?;
+        let bytes = resp.bytes().await.map_err(|e| OktaError::Unreachable(e.without_url().to_string()))?;
+        serde_json::from_slice(&bytes).map_err(|e| OktaError::Protocol(format!("{what}: {e}")))
     }
 
     fn backoff(&self, attempt: u32) -> Duration {

@@ -6,20 +6,33 @@
 pub mod challenge;
 mod client;
 mod credentials;
+mod device_assurance;
 mod devices;
+mod event_hooks;
 mod error;
 pub mod link;
 mod model;
 
 pub use client::{OktaClient, RetryPolicy, TokenGrant};
 pub use credentials::{ClientAuth, OktaCredentials};
+pub use device_assurance::{DeviceAssurance, OsVersion};
 pub use devices::{DeviceUserLink, OktaDevice};
+pub use event_hooks::{EventHook, HookSpec};
 pub use error::OktaError;
 pub use model::{Group, GroupProfile, User, UserProfile};
 
 /// Scopes the product cannot work without: reading users, groups and devices.
 pub const REQUIRED_SCOPES: [&str; 3] = ["okta.users.read", "okta.groups.read", "okta.devices.read"];
 
-/// Scopes the product uses when granted: certificate-issue evidence from the System Log, and self-registering
-/// the event hook.
-pub const OPTIONAL_SCOPES: [&str; 2] = ["okta.logs.read", "okta.eventHooks.manage"];
+/// Scopes the product uses when granted: certificate-issue evidence from the System Log, registering the event
+/// hook (`okta.eventHooks.manage`, and `.read` for Okta's view of it), keeping the product's device assurance
+/// policies (`okta.deviceAssurance.manage`, `.read`), and the authentication policy rules
+/// (`okta.policies.manage`). Which automation each one allows: [`crate::okta_side::automations`].
+pub const OPTIONAL_SCOPES: [&str; 6] = [
+    "okta.logs.read",
+    "okta.eventHooks.manage",
+    "okta.eventHooks.read",
+    "okta.deviceAssurance.manage",
+    "okta.deviceAssurance.read",
+    "okta.policies.manage",
+];

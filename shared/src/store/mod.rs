@@ -7,6 +7,7 @@
 //! (`item.rs`, `cursor.rs`) are private to this module. docs/ARCHITECTURE.md's table lists every sort key with its
 //! record type and file.
 
+mod assurance;
 mod checkpoint;
 mod counters;
 mod cursor;
@@ -34,6 +35,7 @@ mod transact;
 mod uem;
 mod uem_calls;
 
+pub use assurance::AssuranceRecord;
 pub use checkpoint::CheckpointRecord;
 pub use counters::Window;
 pub use cursor::PrefixCursor;
@@ -44,7 +46,7 @@ pub use device_trust::{DeviceTrustRecord, DeviceTrustState};
 pub use evidence::EvidenceRecord;
 pub use facts::{Fact, FactKey};
 pub use fleet::FleetRecord;
-pub use hook::HookRecord;
+pub use hook::{HookRecord, OktaHook};
 pub use inbox::{is_inbox_key, InboxRecord};
 pub use inventory::{InventoryRead, INVENTORY_TTL_SECS};
 pub use mail::MailTaken;
