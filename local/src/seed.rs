@@ -22,7 +22,17 @@ pub fn seed_demo(okta: &OktaDouble) -> DemoOrg {
     okta.add_secret_client(
         &client_id,
         &client_secret,
-        &["okta.users.read", "okta.groups.read", "okta.devices.read", "okta.logs.read"],
+        &[
+            "okta.users.read",
+            "okta.groups.read",
+            "okta.devices.read",
+            "okta.logs.read",
+            "okta.eventHooks.manage",
+            "okta.eventHooks.read",
+            "okta.deviceAssurance.manage",
+            "okta.deviceAssurance.read",
+            "okta.policies.manage",
+        ],
     );
     let named = [
         ("00gSALES000000000001", "Sales"),

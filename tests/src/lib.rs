@@ -203,9 +203,18 @@ impl TestStack {
     }
 }
 
-/// Every scope the product asks for.
-pub const ALL_SCOPES: [&str; 5] =
-    ["okta.users.read", "okta.groups.read", "okta.devices.read", "okta.logs.read", "okta.eventHooks.manage"];
+/// Every scope the product asks for (its required and optional scopes, `odt_shared::okta`).
+pub const ALL_SCOPES: [&str; 9] = [
+    "okta.users.read",
+    "okta.groups.read",
+    "okta.devices.read",
+    "okta.logs.read",
+    "okta.eventHooks.manage",
+    "okta.eventHooks.read",
+    "okta.deviceAssurance.manage",
+    "okta.deviceAssurance.read",
+    "okta.policies.manage",
+];
 
 /// The body of `POST /okta-orgs` with a client secret.
 pub fn connect_body(domain: &str, client_id: &str, secret: &str) -> Value {
