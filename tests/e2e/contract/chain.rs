@@ -142,6 +142,61 @@ fn open_requirements(v: &mut serde_yaml::Value, schemes: &[String]) -> usize {
     replaced
 }
 
+/// `{properties: {<property>: {enum: <keys>}}, required: [<property>]}`.
+fn pin_to(property: &str, keys: Vec<serde_yaml::Value>) -> serde_yaml::Value {
+    let mut one = serde_yaml::Mapping::new();
+    one.insert("enum".into(), serde_yaml::Value::Sequence(keys));
+    let mut props = serde_yaml::Mapping::new();
+    props.insert(property.into(), serde_yaml::Value::Mapping(one));
+    let mut pin = serde_yaml::Mapping::new();
+    pin.insert("properties".into(), serde_yaml::Value::Mapping(props));
+    pin.insert("required".into(), serde_yaml::Value::Sequence(vec![property.into()]));
+    serde_yaml::Value::Mapping(pin)
+}
+
+/// For every `oneOf` with a `discriminator` that has a `mapping`: each branch named in the mapping becomes
+/// `allOf: [branch, {properties: {<property>: {enum: [its keys]}}, required: [<property>]}]`, which is what the
+/// discriminator says (the branch applies when the property names it). Prism 5 ignores `discriminator`, and
+/// where the branches are open objects sharing the property (Okta's `DeviceAssurance` platforms) every body
+/// matches all of them, so `oneOf` refuses every body. Returns how many branches were pinned.
+fn pin_discriminated(v: &mut serde_yaml::Value) -> usize {
+    let mut pinned = 0;
+    match v {
+        serde_yaml::Value::Mapping(m) => {
+            let disc = m.get("discriminator").cloned();
+            let property = disc.as_ref().and_then(|d| d["propertyName"].as_str().map(str::to_string));
+            let mapping = disc.as_ref().and_then(|d| d["mapping"].as_mapping().cloned());
+            if let (Some(property), Some(mapping), Some(serde_yaml::Value::Sequence(branches))) =
+                (property, mapping, m.get_mut("oneOf"))
+            {
+                for b in branches.iter_mut() {
+                    let Some(target) = b["$ref"].as_str().map(str::to_string) else { continue };
+                    let keys: Vec<serde_yaml::Value> =
+                        mapping.iter().filter(|(_, t)| t.as_str() == Some(&target)).map(|(k, _)| k.clone()).collect();
+                    if keys.is_empty() {
+                        continue;
+                    }
+                    let pin = pin_to(&property, keys);
+                    let mut all = serde_yaml::Mapping::new();
+                    all.insert("allOf".into(), serde_yaml::Value::Sequence(vec![b.clone(), pin]));
+                    *b = serde_yaml::Value::Mapping(all);
+                    pinned += 1;
+                }
+            }
+            for (_, child) in m.iter_mut() {
+                pinned += pin_discriminated(child);
+            }
+        }
+        serde_yaml::Value::Sequence(s) => {
+            for child in s {
+                pinned += pin_discriminated(child);
+            }
+        }
+        _ => {}
+    }
+    pinned
+}
+
 /// The names of the `securitySchemes` declared as `type: http`, `scheme: postBody`.
 fn post_body_schemes(doc: &serde_yaml::Value) -> Vec<String> {
     doc["components"]["securitySchemes"]
@@ -155,7 +210,7 @@ fn post_body_schemes(doc: &serde_yaml::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The document Prism is started on: a JSON copy of the fixture with two changes, both explained here and in
+/// The document Prism is started on: a JSON copy of the fixture with three changes, each explained here and in
 /// docs/ARCHITECTURE.md ("Contract test"); every schema, parameter, path and other security requirement is kept
 /// as published.
 ///
@@ -169,6 +224,9 @@ fn post_body_schemes(doc: &serde_yaml::Value) -> Vec<String> {
 ///    the router checks them instead, as the schemes' descriptions say: `client_assertion_type` =
 ///    `urn:ietf:params:oauth:client-assertion-type:jwt-bearer` with a `client_assertion`, or `client_id` with
 ///    `client_secret` ([`post_body_auth_problem`]).
+/// 3. Each `oneOf` branch a `discriminator` maps is pinned to its mapping keys ([`pin_discriminated`]): Prism
+///    ignores `discriminator`, and Okta's device assurance platforms (open objects that all have `platform` and
+///    `osVersion`) would otherwise all match every body, failing `oneOf` for every request and answer.
 fn prism_document(name: &str, dir: &Path) -> anyhow::Result<PathBuf> {
     let src = spec_path(name);
     let text = std::fs::read_to_string(&src).with_context(|| src.display().to_string())?;
@@ -176,6 +234,7 @@ fn prism_document(name: &str, dir: &Path) -> anyhow::Result<PathBuf> {
     strip_examples(&mut doc, false);
     let schemes = post_body_schemes(&doc);
     open_requirements(&mut doc, &schemes);
+    pin_discriminated(&mut doc);
     let out = dir.join(name.replace(".yaml", ".json"));
     std::fs::write(&out, serde_json::to_string(&doc)?)?;
     Ok(out)
