@@ -42,7 +42,8 @@ minimum from the product's eligibility rule) as the product recorded them and as
     responses((status = 200, description = "The policies", body = AssuranceView), Unauthorized))]
 pub async fn get(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let tenant = req.caller.tenant.as_str();
-    let automation = deps.device_trust_org(tenant).await.ok().map(|o| okta_side::view(&o, &okta_side::DEVICE_ASSURANCE));
+    let automation =
+        deps.device_trust_org(tenant).await.ok().map(|o| okta_side::view(&o, &okta_side::DEVICE_ASSURANCE));
     let policies = assurance::status(deps, tenant).await?;
     Ok(json_response(StatusCode::OK, &AssuranceView { automation, policies }))
 }

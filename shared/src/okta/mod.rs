@@ -8,8 +8,8 @@ mod client;
 mod credentials;
 mod device_assurance;
 mod devices;
-mod event_hooks;
 mod error;
+mod event_hooks;
 pub mod link;
 mod model;
 
@@ -17,8 +17,8 @@ pub use client::{OktaClient, RetryPolicy, TokenGrant};
 pub use credentials::{ClientAuth, OktaCredentials};
 pub use device_assurance::{DeviceAssurance, OsVersion};
 pub use devices::{DeviceUserLink, OktaDevice};
-pub use event_hooks::{EventHook, HookSpec};
 pub use error::OktaError;
+pub use event_hooks::{EventHook, HookSpec};
 pub use model::{Group, GroupProfile, User, UserProfile};
 
 /// Scopes the product cannot work without: reading users, groups and devices.

@@ -86,10 +86,7 @@ pub async fn remove_all(deps: &Deps, tenant: &str, org: &OrgRecord) -> Result<Ve
     let okta = match super::client(deps, org, &DEVICE_ASSURANCE).await {
         Ok(c) => c,
         Err(e @ Error::ScopeMissing { .. }) => {
-            return Ok(recs
-                .iter()
-                .map(|r| failed(r.platform, Some(&r.okta_policy_id), e.to_string()))
-                .collect());
+            return Ok(recs.iter().map(|r| failed(r.platform, Some(&r.okta_policy_id), e.to_string())).collect());
         }
         Err(e) => return Err(e),
     };

@@ -31,9 +31,10 @@ hook (verified and active again, or created anew when Okta lost it). The secret 
 pub async fn register(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
     let tenant = req.caller.tenant.as_str();
-    let base = req.api_base.as_deref().ok_or_else(|| {
-        ApiError::bad_request("api_url_unknown", "the API's own URL is not known for this request")
-    })?;
+    let base = req
+        .api_base
+        .as_deref()
+        .ok_or_else(|| ApiError::bad_request("api_url_unknown", "the API's own URL is not known for this request"))?;
     let uri = hook::hook_uri(base, tenant);
     let (rec, okta) = hook::register(deps, tenant, &uri, &EVENT_TYPES).await?;
     Ok(json_response(StatusCode::OK, &answer(deps, tenant, &rec, okta, req).await?))
