@@ -30,6 +30,9 @@ pub struct Front {
     pub handlers: HashMap<String, Handler>,
     pub authorizer: LocalAuthorizer,
     pub cors_origins: Vec<String>,
+    /// The host API Gateway would name as the request's `domainName` (the API's own host): the product builds
+    /// the URL Okta calls from it, and the Okta double's calls to that host come back to this front.
+    pub domain_name: String,
 }
 
 /// The methods and request headers a cross-origin caller may use (the admin API's).
@@ -151,7 +154,9 @@ impl Front {
         let Some(handler) = self.handlers.get(&route.function) else {
             return message(http::StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
         };
-        let event = event_json(&parts, &route.method, &route.path, &path, path_params, authorizer, &body);
+        let mut event = event_json(&parts, &route.method, &route.path, &path, path_params, authorizer, &body);
+        event["requestContext"]["domainName"] = json!(self.domain_name);
+        event["requestContext"]["domainPrefix"] = json!(self.domain_name.split('.').next().unwrap_or_default());
         let lambda_req = match lambda_http::request::from_str(&event.to_string()) {
             Ok(r) => r,
             Err(e) => {

@@ -41,6 +41,9 @@ pub struct StackConfig {
     pub resolver: Arc<dyn HostResolver>,
     /// `0` for any free port.
     pub front_port: u16,
+    /// The API's host as the front names it (`requestContext.domainName`): the product builds the event hook's
+    /// URL from it, and the Okta double's calls to it (verification, deliveries) reach the front.
+    pub api_domain: String,
     /// Test hook: interceptors added to the functions' DynamoDB client (fault injection); none by default, and
     /// the stream pump's own client never carries them.
     pub dynamodb_interceptors: Vec<odt_shared::aws::Interceptor>,
@@ -79,6 +82,10 @@ impl StackConfig {
             shift,
             resolver: Arc::new(StaticResolver::default()),
             front_port: 0,
+            api_domain: format!(
+                "{}.execute-api.us-east-1.amazonaws.com",
+                okta_domain.split('.').next().unwrap_or("demo")
+            ),
             dynamodb_interceptors: Vec::new(),
             secrets_interceptors: Vec::new(),
             ses_interceptors: Vec::new(),
@@ -101,6 +108,8 @@ pub struct Stack {
     /// status-export's S3 bucket and SES sender on the emulator.
     pub exports: Arc<status_export::ExportDeps>,
     pub base_url: String,
+    /// The API's host as the front names it (where the event hook's URL points; see [`StackConfig::api_domain`]).
+    pub api_domain: String,
     pub authorizer: LocalAuthorizer,
     pub test_routes: HashMap<String, SocketAddr>,
     /// The table's stream delivered to each stream consumer of the template (deploy-trigger), as Lambda's event
@@ -282,8 +291,10 @@ impl Stack {
             handlers: handlers(deps.clone(), exports.clone()),
             authorizer: cfg.authorizer.clone(),
             cors_origins: cfg.cors_origins.clone(),
+            domain_name: cfg.api_domain.clone(),
         });
         let front_served = Served::start(front.router(), cfg.front_port).await?;
+        okta.route_hooks(&cfg.api_domain, front_served.addr);
         let delivered = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut streams = Vec::new();
         let mut failure_queues = HashMap::new();
@@ -310,6 +321,7 @@ impl Stack {
             deps,
             exports,
             base_url: format!("http://{}", front_served.addr),
+            api_domain: cfg.api_domain.clone(),
             authorizer: cfg.authorizer,
             test_routes,
             streams,

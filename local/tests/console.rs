@@ -187,6 +187,7 @@ async fn the_front_answers_cors_for_the_console_origin_only() {
         handlers: std::collections::HashMap::new(),
         authorizer: LocalAuthorizer::generate().unwrap(),
         cors_origins: vec!["http://127.0.0.1:5555".into()],
+        domain_name: "api.odt.local".into(),
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

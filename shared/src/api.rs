@@ -22,6 +22,9 @@ pub struct ApiRequest {
     pub query: HashMap<String, String>,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+    /// The API's base URL as API Gateway received this request (`https://<domainName>`, plus `/<stage>` for a
+    /// named stage): where Okta reaches the product. `None` for a request built without an event.
+    pub api_base: Option<String>,
 }
 
 impl TryFrom<lambda_http::Request> for ApiRequest {
@@ -29,6 +32,7 @@ impl TryFrom<lambda_http::Request> for ApiRequest {
 
     fn try_from(req: lambda_http::Request) -> Result<Self, ApiError> {
         let caller = caller_of(&req)?;
+        let api_base = api_base_of(&req);
         let segments = path_segments(raw_path(&req));
         let query = req
             .query_string_parameters_ref()
@@ -51,7 +55,7 @@ impl TryFrom<lambda_http::Request> for ApiRequest {
             )
             .with_field("body"));
         }
-        Ok(ApiRequest { caller, method, segments, query, content_type, body })
+        Ok(ApiRequest { caller, method, segments, query, content_type, body, api_base })
     }
 }
 
@@ -77,6 +81,24 @@ impl ApiRequest {
     /// A query parameter, if present.
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query.get(name).map(String::as_str)
+    }
+}
+
+/// The API's base URL from the request context: `https://` + `domainName` (API Gateway's own host or the custom
+/// domain the request came through), plus `/<stage>` unless the stage is `$default`. `None` without a context or
+/// with a domain name that is not a plain host.
+fn api_base_of(req: &lambda_http::Request) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() else { return None };
+    let domain = ctx.domain_name.as_deref()?;
+    let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    if !plain(domain) {
+        return None;
+    }
+    match ctx.stage.as_deref() {
+        None | Some("$default") | Some("") => Some(format!("https://{domain}")),
+        Some(stage) if plain(stage) => Some(format!("https://{domain}/{stage}")),
+        Some(_) => None,
     }
 }
 

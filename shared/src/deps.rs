@@ -134,17 +134,21 @@ impl Deps {
         tenant: &str,
         scopes: &[&str],
     ) -> Result<(crate::store::OrgRecord, Arc<OktaClient>), Error> {
+        let org = self.device_trust_org(tenant).await?;
+        let okta = self.org_okta(&org, scopes).await?;
+        Ok((org, okta))
+    }
+
+    /// The org device trust uses (active device trust only). Errors: as [`Deps::device_trust_okta`].
+    pub async fn device_trust_org(&self, tenant: &str) -> Result<crate::store::OrgRecord, Error> {
         let dt = self.store.get_device_trust(tenant).await?;
         let Some(dt) = dt.filter(|d| d.state == crate::store::DeviceTrustState::Active) else {
             return Err(Error::device_trust_not_configured("choose the Okta org for device trust first"));
         };
-        let org = self
-            .store
+        self.store
             .get_org(tenant, &dt.okta_org_id)
             .await?
-            .ok_or_else(|| Error::device_trust_not_configured("the device-trust org is gone"))?;
-        let okta = self.org_okta(&org, scopes).await?;
-        Ok((org, okta))
+            .ok_or_else(|| Error::device_trust_not_configured("the device-trust org is gone"))
     }
 
     /// A pooled Okta client for a connected org `org` with its stored credentials, asking for `scopes`.

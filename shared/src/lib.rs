@@ -12,6 +12,7 @@ pub mod deps;
 pub mod error;
 pub mod ids;
 pub mod okta;
+pub mod okta_side;
 pub mod outbound;
 pub mod pacing;
 pub mod platform;

@@ -276,21 +276,43 @@ fn numbers(version: &str) -> Vec<u64> {
         .collect()
 }
 
-/// Whether device trust supports this OS version: macOS 13+, iOS 16+, Android 11+, Windows 10 builds 19044 and
-/// 19045 (21H2, 22H2) or Windows 11 (build 22000+, or a version reported as `11`). An unreadable version is
-/// not supported.
+/// The oldest OS version device trust supports on `platform`, as version components: macOS 13, iOS 16,
+/// Android 11, Windows 10.0.19044 (Windows 10 21H2). The one statement of the OS rule: [`os_supported`] applies
+/// it to a device, and the product's device assurance policies carry it to Okta as `osVersion.minimum`
+/// ([`crate::okta_side::assurance`]). Windows has one more rule that no minimum can say: the Windows 10 builds
+/// between 19045 (22H2) and 22000 (Windows 11) are not supported ([`os_supported`]).
+pub const fn os_minimum(platform: Platform) -> &'static [u64] {
+    match platform {
+        Platform::Macos => &[13, 0, 0],
+        Platform::Ios => &[16, 0, 0],
+        Platform::Android => &[11, 0, 0],
+        Platform::Windows => &[10, 0, 19044, 0],
+    }
+}
+
+/// Whether `version` is at least `minimum`, component by component (missing components count as 0).
+fn at_least(version: &[u64], minimum: &[u64]) -> bool {
+    let len = version.len().max(minimum.len());
+    let at = |v: &[u64], i: usize| v.get(i).copied().unwrap_or(0);
+    (0..len).map(|i| at(version, i).cmp(&at(minimum, i))).find(|o| o.is_ne()).is_none_or(|o| o.is_gt())
+}
+
+/// Whether device trust supports this OS version: at least [`os_minimum`] (macOS 13+, iOS 16+, Android 11+), and
+/// for Windows 10 builds 19044 and 19045 (21H2, 22H2) or Windows 11 (build 22000+, or a version reported as
+/// `11`). An unreadable version is not supported.
 pub fn os_supported(platform: Platform, os_version: &str) -> bool {
     let n = numbers(os_version);
-    let major = n.first().copied();
+    if n.is_empty() {
+        return false;
+    }
     match platform {
-        Platform::Macos => major.is_some_and(|m| m >= 13),
-        Platform::Ios => major.is_some_and(|m| m >= 16),
-        Platform::Android => major.is_some_and(|m| m >= 11),
-        Platform::Windows => match (major, n.get(2).copied()) {
-            (Some(10), Some(build)) => build == 19044 || build == 19045 || build >= 22000,
-            (Some(11), _) => true,
+        Platform::Windows => match (n[0], n.get(2).copied()) {
+            (10, Some(build)) => at_least(&n, os_minimum(platform)) && (build <= 19045 || build >= 22000),
+            (11, _) => true,
             _ => false,
         },
+        // Only the major version is compared: a device reporting "16" or "16.1" is on iOS 16.
+        p => n[0] >= os_minimum(p)[0],
     }
 }
 

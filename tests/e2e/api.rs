@@ -4,6 +4,7 @@
 mod api {
     pub mod access;
     pub mod access_rules;
+    pub mod assurance;
     pub mod challenge;
     pub mod connect;
     pub mod demo;
@@ -15,6 +16,7 @@ mod api {
     pub mod inventory;
     pub mod mail;
     pub mod okta_client;
+    pub mod okta_hook;
     pub mod owners;
     pub mod pacing;
     pub mod platforms;

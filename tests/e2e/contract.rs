@@ -22,6 +22,12 @@
 //!   (`GET /api/v1/policies?type=ACCESS_POLICY`), `getPolicy`, `listPolicyMappings`, `listPolicyRules`,
 //!   `getPolicyRule`, `createPolicySimulation` (`POST /api/v1/policies/simulate`); and (`okta.policies.manage`)
 //!   `createPolicyRule` (`?activate=false`), `activatePolicyRule`, `deactivatePolicyRule`, `deletePolicyRule`.
+//! - the Event Hooks API (issue 21): `createEventHook` (`POST /api/v1/eventHooks`), `getEventHook`,
+//!   `verifyEventHook`, `activateEventHook`, `deactivateEventHook` (`POST …/{id}/lifecycle/{action}`),
+//!   `replaceEventHook` (`PUT`, the secret rotated) and `deleteEventHook` (`DELETE`);
+//! - the Device Assurance Policies API: `createDeviceAssurancePolicy` (`POST /api/v1/device-assurances`),
+//!   `getDeviceAssurancePolicy`, `replaceDeviceAssurancePolicy` (`PUT`) and `deleteDeviceAssurancePolicy`
+//!   (`DELETE`), for each of the four platforms.
 //!
 //! The product makes no other Okta call (event hook verification is Okta calling the product). The test ends by
 //! proving the chain can fail: a group of a type the spec does not allow, and a request with a non-integer `limit`,
@@ -39,7 +45,7 @@ use contract::chain::{Chain, Finding};
 use odt_local::demo::walkthrough;
 use odt_local::seed::{seed_demo, DEMO_DOMAIN};
 use odt_local::stack::StackConfig;
-use odt_tests::{unique, TestStack, ALL_SCOPES};
+use odt_tests::{connect_body, unique, TestStack, ALL_SCOPES};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 
@@ -104,6 +110,51 @@ fn summarize(report: &str) -> String {
     distinct.into_iter().collect::<Vec<_>>().join("; ")
 }
 
+/// Whether `path` matches `pattern`, where a `*` segment stands for one id.
+fn same_path(path: &str, pattern: &str) -> bool {
+    let (a, b): (Vec<&str>, Vec<&str>) = (path.split('/').collect(), pattern.split('/').collect());
+    a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| *y == "*" || x == y)
+}
+
+/// For the stack's own tenant: device trust with every scope and platform, the hook registered, found inactive
+/// (an admin deactivated it in Okta) and registered again (activated), Okta's view read, the assurance policies
+/// created, one with an older rule replaced, and everything removed with device trust.
+async fn okta_side_traffic(t: &TestStack) {
+    let (client, secret) = t.oin_client(&ALL_SCOPES);
+    let a = t.call("POST", "/okta-orgs", Some(&t.admin()), Some(connect_body(DEMO_DOMAIN, &client, &secret))).await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let a = t.call("PUT", "/device-trust", Some(&t.admin()), Some(json!({"oktaOrgId": a.body["id"]}))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    t.enable_all_platforms(DEMO_DOMAIN).await;
+    let a = t.call("POST", "/event-hook/register", Some(&t.admin()), None).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let id = a.body["okta"]["id"].as_str().expect("hook id").to_string();
+    {
+        let mut s = t.stack.okta.lock();
+        let mut h = s.event_hook(&id).cloned().expect("the hook");
+        h["status"] = json!("INACTIVE");
+        s.put_event_hook(h);
+    }
+    let a = t.call("POST", "/event-hook/register", Some(&t.admin()), None).await;
+    assert_eq!((a.status, &a.body["okta"]["status"]), (200, &json!("ACTIVE")), "{}", a.text);
+    let a = t.call("GET", "/event-hook", Some(&t.admin()), None).await;
+    assert_eq!(a.body["okta"]["verificationStatus"], "VERIFIED", "{}", a.text);
+    let a = t.call("POST", "/device-assurance/sync", Some(&t.admin()), None).await;
+    let created = a.body["platforms"].as_array().into_iter().flatten().filter(|o| o["outcome"] == "created").count();
+    assert_eq!(created, 4, "one policy for each platform: {}", a.text);
+    let mut rec = t.stack.deps.store.list_assurances(&t.tenant).await.expect("records").remove(0);
+    rec.body_hash = "written-by-an-older-rule".into();
+    rec.version += 1;
+    t.stack.deps.store.put_assurance(&rec, Some(rec.version - 1)).await.expect("record");
+    let a = t.call("POST", "/device-assurance/sync", Some(&t.admin()), None).await;
+    assert!(a.text.contains("\"updated\""), "{}", a.text);
+    let a = t.call("GET", "/device-assurance", Some(&t.admin()), None).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let a = t.call("DELETE", "/device-trust", Some(&t.admin()), None).await;
+    assert_eq!(a.status, 202, "{}", a.text);
+    assert!(t.stack.okta.device_assurances().is_empty() && t.stack.okta.event_hooks().is_empty(), "{}", a.text);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn okta_traffic_matches_okta_openapi_description() {
     std::env::set_var("ODT_EXPORTS_DIR", std::env::temp_dir().join(unique("odt-contract-exports-")));
@@ -143,6 +194,10 @@ async fn okta_traffic_matches_okta_openapi_description() {
     assert_eq!((outcome.groups, outcome.okta_group_pages), (230, 2), "{text}");
     assert_eq!(outcome.first_sync_written, 366, "{text}");
     assert_eq!(outcome.status_summary["devices"], 366, "{text}");
+
+    // Okta's side beyond the walkthrough: a hook found inactive is activated again, and a policy whose rule
+    // changed is replaced.
+    okta_side_traffic(&t).await;
 
     // Another tenant: private_key_jwt (RSA, with kid), then rotation to client_secret_basic.
     let tenant = unique("tenant-");
@@ -213,9 +268,20 @@ async fn okta_traffic_matches_okta_openapi_description() {
         ("GET", "/api/v1/policies/rstDEMOSALESFORCE001/rules"),
         ("POST", "/api/v1/policies/rstDEMOSALESFORCE001/rules"),
         ("POST", "/api/v1/policies/simulate"),
+        ("POST", "/api/v1/eventHooks"),
+        ("GET", "/api/v1/eventHooks/*"),
+        ("PUT", "/api/v1/eventHooks/*"),
+        ("POST", "/api/v1/eventHooks/*/lifecycle/verify"),
+        ("POST", "/api/v1/eventHooks/*/lifecycle/activate"),
+        ("POST", "/api/v1/eventHooks/*/lifecycle/deactivate"),
+        ("DELETE", "/api/v1/eventHooks/*"),
+        ("POST", "/api/v1/device-assurances"),
+        ("GET", "/api/v1/device-assurances/*"),
+        ("PUT", "/api/v1/device-assurances/*"),
+        ("DELETE", "/api/v1/device-assurances/*"),
     ] {
         assert!(
-            exchanges.iter().any(|e| e.method == method && e.path == path && e.status == 200),
+            exchanges.iter().any(|e| e.method == method && same_path(&e.path, path) && (200..300).contains(&e.status)),
             "{method} {path} never went through the chain"
         );
     }
@@ -274,5 +340,28 @@ async fn okta_traffic_matches_okta_openapi_description() {
         t.stack.okta.requests_to("/api/v1/groups?limit=many").len(),
         0,
         "a refused request never reaches the double"
+    );
+    // …and, through the discriminated device assurance platforms, an iOS policy whose OS minimum is no string.
+    chain.clear_findings();
+    let bad = t.stack.okta.add_device_assurance(&json!({"name": "x", "platform": "IOS", "osVersion": {"minimum": 16}}));
+    let token = {
+        let s = t.stack.okta.lock();
+        let read = s.tokens.iter().find(|(_, scopes)| scopes.iter().any(|x| x == "okta.deviceAssurance.manage"));
+        read.map(|(t, _)| t.clone()).expect("a token with the device assurance scope")
+    };
+    let path = format!("/api/v1/device-assurances/{bad}");
+    let r = reqwest::Client::new()
+        .get(format!("http://{}{path}", chain.addr))
+        .bearer_auth(token)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("chain answers");
+    let found = chain.findings();
+    assert!(
+        found.iter().any(|f| f.path_and_query == path && f.report.contains("minimum")),
+        "an iOS OS minimum that is no string was not reported ({}): {}",
+        r.status(),
+        show(&found)
     );
 }

@@ -208,13 +208,16 @@ impl TestStack {
     }
 }
 
-/// Every scope the product asks for.
-pub const ALL_SCOPES: [&str; 7] = [
+/// Every scope the product asks for (its required and optional scopes, `odt_shared::okta`).
+pub const ALL_SCOPES: [&str; 10] = [
     "okta.users.read",
     "okta.groups.read",
     "okta.devices.read",
     "okta.logs.read",
     "okta.eventHooks.manage",
+    "okta.eventHooks.read",
+    "okta.deviceAssurance.manage",
+    "okta.deviceAssurance.read",
     "okta.policies.read",
     "okta.policies.manage",
 ];

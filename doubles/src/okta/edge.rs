@@ -52,26 +52,24 @@ pub(super) async fn serve(
     scope: &str,
     work: impl FnOnce(&OktaState) -> Response,
 ) -> Response {
-    record_and_delay(state, "GET", recorded_as).await;
-    let mut s = state.lock().expect("double state lock");
-    match gate(&mut s, headers, scope) {
-        Ok(()) => work(&s),
-        Err(refused) => *refused,
-    }
+    serve_mut(state, headers, "GET", recorded_as, &[scope], |s| work(s)).await
 }
 
-/// [`serve`] for any `method`, with the state open to change: what the Management API writes do.
+/// What every Management API call does before its own work, for any method: records `method` on `recorded_as`,
+/// waits out the latency knob, locks the state and passes the [`gate`] for any of `scopes` (Okta's spec names
+/// the read scope for reads; a token with the manage scope reads too); then `work` answers, and may change the
+/// state.
 pub(super) async fn serve_mut(
     state: &Shared,
     headers: &HeaderMap,
     method: &str,
     recorded_as: String,
-    scope: &str,
+    scopes: &[&str],
     work: impl FnOnce(&mut OktaState) -> Response,
 ) -> Response {
     record_and_delay(state, method, recorded_as).await;
     let mut s = state.lock().expect("double state lock");
-    match gate(&mut s, headers, scope) {
+    match gate(&mut s, headers, scopes) {
         Ok(()) => work(&mut s),
         Err(refused) => *refused,
     }
@@ -100,7 +98,7 @@ pub(super) fn rate_limited(reset: i64) -> Response {
 }
 
 /// Checks the bearer token and applies the 429/failure knobs; `Err` is the answer to send instead.
-pub(super) fn gate(s: &mut OktaState, headers: &HeaderMap, scope: &str) -> Result<(), Box<Response>> {
+pub(super) fn gate(s: &mut OktaState, headers: &HeaderMap, scopes: &[&str]) -> Result<(), Box<Response>> {
     if let Some(reset) = s.rate_limited.pop_front() {
         let mut r = rate_limited(reset);
         for extra in s.extra_resets.drain(..) {
@@ -119,7 +117,7 @@ pub(super) fn gate(s: &mut OktaState, headers: &HeaderMap, scope: &str) -> Resul
     let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     match token.and_then(|t| s.tokens.get(t)) {
         None => Err(Box::new(okta_error(StatusCode::UNAUTHORIZED, "E0000011", "Invalid token provided"))),
-        Some(scopes) if !scopes.iter().any(|x| x == scope) => Err(Box::new(okta_error(
+        Some(granted) if !granted.iter().any(|x| scopes.contains(&x.as_str())) => Err(Box::new(okta_error(
             StatusCode::FORBIDDEN,
             "E0000006",
             "You do not have permission to perform the requested action",

@@ -1,12 +1,16 @@
-//! The Okta double: the org authorization server's token endpoint (client_secret_basic and private_key_jwt)
-//! and the Management API reads the product uses (`/api/v1/groups`, `/api/v1/groups/{id}/users`,
-//! `/api/v1/users/{id}`, `/api/v1/devices` with `expand=user`) and the Policies API for app sign-on policies
-//! (`policies.rs`), with `Link` paging, `X-Rate-Limit-*` headers and
-//! Okta's error shapes, following `../shared/okta/spec/management.yaml` and `oauth.yaml`.
+//! The Okta double: the org authorization server's token endpoint (client_secret_basic and private_key_jwt),
+//! the Management API reads the product uses (`/api/v1/groups`, `/api/v1/groups/{id}/users`,
+//! `/api/v1/users/{id}`, `/api/v1/devices` with `expand=user`), the Event Hooks API (whose verification and
+//! deliveries call the hook's URI for real), the Device Assurance Policies API and the Policies API for app
+//! sign-on policies (`policies.rs`), with `Link` paging, `X-Rate-Limit-*` headers and Okta's error shapes,
+//! following `../shared/okta/spec/management.yaml` and `oauth.yaml`.
 
+mod assurance;
 mod challenge;
 mod edge;
+mod event_hooks;
 mod faults;
+mod hook_calls;
 mod paging;
 mod policies;
 mod routes;
@@ -14,12 +18,15 @@ mod state;
 mod token;
 
 pub use crate::record::Recorded;
+pub use assurance::API_WRITER;
 pub use challenge::{ChallengeRequest, CHALLENGE_PATH};
+pub use hook_calls::{sample_event, HookCall};
 pub use state::{DoubleClient, DoubleDevice, DoubleDeviceUser, OktaFault, OktaState};
 
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
+use serde_json::Value;
 use std::sync::{Arc, Mutex};
 
 /// A handle to a running double.
@@ -51,6 +58,17 @@ impl OktaDouble {
             .route("/api/v1/policies/{id}/rules", get(policies::list_rules).post(policies::create_rule))
             .route("/api/v1/policies/{id}/rules/{rule}", get(policies::get_rule).delete(policies::delete_rule))
             .route("/api/v1/policies/{id}/rules/{rule}/lifecycle/{action}", post(policies::rule_lifecycle))
+            .route("/api/v1/eventHooks", get(event_hooks::list).post(event_hooks::create))
+            .route(
+                "/api/v1/eventHooks/{id}",
+                get(event_hooks::get).put(event_hooks::replace).delete(event_hooks::delete),
+            )
+            .route("/api/v1/eventHooks/{id}/lifecycle/{action}", post(event_hooks::lifecycle))
+            .route("/api/v1/device-assurances", get(assurance::list).post(assurance::create))
+            .route(
+                "/api/v1/device-assurances/{id}",
+                get(assurance::get).put(assurance::replace).delete(assurance::delete),
+            )
             .layer(axum::middleware::from_fn_with_state(self.state.clone(), faults::fault_plan))
             .route(CHALLENGE_PATH, get(challenge::challenge))
             .with_state(self.state.clone())
@@ -214,6 +232,66 @@ impl OktaDouble {
     /// Every request to the challenge URL so far.
     pub fn challenge_requests(&self) -> Vec<ChallengeRequest> {
         self.lock().challenges.clone()
+    }
+
+    /// Routes the double's calls to hook URIs on `host` to `addr` (the local front).
+    pub fn route_hooks(&self, host: &str, addr: std::net::SocketAddr) {
+        self.lock().hook_routes.insert(host.to_string(), addr);
+    }
+
+    /// Every event hook as served.
+    pub fn event_hooks(&self) -> Vec<Value> {
+        self.lock().event_hooks.clone()
+    }
+
+    /// Delivers `events` to hook `id` as Okta would: only to an `ACTIVE`, `VERIFIED` hook (else `None`), with
+    /// its `Authorization` value; the answer's status (0: no answer).
+    pub async fn deliver(&self, id: &str, events: &[Value]) -> Option<u16> {
+        let (uri, secret) = {
+            let s = self.lock();
+            let h = s.event_hook(id)?;
+            if h["status"] != "ACTIVE" || h["verificationStatus"] != "VERIFIED" {
+                return None;
+            }
+            (h["channel"]["config"]["uri"].as_str()?.to_string(), s.hook_secrets.get(id)?.clone())
+        };
+        Some(hook_calls::deliver(&self.state, id, &uri, &secret, events).await)
+    }
+
+    /// Every call the double made to a hook's URI.
+    pub fn hook_calls(&self) -> Vec<HookCall> {
+        self.lock().hook_calls.clone()
+    }
+
+    /// Every device assurance policy as served.
+    pub fn device_assurances(&self) -> Vec<Value> {
+        self.lock().device_assurances.clone()
+    }
+
+    /// Adds a device assurance policy made by someone else (`body`: name, platform, osVersion, …) as Okta would
+    /// serve it; returns its id.
+    pub fn add_device_assurance(&self, body: &Value) -> String {
+        let mut s = self.lock();
+        let id = format!("dae{}", &uuid::Uuid::new_v4().simple().to_string()[..17]);
+        let p = assurance::stamped(&mut s, &id, body, None, "00uotheradmin");
+        s.device_assurances.push(p);
+        id
+    }
+
+    /// An admin changes policy `id` in Okta's console: `change` merged into it, `lastUpdate` stamped, `by` as
+    /// `lastUpdatedBy`. `false` when there is no such policy.
+    pub fn change_device_assurance(&self, id: &str, change: &Value, by: &str) -> bool {
+        let mut s = self.lock();
+        let Some(mut p) = s.device_assurance(id).cloned() else { return false };
+        for (k, v) in change.as_object().into_iter().flatten() {
+            p[k] = v.clone();
+        }
+        p["lastUpdate"] = serde_json::json!(s.next_stamp());
+        p["lastUpdatedBy"] = serde_json::json!(by);
+        if let Some(slot) = s.device_assurances.iter_mut().find(|x| x["id"] == id) {
+            *slot = p;
+        }
+        true
     }
 
     /// The recorded requests whose path starts with `prefix`.

@@ -146,7 +146,7 @@ pub(super) async fn create_rule(
     Json(body): Json<Value>,
 ) -> Response {
     let recorded = path_and_query(&format!("/api/v1/policies/{id}/rules"), &q);
-    serve_mut(&state, &headers, "POST", recorded, MANAGE, |s| {
+    serve_mut(&state, &headers, "POST", recorded, &[MANAGE], |s| {
         let domain = s.domain.clone();
         let Some(rules) = s.policy_rules.get_mut(&id) else { return not_found("Policy", &id) };
         if let Err(summary) = check_new_rule(rules, &body) {
@@ -198,7 +198,7 @@ pub(super) async fn delete_rule(
     headers: HeaderMap,
     Path((id, rule)): Path<(String, String)>,
 ) -> Response {
-    serve_mut(&state, &headers, "DELETE", format!("/api/v1/policies/{id}/rules/{rule}"), MANAGE, |s| {
+    serve_mut(&state, &headers, "DELETE", format!("/api/v1/policies/{id}/rules/{rule}"), &[MANAGE], |s| {
         let Some(rules) = s.policy_rules.get_mut(&id) else { return not_found("Policy", &id) };
         let Some(at) = rules.iter().position(|r| r["id"] == rule.as_str()) else {
             return not_found("PolicyRule", &rule);
@@ -220,7 +220,7 @@ pub(super) async fn rule_lifecycle(
     Path((id, rule, action)): Path<(String, String, String)>,
 ) -> Response {
     let recorded = format!("/api/v1/policies/{id}/rules/{rule}/lifecycle/{action}");
-    serve_mut(&state, &headers, "POST", recorded, MANAGE, |s| {
+    serve_mut(&state, &headers, "POST", recorded, &[MANAGE], |s| {
         let status = match action.as_str() {
             "activate" => "ACTIVE",
             "deactivate" => "INACTIVE",
@@ -287,7 +287,7 @@ fn simulate_one(s: &OktaState, body: &Value) -> Value {
 /// `POST /api/v1/policies/simulate` (`createPolicySimulation`): per body, the first active rule of each access
 /// policy mapped to the app that matches the groups and the user's own groups, and the device.
 pub(super) async fn simulate(State(state): State<Shared>, headers: HeaderMap, Json(bodies): Json<Value>) -> Response {
-    serve_mut(&state, &headers, "POST", "/api/v1/policies/simulate".into(), READ, |s| {
+    serve_mut(&state, &headers, "POST", "/api/v1/policies/simulate".into(), &[READ], |s| {
         let Some(bodies) = bodies.as_array() else { return invalid("the body is an array") };
         if bodies.iter().any(|b| b["appInstance"].as_str().is_none()) {
             return invalid("appInstance: The field cannot be left blank");

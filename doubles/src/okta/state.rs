@@ -88,6 +88,61 @@ pub struct OktaState {
     pub policy_apps: HashMap<String, Vec<String>>,
     /// Every fault the plan injected (not [`OktaFault::Pass`]), with the path and query it hit, in order.
     pub faults_injected: Vec<(String, OktaFault)>,
+    /// Event hooks (`EventHook` JSON as served, without `authScheme.value`), in creation order.
+    pub event_hooks: Vec<Value>,
+    /// Each hook's `authScheme.value` (what Okta sends as `Authorization`), by hook id.
+    pub hook_secrets: HashMap<String, String>,
+    /// Where the double's calls to a hook's URI go: the URI's host → a loopback address (the local front).
+    pub hook_routes: HashMap<String, std::net::SocketAddr>,
+    /// Every call the double made to a hook's URI (verifications, deliveries), in order.
+    pub hook_calls: Vec<super::HookCall>,
+    /// Knob: `replaceEventHook` delivers one event with the old secret just before the replacement and one with
+    /// the new secret just after.
+    pub deliver_during_replace: bool,
+    /// Device assurance policies (`DeviceAssurance` JSON as served), in creation order.
+    pub device_assurances: Vec<Value>,
+    /// Knob: device assurance policy ids an authentication policy uses (Okta refuses to delete them, 409).
+    pub assurances_in_use: Vec<String>,
+    /// The last `lastUpdate` stamp given, in epoch milliseconds: every write gets a later one.
+    pub stamp_ms: i64,
+}
+
+impl OktaState {
+    /// A fresh `lastUpdate`/`lastUpdated` stamp (RFC 3339 with milliseconds), later than every one before.
+    pub fn next_stamp(&mut self) -> String {
+        let now = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+        self.stamp_ms = now.max(self.stamp_ms + 1);
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(self.stamp_ms as i128 * 1_000_000)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.millisecond()
+        )
+    }
+
+    /// Event hook `id` as served.
+    pub fn event_hook(&self, id: &str) -> Option<&Value> {
+        self.event_hooks.iter().find(|h| h["id"] == id)
+    }
+
+    /// Replaces the event hook with `hook`'s id (or adds it).
+    pub fn put_event_hook(&mut self, hook: Value) {
+        match self.event_hooks.iter_mut().find(|h| h["id"] == hook["id"]) {
+            Some(h) => *h = hook,
+            None => self.event_hooks.push(hook),
+        }
+    }
+
+    /// Device assurance policy `id` as served.
+    pub fn device_assurance(&self, id: &str) -> Option<&Value> {
+        self.device_assurances.iter().find(|p| p["id"] == id)
+    }
 }
 
 /// One entry of [`OktaState::fault_plan`]: what happens to the next `/api/v1/` request.

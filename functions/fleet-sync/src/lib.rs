@@ -3,7 +3,7 @@
 //! Routes (JWT authorizer; admins change, technicians read): `GET|PUT /fleet` (the selected Okta user groups
 //! and UEM device groups, by id), `POST /fleet/preview` (scope counts by reason and a sample for a proposed
 //! selection, nothing written), `POST /fleet/sync` (reconcile now), `GET|PUT /event-hook` (the hook secret),
-//! `POST /event-hook/redrive` (apply the inbox records the stream consumer gave up on, [`inbox::redrive`]);
+//! `POST /event-hook/register|rotate` (the hook through Okta's Event Hooks API), `POST /event-hook/redrive` (apply the inbox records the stream consumer gave up on, [`inbox::redrive`]);
 //! and, authenticated by the hook secret instead of a JWT, `GET|POST /hooks/okta/{tenant}` (Okta event hooks,
 //! answered once a delivery is durable; [`inbox::handle_stream`] applies it from the table's stream). The modules:
 //! `routes` (the fleet routes) over [`facts`] (gathering Okta and the UEM) and [`sync`] (reconciliation);
@@ -44,6 +44,8 @@ async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>,
         Op::GetHook => hooks::settings::get_config(deps, &req).await,
         Op::PutHook => hooks::settings::put_config(deps, &req).await,
         Op::Redrive => inbox::redrive::redrive_route(deps, &req).await,
+        Op::RegisterHook => hooks::registration::register(deps, &req).await,
+        Op::RotateHook => hooks::registration::rotate(deps, &req).await,
     }
 }
 
@@ -57,6 +59,8 @@ enum Op {
     GetHook,
     PutHook,
     Redrive,
+    RegisterHook,
+    RotateHook,
 }
 
 /// The admin routes (the event hook's own path is matched before the token is read).
@@ -68,4 +72,6 @@ const ROUTES: &[Route<Op>] = &[
     (Method::GET, &["event-hook"], Op::GetHook),
     (Method::PUT, &["event-hook"], Op::PutHook),
     (Method::POST, &["event-hook", "redrive"], Op::Redrive),
+    (Method::POST, &["event-hook", "register"], Op::RegisterHook),
+    (Method::POST, &["event-hook", "rotate"], Op::RotateHook),
 ];

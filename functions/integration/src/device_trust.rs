@@ -10,6 +10,7 @@ use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
 use odt_shared::error::{Error, ErrorBody};
+use odt_shared::okta_side::{self, StepOutcome};
 use odt_shared::store::{DeviceTrustRecord, DeviceTrustState, Store, StoreError};
 use odt_shared::ApiError;
 
@@ -87,9 +88,11 @@ pub async fn choose_org(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
 }
 
 /// `DELETE /device-trust`: records that every deployed item must come off every device (the deploy-trigger
-/// function carries it out); 202 with the overview. Repeating it changes nothing.
+/// function carries it out), and removes what the product made in Okta (the event hook it registered, its
+/// device assurance policies); 202 with the overview and `oktaSide`. Repeating it changes nothing on the devices
+/// and tries again what Okta did not remove.
 #[utoipa::path(delete, path = "/device-trust", tag = "device-trust", operation_id = "deleteDeviceTrust",
-    description = "Role: admin. Records that every deployed item must come off every device; repeating it changes nothing.",
+    description = "Role: admin. Records that every deployed item must come off every device, and removes what the product made in Okta (its event hook, its device assurance policies; oktaSide tells each); repeating it tries again what Okta did not remove.",
     params(("version" = Option<u64>, Query, description = "Only if device trust is still at this version")),
     security(("bearer" = [])),
     responses((status = 202, description = "Removal requested", body = DeviceTrustView),
@@ -103,7 +106,9 @@ pub async fn delete(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Api
     let expected = req.query_u64("version")?;
     let existing = deps.store.get_device_trust(tenant).await?.ok_or(Error::NotFound("device trust configuration"))?;
     if existing.state == DeviceTrustState::Removing {
-        return Ok(json_response(StatusCode::ACCEPTED, &view(deps, tenant, Some(&existing)).await?));
+        let mut v = view(deps, tenant, Some(&existing)).await?;
+        v.okta_side = okta_side_removed(deps, tenant, &existing).await?;
+        return Ok(json_response(StatusCode::ACCEPTED, &v));
     }
     let current = Store::expect_version(expected, Some(existing.version))?;
     let now = rfc3339(deps.clock.now());
@@ -118,5 +123,19 @@ pub async fn delete(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Api
         return Err(conflict_of(deps, tenant, e).await);
     }
     tracing::info!(tenant, "device trust deleted; removal from devices requested");
-    Ok(json_response(StatusCode::ACCEPTED, &view(deps, tenant, Some(&rec)).await?))
+    let mut v = view(deps, tenant, Some(&rec)).await?;
+    v.okta_side = okta_side_removed(deps, tenant, &rec).await?;
+    Ok(json_response(StatusCode::ACCEPTED, &v))
+}
+
+/// With device trust deleted, what the product made in Okta goes too: the event hook it registered
+/// (deactivated, deleted) and its device assurance policies (each only while unchanged since its write). Okta's
+/// failures and refusals are told per item and their records kept, so deleting device trust again tries again.
+/// Errors: the store failing.
+async fn okta_side_removed(deps: &Deps, tenant: &str, dt: &DeviceTrustRecord) -> Result<Vec<StepOutcome>, Error> {
+    let mut out = vec![okta_side::hook::remove(deps, tenant).await?];
+    if let Some(org) = deps.store.get_org(tenant, &dt.okta_org_id).await? {
+        out.extend(okta_side::assurance::remove_all(deps, tenant, &org).await?);
+    }
+    Ok(out)
 }

@@ -5,14 +5,16 @@
 //! Routes (all behind the JWT authorizer; admins configure, technicians read):
 //! `GET|POST /okta-orgs`, `GET|DELETE /okta-orgs/{orgId}`, `PUT /okta-orgs/{orgId}/credentials`,
 //! `PUT /okta-orgs/{orgId}/custom-domain`,
-//! `GET /okta-orgs/{orgId}/groups?q=`, `GET|PUT|DELETE /device-trust`, `GET|PUT /uem`, `GET /uem/device-groups?q=`,
-//! `GET /access-policies`, `GET|PUT|DELETE /access-policy-rules`, `POST /access-policy-rules/preview`,
-//! `POST /access-policy-rules/activate`; and, without a token, the admin API's OpenAPI document at
-//! `GET /openapi.json`.
+//! `GET /okta-orgs/{orgId}/groups?q=`, `GET|PUT|DELETE /device-trust`, `GET /device-assurance`,
+//! `POST /device-assurance/sync` (the product's device assurance policies in Okta), `GET|PUT /uem`,
+//! `GET /uem/device-groups?q=`, `GET /access-policies`, `GET|PUT|DELETE /access-policy-rules`,
+//! `POST /access-policy-rules/preview`, `POST /access-policy-rules/activate`; and, without a token, the admin
+//! API's OpenAPI document at `GET /openapi.json`.
 
 pub mod access_rules;
 pub mod api_doc;
 mod custom_domain;
+mod device_assurance;
 mod device_trust;
 mod input;
 mod orgs;
@@ -59,6 +61,8 @@ async fn route(deps: &Deps, req: lambda_http::Request) -> Result<Response<Body>,
         Op::DeviceTrustOverview => device_trust::overview(deps, &req).await,
         Op::ChooseDeviceTrustOrg => device_trust::choose_org(deps, &req).await,
         Op::DeleteDeviceTrust => device_trust::delete(deps, &req).await,
+        Op::GetDeviceAssurance => device_assurance::get(deps, &req).await,
+        Op::SyncDeviceAssurance => device_assurance::sync(deps, &req).await,
         Op::GetUem => uem::get(deps, &req).await,
         Op::ConnectUem => uem::connect(deps, &req).await,
         Op::ListUemDeviceGroups => uem_groups::list(deps, &req).await,
@@ -84,6 +88,8 @@ enum Op {
     DeviceTrustOverview,
     ChooseDeviceTrustOrg,
     DeleteDeviceTrust,
+    GetDeviceAssurance,
+    SyncDeviceAssurance,
     GetUem,
     ConnectUem,
     ListUemDeviceGroups,
@@ -107,6 +113,8 @@ const ROUTES: &[Route<Op>] = &[
     (Method::GET, &["device-trust"], Op::DeviceTrustOverview),
     (Method::PUT, &["device-trust"], Op::ChooseDeviceTrustOrg),
     (Method::DELETE, &["device-trust"], Op::DeleteDeviceTrust),
+    (Method::GET, &["device-assurance"], Op::GetDeviceAssurance),
+    (Method::POST, &["device-assurance", "sync"], Op::SyncDeviceAssurance),
     (Method::GET, &["uem"], Op::GetUem),
     (Method::PUT, &["uem"], Op::ConnectUem),
     (Method::GET, &["uem", "device-groups"], Op::ListUemDeviceGroups),

@@ -22,37 +22,15 @@ pub struct OrgView {
     pub key_id: Option<String>,
     /// Scopes Okta granted at the last verification.
     pub granted_scopes: Vec<String>,
-    /// What the product can do in Okta for the admin with these scopes.
-    pub automations: Vec<AutomationView>,
+    /// Which of Okta's side the product may do for the admin with these scopes (the event hook, device
+    /// assurance, policy rules), and the scope each missing one needs (then it stays a manual step in Okta).
+    pub automations: Vec<odt_shared::okta_side::AutomationView>,
     pub secret: SecretStatus,
     /// RFC 3339.
     pub created_at: String,
     pub updated_at: String,
     /// Send it back as `version` to make an edit conditional.
     pub version: u64,
-}
-
-/// One automation of Okta's side (`accessPolicyRules`: the `/access-policy-rules` routes) and whether the
-/// granted scopes allow it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AutomationView {
-    pub name: String,
-    pub allowed: bool,
-    /// The scopes it needs that Okta did not grant (grant them, then rotate the credentials).
-    pub missing_scopes: Vec<String>,
-}
-
-/// Each of [`odt_shared::okta::AUTOMATIONS`] for an org granted `granted`.
-fn automations(granted: &[String]) -> Vec<AutomationView> {
-    odt_shared::okta::AUTOMATIONS
-        .iter()
-        .map(|(name, needs)| {
-            let missing: Vec<String> =
-                needs.iter().filter(|s| !granted.iter().any(|g| g == *s)).map(|s| s.to_string()).collect();
-            AutomationView { name: name.to_string(), allowed: missing.is_empty(), missing_scopes: missing }
-        })
-        .collect()
 }
 
 /// That a secret is set, and when it last changed; never its value.
@@ -73,7 +51,7 @@ impl From<&OrgRecord> for OrgView {
             auth_method: method_name(r.auth_method).to_string(),
             key_id: r.key_id.clone(),
             granted_scopes: r.granted_scopes.clone(),
-            automations: automations(&r.granted_scopes),
+            automations: odt_shared::okta_side::automations(r),
             secret: SecretStatus { set: true, updated_at: r.secret_updated_at.clone() },
             created_at: r.created_at.clone(),
             updated_at: r.updated_at.clone(),
@@ -125,6 +103,10 @@ pub struct DeviceTrustView {
     pub updated_at: Option<String>,
     /// 0 while not configured.
     pub version: u64,
+    /// After `DELETE /device-trust`: what became of what the product made in Okta (the event hook, each device
+    /// assurance policy).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub okta_side: Vec<odt_shared::okta_side::StepOutcome>,
 }
 
 impl DeviceTrustView {
@@ -139,6 +121,7 @@ impl DeviceTrustView {
                 removal_requested_at: None,
                 updated_at: None,
                 version: 0,
+                okta_side: Vec::new(),
             },
             Some(r) => DeviceTrustView {
                 state: match r.state {
@@ -152,6 +135,7 @@ impl DeviceTrustView {
                 removal_requested_at: r.removal_requested_at.clone(),
                 updated_at: Some(r.updated_at.clone()),
                 version: r.version,
+                okta_side: Vec::new(),
             },
         }
     }

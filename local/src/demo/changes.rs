@@ -62,9 +62,28 @@ impl Walk<'_> {
 
     /// Step 17: deletes device trust; every item comes off every device and no policy is left in the UEM.
     pub(super) async fn delete_device_trust(&mut self) -> anyhow::Result<()> {
-        writeln!(self.out, "[17] Delete device trust: every item comes off every device")?;
-        step(self.out, 17, "delete device trust", self.admin.expect(Method::DELETE, "/device-trust", None, 202))
-            .await?;
+        writeln!(
+            self.out,
+            "[17] Delete device trust: every item comes off every device, and what the product made in Okta"
+        )?;
+        let d =
+            step(self.out, 17, "delete device trust", self.admin.expect(Method::DELETE, "/device-trust", None, 202))
+                .await?;
+        for o in d["oktaSide"].as_array().into_iter().flatten() {
+            writeln!(
+                self.out,
+                "    Okta: {} {} → {}",
+                o["item"].as_str().unwrap_or("?"),
+                o["oktaId"].as_str().unwrap_or("-"),
+                o["outcome"].as_str().unwrap_or("?")
+            )?;
+        }
+        self.outcome.okta_side_removed = d["oktaSide"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|o| (o["item"].as_str().unwrap_or("").to_string(), o["outcome"].as_str().unwrap_or("").to_string()))
+            .collect();
         step(self.out, 17, "let deploy-trigger follow", self.stack.settle()).await?;
         let o =
             step(self.out, 17, "read the overview", self.tech.expect(Method::GET, "/deployments", None, 200)).await?;

@@ -1,6 +1,7 @@
-//! Step 12: the Okta event hook: its secret set and Okta's verification answered, Okta's own sample deliveries
-//! sent twice (the second time they are duplicates), and a membership change that takes a device out of scope
-//! and back, followed by deploy-trigger.
+//! Step 12: the Okta event hook: registered through Okta's Event Hooks API (the Okta double creates it and
+//! verifies it by calling the front for real; the product answers the challenge), Okta's own sample deliveries
+//! sent twice with the secret Okta holds (the second time they are duplicates), a membership change that takes a
+//! device out of scope and back, followed by deploy-trigger, and the secret rotated in Okta and in the product.
 
 use super::api::step;
 use super::{Walk, DEMO_TENANT};
@@ -41,12 +42,6 @@ struct Hook {
 }
 
 impl Hook {
-    /// Okta's one-time verification: `GET` with `x-okta-verification-challenge`; answers the JSON reply.
-    async fn verify(&self) -> anyhow::Result<Value> {
-        let r = self.http.get(&self.url).header("x-okta-verification-challenge", "demo-challenge").send().await?;
-        Ok(r.json().await?)
-    }
-
     /// Delivers `body` as Okta does; answers the JSON reply, or fails unless the hook answered 200.
     async fn deliver(&self, body: Vec<u8>) -> anyhow::Result<Value> {
         let r = self
@@ -121,12 +116,13 @@ impl Walk<'_> {
     pub(super) async fn event_hooks(&mut self) -> anyhow::Result<()> {
         writeln!(
             self.out,
-            "[12] Okta event hooks: set the secret, verify, deliver the real samples and a membership change"
+            "[12] Okta event hooks: register through Okta's API, verify, deliver the real samples and a membership change"
         )?;
         let hook = self.set_up_hook().await?;
         self.deliver_samples(&hook).await?;
         self.membership_round_trip(&hook).await?;
         self.profile_update(&hook).await?;
+        self.rotate_hook().await?;
         step(self.out, 12, "let deploy-trigger follow the hooks", self.stack.settle()).await?;
         let carried = self.stack.hexnode.device_carries(DEVICE.parse().unwrap_or_default()).len();
         writeln!(
@@ -155,17 +151,61 @@ impl Walk<'_> {
         Ok(())
     }
 
-    /// Sets a fresh hook secret and answers Okta's verification.
+    /// Registers the hook through Okta's Event Hooks API: Okta (the double) creates it, calls the product's URL
+    /// with its verification challenge, and the hook is active. Deliveries then carry the secret Okta holds (the
+    /// product generated it and never shows it; the double plays Okta sending it).
     async fn set_up_hook(&mut self) -> anyhow::Result<Hook> {
-        let secret = format!("hook-{}", uuid::Uuid::new_v4().simple());
-        let body = Some(json!({"secret": secret}));
-        let set =
-            step(self.out, 12, "set the hook secret", self.admin.expect(Method::PUT, "/event-hook", body, 200)).await?;
-        let path = set["path"].as_str().unwrap_or_default();
-        let hook = Hook { http: reqwest::Client::new(), url: format!("{}{path}", self.stack.base_url), secret };
-        let verification = step(self.out, 12, "verification", hook.verify()).await?;
-        writeln!(self.out, "    GET {path} → {verification}")?;
-        Ok(hook)
+        let path = "/event-hook/register";
+        let reg =
+            step(self.out, 12, "register the hook in Okta", self.admin.expect(Method::POST, path, None, 200)).await?;
+        let okta = &reg["okta"];
+        let id = okta["id"].as_str().unwrap_or_default().to_string();
+        writeln!(
+            self.out,
+            "    POST {path} → Okta hook {id}: {} and {}, calling {} for {} event types",
+            okta["status"].as_str().unwrap_or("?"),
+            okta["verificationStatus"].as_str().unwrap_or("?"),
+            okta["uri"].as_str().unwrap_or("?"),
+            okta["events"].as_array().map_or(0, Vec::len)
+        )?;
+        let verified =
+            self.stack.okta.hook_calls().iter().any(|c| c.kind == "verify" && c.hook_id == id && c.status == 200);
+        writeln!(
+            self.out,
+            "    Okta's verification GET with x-okta-verification-challenge reached the product: {verified}"
+        )?;
+        self.outcome.hook_verified = verified && okta["verificationStatus"] == "VERIFIED" && okta["status"] == "ACTIVE";
+        let secret = self.stack.okta.lock().hook_secrets.get(&id).cloned().unwrap_or_default();
+        let local = format!("{}{}", self.stack.base_url, reg["path"].as_str().unwrap_or_default());
+        self.outcome.hook_id = id;
+        Ok(Hook { http: reqwest::Client::new(), url: local, secret })
+    }
+
+    /// Rotates the hook's secret in Okta and in the product together; Okta (the double) delivers with the old
+    /// secret just before it takes the new one and with the new one just after, and neither is refused.
+    async fn rotate_hook(&mut self) -> anyhow::Result<()> {
+        self.stack.okta.lock().deliver_during_replace = true;
+        let path = "/event-hook/rotate";
+        let r = step(self.out, 12, "rotate the hook secret", self.admin.expect(Method::POST, path, None, 200)).await;
+        self.stack.okta.lock().deliver_during_replace = false;
+        let r = r?;
+        let id = &self.outcome.hook_id;
+        let during: Vec<u16> = self
+            .stack
+            .okta
+            .hook_calls()
+            .iter()
+            .filter(|c| c.kind == "delivery" && &c.hook_id == id)
+            .map(|c| c.status)
+            .collect();
+        writeln!(
+            self.out,
+            "    POST {path} → hook {} and {}; deliveries during the rotation answered {during:?}",
+            r["okta"]["status"].as_str().unwrap_or("?"),
+            r["okta"]["verificationStatus"].as_str().unwrap_or("?")
+        )?;
+        self.outcome.rotation_refused = during.iter().filter(|s| **s != 200).count();
+        Ok(())
     }
 
     /// Delivers each of Okta's samples twice: the second delivery is all duplicates.

@@ -7,6 +7,7 @@
 //! for the fleet). `api` holds what every step uses.
 
 mod api;
+mod assurance;
 mod changes;
 mod connect;
 mod deploy;
@@ -42,6 +43,18 @@ pub struct Outcome {
     pub excluded: serde_json::Map<String, Value>,
     /// Whether the hook's membership remove took a device out and the newer add brought it back.
     pub hook_round_trip: bool,
+    /// Okta's id of the event hook the product registered, and whether Okta verified it (calling the front) and
+    /// it is active.
+    pub hook_id: String,
+    pub hook_verified: bool,
+    /// Deliveries refused while the hook's secret was rotated (none expected).
+    pub rotation_refused: usize,
+    /// The product's device assurance policies after the first sync: (platform, Okta id, OS minimum).
+    pub assurance: Vec<(String, String, String)>,
+    /// Device assurance outcomes after Windows was switched off (platform, outcome).
+    pub assurance_after_windows_off: Vec<(String, String)>,
+    /// What `DELETE /device-trust` did in Okta: (item, outcome).
+    pub okta_side_removed: Vec<(String, String)>,
     pub granted_scopes: Vec<String>,
     pub groups: usize,
     pub okta_group_pages: usize,
@@ -109,8 +122,10 @@ pub async fn walkthrough(stack: &Stack, org: &DemoOrg, out: &mut (dyn Write + Se
     walk.apply_and_reconcile().await?;
     walk.deploy().await?;
     walk.event_hooks().await?;
+    walk.device_assurance().await?;
     walk.reset_ios_key().await?;
     walk.switch_windows_off().await?;
+    walk.device_assurance_after_switch().await?;
     walk.status_and_exports().await?;
     walk.renewals().await?;
     walk.access_policy_rules().await?;

@@ -21,6 +21,16 @@ impl From<Error> for ApiError {
             Error::NotConfigured { code, message } | Error::Conflict { code, message } => {
                 ApiError::conflict(code, message)
             }
+            Error::ScopeMissing { automation, scope } => ApiError::conflict(
+                "okta_scope_not_granted",
+                format!(
+                    "the Okta app of the device-trust org is not granted {scope}: grant it (Admin Console › \
+                     Applications › the app › Okta API Scopes), then rotate the org's credentials so the product \
+                     sees the new grant; until then {automation} stays a manual step in Okta"
+                ),
+            )
+            .with_detail("automation", json!(automation))
+            .with_detail("missingScope", json!(scope)),
             Error::NotFound(what) => ApiError::not_found(what),
             Error::Invalid { field, message } => ApiError::invalid(field, message),
             Error::BudgetSpent { code, budget, limit, retry_at, message } => {

@@ -50,6 +50,10 @@ pub enum Error {
     /// The operation conflicts with the current state (`code` names how): 409.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The device-trust org's app was not granted the OAuth scope an automation of Okta's side needs: 409
+    /// `okta_scope_not_granted` with `automation` and `missingScope` (the manual way stays open).
+    #[error("the Okta app is not granted {scope}, which {automation} needs")]
+    ScopeMissing { automation: &'static str, scope: &'static str },
     /// No such `what` for this tenant: 404.
     #[error("no such {0}")]
     NotFound(&'static str),

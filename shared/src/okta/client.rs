@@ -303,19 +303,45 @@ impl OktaClient {
                 self.clock.sleep(self.backoff(attempt)).await;
                 continue;
             }
-            let code = status.as_u16();
-            let text = resp.text().await.unwrap_or_default();
-            let err = match serde_json::from_str::<ApiErrorAnswer>(&text) {
-                Ok(e) => OktaError::Api { status: code, code: e.error_code, summary: e.error_summary },
-                Err(_) => OktaError::Api { status: code, code: String::new(), summary: format!("HTTP {code}") },
-            };
-            if code == 401 && err.code() == Some("E0000011") && !refreshed {
+            let err = Self::api_error(resp).await;
+            if err.code() == Some("E0000011") && !refreshed {
                 refreshed = true;
                 *self.token.lock().await = None;
                 continue;
             }
             return Err(err);
         }
+    }
+
+    /// The Management API error an unsuccessful answer carries (Okta's `errorCode` and `errorSummary`).
+    async fn api_error(resp: reqwest::Response) -> OktaError {
+        let code = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        match serde_json::from_str::<ApiErrorAnswer>(&text) {
+            Ok(e) => OktaError::Api { status: code, code: e.error_code, summary: e.error_summary },
+            Err(_) => OktaError::Api { status: code, code: String::new(), summary: format!("HTTP {code}") },
+        }
+    }
+
+    /// `path` (relative, e.g. `api/v1/eventHooks/<id>`) on this org. Errors: [`OktaError::Protocol`].
+    pub(super) fn url(&self, path: &str) -> Result<Url, OktaError> {
+        self.host.base_url().join(path).map_err(|e| OktaError::Protocol(e.to_string()))
+    }
+
+    /// Sends `method` with `body` and reads the answer as `T` (see [`OktaClient::send`]; every method but `POST` is
+    /// taken as safe to repeat). Errors: as `send`, plus [`OktaError::Protocol`] for an answer that is not a `T`
+    /// (`what` names it).
+    pub(super) async fn send_json<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        what: &str,
+    ) -> Result<T, OktaError> {
+        let idempotent = method != reqwest::Method::POST;
+        let resp = self.send(method, &self.url(path)?, body, idempotent).await?;
+        let bytes = resp.bytes().await.map_err(|e| OktaError::Unreachable(e.without_url().to_string()))?;
+        serde_json::from_slice(&bytes).map_err(|e| OktaError::Protocol(format!("{what}: {e}")))
     }
 
     fn backoff(&self, attempt: u32) -> Duration {

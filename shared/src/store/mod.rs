@@ -37,6 +37,7 @@ mod uem;
 mod uem_calls;
 
 pub use access_rules::{AccessRuleRecord, AccessRuleState, CreatedRule};
+pub use assurance::AssuranceRecord;
 pub use checkpoint::CheckpointRecord;
 pub use counters::Window;
 pub use cursor::PrefixCursor;
@@ -47,7 +48,7 @@ pub use device_trust::{DeviceTrustRecord, DeviceTrustState};
 pub use evidence::EvidenceRecord;
 pub use facts::{Fact, FactKey};
 pub use fleet::FleetRecord;
-pub use hook::HookRecord;
+pub use hook::{HookRecord, OktaHook};
 pub use inbox::{is_inbox_key, InboxRecord};
 pub use inventory::{InventoryRead, INVENTORY_TTL_SECS};
 pub use mail::MailTaken;

@@ -22,7 +22,26 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
     assert_eq!(outcome.okta_group_pages, 2);
     assert_eq!(outcome.device_trust_state, "active");
     assert!(outcome.granted_scopes.contains(&"okta.logs.read".to_string()));
-    assert!(!outcome.granted_scopes.contains(&"okta.eventHooks.manage".to_string()));
+    assert!(outcome.granted_scopes.contains(&"okta.eventHooks.manage".to_string()));
+    // Okta's side (issue 21): the hook registered, verified by Okta calling the front, active; rotated with no
+    // delivery refused; one device assurance policy per platform with the OS rule; Windows's deleted once
+    // switched off; the hook and the policies removed with device trust.
+    assert!(outcome.hook_verified, "{text}");
+    assert_eq!(outcome.rotation_refused, 0, "{text}");
+    let minimums: Vec<(&str, &str)> = outcome.assurance.iter().map(|(p, _, m)| (p.as_str(), m.as_str())).collect();
+    assert_eq!(
+        minimums,
+        vec![("ios", "16.0.0"), ("android", "11.0.0"), ("macos", "13.0.0"), ("windows", "10.0.19044.0")],
+        "{text}"
+    );
+    assert!(outcome.assurance_after_windows_off.contains(&("windows".into(), "deleted".into())), "{text}");
+    assert!(outcome.okta_side_removed.contains(&("event_hook".into(), "deleted".into())), "{text}");
+    assert_eq!(
+        outcome.okta_side_removed.iter().filter(|(_, o)| o == "deleted").count(),
+        4,
+        "the hook and three policies: {text}"
+    );
+    assert!(t.stack.okta.event_hooks().is_empty() && t.stack.okta.device_assurances().is_empty(), "{text}");
     assert!(!text.contains(&org.client_secret), "the demo never prints the secret");
     assert!(text.contains("230 groups"));
     let enabled: Vec<&str> = outcome.platforms.iter().map(|(p, _)| p.as_str()).collect();

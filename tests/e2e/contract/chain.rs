@@ -155,7 +155,7 @@ fn post_body_schemes(doc: &serde_yaml::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The document Prism is started on: a JSON copy of the fixture with two changes, both explained here and in
+/// The document Prism is started on: a JSON copy of the fixture with three changes, each explained here and in
 /// docs/ARCHITECTURE.md ("Contract test"); every schema, parameter, path and other security requirement is kept
 /// as published.
 ///
@@ -170,8 +170,9 @@ fn post_body_schemes(doc: &serde_yaml::Value) -> Vec<String> {
 ///    `urn:ietf:params:oauth:client-assertion-type:jwt-bearer` with a `client_assertion`, or `client_id` with
 ///    `client_secret` ([`post_body_auth_problem`]).
 /// 3. Each `oneOf` with a `discriminator` mapping requires, in each mapped alternative, the discriminator's value
-///    that maps to it ([`super::discriminator`]): Prism ignores `discriminator`, and the policy rule types share
-///    one open base schema, so without this a valid access policy rule matches several alternatives.
+///    that maps to it ([`super::discriminator`]): Prism ignores `discriminator`, and the alternatives are open
+///    objects sharing one base (the policy rule types; the device assurance platforms, which all have `platform`
+///    and `osVersion`), so without this a valid body matches several alternatives and `oneOf` refuses it.
 fn prism_document(name: &str, dir: &Path) -> anyhow::Result<PathBuf> {
     let src = spec_path(name);
     let text = std::fs::read_to_string(&src).with_context(|| src.display().to_string())?;

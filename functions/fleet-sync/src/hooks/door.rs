@@ -189,8 +189,13 @@ fn kept_hook(deps: &Deps, tenant: &str) -> Option<HookRecord> {
     deps.warm.get(&HookRecord::cache_key(tenant), deps.clock.now(), max_age)
 }
 
-/// Whether `sent` is the secret `rec` points at (constant time).
+/// Whether `sent` is a secret `rec` accepts (constant time): its secret, or the one a rotation is moving to
+/// (both are accepted until Okta has the new one, so no delivery is refused during a rotation).
 async fn carries_secret(deps: &Deps, rec: &HookRecord, sent: &str) -> Result<bool, ApiError> {
-    let secret = deps.secrets.get_cached(&rec.secret).await?;
-    Ok(bool::from(sent.as_bytes().ct_eq(secret.expose_secret().as_bytes())))
+    let mut matched = false;
+    for r in rec.accepted_secrets() {
+        let secret = deps.secrets.get_cached(r).await?;
+        matched |= bool::from(sent.as_bytes().ct_eq(secret.expose_secret().as_bytes()));
+    }
+    Ok(matched)
 }

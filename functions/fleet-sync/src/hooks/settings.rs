@@ -1,6 +1,7 @@
 //! The admin's side of the event hook: `GET /event-hook` (where Okta must send, whether the secret is set, the
-//! event types to subscribe to) and `PUT /event-hook` (the secret Okta sends in `Authorization`, kept in Secrets
-//! Manager, never returned).
+//! event types to subscribe to, whether the product may register it through Okta's API and, when it did, Okta's
+//! own view of it) and `PUT /event-hook` (the secret Okta sends in `Authorization` for a hook set up by hand,
+//! kept in Secrets Manager, never returned). Registering and rotating through Okta's API: [`super::registration`].
 
 use super::events::EVENT_TYPES;
 use http::StatusCode;
@@ -10,6 +11,8 @@ use odt_shared::clock::rfc3339;
 use odt_shared::deps::Deps;
 use odt_shared::error::responses::{BodyRefused, Forbidden, Unauthorized};
 use odt_shared::error::ErrorBody;
+use odt_shared::okta::EventHook;
+use odt_shared::okta_side::{self, AutomationView};
 use odt_shared::store::{HookRecord, Store};
 use odt_shared::ApiError;
 use secrecy::{ExposeSecret, SecretString};
@@ -28,38 +31,114 @@ pub struct HookSecretInput {
     pub version: Option<u64>,
 }
 
-/// The hook set-up as the admin needs it: where Okta must send, and whether the secret is set.
+/// The hook set-up as the admin needs it: where Okta must send, whether the secret is set, and whether the
+/// product registered the hook in Okta (then Okta's own view of it).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HookView {
     /// The path of this tenant's hook on the API (prefix it with the API's base URL).
     pub path: String,
+    /// The full URL Okta calls, when the API's base URL is known (from this request).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     pub secret_set: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_updated_at: Option<String>,
+    /// A rotation is under way: the old and the new secret are both accepted until Okta has the new one.
+    pub rotating: bool,
     pub version: u64,
     /// Event types to subscribe to in Okta.
     pub event_types: Vec<String>,
+    /// `manual` (set the hook up in Okta by hand: the path, the event types and `PUT /event-hook`) or `product`
+    /// (the product registered it through Okta's Event Hooks API).
+    pub set_up_by: String,
+    /// Whether the device-trust org's granted scopes let the product register the hook (`POST
+    /// /event-hook/register`), and the scope to grant when not. Absent while device trust has no org.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub automation: Option<AutomationView>,
+    /// Okta's own view of the hook the product registered (`getEventHook`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub okta: Option<OktaHookView>,
+    /// Why Okta's view could not be read (the rest of the view stands).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub okta_error: Option<String>,
 }
 
-fn view(tenant: &str, r: Option<&HookRecord>) -> HookView {
-    HookView {
-        path: format!("/hooks/okta/{tenant}"),
-        secret_set: r.is_some(),
-        secret_updated_at: r.map(|r| r.secret_updated_at.clone()),
-        version: r.map(|r| r.version).unwrap_or(0),
-        event_types: EVENT_TYPES.iter().map(|s| s.to_string()).collect(),
+/// The event hook as Okta reports it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OktaHookView {
+    /// Okta's id of the hook.
+    pub id: String,
+    pub name: String,
+    /// `ACTIVE` or `INACTIVE`.
+    pub status: String,
+    /// `VERIFIED` or `UNVERIFIED` (Okta delivers only to an active, verified hook).
+    pub verification_status: String,
+    /// The URL Okta calls.
+    pub uri: String,
+    /// The event types Okta delivers.
+    pub events: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+}
+
+impl From<EventHook> for OktaHookView {
+    fn from(h: EventHook) -> Self {
+        OktaHookView {
+            id: h.id,
+            name: h.name,
+            status: h.status,
+            verification_status: h.verification_status,
+            uri: h.channel.config.uri,
+            events: h.events.items,
+            created: h.created,
+            last_updated: h.last_updated,
+        }
     }
 }
 
-/// `GET /event-hook`.
+/// The view of `r` (or of no hook) for `tenant`, with the URL under `api_base` and Okta's `okta` view.
+pub(super) fn view(tenant: &str, r: Option<&HookRecord>, api_base: Option<&str>) -> HookView {
+    let by_product = r.and_then(|r| r.okta.as_ref()).is_some_and(|o| o.hook_id.is_some());
+    HookView {
+        path: format!("/hooks/okta/{tenant}"),
+        url: api_base.map(|b| odt_shared::okta_side::hook::hook_uri(b, tenant)),
+        secret_set: r.is_some(),
+        secret_updated_at: r.map(|r| r.secret_updated_at.clone()),
+        rotating: r.is_some_and(|r| r.rotating_to.is_some()),
+        version: r.map(|r| r.version).unwrap_or(0),
+        event_types: EVENT_TYPES.iter().map(|s| s.to_string()).collect(),
+        set_up_by: if by_product { "product" } else { "manual" }.into(),
+        automation: None,
+        okta: None,
+        okta_error: None,
+    }
+}
+
+/// `GET /event-hook`: the set-up, whether the granted scopes allow the product to register it, and Okta's view
+/// of the hook the product registered.
 #[utoipa::path(get, path = "/event-hook", tag = "event-hook", operation_id = "getEventHook",
-    description = "Roles: admin, technician.", security(("bearer" = [])),
+    description = "Roles: admin, technician. With a hook the product registered, Okta's own view of it (status, verification).",
+    security(("bearer" = [])),
     responses((status = 200, description = "The hook set-up", body = HookView), Unauthorized))]
 pub async fn get_config(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let tenant = req.caller.tenant.as_str();
     let rec = deps.store.get_hook(tenant).await?;
-    Ok(json_response(StatusCode::OK, &view(tenant, rec.as_ref())))
+    let mut v = view(tenant, rec.as_ref(), req.api_base.as_deref());
+    if let Ok(org) = deps.device_trust_org(tenant).await {
+        v.automation = Some(okta_side::view(&org, &okta_side::EVENT_HOOK));
+    }
+    if let Some(rec) = rec.as_ref().filter(|_| v.set_up_by == "product") {
+        match okta_side::hook::okta_view(deps, tenant, rec).await {
+            Ok(Some(h)) => v.okta = Some(h.into()),
+            Ok(None) => v.okta_error = Some("Okta no longer has the hook the product registered".into()),
+            Err(e) => v.okta_error = Some(e.to_string()),
+        }
+    }
+    Ok(json_response(StatusCode::OK, &v))
 }
 
 /// `PUT /event-hook`: the secret Okta sends in `Authorization`; stored in Secrets Manager, never returned.
@@ -67,7 +146,7 @@ pub async fn get_config(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
     description = "Role: admin.", request_body = HookSecretInput, security(("bearer" = [])),
     responses((status = 200, description = "Saved", body = HookView),
         (status = 400, description = "Invalid secret", body = ErrorBody),
-        (status = 409, description = "Changed meanwhile (currentVersion)", body = ErrorBody),
+        (status = 409, description = "Changed meanwhile (currentVersion), or the product registered the hook (hook_managed_by_product: rotate with POST /event-hook/rotate)", body = ErrorBody),
         Unauthorized, Forbidden, BodyRefused))]
 pub async fn put_config(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.caller.require_admin()?;
@@ -85,7 +164,14 @@ pub async fn put_config(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
             "secret must not start or end with a space: header values arrive trimmed, so it could never match",
         ));
     }
-    let existing = deps.store.get_hook(tenant).await?.map(|e| e.version);
+    let stored = deps.store.get_hook(tenant).await?;
+    if stored.as_ref().and_then(|r| r.okta.as_ref()).is_some_and(|o| o.hook_id.is_some()) {
+        return Err(ApiError::conflict(
+            "hook_managed_by_product",
+            "the product registered this hook in Okta and keeps its secret: rotate it with POST /event-hook/rotate",
+        ));
+    }
+    let existing = stored.map(|e| e.version);
     let current = Store::expect_version(input.version, existing)?;
     let name = deps.secrets.name(tenant, &["hook", "secret"]);
     let secret = deps.secrets.put(&name, &input.secret).await?;
@@ -93,5 +179,5 @@ pub async fn put_config(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
     let saved = deps.store.put_hook(&rec, existing).await;
     deps.warm.forget(&HookRecord::cache_key(tenant));
     saved?;
-    Ok(json_response(StatusCode::OK, &view(tenant, Some(&rec))))
+    Ok(json_response(StatusCode::OK, &view(tenant, Some(&rec), req.api_base.as_deref())))
 }
