@@ -2,7 +2,8 @@
 //! FastPass used within 90 days is revoked (`../shared/okta/MDM.md` section 5). The step shows each SCEP
 //! platform's CA dates and renewal lead and the renewals due; then, on the local stack's [`ShiftedClock`] moved 91
 //! days on, the devices Okta never reported managed are due, one deployment run delivers their attestation again
-//! (only theirs: the managed devices are left alone), and none is due after it.
+//! (only theirs: the managed devices are left alone), and none is due after it. The clock then goes back to the
+//! real time (what comes next signs Okta client assertions, which Okta takes only near its own time).
 //!
 //! [`ShiftedClock`]: odt_shared::clock::ShiftedClock
 
@@ -41,6 +42,14 @@ impl Walk<'_> {
         };
         shift.shift(Duration::from_secs(DAYS_ON * 86_400));
         writeln!(self.out, "    The local stack's clock moves {DAYS_ON} days on")?;
+        let run = self.renewal_run().await;
+        shift.reset();
+        writeln!(self.out, "    The local stack's clock is back to the real time")?;
+        run
+    }
+
+    /// The renewals due once the clock has moved on, one deployment run, and what is due after it.
+    async fn renewal_run(&mut self) -> anyhow::Result<()> {
         let status = step(self.out, 15, "read the status", self.tech.expect(Method::GET, "/status", None, 200)).await?;
         let due = status["renewalsDue"]["count"].as_u64().unwrap_or(0);
         writeln!(self.out, "    renewals due within 30 days: {due}")?;
