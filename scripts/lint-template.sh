@@ -19,9 +19,12 @@ echo "template.yaml: cfn-lint clean (as written and translated)"
 # (and again when scripts/requirements-checkov.txt changes).
 ck=.local/checkov-venv
 want=$(sha256sum scripts/requirements-checkov.txt | cut -d' ' -f1)
-if [[ $want != "$(cat "$ck/.requirements.sha256" 2>/dev/null || true)" || ! -x $ck/bin/checkov ]]; then
+# A venv whose scripts name an interpreter that is gone (a venv copied from another directory, or made from a
+# Python since removed) is made again.
+interp=$(head -1 "$ck/bin/checkov" 2>/dev/null | sed 's/^#!//')
+if [[ $want != "$(cat "$ck/.requirements.sha256" 2>/dev/null || true)" || ! -x $ck/bin/checkov || ! -x $interp ]]; then
   echo "installing scripts/requirements-checkov.txt (checkov) into $ck" >&2
-  [[ -x $ck/bin/python ]] || python3 -m venv "$ck"
+  [[ -x $ck/bin/python && -x $interp ]] || python3 -m venv --clear "$ck"
   "$ck/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-checkov.txt >&2
   echo "$want" > "$ck/.requirements.sha256"
 fi
