@@ -122,11 +122,6 @@ impl ShiftedClock {
     pub fn shift(&self, d: Duration) {
         *self.offset.lock().expect("clock lock") += d;
     }
-
-    /// Back to the real time.
-    pub fn reset(&self) {
-        *self.offset.lock().expect("clock lock") = Duration::ZERO;
-    }
 }
 
 #[async_trait::async_trait]

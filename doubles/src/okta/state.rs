@@ -69,6 +69,9 @@ pub struct OktaState {
     pub failures: VecDeque<u16>,
     /// Knob: a delay before every answer.
     pub latency: Duration,
+    /// Knob: seconds the org's time runs ahead of the real time (the walkthrough moves the product's and Okta's
+    /// time on together to show a renewal run); the token endpoint judges a client assertion's `exp` by it.
+    pub time_ahead_secs: i64,
     /// Every request, in arrival order.
     pub requests: Vec<Recorded>,
     /// Knob: a fault plan for `/api/v1/` requests, one entry taken per request (see [`OktaFault`]); an empty

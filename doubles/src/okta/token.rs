@@ -114,7 +114,7 @@ fn authenticate(s: &OktaState, headers: &HeaderMap, form: &HashMap<String, Strin
     if data.claims["sub"] != c.client_id.as_str() || data.claims["jti"].as_str().is_none() {
         return Err("The client_assertion sub must equal the client id and carry a jti.".into());
     }
-    if data.claims["exp"].as_i64().unwrap_or(0) > now() + 3600 {
+    if data.claims["exp"].as_i64().unwrap_or(0) > now() + s.time_ahead_secs + 3600 {
         return Err("The client_assertion expires more than an hour ahead.".into());
     }
     Ok(c.clone())

@@ -74,7 +74,8 @@ fn case(r: &Ready, method: &str, template: &str) -> Option<(String, Option<Value
         ("PUT", "/technicians") => (Some(json!({"emails": ["someone@other-tenant.example"]})), Other::OwnView),
         ("GET", "/okta-orgs" | "/device-trust" | "/uem" | "/fleet" | "/event-hook" | "/okta-verify" | "/platforms")
         | ("GET", "/platforms/{platform}" | "/platforms/{platform}/payload" | "/uem/apps" | "/deployments")
-        | ("GET", "/uem/device-groups")
+        | ("GET", "/uem/device-groups" | "/device-assurance")
+        | ("POST", "/device-assurance/sync" | "/event-hook/register" | "/event-hook/rotate")
         | ("GET", "/status" | "/status/devices" | "/technicians")
         | ("DELETE", "/device-trust")
         | ("POST", "/fleet/sync" | "/deployments/run" | "/status/refresh" | "/event-hook/redrive") => {
