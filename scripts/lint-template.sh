@@ -21,7 +21,7 @@ ck=.local/checkov-venv
 want=$(sha256sum scripts/requirements-checkov.txt | cut -d' ' -f1)
 # A venv whose scripts name an interpreter that is gone (a venv copied from another directory, or made from a
 # Python since removed) is made again.
-interp=$(head -1 "$ck/bin/checkov" 2>/dev/null | sed 's/^#!//')
+interp=$(head -1 "$ck/bin/checkov" 2>/dev/null | sed 's/^#!//' || true)
 if [[ $want != "$(cat "$ck/.requirements.sha256" 2>/dev/null || true)" || ! -x $ck/bin/checkov || ! -x $interp ]]; then
   echo "installing scripts/requirements-checkov.txt (checkov) into $ck" >&2
   [[ -x $ck/bin/python && -x $interp ]] || python3 -m venv --clear "$ck"
