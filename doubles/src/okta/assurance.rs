@@ -119,7 +119,7 @@ pub(super) async fn delete(State(state): State<Shared>, headers: HeaderMap, Path
         if s.device_assurance(&id).is_none() {
             return not_found(&id);
         }
-        if s.assurances_in_use.contains(&id) {
+        if s.assurance_in_use(&id) {
             return okta_error(
                 StatusCode::CONFLICT,
                 "E0000174",

@@ -104,7 +104,8 @@ pub struct OktaState {
     pub deliver_during_replace: bool,
     /// Device assurance policies (`DeviceAssurance` JSON as served), in creation order.
     pub device_assurances: Vec<Value>,
-    /// Knob: device assurance policy ids an authentication policy uses (Okta refuses to delete them, 409).
+    /// Knob: device assurance policy ids an authentication policy outside the double's own rules uses (Okta
+    /// refuses to delete them, 409; see [`OktaState::assurance_in_use`]).
     pub assurances_in_use: Vec<String>,
     /// The last `lastUpdate` stamp given, in epoch milliseconds: every write gets a later one.
     pub stamp_ms: i64,
@@ -145,6 +146,17 @@ impl OktaState {
     /// Device assurance policy `id` as served.
     pub fn device_assurance(&self, id: &str) -> Option<&Value> {
         self.device_assurances.iter().find(|p| p["id"] == id)
+    }
+
+    /// Whether a policy rule names device assurance policy `id` (`conditions.device.assurance.include`), or the
+    /// [`OktaState::assurances_in_use`] knob says another policy does: Okta then refuses to delete it.
+    pub fn assurance_in_use(&self, id: &str) -> bool {
+        self.assurances_in_use.iter().any(|u| u == id)
+            || self.policy_rules.values().flatten().any(|r| {
+                r["conditions"]["device"]["assurance"]["include"]
+                    .as_array()
+                    .is_some_and(|ids| ids.iter().any(|x| x == id))
+            })
     }
 }
 

@@ -88,11 +88,11 @@ pub async fn choose_org(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>,
 }
 
 /// `DELETE /device-trust`: records that every deployed item must come off every device (the deploy-trigger
-/// function carries it out), and removes what the product made in Okta (the event hook it registered, its
-/// device assurance policies); 202 with the overview and `oktaSide`. Repeating it changes nothing on the devices
+/// function carries it out), and removes what the product made in Okta (its policy rules, the event hook it
+/// registered, its device assurance policies); 202 with the overview and `oktaSide`. Repeating it changes nothing on the devices
 /// and tries again what Okta did not remove.
 #[utoipa::path(delete, path = "/device-trust", tag = "device-trust", operation_id = "deleteDeviceTrust",
-    description = "Role: admin. Records that every deployed item must come off every device, and removes what the product made in Okta (its event hook, its device assurance policies; oktaSide tells each); repeating it tries again what Okta did not remove.",
+    description = "Role: admin. Records that every deployed item must come off every device, and removes what the product made in Okta (its app sign-on policy rules first, its event hook, its device assurance policies; oktaSide tells each); repeating it tries again what Okta did not remove.",
     params(("version" = Option<u64>, Query, description = "Only if device trust is still at this version")),
     security(("bearer" = [])),
     responses((status = 202, description = "Removal requested", body = DeviceTrustView),
@@ -128,14 +128,20 @@ pub async fn delete(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, Api
     Ok(json_response(StatusCode::ACCEPTED, &v))
 }
 
-/// With device trust deleted, what the product made in Okta goes too: the event hook it registered
-/// (deactivated, deleted) and its device assurance policies (each only while unchanged since its write). Okta's
-/// failures and refusals are told per item and their records kept, so deleting device trust again tries again.
-/// Errors: the store failing.
+/// With device trust deleted, what the product made in Okta goes too: its app sign-on policy rules first
+/// (rolled back: the deny rule would refuse the fleet once the devices lose their attestation, and Okta refuses
+/// to delete a device assurance policy a rule names), the event hook it registered (deactivated, deleted) and its
+/// device assurance policies (each only while unchanged since its write). Okta's failures and refusals are told
+/// per item and their records kept, so deleting device trust again tries again. Errors: the store failing.
 async fn okta_side_removed(deps: &Deps, tenant: &str, dt: &DeviceTrustRecord) -> Result<Vec<StepOutcome>, Error> {
-    let mut out = vec![okta_side::hook::remove(deps, tenant).await?];
-    if let Some(org) = deps.store.get_org(tenant, &dt.okta_org_id).await? {
-        out.extend(okta_side::assurance::remove_all(deps, tenant, &org).await?);
+    let org = deps.store.get_org(tenant, &dt.okta_org_id).await?;
+    let mut out = match &org {
+        Some(org) => crate::access_rules::remove_with_device_trust(deps, tenant, org).await?,
+        None => Vec::new(),
+    };
+    out.push(okta_side::hook::remove(deps, tenant).await?);
+    if let Some(org) = &org {
+        out.extend(okta_side::assurance::remove_all(deps, tenant, org).await?);
     }
     Ok(out)
 }

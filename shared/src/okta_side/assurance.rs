@@ -75,6 +75,24 @@ pub async fn sync(deps: &Deps, tenant: &str, recreate: bool) -> Result<Vec<StepO
     Ok(out)
 }
 
+/// The scheduled upkeep (fleet-sync's reconciliation, every tenant with active device trust): once the admin
+/// has had the product make its policies (`POST /device-assurance/sync`: at least one is recorded) and while the
+/// org's app is granted the scope, [`sync`] keeps them in line with the platforms enabled since and with the OS
+/// rule of the product's version (a platform switched on or off, a minimum raised by an update), without
+/// `recreate`: a policy an admin deleted in Okta stays deleted. `None` when there is nothing to keep (no record,
+/// the scope not granted, device trust not active). Errors: as [`sync`].
+pub async fn keep(deps: &Deps, tenant: &str) -> Result<Option<Vec<StepOutcome>>, Error> {
+    if deps.store.list_assurances(tenant).await?.is_empty() {
+        return Ok(None);
+    }
+    match deps.device_trust_org(tenant).await {
+        Ok(org) if super::allowed(&org, &DEVICE_ASSURANCE) => sync(deps, tenant, false).await.map(Some),
+        Ok(_) => Ok(None),
+        Err(e @ Error::Store(_)) => Err(e),
+        Err(_) => Ok(None),
+    }
+}
+
 /// With device trust deleted: deletes every policy the product recorded (each only while unchanged since its
 /// write) and forgets it. Okta's failures and refusals are told per platform, and their records kept, so deleting
 /// device trust again tries again. Errors: the store failing.

@@ -121,7 +121,8 @@ pub async fn device_trust_client(
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StepOutcome {
-    /// `event_hook`, or the platform of a device assurance policy (`ios`, …).
+    /// `event_hook`, `policy_rules` (the product's rules in one access policy), or the platform of a device
+    /// assurance policy (`ios`, …).
     pub item: String,
     /// `created`, `updated`, `unchanged`, `deleted`, `none`, or why nothing was done: `gone` (the recorded
     /// policy is no longer in Okta), `changed_in_okta` (someone else changed it since the product wrote it),

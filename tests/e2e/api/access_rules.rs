@@ -289,3 +289,38 @@ async fn bad_choices_and_missing_scopes_are_refused_before_anything_is_created()
     assert_eq!(a.body["error"]["scope"], "okta.policies.manage", "{}", a.text);
     assert!(t2.stack.okta.requests_to("/api/v1/policies").is_empty(), "no policy call was sent");
 }
+
+/// Deleting device trust rolls the product's rules back before anything else: once the devices lose their
+/// attestation the active deny rule would refuse the whole fleet, and Okta refuses (409) to delete a device
+/// assurance policy a rule still names. After it the policy is as it was and the product's assurance policies
+/// are gone.
+#[tokio::test]
+async fn deleting_device_trust_rolls_the_rules_back_before_the_assurance_policies_go() {
+    let t = TestStack::start().await;
+    setup(&t).await;
+    let admin = t.admin_as(BOSS.1);
+    let before_all = t.stack.okta.policy_rules(POLICY);
+    t.enable_all_platforms(&t.domain).await;
+    let a = t.call("POST", "/device-assurance/sync", Some(&t.admin()), None).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let assured: Vec<String> = t.stack.deps.store.device_assurance_ids(&t.tenant).await.unwrap();
+    assert!(!assured.is_empty(), "the product's assurance policies exist: {}", a.text);
+    let a = t.call("PUT", "/access-policy-rules", Some(&admin), Some(body())).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let a = t.call("POST", "/access-policy-rules/activate", Some(&admin), None).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let allow = &t.stack.okta.policy_rules(POLICY)[2];
+    assert_eq!(allow["conditions"]["device"]["assurance"]["include"], json!(assured), "the allow rule names them");
+
+    let d = t.call("DELETE", "/device-trust", Some(&t.admin()), None).await;
+    assert_eq!(d.status, 202, "{}", d.text);
+    let side = d.body["oktaSide"].as_array().unwrap().clone();
+    assert_eq!(side[0]["item"], "policy_rules", "{side:?}");
+    assert_eq!((side[0]["outcome"].as_str(), side[0]["oktaId"].as_str()), (Some("deleted"), Some(POLICY)));
+    assert_eq!(t.stack.okta.policy_rules(POLICY), before_all, "the policy is as it was");
+    let left: Vec<Value> =
+        side.iter().filter(|o| o["item"] != "policy_rules" && o["item"] != "event_hook").cloned().collect();
+    assert!(left.iter().all(|o| o["outcome"] == "deleted"), "no assurance policy left in use: {left:?}");
+    assert!(t.stack.okta.device_assurances().is_empty());
+    assert!(t.stack.deps.store.list_access_rules(&t.tenant).await.unwrap().is_empty());
+}

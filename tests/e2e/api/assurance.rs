@@ -172,3 +172,44 @@ async fn without_the_scope_device_assurance_names_the_scope() {
     let tech = t.call("POST", "/device-assurance/sync", Some(&t.technician()), None).await;
     assert_eq!(tech.status, 403, "{}", tech.text);
 }
+
+/// The scheduled reconciliation keeps the policies in line once the admin had the product make them: a
+/// platform switched on gets its policy and one switched off loses it without another admin call; before the
+/// first sync it makes none, and a policy an admin deleted in Okta stays deleted.
+#[tokio::test]
+async fn the_scheduled_run_keeps_the_policies_in_line_with_the_platforms() {
+    let t = TestStack::start().await;
+    let org = t.ready_device_trust().await;
+    t.enable_all_platforms(org["domain"].as_str().unwrap()).await;
+    let switch = |p: &'static str, on: bool| {
+        let t = &t;
+        async move {
+            let a =
+                t.call("PUT", &format!("/platforms/{p}/enabled"), Some(&t.admin()), Some(json!({"enabled": on}))).await;
+            assert_eq!(a.status, 200, "{}", a.text);
+        }
+    };
+    switch("windows", false).await;
+    let run = fleet_sync::sync::reconcile_all(&t.stack.deps, None).await.unwrap();
+    assert_eq!(run.assurance_changed, 0);
+    assert!(t.stack.okta.device_assurances().is_empty(), "nothing made before the admin asked");
+    let first = sync(&t, "").await;
+    assert_eq!(outcome(&first, "windows")["outcome"], "none");
+    assert_eq!(t.stack.okta.device_assurances().len(), 3);
+
+    switch("windows", true).await;
+    switch("macos", false).await;
+    let mac = outcome(&first, "macos")["oktaId"].as_str().unwrap().to_string();
+    let run = fleet_sync::sync::reconcile_all(&t.stack.deps, None).await.unwrap();
+    assert_eq!(run.assurance_changed, 2, "{run:?}");
+    let platforms: Vec<String> =
+        t.stack.okta.device_assurances().iter().map(|p| p["platform"].as_str().unwrap().to_string()).collect();
+    assert_eq!(platforms, ["IOS", "ANDROID", "WINDOWS"]);
+    assert!(policy(&t, &mac).is_null());
+
+    let ios = outcome(&first, "ios")["oktaId"].as_str().unwrap().to_string();
+    t.stack.okta.lock().device_assurances.retain(|p| p["id"] != ios.as_str());
+    let run = fleet_sync::sync::reconcile_all(&t.stack.deps, None).await.unwrap();
+    assert_eq!(run.assurance_changed, 0, "{run:?}");
+    assert_eq!(t.stack.okta.device_assurances().len(), 2, "an admin's deletion stands");
+}

@@ -305,6 +305,9 @@ pub struct ScheduledRun {
     pub running: usize,
     /// Tenants whose last complete re-read is more recent than their cadence ([`reread_interval`]).
     pub not_due: usize,
+    /// Device assurance policies the upkeep created, updated or deleted in Okta
+    /// ([`odt_shared::okta_side::assurance::keep`]).
+    pub assurance_changed: usize,
 }
 
 /// The scheduled reconciliation: every tenant whose device trust is active, one after another, sharing the
@@ -317,6 +320,7 @@ pub async fn reconcile_all(deps: &Deps, deadline: Option<Instant>) -> Result<Sch
     for dt in tenants.into_iter().filter(|d| d.state == DeviceTrustState::Active) {
         run.tenants += 1;
         let tenant = dt.tenant();
+        run.assurance_changed += keep_assurance(deps, tenant).await;
         match due(deps, tenant).await {
             Ok(Due::Yes) => {}
             Ok(Due::Running) => {
@@ -354,6 +358,32 @@ pub async fn reconcile_all(deps: &Deps, deadline: Option<Instant>) -> Result<Sch
         }
     }
     Ok(run)
+}
+
+/// The tenant's device assurance policies kept in line (Okta's side, whatever the UEM re-read's cadence: a few
+/// Okta reads); every outcome other than `unchanged` is logged. Answers how many policies changed; a failure is
+/// logged and never stops the tenant's reconciliation.
+async fn keep_assurance(deps: &Deps, tenant: &str) -> usize {
+    match odt_shared::okta_side::assurance::keep(deps, tenant).await {
+        Ok(Some(outcomes)) => {
+            let mut changed = 0;
+            for o in outcomes.iter().filter(|o| o.outcome != "unchanged" && o.outcome != "none") {
+                if matches!(o.outcome.as_str(), "created" | "updated" | "deleted") {
+                    changed += 1;
+                    tracing::info!(tenant, platform = %o.item, outcome = %o.outcome, "device assurance policy kept");
+                } else {
+                    tracing::warn!(tenant, platform = %o.item, outcome = %o.outcome, message = ?o.message,
+                        "device assurance policy not kept");
+                }
+            }
+            changed
+        }
+        Ok(None) => 0,
+        Err(e) => {
+            tracing::warn!(tenant, error = %e, "device assurance upkeep failed");
+            0
+        }
+    }
 }
 
 /// Whether the schedule re-reads a tenant now.

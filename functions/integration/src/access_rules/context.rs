@@ -59,7 +59,6 @@ the app › Okta API Scopes), then rotate or reconnect the credentials so the pr
 /// and the users, groups and devices read scopes, and the fleet's Okta groups (possibly none: see
 /// [`Context::require_fleet`]). Errors: 409 when device trust has no org or a scope is missing.
 pub async fn load(deps: &Deps, tenant: &str, access: Access) -> Result<Context, ApiError> {
-    let scopes: Vec<&str> = odt_shared::okta::REQUIRED_SCOPES.iter().chain(access.scopes().iter()).copied().collect();
     let dt = deps.store.get_device_trust(tenant).await?;
     let Some(dt) = dt.filter(|d| d.state == odt_shared::store::DeviceTrustState::Active) else {
         return Err(Error::device_trust_not_configured("choose the Okta org for device trust first").into());
@@ -69,7 +68,14 @@ pub async fn load(deps: &Deps, tenant: &str, access: Access) -> Result<Context, 
         .get_org(tenant, &dt.okta_org_id)
         .await?
         .ok_or_else(|| Error::device_trust_not_configured("the device-trust org is gone"))?;
+    for_org(deps, tenant, org, access).await
+}
+
+/// The context of a route with `access` on `org`, whatever the state of device trust (deleting device trust
+/// rolls the rules back in the org it used). Errors: 409 when a scope is missing; the store or the client failing.
+pub async fn for_org(deps: &Deps, tenant: &str, org: OrgRecord, access: Access) -> Result<Context, ApiError> {
     require_scopes(&org, access.scopes())?;
+    let scopes: Vec<&str> = odt_shared::okta::REQUIRED_SCOPES.iter().chain(access.scopes().iter()).copied().collect();
     let okta = deps.org_okta(&org, &scopes).await?;
     let group_ids = deps.store.get_fleet(tenant).await?.map(|f| f.okta_group_ids).unwrap_or_default();
     Ok(Context { org, okta, group_ids })

@@ -205,3 +205,32 @@ pub async fn rollback(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, A
         .collect();
     Ok(json_response(StatusCode::OK, &RollbackView { count: removed.len(), removed }))
 }
+
+/// With device trust deleted, the product's rules go first: once the devices lose their management attestation
+/// the deny rule would refuse the whole fleet, and Okta refuses to delete a device assurance policy a rule still
+/// names. Rolls back every pair in `org` (as `DELETE /access-policy-rules`); one outcome per policy rolled back
+/// (`policy_rules`, `deleted`, the policy's id), or one `failed` outcome saying why (a missing scope, Okta
+/// failing: the records are kept, so deleting device trust again tries again). Errors: the store failing.
+pub async fn remove_with_device_trust(
+    deps: &Deps,
+    tenant: &str,
+    org: &odt_shared::store::OrgRecord,
+) -> Result<Vec<odt_shared::okta_side::StepOutcome>, odt_shared::error::Error> {
+    use odt_shared::okta_side::{StepOutcome, POLICY_RULES};
+    if deps.store.list_access_rules(tenant).await?.is_empty() {
+        return Ok(Vec::new());
+    }
+    let removed = match context::for_org(deps, tenant, org.clone(), Access::Manage).await {
+        Ok(ctx) => lifecycle::rollback(deps, tenant, &ctx).await,
+        Err(e) => Err(e),
+    };
+    Ok(match removed {
+        Ok(done) => {
+            done.iter().map(|(policy, _)| StepOutcome::new(POLICY_RULES.name, "deleted", Some(policy))).collect()
+        }
+        Err(e) => vec![StepOutcome::new(POLICY_RULES.name, "failed", None).because(format!(
+            "{}: {} (roll the rules back with DELETE /access-policy-rules, or delete device trust again)",
+            e.code, e.message
+        ))],
+    })
+}
