@@ -226,7 +226,7 @@ fn attempts(dep: Option<&DeployedRecord>, ev: Option<&EvidenceRecord>) -> (u32, 
 /// The CSV's columns, in order; the ids are its first row and never change, and its cells hold the API's values
 /// (`not_in_scope`, `platform_disabled`). The PDF report has its own columns, in words ([`crate::report`]); the
 /// widths here are unused by it.
-pub const COLUMNS: [Column; 17] = [
+pub const COLUMNS: [Column; 21] = [
     Column { id: "device_id", title: "Device ID", kind: ColumnKind::Text, width: 3.2 },
     Column { id: "device_name", title: "Device", kind: ColumnKind::Text, width: 5.3 },
     Column { id: "platform", title: "Platform", kind: ColumnKind::Text, width: 3.4 },
@@ -244,6 +244,10 @@ pub const COLUMNS: [Column; 17] = [
     Column { id: "last_attempt_at", title: "Last attempt", kind: ColumnKind::Text, width: 4.5 },
     Column { id: "last_error", title: "Last error", kind: ColumnKind::Text, width: 4.5 },
     Column { id: "next_step", title: "Next step", kind: ColumnKind::Text, width: 10.5 },
+    Column { id: "attested_at", title: "Attested", kind: ColumnKind::Text, width: 4.5 },
+    Column { id: "certificate_age_days", title: "Certificate age (days)", kind: ColumnKind::Number, width: 2.4 },
+    Column { id: "renewal_due_at", title: "Renewal due", kind: ColumnKind::Text, width: 4.5 },
+    Column { id: "renewal_reason", title: "Renewal reason", kind: ColumnKind::Text, width: 3.4 },
 ];
 fn text(s: impl Into<String>) -> Cell {
     let s = s.into();
@@ -291,6 +295,10 @@ impl DeviceStatus {
             text(self.last_attempt_at.clone().unwrap_or_default()),
             text(self.last_error.clone().unwrap_or_default()),
             text(self.next_step.clone()),
+            text(self.attested_at.clone().unwrap_or_default()),
+            self.certificate_age_days.map_or(Cell::Empty, Cell::Number),
+            text(self.renewal_due_at.clone().unwrap_or_default()),
+            text(self.renewal_reason.map(|r| r.as_str()).unwrap_or_default()),
         ]
     }
 }

@@ -43,6 +43,16 @@ pub enum Reason {
     NeverManaged,
 }
 
+impl Reason {
+    /// The wire name (`renewal`, `never_managed`), as the API and the CSV export write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Renewal => "renewal",
+            Reason::NeverManaged => "never_managed",
+        }
+    }
+}
+
 /// The next delivery a device is due: why, when, and its key (recorded once done).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Due {

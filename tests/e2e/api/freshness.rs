@@ -114,6 +114,16 @@ async fn scep_attestation_is_delivered_again_to_the_devices_due_only_and_once() 
         (Some("9103"), Some("never_managed"))
     );
     assert_eq!(status_of(&t, DEVICES[0]).await["certificateAgeDays"], 61);
+    // The CSV export carries the same four facts per device.
+    let a = t.call("POST", "/status/exports", Some(&t.technician()), Some(json!({"format": "csv"}))).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let rows = super::status::csv_rows(a.body["inline"].as_str().expect("a small export comes inline").as_bytes());
+    let row = |d: u64| rows.iter().find(|r| r["device_id"] == d.to_string()).expect("exported").clone();
+    let (managed, never) = (row(DEVICES[0]), row(DEVICES[2]));
+    assert_eq!((managed["attested_at"].as_str(), managed["certificate_age_days"].as_str()), (delivered.as_str(), "61"));
+    assert_eq!(managed["renewal_reason"], "renewal");
+    assert_eq!(never["renewal_reason"], "never_managed");
+    assert_eq!(never["renewal_due_at"].as_str(), due["devices"][0]["dueAt"].as_str().expect("dueAt"));
 
     // Day 91: a run delivers it again (out of the group and in), and only it; a second run does nothing more.
     clock.advance(days(30));
