@@ -49,6 +49,8 @@ pub struct RemoteOutcome {
     pub exports: Vec<(std::path::PathBuf, u64)>,
     /// Whether device trust was deleted at the end (`teardown`).
     pub torn_down: bool,
+    /// Whether the product registered the event hook through Okta's API, verified and active.
+    pub hook_registered: bool,
 }
 
 /// Runs the admin's walkthrough against the API at `base` with an admin `token` (an access token of the issuer and
@@ -202,11 +204,34 @@ impl Remote<'_> {
         Ok(())
     }
 
-    /// Step 6: the event hook to create in Okta: its URL, whether its secret is set, its event types.
+    /// Step 6: the event hook. When the org's app is granted `okta.eventHooks.manage` (`automation.allowed`), the
+    /// product registers it through Okta's Event Hooks API (Okta verifies the URL; `POST /event-hook/register`,
+    /// which repairs and never duplicates when run again); otherwise the hook to create in Okta by hand: its URL,
+    /// whether its secret is set, its event types, and the scope that would automate it.
     async fn event_hook(&mut self) -> anyhow::Result<()> {
         let api = &self.api;
-        writeln!(self.out, "[6] The event hook to create in Okta")?;
+        writeln!(self.out, "[6] The Okta event hook")?;
         let hook = step(self.out, 6, "event hook", api.expect(Method::GET, "/event-hook", None, 200)).await?;
+        if hook["automation"]["allowed"] == true {
+            let path = "/event-hook/register";
+            let reg = step(self.out, 6, "register", api.expect(Method::POST, path, None, 200)).await?;
+            let okta = &reg["okta"];
+            writeln!(
+                self.out,
+                "    registered in Okta: hook {} {} and {}, calling {}",
+                okta["id"].as_str().unwrap_or("?"),
+                okta["status"].as_str().unwrap_or("?"),
+                okta["verificationStatus"].as_str().unwrap_or("?"),
+                okta["uri"].as_str().unwrap_or("?")
+            )?;
+            self.outcome.hook_registered = okta["verificationStatus"] == "VERIFIED" && okta["status"] == "ACTIVE";
+            return Ok(());
+        }
+        writeln!(
+            self.out,
+            "    to create by hand in Okta (grant {} to automate it):",
+            hook["automation"]["missingScope"].as_str().unwrap_or("okta.eventHooks.manage")
+        )?;
         writeln!(
             self.out,
             "    URL {}{}; secret set: {}",

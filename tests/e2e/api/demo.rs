@@ -175,6 +175,7 @@ async fn remote_walkthrough_runs_the_example_setup_file_on_configuration_alone()
         assert_eq!(*rows, 366, "{}", path.display());
         assert!(std::fs::metadata(path).map(|m| m.len() > 1000).unwrap_or(false), "{}", path.display());
     }
+    assert!(outcome.hook_registered, "the org's app may manage event hooks, so the hook is registered: {text}");
     assert!(outcome.torn_down, "teardown left items on devices: {text}");
     // A deployment run already in flight when the removal completed (it read device trust while it was active)
     // may give a few devices their own policies after the removal's dismantle; it reads device trust again at its
