@@ -148,7 +148,7 @@ pub async fn get(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiErr
     request_body = FleetInput, security(("bearer" = [])),
     responses((status = 200, description = "Saved", body = FleetView),
         (status = 400, description = "Invalid or unknown ids (unknownIds), or Okta refused a read with the stored credentials", body = ErrorBody),
-        (status = 409, description = "Changed meanwhile, or device trust / UEM not set up", body = ErrorBody),
+        (status = 409, description = "Changed meanwhile, device trust / UEM not set up, or access_rules_name_group (groupIds, policyIds): the selection drops an Okta group the product's active policy rules name", body = ErrorBody),
         (status = 502, description = "Okta or the UEM failed", body = ErrorBody),
         (status = 503, description = "Okta or the UEM is throttling", body = ErrorBody),
         Unauthorized, Forbidden, BodyRefused))]
@@ -162,11 +162,47 @@ pub async fn put(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiErr
     };
     let existing = deps.store.get_fleet(tenant).await?.map(|e| e.version);
     let current = Store::expect_version(input.version, existing)?;
+    keeps_active_rule_groups(deps, tenant, &sel.okta_group_ids).await?;
     let src = sources(deps, tenant, CallClass::Deployment).await?;
     check_selection(&src, &sel).await?;
     let rec = FleetRecord::new(tenant, sel.okta_group_ids, sel.uem_group_ids, rfc3339(deps.clock.now()), current + 1);
     deps.store.put_fleet(&rec, existing).await?;
     Ok(json_response(StatusCode::OK, &view(Some(&rec))))
+}
+
+/// 409 `access_rules_name_group` (with `groupIds` and `policyIds`) when the new selection drops an Okta group that
+/// the product's ACTIVE app sign-on policy rules name: the group's devices would lose their attestation while the
+/// deny rule still requires it, refusing every member. Roll the rules back first (`DELETE /access-policy-rules`);
+/// adding groups is always allowed (the rules just do not cover them until created again).
+async fn keeps_active_rule_groups(deps: &Deps, tenant: &str, okta_group_ids: &[String]) -> Result<(), ApiError> {
+    let active: Vec<_> = deps
+        .store
+        .list_access_rules(tenant)
+        .await?
+        .into_iter()
+        .filter(|r| r.state == odt_shared::store::AccessRuleState::Active)
+        .collect();
+    let mut dropped: Vec<&str> = active
+        .iter()
+        .flat_map(|r| r.group_ids.iter())
+        .filter(|g| !okta_group_ids.contains(g))
+        .map(String::as_str)
+        .collect();
+    dropped.sort_unstable();
+    dropped.dedup();
+    if dropped.is_empty() {
+        return Ok(());
+    }
+    let policies: Vec<&str> = active.iter().map(|r| r.policy_id.as_str()).collect();
+    Err(ApiError::conflict(
+        "access_rules_name_group",
+        "the product's active app sign-on policy rules require a managed device for these Okta groups; taken out of \
+         the fleet, their devices would lose their attestation and the deny rule would refuse their users: roll the \
+         rules back first (DELETE /access-policy-rules)",
+    )
+    .with_field("oktaGroupIds")
+    .with_detail("groupIds", serde_json::json!(dropped))
+    .with_detail("policyIds", serde_json::json!(policies)))
 }
 
 /// `POST /fleet/preview`: what a selection would put in scope, by reason, with a sample; nothing written.

@@ -151,6 +151,18 @@ async fn the_rules_are_inactive_until_the_admin_activates_them_and_the_rollback_
     assert_eq!(order(&t), expected_order("ACTIVE"));
     assert_eq!(foreign(&t, &[&allow, &deny]), foreign_of(&before_all));
 
+    // While they are active, the fleet cannot drop the group they name (its devices would lose their
+    // attestation and the deny rule would refuse its users); adding a group is fine.
+    let drop = json!({"oktaGroupIds": [], "uemDeviceGroupIds": []});
+    let a = t.call("PUT", "/fleet", Some(&admin), Some(drop.clone())).await;
+    assert_eq!((a.status, a.body["error"]["code"].as_str()), (409, Some("access_rules_name_group")), "{}", a.text);
+    assert_eq!(
+        (a.body["error"]["field"].clone(), a.body["error"]["groupIds"].clone()),
+        (json!("oktaGroupIds"), json!([GROUP]))
+    );
+    let fleet = t.call("GET", "/fleet", Some(&admin), None).await;
+    assert_eq!(fleet.body["oktaGroupIds"], json!([GROUP]), "nothing changed: {}", fleet.text);
+
     // One call rolls back: the policy is exactly as before, and a second rollback does nothing.
     let a = t.call("DELETE", "/access-policy-rules", Some(&admin), None).await;
     assert_eq!(a.status, 200, "{}", a.text);
@@ -159,6 +171,8 @@ async fn the_rules_are_inactive_until_the_admin_activates_them_and_the_rollback_
     let a = t.call("DELETE", "/access-policy-rules", Some(&admin), None).await;
     assert_eq!((a.status, a.body["count"].clone()), (200, json!(0)), "{}", a.text);
     assert_eq!(t.call("GET", "/access-policy-rules", Some(&admin), None).await.body["count"], 0);
+    let a = t.call("PUT", "/fleet", Some(&admin), Some(drop)).await;
+    assert_eq!(a.status, 200, "rolled back, the group may go: {}", a.text);
 }
 
 /// [`foreign`] of a list read before the product's rules existed.
