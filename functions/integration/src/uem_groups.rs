@@ -63,13 +63,27 @@ pub async fn list(deps: &Deps, req: &ApiRequest) -> Result<Response<Body>, ApiEr
         .filter(|g| matches(&g.name, q.as_deref()))
         .map(|g| UemDeviceGroupView { id: g.id, name: g.name })
         .collect();
-    items.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    by_name(&mut items);
     Ok(json_response(StatusCode::OK, &UemDeviceGroupList { count: items.len(), items }))
+}
+
+/// Sorts groups as a person reads a list: by name ignoring case, then by the name as written, then by id.
+fn by_name(items: &mut [UemDeviceGroupView]) {
+    items.sort_by_cached_key(|g| (g.name.to_lowercase(), g.name.clone(), g.id.clone()));
 }
 
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use super::{by_name, matches, UemDeviceGroupView};
+
+    #[test]
+    fn groups_are_listed_by_name_ignoring_case() {
+        let g = |id: &str, name: &str| UemDeviceGroupView { id: id.into(), name: name.into() };
+        let mut items = vec![g("3", "sales"), g("1", "Windows"), g("2", "Apple"), g("4", "Sales")];
+        by_name(&mut items);
+        let names: Vec<&str> = items.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["Apple", "Sales", "sales", "Windows"]);
+    }
 
     #[test]
     fn search_is_a_part_of_the_name_ignoring_case() {
