@@ -370,11 +370,15 @@ async fn uem_device_groups_are_listed_from_every_page_and_searched_by_name() {
     let all = t.call("GET", "/uem/device-groups", Some(&t.technician()), None).await;
     assert_eq!((all.status, all.body["count"].clone()), (200, json!(5)), "{}", all.text);
     let names: Vec<&str> = all.body["items"].as_array().unwrap().iter().filter_map(|g| g["name"].as_str()).collect();
-    assert_eq!(names, ["Engineering", "Kiosks", "Lab", "Sales Macs", "sales iPads"], "every page, by name");
+    assert_eq!(
+        names,
+        ["Engineering", "Kiosks", "Lab", "sales iPads", "Sales Macs"],
+        "every page, by name ignoring case"
+    );
     assert!(t.stack.hexnode.requests_to("/api/v1/devicegroups/").len() >= 3, "three pages of two were read");
     let sales = t.call("GET", "/uem/device-groups?q=SALES", Some(&t.admin()), None).await;
     let ids: Vec<&str> = sales.body["items"].as_array().unwrap().iter().filter_map(|g| g["id"].as_str()).collect();
-    assert_eq!(ids, ["11", "12"], "{}", sales.text);
+    assert_eq!(ids, ["12", "11"], "{}", sales.text);
     let bad = t.call("GET", &format!("/uem/device-groups?q={}", "q".repeat(101)), Some(&t.admin()), None).await;
     assert_eq!((bad.status, bad.body["error"]["field"].clone()), (400, json!("q")), "{}", bad.text);
 }
