@@ -326,6 +326,9 @@ fn demo(keep: bool) -> anyhow::Result<()> {
                 outcome.reset_writes.len(),
                 odt_local::demo::exports_dir().display(),
             );
+            if keep && console.is_ok() {
+                odt_local::demo::restore_for_console(&stack, &outcome.org_id, &mut stdout).await?;
+            }
             open_console(keep, console.as_ref().ok()).await
         })
     })();
@@ -340,7 +343,8 @@ async fn open_console(keep: bool, console: Option<&odt_local::console::ConsoleSe
     match (keep, console) {
         (true, Some(c)) => {
             println!(
-                "Console on the data this walkthrough left: {} (sign in as tenant {tenant}, admin or technician).",
+                "Console on the walkthrough's tenant, device trust set up again and deployed: {} (sign in as tenant \
+                 {tenant}, admin or technician; another tenant name starts an empty set-up).",
                 c.url
             );
             println!("Ctrl-C stops it.");

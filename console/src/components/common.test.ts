@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../api/client";
-import { bannerError, fieldError } from "./common";
+import { bannerError, changedMeanwhile, fieldError } from "./common";
 
 describe("API errors go where they belong", () => {
   const nested = new ApiError(400, "invalid_input", "the challenge URL must be https", "challenge.challengeUrl");
@@ -16,5 +16,10 @@ describe("API errors go where they belong", () => {
     const conflict = new ApiError(409, "version_conflict", "changed meanwhile");
     expect(bannerError(conflict, ["scepUrl"])).toBe(conflict);
     expect(bannerError(new Error("network"), [])?.message).toBe("network");
+  });
+  it("offers a reload only when another request changed the record", () => {
+    expect(changedMeanwhile(new ApiError(409, "version_conflict", "changed meanwhile"))).toBe(true);
+    expect(changedMeanwhile(new ApiError(409, "device_trust_not_configured", "choose the org first"))).toBe(false);
+    expect(changedMeanwhile(new ApiError(400, "version_conflict", "x"))).toBe(false);
   });
 });

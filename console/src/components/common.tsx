@@ -31,11 +31,20 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): Loaded<T> {
   return { ...state, reload };
 }
 
-/** An API error as a banner with its code and message; a 409 conflict offers to reload. */
+/** The 409 codes that mean another request changed what this page shows (reloading helps); every other 409
+ * says why the action is not possible now, in its own message. */
+const CHANGED_MEANWHILE = new Set(["version_conflict", "org_changed"]);
+
+/** Whether `error` says someone changed the record meanwhile (a reload shows the current values). */
+export function changedMeanwhile(error: Error | undefined): boolean {
+  return error instanceof ApiError && error.status === 409 && CHANGED_MEANWHILE.has(error.code);
+}
+
+/** An API error as a banner with its code and message; a conflict with another change offers to reload. */
 export function ErrorAlert({ error, onReload }: { error?: Error; onReload?: () => void }) {
   if (!error) return null;
   const api = error instanceof ApiError ? error : undefined;
-  const conflict = api?.status === 409;
+  const conflict = changedMeanwhile(error);
   return (
     <Alert
       type="error"

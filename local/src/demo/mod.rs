@@ -13,12 +13,14 @@ mod connect;
 mod deploy;
 mod fleet;
 mod hooks;
+mod keep;
 mod platforms;
 mod renewal;
 mod rules;
 mod status;
 
 pub(crate) use api::{check, step, Api};
+pub use keep::restore_for_console;
 
 use crate::seed::DemoOrg;
 use crate::stack::Stack;

@@ -113,6 +113,16 @@ async fn walkthrough_connects_the_demo_org_and_lists_its_groups() {
     ] {
         assert!(outcome.excluded.contains_key(reason), "{reason} missing: {text}");
     }
+    // `scripts/demo.sh --keep`: the console opens on device trust set up again and deployed, not on the removal.
+    let mut out = Vec::new();
+    let restored = odt_local::demo::restore_for_console(&t.stack, &outcome.org_id, &mut out).await;
+    let text = String::from_utf8(out).unwrap();
+    let restored = restored.unwrap_or_else(|e| panic!("{e:#}\n{text}"));
+    assert!(restored > 0, "{text}");
+    let o = t.call("GET", "/deployments", Some(&t.stack.token(odt_local::demo::DEMO_TENANT, "admin")), None).await;
+    assert_eq!(o.body["deviceTrust"], "active", "{}", o.text);
+    assert!(o.body["devicesCarryingItems"].as_u64() > Some(0), "{}", o.text);
+    assert!(!t.stack.hexnode.policies().is_empty(), "{text}");
 }
 
 /// The walkthrough against real systems (`odt-local walkthrough`) is configuration only: here it runs the
