@@ -328,6 +328,11 @@ fn demo(keep: bool) -> anyhow::Result<()> {
             );
             if keep && console.is_ok() {
                 odt_local::demo::restore_for_console(&stack, &outcome.org_id, &mut stdout).await?;
+                println!(
+                    "For a set-up from scratch under another tenant: Okta org {} (client id {}, client secret {}), \
+                     Hexnode portal https://{} (API key {}): a local double's, made for this run",
+                    org.domain, org.client_id, org.client_secret, stack.hexnode_portal, stack.hexnode_api_key
+                );
             }
             open_console(keep, console.as_ref().ok()).await
         })
