@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EXCLUSION_LABELS, secretLabel, STATE_LABELS, stateLabel } from "./labels";
+import { EXCLUSION_LABELS, secretLabel, settingLabel, setupStateLabel, STATE_LABELS, stateLabel } from "./labels";
 import { parseConfig } from "./config";
 import { callerOf, hasAudience } from "./auth";
 import { toApiError } from "./api/client";
@@ -9,6 +9,9 @@ describe("labels", () => {
     expect(Object.values(STATE_LABELS).every((l) => l.length > 0 && !l.includes("_"))).toBe(true);
     expect(Object.values(EXCLUSION_LABELS).every((l) => !l.includes("_"))).toBe(true);
     expect(stateLabel("not_in_scope")).toBe("Not in scope");
+    expect(setupStateLabel("not_configured")).toBe("Not set up");
+    expect(setupStateLabel(undefined)).toBe("…");
+    expect(settingLabel("secretKey")).toBe("Secret key");
   });
   it("never shows a secret, only that it is set", () => {
     expect(secretLabel({ set: false })).toBe("Not set");

@@ -65,3 +65,36 @@ export function secretLabel(s: { set: boolean; updatedAt?: string | null } | nul
   if (!s?.set) return "Not set";
   return s.updatedAt ? `Set (${new Date(s.updatedAt).toLocaleString()})` : "Set";
 }
+
+/** Human labels of the set-up states the API gives device trust (`DeviceTrustView.state`), a platform
+ * (`PlatformView.state`) and the UEM connection (`UemView.state`). */
+export const SETUP_STATE_LABELS: Record<string, string> = {
+  not_configured: "Not set up",
+  active: "Active",
+  removing: "Being removed from the devices",
+  configured: "Saved, switched off",
+  enabled: "Switched on",
+  not_connected: "Not connected",
+  connected: "Connected",
+};
+
+/** The label of a set-up state (an unknown one as it is). */
+export function setupStateLabel(state: string | null | undefined): string {
+  return state ? (SETUP_STATE_LABELS[state] ?? state) : "…";
+}
+
+/** Human names of the platform settings the API names (`PlatformView.missing`, `secrets`, error fields). */
+export const SETTING_LABELS: Record<string, string> = {
+  secretKey: "Secret key",
+  enrollmentLink: "Enrollment link",
+  scepUrl: "SCEP URL",
+  challenge: "SCEP challenge",
+  subject: "Subject",
+  caCertificate: "CA certificate",
+  keySize: "Key size",
+};
+
+/** The label of a platform setting (an unknown one as it is). */
+export function settingLabel(field: string): string {
+  return SETTING_LABELS[field] ?? field;
+}

@@ -62,7 +62,7 @@ export function DevicePage() {
               items={[
                 { label: "State", value: <StatusIndicator type={STATE_TYPE[d.odtStatus] ?? "info"}>{stateLabel(d.odtStatus)}</StatusIndicator> },
                 { label: "Next step", value: d.nextStep },
-                { label: "In scope", value: d.inScope ? "Yes" : exclusionLabel(d.exclusion) || "No" },
+                { label: "In scope", value: d.inScope ? "Yes" : d.exclusion ? `No: ${exclusionLabel(d.exclusion)}` : "No" },
                 { label: "UEM device id", value: d.deviceId },
                 { label: "Platform", value: `${platformLabel(d.platform)} ${d.osVersion}` },
                 { label: "Owner", value: d.ownerEmail ?? "—" },

@@ -15,7 +15,7 @@ import Table from "@cloudscape-design/components/table";
 import Toggle from "@cloudscape-design/components/toggle";
 import { unwrap, type Schemas } from "../api/client";
 import { bannerError, ErrorAlert, fieldError, useAction, useLoad } from "../components/common";
-import { platformLabel } from "../labels";
+import { platformLabel, setupStateLabel } from "../labels";
 import { useSession } from "../session";
 import { credentials, CredentialFields } from "./setup/OrgStep";
 
@@ -155,7 +155,7 @@ export function ManagePage() {
     status.reload();
   };
   return (
-    <ContentLayout header={<Header variant="h1" description={`Device trust: ${trust.data?.state ?? "…"}${trust.data?.oktaDomain ? ` with ${trust.data.oktaDomain}` : ""}`}>Manage device trust</Header>}>
+    <ContentLayout header={<Header variant="h1" description={`Device trust: ${setupStateLabel(trust.data?.state)}${trust.data?.oktaDomain ? ` with ${trust.data.oktaDomain}` : ""}`}>Manage device trust</Header>}>
       <SpaceBetween size="l">
         <ErrorAlert error={trust.error ?? overview.error ?? org.error} onReload={reload} />
         {org.data && <Rotate key={org.data.version} org={org.data} onDone={org.reload} />}

@@ -30,10 +30,31 @@ export function SetupWizard() {
   const fleet = useLoad(() => unwrap(client.GET("/fleet")), []);
   const methods = useLoad(() => unwrap(client.GET("/okta-verify")), [step]);
   const hook = useLoad(() => unwrap(client.GET("/event-hook")), []);
+  const [blocked, setBlocked] = useState<{ step: number; why: string }>();
+  // What each of the first three steps must have saved before a later step can work (the API would refuse it).
+  const unmet = (i: number): string | undefined => {
+    if (i === 0 && orgs.data && orgs.data.count === 0) return "Connect an Okta org first: the later steps read its groups.";
+    if (i === 1 && trust.data && trust.data.state !== "active") return "Choose the org device trust uses first.";
+    if (i === 2 && uem.data && uem.data.state !== "connected") return "Connect the UEM first: the fleet and Okta Verify read from it.";
+    return undefined;
+  };
+  const navigateTo = (requested: number) => {
+    for (let i = step; i < Math.min(requested, 3); i++) {
+      const why = unmet(i);
+      if (why) {
+        setBlocked({ step: i, why });
+        go(i);
+        return;
+      }
+    }
+    setBlocked(undefined);
+    go(requested);
+  };
+  const errorOf = (i: number) => (blocked?.step === i && unmet(i) ? blocked.why : undefined);
   return (
     <Wizard
       activeStepIndex={step}
-      onNavigate={(e) => go(e.detail.requestedStepIndex)}
+      onNavigate={(e) => navigateTo(e.detail.requestedStepIndex)}
       onCancel={() => navigate("/status")}
       onSubmit={() => {
         sessionStorage.removeItem(STEP_KEY);
@@ -52,9 +73,9 @@ export function SetupWizard() {
         optional: "optional",
       }}
       steps={[
-        { title: "Okta org", description: "Connect the org (verified before saving).", content: <OrgStep orgs={orgs} /> },
-        { title: "Device trust org", content: <TrustStep orgs={orgs} trust={trust} /> },
-        { title: "UEM connection", content: <UemStep uem={uem} /> },
+        { title: "Okta org", description: "Connect the org (verified before saving).", content: <OrgStep orgs={orgs} />, errorText: errorOf(0) },
+        { title: "Device trust org", content: <TrustStep orgs={orgs} trust={trust} />, errorText: errorOf(1) },
+        { title: "UEM connection", content: <UemStep uem={uem} />, errorText: errorOf(2) },
         { title: "Platforms", content: <PlatformStep /> },
         { title: "Fleet", content: <FleetStep fleet={fleet} orgId={trust.data?.oktaOrgId} /> },
         { title: "Okta Verify", content: <OktaVerifyStep methods={methods} /> },

@@ -78,7 +78,7 @@ export function StatusPage() {
   const refresh = () =>
     run("refresh", async () => {
       const r = await unwrap(client.POST("/status/refresh"));
-      setNotice(`Evidence read at ${new Date(r.checkedAt).toLocaleString()}: ${r.devices} devices, ${r.matched} matched to Okta devices, ${r.written} changed.`);
+      setNotice(`Evidence read at ${new Date(r.checkedAt).toLocaleString()}: ${r.devices} devices, ${r.matched} matched to an Okta device; evidence new or changed for ${r.written}.`);
       status.reload();
       devices.reload();
     });

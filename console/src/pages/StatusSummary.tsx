@@ -7,6 +7,18 @@ import Header from "@cloudscape-design/components/header";
 import Table from "@cloudscape-design/components/table";
 import type { Schemas } from "../api/client";
 import { PLATFORMS, platformLabel, STATES, stateLabel } from "../labels";
+import { useIsAdmin } from "../session";
+
+/** What an empty tenant shows instead of a chart: where to start. */
+function NoDevices() {
+  const admin = useIsAdmin();
+  return (
+    <Box textAlign="center">
+      No devices yet.{" "}
+      {admin ? <RouterLink to="/setup">Set up device trust</RouterLink> : "An admin sets up device trust first."}
+    </Box>
+  );
+}
 
 const linkable = (p: string) => (PLATFORMS as string[]).includes(p);
 
@@ -47,7 +59,7 @@ export function StatusSummary({ summary }: { summary: Schemas["Summary"] }) {
         xTitle="Platform"
         yTitle="Devices"
         hideFilter
-        empty={<Box textAlign="center">No devices yet</Box>}
+        empty={<NoDevices />}
         i18nStrings={{ legendAriaLabel: "Legend", chartAriaRoleDescription: "stacked bar chart" }}
       />
       <Table

@@ -128,7 +128,7 @@ pub fn next_step(state: OdtState, exclusion: Option<Exclusion>) -> &'static str 
         OdtState::MustEnrollAgain => "Owner enrolls Okta Verify again",
         OdtState::AwaitingFastpass => "Owner signs in with FastPass",
         OdtState::Delivered => "Owner sets up Okta Verify",
-        OdtState::Pending => "None: deployment under way",
+        OdtState::Pending => "None: wait for the UEM to apply; Refresh evidence reads its report",
         OdtState::Failed => "Fix the last error, retry now",
         OdtState::Unsupported => "Do the manual step in the UEM",
         OdtState::Removing => "None: items coming off",

@@ -123,14 +123,19 @@ impl ConsoleServer {
     }
 }
 
-/// Whether `dist` needs building: no `index.html`, or a source file (`src/`, `index.html`, `package*.json`,
+/// Whether `dist` needs building: no `index.html`, or a source file (`src/`, `public/`, `index.html`, `package*.json`,
 /// the API description) newer than it.
 pub fn needs_build(console: &Path, api_doc: &Path) -> bool {
     let built = match std::fs::metadata(console.join("dist/index.html")).and_then(|m| m.modified()) {
         Ok(t) => t,
         Err(_) => return true,
     };
-    let mut todo = vec![console.join("src"), console.join("index.html"), console.join("package-lock.json")];
+    let mut todo = vec![
+        console.join("src"),
+        console.join("public"),
+        console.join("index.html"),
+        console.join("package-lock.json"),
+    ];
     todo.push(api_doc.to_path_buf());
     while let Some(p) = todo.pop() {
         if p.is_dir() {

@@ -14,7 +14,7 @@ import Textarea from "@cloudscape-design/components/textarea";
 import Toggle from "@cloudscape-design/components/toggle";
 import { unwrap, type Schemas } from "../../api/client";
 import { bannerError, ErrorAlert, fieldError, useAction, useLoad, when } from "../../components/common";
-import { PLATFORMS, platformLabel, secretLabel, type Platform } from "../../labels";
+import { PLATFORMS, platformLabel, secretLabel, settingLabel, setupStateLabel, type Platform } from "../../labels";
 import { useSession } from "../../session";
 
 const MOBILE_FIELDS = ["secretKey", "enrollmentLink"];
@@ -22,12 +22,12 @@ const DESKTOP_FIELDS = ["scepUrl", "challenge", "subject", "caCertificate", "key
 
 /** The saved state of a platform: what is set (secrets as "set", with when), what is missing, the switch. */
 function Saved({ p }: { p: Schemas["PlatformView"] }) {
-  const secrets = Object.entries(p.secrets).map(([k, s]) => ({ label: `Secret ${k}`, value: secretLabel(s) }));
+  const secrets = Object.entries(p.secrets).map(([k, s]) => ({ label: settingLabel(k), value: secretLabel(s) }));
   const s = p.settings;
   return (
     <KeyValuePairs columns={3} items={[
-      { label: "State", value: p.state },
-      { label: "Missing", value: p.missing.length ? p.missing.join(", ") : "nothing" },
+      { label: "State", value: setupStateLabel(p.state) },
+      { label: "Missing", value: p.missing.length ? p.missing.map(settingLabel).join(", ") : "nothing" },
       { label: "Updated", value: when(p.updatedAt) },
       ...secrets,
       ...(s?.scepUrl ? [{ label: "SCEP URL", value: s.scepUrl }] : []),

@@ -10,7 +10,7 @@ import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import { unwrap, type Schemas } from "../../api/client";
 import { bannerError, ErrorAlert, fieldError, useAction, when, type Loaded } from "../../components/common";
-import { secretLabel } from "../../labels";
+import { secretLabel, setupStateLabel } from "../../labels";
 import { useSession } from "../../session";
 
 /** Step 2: the org device trust uses. */
@@ -30,7 +30,7 @@ export function TrustStep({ orgs, trust }: { orgs: Loaded<Schemas["OrgList"]>; t
       <SpaceBetween size="m">
         <ErrorAlert error={trust.error ?? bannerError(act.error, ["oktaOrgId"])} onReload={trust.reload} />
         <KeyValuePairs columns={3} items={[
-          { label: "Device trust", value: trust.data?.state ?? "…" },
+          { label: "Device trust", value: setupStateLabel(trust.data?.state) },
           { label: "Okta org", value: trust.data?.oktaDomain ?? "none chosen" },
           { label: "Since", value: when(trust.data?.enabledAt) },
         ]} />
@@ -72,7 +72,7 @@ export function UemStep({ uem }: { uem: Loaded<Schemas["UemView"]> }) {
       <SpaceBetween size="m">
         <ErrorAlert error={uem.error ?? bannerError(act.error, ["portalUrl", "apiKey", "callSharePercent"])} onReload={uem.reload} />
         <KeyValuePairs columns={3} items={[
-          { label: "State", value: u?.state ?? "…" },
+          { label: "State", value: setupStateLabel(u?.state) },
           { label: "API key", value: secretLabel(u?.apiKey) },
           { label: "Verified", value: when(u?.verifiedAt) },
         ]} />
