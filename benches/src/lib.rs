@@ -208,6 +208,7 @@ pub fn export_row(i: usize) -> Vec<Cell> {
     let t = |s: String| Cell::Text(s);
     let (os, version) = device_os(i);
     let in_scope = !i.is_multiple_of(5);
+    let scep = in_scope && (os == "macOS" || os == "Windows");
     vec![
         t((100_000 + i).to_string()),
         t(format!("Device {i} of {}", owner_email(i))),
@@ -226,6 +227,11 @@ pub fn export_row(i: usize) -> Vec<Cell> {
         t("2026-11-29T10:00:00Z".into()),
         if i.is_multiple_of(97) { t("device offline".into()) } else { Cell::Empty },
         t(if in_scope { "None: managed" } else { "Add owner or device to fleet" }.into()),
+        // The attestation's date, certificate age and renewal: SCEP platforms (macOS, Windows) in scope only.
+        if scep { t("2026-06-01T10:00:00Z".into()) } else { Cell::Empty },
+        if scep { Cell::Number((i % 365) as i64) } else { Cell::Empty },
+        if scep { t("2027-02-01T10:00:00Z".into()) } else { Cell::Empty },
+        if scep { t("renewal".into()) } else { Cell::Empty },
     ]
 }
 
